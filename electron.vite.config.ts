@@ -1,0 +1,36 @@
+import { resolve } from 'node:path';
+import { defineConfig } from 'electron-vite';
+import vue from '@vitejs/plugin-vue';
+
+// Three bundles: main (Electron main + the run-process worker), preload (CommonJS, because a
+// sandboxed preload cannot be an ES module) and the renderer (Vue), which browser mode also serves.
+export default defineConfig({
+  main: {
+    build: {
+      outDir: 'out/main',
+      rollupOptions: {
+        input: { index: resolve('main/index.ts'), worker: resolve('main/worker.ts') },
+        // tfjs and its native/wasm backends stay real node_modules imports, loaded at run time.
+        external: [/^@tensorflow\//, 'ws', 'zod'],
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: 'out/preload',
+      rollupOptions: {
+        input: { index: resolve('preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: 'renderer',
+    resolve: { alias: { '@shared': resolve('main/lab/media') } },
+    build: {
+      outDir: 'out/renderer',
+      rollupOptions: { input: { index: resolve('renderer/index.html') } },
+    },
+    plugins: [vue()],
+  },
+});

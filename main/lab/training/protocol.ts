@@ -1,0 +1,15 @@
+/** Messages between LabService (parent) and a run process (main/worker.ts). Plain JSON only. */
+import type { EpisodeRecord, UpdateRecord, ProgressEvent, EpisodeFramesEvent, RunSummary } from '../../../preload/contract.ts';
+import type { TrainerConfig } from './trainer-config.ts';
+
+export type ToWorker =
+  | { type: 'start'; runDir: string; config: TrainerConfig; resumeFrom?: string }
+  | { type: 'stop' };
+
+export type FromWorker =
+  | { type: 'ready'; backend: string }
+  | { type: 'metrics'; records: (EpisodeRecord | UpdateRecord)[] }
+  | { type: 'progress'; progress: Omit<ProgressEvent, 'runId'> }
+  | { type: 'episode'; frames: Omit<EpisodeFramesEvent, 'runId'> }
+  | { type: 'done'; summary: Partial<RunSummary> & { status: RunSummary['status'] } }
+  | { type: 'error'; message: string };

@@ -1,0 +1,20 @@
+/** The fully-resolved description of a training run, as stored in the run's config.json. */
+import type { AlgoId, EnvId, HyperValue } from '../../../preload/contract.ts';
+
+export interface TrainerConfig {
+  env: EnvId;
+  envOptions: Record<string, HyperValue>;
+  algo: AlgoId;
+  seed: number;
+  /** Env-step budget (sum over all vectorized envs). */
+  totalSteps: number;
+  preset: string | null;
+  /** Validated, complete hyperparameters (defaults ← preset ← user overrides), SB3 names. */
+  hyperparameters: Record<string, HyperValue>;
+  /** Requested backend ('auto' picks tensorflow-gpu → tensorflow → wasm → cpu). */
+  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  evalEpisodes: number;
+  /** Save a checkpoint every this many env steps (0 = only the final policy). */
+  checkpointEvery: number;
+  stopWhenSolved: boolean;
+}
