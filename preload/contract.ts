@@ -164,6 +164,10 @@ export const StartRunRequest = z.object({
   hyperparameters: Hyperparameters.default({}),
   backend: BackendName.optional(),
   name: z.string().max(200).optional(),
+  /** Episodes in the deterministic evaluation after training (0 = skip). */
+  evalEpisodes: z.number().int().min(0).max(10_000).default(100),
+  /** Stop as soon as the 100-episode training mean reaches the env's reward threshold. */
+  stopWhenSolved: z.boolean().default(false),
 });
 export type StartRunRequest = z.input<typeof StartRunRequest>;
 
@@ -225,9 +229,8 @@ export interface LabBridge {
   on<E extends EventName>(event: E, listener: (payload: EventTypes[E]) => void): () => void;
 }
 
-/** Electron IPC channel names (one for requests, one for events). */
-export const IPC_INVOKE = 'lab:invoke';
-export const IPC_EVENT = 'lab:event';
+/** Electron IPC channel names: defined in channels.ts so the preload can import them without zod. */
+export { IPC_INVOKE, IPC_EVENT } from './channels.ts';
 
 /** Error replies carry a message meant for a person; no stack traces cross the bridge. */
 export interface BridgeError {

@@ -1,0 +1,36 @@
+/**
+ * Run processes outside Electron: child_process.fork of main/worker.ts. From a source checkout the
+ * worker is TypeScript and runs under tsx; from a build it is out/main/worker.js.
+ */
+import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { RunLauncher, RunProcess } from './launcher.ts';
+import type { FromWorker } from '../training/protocol.ts';
+
+export function defaultWorkerPath(): string {
+  const ts = fileURLToPath(new URL('../../worker.ts', import.meta.url));
+  if (existsSync(ts)) return ts;
+  return fileURLToPath(new URL('./worker.js', import.meta.url)); // bundled next to the built entry
+}
+
+export class ForkLauncher implements RunLauncher {
+  private readonly workerPath: string;
+  constructor(workerPath = defaultWorkerPath()) {
+    this.workerPath = workerPath;
+  }
+
+  launch(): RunProcess {
+    const execArgv = this.workerPath.endsWith('.ts') ? ['--import', 'tsx'] : [];
+    // stderr is inherited so a worker crash prints its stack where a developer can see it.
+    const child = fork(this.workerPath, [], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
+    return {
+      send: (msg) => {
+        if (child.connected) child.send(msg);
+      },
+      onMessage: (l) => child.on('message', (m) => l(m as FromWorker)),
+      onExit: (l) => child.on('exit', (code, signal) => l(code, signal)),
+      kill: () => child.kill('SIGKILL'),
+    };
+  }
+}

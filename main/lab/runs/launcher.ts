@@ -1,0 +1,18 @@
+/**
+ * How LabService starts a run process. Outside Electron it is child_process.fork (fork-launcher.ts);
+ * inside Electron it is utilityProcess.fork (main/electron/utility-launcher.ts). Both speak the
+ * worker protocol in training/protocol.ts.
+ */
+import type { ToWorker, FromWorker } from '../training/protocol.ts';
+
+export interface RunProcess {
+  send(msg: ToWorker): void;
+  onMessage(listener: (msg: FromWorker) => void): void;
+  /** code is null when killed by a signal. */
+  onExit(listener: (code: number | null, signal: string | null) => void): void;
+  kill(): void;
+}
+
+export interface RunLauncher {
+  launch(): RunProcess;
+}

@@ -1,0 +1,112 @@
+/**
+ * The runs folder on disk. One folder per run:
+ *   config.json       the resolved TrainerConfig (+ versions), written once
+ *   status.json       the RunSummary, rewritten atomically on every status change
+ *   metrics.ndjson    append-only episode/update records (the worker appends; a crash loses at most a line)
+ *   checkpoints/      policy snapshots during training
+ *   policy/           the final policy (tfjs model + policy.json)
+ */
+import { mkdir, readFile, readdir, rename, writeFile, appendFile, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { MetricRecord, RunSummary } from '../../../preload/contract.ts';
+import type { TrainerConfig } from '../training/trainer-config.ts';
+
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
+  await rename(tmp, path);
+}
+
+export function metricsPath(runDir: string): string {
+  return join(runDir, 'metrics.ndjson');
+}
+
+export async function appendMetrics(runDir: string, records: readonly MetricRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  await appendFile(metricsPath(runDir), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+}
+
+/** Reads metrics.ndjson, skipping a torn last line (the run process may have died mid-write). */
+export async function readMetrics(runDir: string): Promise<MetricRecord[]> {
+  let text: string;
+  try {
+    text = await readFile(metricsPath(runDir), 'utf8');
+  } catch {
+    return [];
+  }
+  const out: MetricRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      out.push(JSON.parse(line) as MetricRecord);
+    } catch {
+      /* torn line from a crash */
+    }
+  }
+  return out;
+}
+
+export class RunStore {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  runDir(runId: string): string {
+    if (!/^[A-Za-z0-9._-]{1,128}$/.test(runId) || runId.startsWith('.')) throw new Error(`invalid run id "${runId}"`);
+    return join(this.root, runId);
+  }
+
+  /** A readable, sortable, unique id: 20261121-063512-CartPole-v1-ppo-s0-ab12 */
+  newRunId(config: Pick<TrainerConfig, 'env' | 'algo' | 'seed'>): string {
+    const d = new Date();
+    const p = (n: number) => String(n).padStart(2, '0');
+    const stamp = `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+    const rand = Math.random().toString(36).slice(2, 6);
+    return `${stamp}-${config.env}-${config.algo}-s${config.seed}-${rand}`;
+  }
+
+  async create(runId: string, config: TrainerConfig, extra: Record<string, unknown>): Promise<string> {
+    const dir = this.runDir(runId);
+    await mkdir(join(dir, 'checkpoints'), { recursive: true });
+    await writeJsonAtomic(join(dir, 'config.json'), { ...config, ...extra });
+    await writeFile(metricsPath(dir), '', { flag: 'a' });
+    return dir;
+  }
+
+  async writeStatus(summary: RunSummary): Promise<void> {
+    await writeJsonAtomic(join(this.runDir(summary.runId), 'status.json'), summary);
+  }
+
+  async readStatus(runId: string): Promise<RunSummary | null> {
+    try {
+      return JSON.parse(await readFile(join(this.runDir(runId), 'status.json'), 'utf8')) as RunSummary;
+    } catch {
+      return null;
+    }
+  }
+
+  async readConfig(runId: string): Promise<Record<string, unknown>> {
+    return JSON.parse(await readFile(join(this.runDir(runId), 'config.json'), 'utf8')) as Record<string, unknown>;
+  }
+
+  async list(): Promise<RunSummary[]> {
+    if (!existsSync(this.root)) return [];
+    const names = await readdir(this.root);
+    const out: RunSummary[] = [];
+    for (const name of names) {
+      if (name.startsWith('.')) continue;
+      try {
+        if (!(await stat(join(this.root, name))).isDirectory()) continue;
+      } catch {
+        continue;
+      }
+      const s = await this.readStatus(name);
+      if (s) out.push({ ...s, runDir: join(this.root, name) });
+    }
+    out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return out;
+  }
+}

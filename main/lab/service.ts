@@ -1,0 +1,457 @@
+/**
+ * LabService: the one API of the lab. Electron IPC, the browser-mode WebSocket bridge and the CLI are
+ * thin adapters over it. It owns the runs folder, starts each run in a process of its own (through a
+ * RunLauncher), streams the run's events to listeners, and serves policies and rollouts.
+ */
+import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import type {
+  EventName,
+  EventTypes,
+  EnvInfo,
+  ParsedRequest,
+  PolicyInfo,
+  RequestName,
+  RequestPayload,
+  ResultTypes,
+  RunSummary,
+  RolloutResult,
+  SystemInfo,
+} from '../../preload/contract.ts';
+import { requestSchemas } from '../../preload/contract.ts';
+import { LabError } from './dispatch.ts';
+import { RunStore, readMetrics } from './runs/run-store.ts';
+import type { RunLauncher, RunProcess } from './runs/launcher.ts';
+import type { FromWorker } from './training/protocol.ts';
+import type { TrainerConfig } from './training/trainer-config.ts';
+import { algoInfos, resolveHyperparameters } from './training/hyperparameters.ts';
+import { ENV_IDS, envSpec, makeEnv } from './envs/registry.ts';
+import { heuristicActor, randomActor, type Actor } from './agents/baselines.ts';
+import { npRandom } from './envs/numpy-rng.ts';
+import { runEpisode } from './rollout.ts';
+import { loadPolicy, type LoadedPolicy } from './runs/policy-file.ts';
+import { initBackend } from './nn/backend.ts';
+import { LAB_VERSION } from './version.ts';
+
+type Listener = <E extends EventName>(event: E, payload: EventTypes[E]) => void;
+
+export interface LabServiceOptions {
+  runsDir: string;
+  launcher: RunLauncher;
+  mode: 'electron' | 'browser' | 'cli';
+  /** Folder with bundled demo policies (resources/). */
+  resourcesDir?: string;
+  /** Max runs training at once; more are queued. Default: CPU cores. */
+  concurrency?: number;
+  /** The CLI may read policies anywhere; bridges only under the lab's own folders. */
+  allowAnyPolicyPath?: boolean;
+}
+
+interface ActiveRun {
+  summary: RunSummary;
+  config: TrainerConfig;
+  proc: RunProcess | null;
+  stopRequested: boolean;
+  killTimer?: NodeJS.Timeout;
+  exited: Promise<void>;
+  resolveExited: () => void;
+}
+
+export class LabService {
+  readonly store: RunStore;
+  readonly importsDir: string;
+  private readonly opts: LabServiceOptions;
+  private readonly listeners = new Set<Listener>();
+  private readonly active = new Map<string, ActiveRun>();
+  private readonly queue: string[] = [];
+  private readonly policyCache = new Map<string, LoadedPolicy>();
+  private backendName: string | null = null;
+  private recovered: Promise<void>;
+
+  constructor(opts: LabServiceOptions) {
+    this.opts = opts;
+    this.store = new RunStore(opts.runsDir);
+    this.importsDir = join(resolve(opts.runsDir), '..', 'imported-policies');
+    this.recovered = this.recoverInterrupted();
+  }
+
+  on(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit<E extends EventName>(event: E, payload: EventTypes[E]): void {
+    for (const l of this.listeners) {
+      try {
+        l(event, payload);
+      } catch {
+        /* a broken listener must not break the run */
+      }
+    }
+  }
+
+  /** Typed request handler; payloads are already validated by dispatch(). */
+  async handle<K extends RequestName>(name: K, p: ParsedRequest<K>): Promise<ResultTypes[K]> {
+    const h = this.handlers[name] as (p: ParsedRequest<K>) => Promise<ResultTypes[K]>;
+    return h(p);
+  }
+
+  private readonly handlers: { [K in RequestName]: (p: ParsedRequest<K>) => Promise<ResultTypes[K]> } = {
+    systemInfo: () => this.systemInfo(),
+    listEnvs: async () => this.listEnvs(),
+    listAlgos: async () => algoInfos(),
+    startRun: (p) => this.startRun(p),
+    stopRun: (p) => this.stopRun(p.runId),
+    listRuns: () => this.listRuns(),
+    getRun: (p) => this.getRun(p.runId),
+    listPolicies: () => this.listPolicies(),
+    importPolicy: (p) => this.importPolicy(p.files),
+    rollout: (p) => this.rollout(p),
+  };
+
+  async systemInfo(): Promise<SystemInfo> {
+    const backend = this.backendName ?? (this.backendName = (await initBackend('auto')).name);
+    return {
+      version: LAB_VERSION,
+      backend,
+      runsDir: this.store.root,
+      mode: this.opts.mode === 'electron' ? 'electron' : 'browser',
+    };
+  }
+
+  listEnvs(): EnvInfo[] {
+    return ENV_IDS.map((id) => {
+      const env = makeEnv(id);
+      const info: EnvInfo = {
+        id,
+        observationSpace: env.observationSpace,
+        actionSpace: env.actionSpace,
+        maxEpisodeSteps: env.spec.maxEpisodeSteps,
+        rewardThreshold: env.spec.rewardThreshold,
+      };
+      env.close();
+      return info;
+    });
+  }
+
+  // ---------------- runs ----------------
+
+  /** Validates everything before anything touches the disk, so a bad request leaves no run folder. */
+  buildConfig(p: ParsedRequest<'startRun'>): TrainerConfig {
+    let resolved: { hyperparameters: TrainerConfig['hyperparameters']; steps: number; preset: string | null };
+    try {
+      resolved = resolveHyperparameters(p.algo, p.env, p.preset ?? null, p.hyperparameters);
+    } catch (err) {
+      throw new LabError((err as Error).message, 'invalid');
+    }
+    return {
+      env: p.env,
+      envOptions: {},
+      algo: p.algo,
+      seed: p.seed,
+      totalSteps: p.steps ?? resolved.steps,
+      preset: resolved.preset,
+      hyperparameters: resolved.hyperparameters,
+      backend: p.backend ?? 'auto',
+      evalEpisodes: p.evalEpisodes,
+      checkpointEvery: Math.max(10_000, Math.round((p.steps ?? resolved.steps) / 10)),
+      stopWhenSolved: p.stopWhenSolved,
+    };
+  }
+
+  /** Fills a startRun request's defaults the way the bridge's schema would (CLI, tests). */
+  buildConfigRequest(p: RequestPayload<'startRun'>): ParsedRequest<'startRun'> {
+    const parsed = requestSchemas.startRun.safeParse(p);
+    if (!parsed.success) throw new LabError(parsed.error.issues[0]?.message ?? 'invalid run request', 'invalid');
+    return parsed.data;
+  }
+
+  async startRun(p: ParsedRequest<'startRun'>): Promise<RunSummary> {
+    await this.recovered;
+    const config = this.buildConfig(p);
+    const runId = this.store.newRunId(config);
+    const runDir = await this.store.create(runId, config, { name: p.name ?? null, labVersion: LAB_VERSION, createdAt: new Date().toISOString() });
+    const summary: RunSummary = {
+      runId,
+      runDir,
+      env: config.env,
+      algo: config.algo,
+      seed: config.seed,
+      backend: config.backend,
+      status: 'queued',
+      steps: 0,
+      totalSteps: config.totalSteps,
+      episodes: 0,
+      wallSeconds: 0,
+      solved: false,
+      solvedAtStep: null,
+      solvedAtEpisode: null,
+      solvedAtSeconds: null,
+      mean100: null,
+      evalMean: null,
+      evalStd: null,
+      createdAt: new Date().toISOString(),
+      hasPolicy: false,
+    };
+    let resolveExited!: () => void;
+    const exited = new Promise<void>((r) => (resolveExited = r));
+    this.active.set(runId, { summary, config, proc: null, stopRequested: false, exited, resolveExited });
+    await this.store.writeStatus(summary);
+    this.queue.push(runId);
+    this.emit('run:status', summary);
+    this.pump();
+    return summary;
+  }
+
+  private runningCount(): number {
+    let n = 0;
+    for (const r of this.active.values()) if (r.proc) n++;
+    return n;
+  }
+
+  private pump(): void {
+    const limit = this.opts.concurrency ?? availableParallelism();
+    while (this.queue.length > 0 && this.runningCount() < limit) {
+      const runId = this.queue.shift()!;
+      const run = this.active.get(runId);
+      if (run) this.launch(run);
+    }
+  }
+
+  private launch(run: ActiveRun): void {
+    const proc = this.opts.launcher.launch();
+    run.proc = proc;
+    let finished = false;
+    this.updateSummary(run, { status: 'running' });
+    proc.onMessage((msg) => {
+      if (msg.type === 'done' || msg.type === 'error') finished = true;
+      this.onWorkerMessage(run, msg);
+    });
+    proc.onExit((code, signal) => {
+      if (run.killTimer) clearTimeout(run.killTimer);
+      run.proc = null;
+      if (!finished) {
+        const why = run.stopRequested
+          ? 'stopped (the run process did not exit in time and was killed)'
+          : `the run process exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}); metrics and checkpoints so far are kept`;
+        this.updateSummary(run, { status: run.stopRequested ? 'stopped' : 'crashed', error: why });
+      }
+      this.active.delete(run.summary.runId);
+      run.resolveExited();
+      this.pump();
+    });
+    proc.send({ type: 'start', runDir: run.summary.runDir, config: run.config });
+  }
+
+  private onWorkerMessage(run: ActiveRun, msg: FromWorker): void {
+    const runId = run.summary.runId;
+    switch (msg.type) {
+      case 'ready':
+        this.updateSummary(run, { backend: msg.backend });
+        break;
+      case 'metrics':
+        this.emit('run:metrics', { runId, records: msg.records });
+        break;
+      case 'progress': {
+        const p = msg.progress;
+        // Progress changes often: keep it in memory and persist only on status changes.
+        Object.assign(run.summary, { steps: p.step, episodes: p.episodes, mean100: p.mean100 });
+        this.emit('run:progress', { runId, ...p });
+        break;
+      }
+      case 'episode':
+        this.emit('run:episode', { runId, ...msg.frames });
+        break;
+      case 'done':
+        this.updateSummary(run, { ...msg.summary, hasPolicy: existsSync(join(run.summary.runDir, 'policy', 'policy.json')) });
+        break;
+      case 'error':
+        this.updateSummary(run, {
+          status: 'crashed',
+          error: msg.message,
+          hasPolicy: existsSync(join(run.summary.runDir, 'policy', 'policy.json')),
+        });
+        break;
+    }
+  }
+
+  private updateSummary(run: ActiveRun, patch: Partial<RunSummary>): void {
+    Object.assign(run.summary, patch);
+    const snapshot = { ...run.summary };
+    this.store.writeStatus(snapshot).catch(() => undefined);
+    this.emit('run:status', snapshot);
+  }
+
+  async stopRun(runId: string): Promise<RunSummary> {
+    const run = this.active.get(runId);
+    if (!run) {
+      const s = await this.store.readStatus(runId);
+      if (!s) throw new LabError(`no run "${runId}"`, 'not-found');
+      return s; // already over: stopping is a no-op
+    }
+    run.stopRequested = true;
+    if (!run.proc) {
+      // still queued: never started
+      const i = this.queue.indexOf(runId);
+      if (i >= 0) this.queue.splice(i, 1);
+      this.updateSummary(run, { status: 'stopped' });
+      this.active.delete(runId);
+      run.resolveExited();
+      return { ...run.summary };
+    }
+    run.proc.send({ type: 'stop' });
+    // The worker saves its policy and evaluates before exiting; give it time, then insist.
+    run.killTimer = setTimeout(() => run.proc?.kill(), 60_000);
+    return { ...run.summary };
+  }
+
+  /** Resolves when the run's process has exited (or immediately if it is not active). */
+  async waitForRun(runId: string): Promise<RunSummary> {
+    const run = this.active.get(runId);
+    if (run) await run.exited;
+    const s = await this.store.readStatus(runId);
+    if (!s) throw new LabError(`no run "${runId}"`, 'not-found');
+    return s;
+  }
+
+  async listRuns(): Promise<RunSummary[]> {
+    await this.recovered;
+    const onDisk = await this.store.list();
+    return onDisk.map((s) => (this.active.has(s.runId) ? { ...this.active.get(s.runId)!.summary } : s));
+  }
+
+  async getRun(runId: string): Promise<ResultTypes['getRun']> {
+    const active = this.active.get(runId);
+    const summary = active ? { ...active.summary } : await this.store.readStatus(runId);
+    if (!summary) throw new LabError(`no run "${runId}"`, 'not-found');
+    const dir = this.store.runDir(runId);
+    return { summary, config: await this.store.readConfig(runId), metrics: await readMetrics(dir) };
+  }
+
+  /** Runs left "running" by a lab that died are marked crashed; their files are kept as they are. */
+  private async recoverInterrupted(): Promise<void> {
+    const runs = await this.store.list().catch(() => []);
+    for (const s of runs) {
+      if (s.status === 'running' || s.status === 'queued') {
+        await this.store
+          .writeStatus({ ...s, status: 'crashed', error: 'interrupted: the lab stopped while this run was active; metrics and checkpoints so far are kept' })
+          .catch(() => undefined);
+      }
+    }
+  }
+
+  // ---------------- policies ----------------
+
+  async listPolicies(): Promise<PolicyInfo[]> {
+    const out: PolicyInfo[] = [];
+    for (const s of await this.listRuns()) {
+      const dir = join(s.runDir, 'policy');
+      if (!existsSync(join(dir, 'policy.json'))) continue;
+      out.push({ path: dir, label: `${s.env} · ${s.algo} · seed ${s.seed} · ${s.runId}`, env: s.env, algo: s.algo, steps: s.steps, evalMean: s.evalMean, source: 'run' });
+    }
+    for (const [root, source] of [
+      [this.opts.resourcesDir ? join(this.opts.resourcesDir, 'policies') : null, 'demo'],
+      [this.importsDir, 'file'],
+    ] as const) {
+      if (!root || !existsSync(root)) continue;
+      for (const name of (await readdir(root)).sort()) {
+        const dir = join(root, name);
+        try {
+          const p = await this.policy(dir);
+          out.push({ path: dir, label: `${source === 'demo' ? 'demo' : 'imported'} · ${name}`, env: p.meta.env, algo: p.meta.algo, steps: p.meta.steps, evalMean: p.meta.evalMean ?? null, source });
+        } catch {
+          /* unreadable folders are skipped in the list; loading one directly reports why */
+        }
+      }
+    }
+    return out;
+  }
+
+  async importPolicy(files: { name: string; dataBase64: string }[]): Promise<PolicyInfo> {
+    const id = `import-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
+    const dir = join(this.importsDir, id);
+    await mkdir(dir, { recursive: true });
+    for (const f of files) await writeFile(join(dir, f.name), Buffer.from(f.dataBase64, 'base64'));
+    let p: LoadedPolicy;
+    try {
+      p = await this.policy(dir);
+    } catch (err) {
+      const { rm } = await import('node:fs/promises');
+      await rm(dir, { recursive: true, force: true });
+      throw new LabError((err as Error).message, 'invalid');
+    }
+    return { path: dir, label: `imported · ${id}`, env: p.meta.env, algo: p.meta.algo, steps: p.meta.steps, evalMean: p.meta.evalMean ?? null, source: 'file' };
+  }
+
+  private checkPolicyPath(path: string): string {
+    const abs = resolve(path);
+    if (this.opts.allowAnyPolicyPath) return abs;
+    const roots = [this.store.root, this.importsDir, this.opts.resourcesDir].filter((r): r is string => !!r).map((r) => resolve(r) + sep);
+    if (!roots.some((r) => abs.startsWith(r))) throw new LabError('policies can only be loaded from the runs library, imported files or bundled demos', 'invalid');
+    return abs;
+  }
+
+  private async policy(path: string): Promise<LoadedPolicy> {
+    const abs = this.checkPolicyPath(path);
+    const cached = this.policyCache.get(abs);
+    if (cached) return cached;
+    if (!this.backendName) this.backendName = (await initBackend('auto')).name;
+    const p = await loadPolicy(abs);
+    this.policyCache.set(abs, p);
+    return p;
+  }
+
+  async rollout(p: ParsedRequest<'rollout'>): Promise<RolloutResult> {
+    const env = makeEnv(p.env);
+    try {
+      let actor: Actor;
+      if (p.policy) {
+        const policy = await this.policy(p.policy);
+        if (policy.meta.env !== p.env) throw new LabError(`this policy was trained on ${policy.meta.env}, not ${p.env}`, 'invalid');
+        actor = policyActor(policy, p.deterministic, p.seed);
+      } else if (p.agent === 'heuristic') {
+        actor = heuristicActor(p.env);
+      } else {
+        actor = randomActor(env.actionSpace, npRandom(p.seed + 1_000_003));
+      }
+      const ep = runEpisode(env, actor, { seed: p.seed, maxSteps: p.maxSteps ?? envSpec(p.env).maxEpisodeSteps });
+      return {
+        env: p.env,
+        seed: p.seed,
+        frames: ep.frames,
+        actions: ep.steps.map((s) => (typeof s.action === 'number' ? s.action : s.action[0])),
+        rewards: ep.steps.map((s) => s.reward),
+        return: ep.return,
+        length: ep.length,
+        terminated: ep.terminated,
+        truncated: ep.truncated,
+      };
+    } finally {
+      env.close();
+    }
+  }
+
+  /** Stops every active run and waits for the processes to exit. */
+  async close(): Promise<void> {
+    this.queue.length = 0;
+    const waits: Promise<void>[] = [];
+    for (const [id, run] of this.active) {
+      waits.push(run.exited);
+      void this.stopRun(id);
+    }
+    await Promise.all(waits);
+  }
+}
+
+/** A loaded policy as a one-observation Actor (sampling uses its own seeded stream). */
+export function policyActor(policy: LoadedPolicy, deterministic: boolean, seed: number): Actor {
+  const rng = npRandom(seed + 7_919);
+  return {
+    act: (obs) => {
+      const a = policy.act(obs, 1, deterministic, rng);
+      return a instanceof Int32Array ? a[0] : Float32Array.from(a);
+    },
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * Browser mode: the same renderer the desktop app shows, served over HTTP on loopback, talking to the
+ * same LabService over a WebSocket (/ws) instead of Electron IPC. Requests go through dispatch(), so
+ * they are validated exactly as in the app.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { LabService } from './lab/service.ts';
+import { dispatch } from './lab/dispatch.ts';
+import { ForkLauncher } from './lab/runs/fork-launcher.ts';
+import { projectRoot } from './lab/paths.ts';
+import type { WsClientMessage, WsServerMessage } from '../preload/contract.ts';
+
+export const BROWSER_CSP =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.wasm': 'application/wasm',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+};
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  runsDir: string;
+  resourcesDir?: string;
+  rendererDir?: string;
+  /** Tests can pass a service; otherwise one is created with a fork launcher. */
+  service?: LabService;
+}
+
+export interface RunningServer {
+  url: string;
+  runsDir: string;
+  service: LabService;
+  close(): Promise<void>;
+}
+
+export async function startServer(opts: ServeOptions): Promise<RunningServer> {
+  const rendererDir = resolve(opts.rendererDir ?? join(projectRoot(), 'out', 'renderer'));
+  const service = opts.service ?? new LabService({ runsDir: opts.runsDir, launcher: new ForkLauncher(), mode: 'browser', resourcesDir: opts.resourcesDir });
+  if (!existsSync(join(rendererDir, 'index.html'))) {
+    process.stderr.write(`policy-lab: the renderer is not built (${rendererDir}/index.html missing): run \`npm run build\` first\n`);
+  }
+
+  const http = createServer((req, res) => {
+    serveStatic(rendererDir, req, res).catch(() => {
+      res.writeHead(500).end('internal error');
+    });
+  });
+  const allowedHosts = new Set<string>();
+  const wss = new WebSocketServer({
+    server: http,
+    path: '/ws',
+    maxPayload: 80 * 1024 * 1024,
+    // Only pages served by this server may connect: blocks cross-site WebSocket hijacking from
+    // other origins open in the same browser.
+    verifyClient: ({ origin, req }: { origin: string; req: IncomingMessage }) => {
+      const host = req.headers.host ?? '';
+      return allowedHosts.has(host) && (origin === `http://${host}` || origin === undefined || origin === '');
+    },
+  });
+
+  const sockets = new Set<WebSocket>();
+  const send = (ws: WebSocket, msg: WsServerMessage) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
+  };
+  const unsubscribe = service.on((event, payload) => {
+    for (const ws of sockets) send(ws, { type: 'event', event, payload });
+  });
+  wss.on('connection', (ws) => {
+    sockets.add(ws);
+    ws.on('close', () => sockets.delete(ws));
+    ws.on('message', async (data) => {
+      let msg: WsClientMessage;
+      try {
+        msg = JSON.parse(String(data)) as WsClientMessage;
+      } catch {
+        return; // not our protocol: nothing sensible to reply to
+      }
+      if (msg?.type !== 'invoke' || typeof msg.id !== 'number') return;
+      const reply = await dispatch(service, msg.name, msg.payload);
+      send(ws, reply.ok ? { type: 'result', id: msg.id, ok: true, result: reply.result } : { type: 'result', id: msg.id, ok: false, error: reply.error });
+    });
+  });
+
+  await new Promise<void>((resolveListen, reject) => {
+    http.once('error', reject);
+    http.listen(opts.port, opts.host, () => resolveListen());
+  });
+  const addr = http.address();
+  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+  const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  allowedHosts.add(`${hostForUrl}:${port}`);
+  if (opts.host === '127.0.0.1' || opts.host === '::1') allowedHosts.add(`localhost:${port}`);
+
+  return {
+    url: `http://${hostForUrl}:${port}/`,
+    runsDir: service.store.root,
+    service,
+    close: async () => {
+      unsubscribe();
+      for (const ws of sockets) ws.terminate();
+      await new Promise<void>((r) => wss.close(() => r()));
+      await new Promise<void>((r) => http.close(() => r()));
+      await service.close();
+    },
+  };
+}
+
+async function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405).end();
+    return;
+  }
+  const url = new URL(req.url ?? '/', 'http://x');
+  let rel: string;
+  try {
+    rel = decodeURIComponent(url.pathname);
+  } catch {
+    res.writeHead(400).end();
+    return;
+  }
+  if (rel.endsWith('/')) rel += 'index.html';
+  const file = normalize(join(root, rel));
+  if (!file.startsWith(root + sep)) {
+    res.writeHead(403).end();
+    return;
+  }
+  const headers = {
+    'Content-Security-Policy': BROWSER_CSP,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-cache',
+  };
+  try {
+    const st = await stat(file);
+    if (!st.isFile()) throw new Error('not a file');
+    const body = await readFile(file);
+    res.writeHead(200, { ...headers, 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream', 'Content-Length': body.length });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  } catch {
+    if (rel === '/index.html') {
+      res.writeHead(503, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end('Policy Lab: the renderer is not built. Run `npm run build`, then reload.\n');
+    } else res.writeHead(404, headers).end('not found');
+  }
+}

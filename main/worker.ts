@@ -1,0 +1,102 @@
+/**
+ * A run process: trains one run and streams it. Started by child_process.fork (CLI, browser mode,
+ * tests) or Electron's utilityProcess.fork (desktop app); it speaks training/protocol.ts over
+ * whichever channel it has. Metrics are appended to the run folder here, in the process that makes
+ * them, so a crash of the parent loses nothing; the stream to the parent is batched (≤ 10 flushes/s).
+ */
+import type { FromWorker, ToWorker } from './lab/training/protocol.ts';
+import type { MetricRecord } from '../preload/contract.ts';
+import { appendMetrics } from './lab/runs/run-store.ts';
+import { train } from './lab/training/trainer.ts';
+
+interface ParentPort {
+  on(event: 'message', listener: (e: { data: unknown }) => void): void;
+  postMessage(msg: unknown): void;
+}
+const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+
+function send(msg: FromWorker): void {
+  if (parentPort) parentPort.postMessage(msg);
+  else process.send?.(msg);
+}
+
+function onMessage(listener: (msg: ToWorker) => void): void {
+  if (parentPort) parentPort.on('message', (e) => listener(e.data as ToWorker));
+  else process.on('message', (m) => listener(m as ToWorker));
+}
+
+const FLUSH_MS = 100;
+const FRAMES_EVERY_MS = 1000;
+
+let stopRequested = false;
+let started = false;
+
+onMessage((msg) => {
+  if (msg.type === 'stop') stopRequested = true;
+  else if (msg.type === 'start' && !started) {
+    started = true;
+    run(msg).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        send({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+        // Let the IPC message leave before exiting.
+        setTimeout(() => process.exit(1), 100);
+      },
+    );
+  }
+});
+
+// The parent went away (e.g. CLI killed): there is nobody to stream to; stop cleanly.
+process.on('disconnect', () => (stopRequested = true));
+
+async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
+  const { runDir, config } = msg;
+  let pending: MetricRecord[] = [];
+  let progress: Extract<FromWorker, { type: 'progress' }>['progress'] | null = null;
+  let frames: Extract<FromWorker, { type: 'episode' }>['frames'] | null = null;
+  let lastFramesSent = 0;
+  let writing = Promise.resolve();
+
+  const flush = (): void => {
+    if (pending.length > 0) {
+      const batch = pending;
+      pending = [];
+      writing = writing.then(() => appendMetrics(runDir, batch));
+      send({ type: 'metrics', records: batch });
+    }
+    if (progress) {
+      send({ type: 'progress', progress });
+      progress = null;
+    }
+    const now = Date.now();
+    if (frames && now - lastFramesSent >= FRAMES_EVERY_MS) {
+      send({ type: 'episode', frames });
+      frames = null;
+      lastFramesSent = now;
+    }
+  };
+  const timer = setInterval(flush, FLUSH_MS);
+
+  try {
+    const result = await train(
+      config,
+      {
+        runDir,
+        onBackend: (backend) => send({ type: 'ready', backend }),
+        onEpisode: (rec) => pending.push(rec),
+        onUpdate: (rec) => pending.push(rec),
+        onProgress: (p) => (progress = p),
+        onEpisodeFrames: (f) => (frames = f),
+      },
+      { stopRequested: () => stopRequested },
+    );
+    clearInterval(timer);
+    flush();
+    await writing;
+    send({ type: 'done', summary: { ...result } });
+  } finally {
+    clearInterval(timer);
+    flush();
+    await writing;
+  }
+}

@@ -1,0 +1,55 @@
+/** Runs the real CLI (tsx main/cli.ts) as a child process and collects its output. */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { readFileSync, existsSync } from 'node:fs';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CLI = fileURLToPath(new URL('../../main/cli.ts', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as NDJSON (only lines that parse). */
+  lines: Record<string, unknown>[];
+}
+
+export function runCli(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`CLI ${args.join(' ')} timed out\nstderr: ${stderr}`));
+    }, opts.timeoutMs ?? 120_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      const lines = stdout
+        .split('\n')
+        .filter(Boolean)
+        .flatMap((l) => {
+          try {
+            return [JSON.parse(l) as Record<string, unknown>];
+          } catch {
+            return [];
+          }
+        });
+      resolve({ code, stdout, stderr, lines });
+    });
+  });
+}
+
+/** ../shared/refdata beside the checkout: the recordings from the real Gymnasium. */
+export function refdata<T = unknown>(name: string): T {
+  const url = new URL(`../../../shared/refdata/${name}`, import.meta.url);
+  const path = fileURLToPath(url);
+  if (!existsSync(path)) throw new Error(`reference data missing: ${path} (../shared must sit beside the checkout)`);
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}

@@ -1,0 +1,108 @@
+/** The CLI contract, end to end through real processes: rollout vs Gymnasium, train → eval → watch. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli, refdata } from '../helpers/cli.ts';
+
+interface CartPoleRef {
+  episodes: { seed: number; reset: { obs: number[] }; fixed_actions: { actions: number[]; obs: number[][]; rewards: number[]; terminated: boolean[]; length: number } }[];
+}
+
+test('env rollout --actions reproduces the recorded Gymnasium trajectory (seed 3)', async () => {
+  const ref = refdata<CartPoleRef>('cartpole.json');
+  const ep = ref.episodes.find((e) => e.seed === 3)!;
+  const fa = ep.fixed_actions;
+  const r = await runCli(['env', 'rollout', '--env', 'CartPole-v1', '--seed', '3', '--actions', fa.actions.join(','), '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const [reset, ...rest] = r.lines;
+  assert.equal(reset.event, 'reset');
+  assert.deepEqual(reset.obs, ep.reset.obs);
+  const steps = rest.filter((l) => 't' in l);
+  assert.equal(steps.length, fa.length);
+  steps.forEach((s, k) => {
+    const obs = s.obs as number[];
+    obs.forEach((v, i) => assert.ok(Math.abs(v - fa.obs[k][i]) <= 1e-6, `step ${k} obs[${i}] ${v} vs ${fa.obs[k][i]}`));
+    assert.equal(s.terminated, fa.terminated[k]);
+  });
+  const summary = r.lines.at(-1)!;
+  assert.equal(summary.event, 'summary');
+  assert.equal(summary.length, fa.length);
+  assert.equal(summary.return, fa.rewards.reduce((a, b) => a + b, 0));
+});
+
+test('env rollout --agent heuristic balances to the 500-step time limit', async () => {
+  const r = await runCli(['env', 'rollout', '--env', 'CartPole-v1', '--seed', '0', '--agent', 'heuristic', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const s = r.lines.at(-1)!;
+  assert.equal(s.length, 500);
+  assert.equal(s.truncated, true);
+  assert.equal(s.terminated, false);
+});
+
+test('usage errors exit 2 with one line on stderr and no stack trace', async () => {
+  for (const args of [
+    ['train', '--env', 'Pong-v5', '--algo', 'ppo'],
+    ['train', '--env', 'CartPole-v1', '--algo', 'sarsa'],
+    ['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--set', 'learning_rate=-1'],
+    ['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--set', 'no_such_key=3'],
+    ['env', 'rollout', '--env', 'CartPole-v1', '--seed', 'x', '--agent', 'random'],
+    ['frobnicate'],
+  ]) {
+    const r = await runCli(args);
+    assert.equal(r.code, 2, `${args.join(' ')} → ${r.code}\n${r.stderr}`);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, `one line for ${args.join(' ')}: ${r.stderr}`);
+    assert.match(lines[0], /^policy-lab: /);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  }
+  const bad = await runCli(['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--set', 'learning_rate=-1']);
+  assert.match(bad.stderr, /learning_rate/);
+  const unknown = await runCli(['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--set', 'no_such_key=3']);
+  assert.match(unknown.stderr, /no_such_key/);
+});
+
+test('train --json → run folder → eval → rollout with the saved policy', async () => {
+  const runsDir = await mkdtemp(join(tmpdir(), 'pl-cli-'));
+  try {
+    const r = await runCli(['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--seed', '1', '--steps', '2048', '--eval-episodes', '5', '--runs-dir', runsDir, '--json'], { timeoutMs: 180_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const s = r.lines.at(-1)!;
+    assert.equal(s.event, 'summary');
+    for (const k of ['runId', 'runDir', 'env', 'algo', 'seed', 'backend', 'steps', 'episodes', 'wallSeconds', 'solved', 'solvedAtStep', 'solvedAtEpisode', 'solvedAtSeconds', 'mean100', 'evalMean', 'evalStd']) {
+      assert.ok(k in s, `summary has ${k}`);
+    }
+    assert.equal(s.env, 'CartPole-v1');
+    assert.equal(s.algo, 'ppo');
+    assert.ok((s.steps as number) >= 2048);
+    assert.ok((s.episodes as number) > 0);
+    assert.equal(typeof s.evalMean, 'number');
+    const dir = s.runDir as string;
+    const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
+    assert.equal(config.seed, 1);
+    assert.equal(config.hyperparameters.n_steps, 32, 'zoo preset recorded in config.json');
+    const metrics = (await readFile(join(dir, 'metrics.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    assert.ok(metrics.some((m) => m.kind === 'episode'));
+    assert.ok(metrics.some((m) => m.kind === 'update' && Number.isFinite(m.policy_loss)));
+    assert.ok(existsSync(join(dir, 'policy', 'policy.json')));
+    assert.ok(existsSync(join(dir, 'policy', 'model.json')));
+
+    const ev = await runCli(['eval', '--policy', join(dir, 'policy'), '--episodes', '3', '--seed', '100', '--json']);
+    assert.equal(ev.code, 0, ev.stderr);
+    const es = ev.lines.at(-1)!;
+    assert.equal(es.event, 'summary');
+    for (const k of ['returnMean', 'returnStd', 'returnMin', 'returnMax', 'lengthMean']) assert.equal(typeof es[k], 'number', k);
+
+    const ro1 = await runCli(['env', 'rollout', '--env', 'CartPole-v1', '--seed', '5', '--agent', join(dir, 'policy'), '--json']);
+    const ro2 = await runCli(['env', 'rollout', '--env', 'CartPole-v1', '--seed', '5', '--agent', join(dir, 'policy'), '--json']);
+    assert.equal(ro1.code, 0, ro1.stderr);
+    assert.deepEqual(ro1.lines, ro2.lines, 'a loaded policy acts identically across processes');
+
+    const runs = await runCli(['runs', '--runs-dir', runsDir, '--json']);
+    assert.equal(runs.lines.at(-1)!.count, 1);
+  } finally {
+    await rm(runsDir, { recursive: true, force: true });
+  }
+});

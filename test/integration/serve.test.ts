@@ -1,0 +1,81 @@
+/** Browser mode's server: static files with a CSP, the WebSocket bridge, and what it refuses. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import { startServer } from '../../main/serve.ts';
+
+async function withServer(fn: (url: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'pl-serve-'));
+  const rendererDir = join(dir, 'renderer');
+  await mkdir(rendererDir);
+  await writeFile(join(rendererDir, 'index.html'), '<!doctype html><title>Policy Lab</title>');
+  const server = await startServer({ host: '127.0.0.1', port: 0, runsDir: join(dir, 'runs'), rendererDir });
+  try {
+    await fn(server.url);
+  } finally {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function connect(url: string, origin: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url.replace('http', 'ws') + 'ws', { headers: { Origin: origin } });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+  });
+}
+
+function invoke(ws: WebSocket, id: number, name: string, payload: unknown): Promise<{ ok: boolean; result?: unknown; error?: { message: string } }> {
+  return new Promise((resolve) => {
+    const onMsg = (data: Buffer) => {
+      const m = JSON.parse(String(data));
+      if (m.type === 'result' && m.id === id) {
+        ws.off('message', onMsg);
+        resolve(m);
+      }
+    };
+    ws.on('message', onMsg);
+    ws.send(JSON.stringify({ type: 'invoke', id, name, payload }));
+  });
+}
+
+test('serves the renderer with a CSP and refuses paths outside it', async () => {
+  await withServer(async (url) => {
+    const res = await fetch(url);
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /Policy Lab/);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /default-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-eval'/);
+    const trav = await fetch(url + '..%2F..%2Fpackage.json');
+    assert.ok(trav.status === 403 || trav.status === 404, `traversal gives ${trav.status}`);
+    const post = await fetch(url, { method: 'POST' });
+    assert.equal(post.status, 405);
+  });
+});
+
+test('the WebSocket bridge answers validated requests and rejects foreign origins', async () => {
+  await withServer(async (url) => {
+    const origin = url.replace(/\/$/, '');
+    const ws = await connect(url, origin);
+    const envs = await invoke(ws, 1, 'listEnvs', {});
+    assert.equal(envs.ok, true);
+    const ids = (envs.result as { id: string }[]).map((e) => e.id);
+    assert.ok(ids.includes('CartPole-v1'));
+    const bad = await invoke(ws, 2, 'startRun', { env: 'CartPole-v1', algo: 'nope' });
+    assert.equal(bad.ok, false);
+    assert.match(bad.error!.message, /algo/);
+    const unknown = await invoke(ws, 3, 'deleteEverything', {});
+    assert.equal(unknown.ok, false);
+    const ro = await invoke(ws, 4, 'rollout', { env: 'CartPole-v1', seed: 0, agent: 'heuristic' });
+    assert.equal(ro.ok, true);
+    assert.equal((ro.result as { length: number }).length, 500);
+    ws.close();
+    await assert.rejects(connect(url, 'http://evil.example'), /HTTP 40\d/);
+  });
+});

@@ -1,0 +1,105 @@
+/** LabService with real run processes: streaming, stop, and a killed process losing nothing. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LabService } from '../../main/lab/service.ts';
+import { ForkLauncher } from '../../main/lab/runs/fork-launcher.ts';
+import type { RunLauncher, RunProcess } from '../../main/lab/runs/launcher.ts';
+import type { EventName } from '../../preload/contract.ts';
+import { dispatch } from '../../main/lab/dispatch.ts';
+
+/** A fork launcher that remembers its processes so a test can kill one like a crash would. */
+class RecordingLauncher implements RunLauncher {
+  readonly procs: RunProcess[] = [];
+  private readonly inner = new ForkLauncher();
+  launch(): RunProcess {
+    const p = this.inner.launch();
+    this.procs.push(p);
+    return p;
+  }
+}
+
+function waitForEvent(service: LabService, name: EventName, pred: (p: unknown) => boolean = () => true, timeoutMs = 60_000): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      off();
+      reject(new Error(`no ${name} event within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const off = service.on((e, p) => {
+      if (e === name && pred(p)) {
+        clearTimeout(t);
+        off();
+        resolve(p);
+      }
+    });
+  });
+}
+
+test('a killed run process is marked crashed and keeps its metrics', async () => {
+  const runsDir = await mkdtemp(join(tmpdir(), 'pl-svc-'));
+  const launcher = new RecordingLauncher();
+  const service = new LabService({ runsDir, launcher, mode: 'cli' });
+  try {
+    const run = await service.startRun(service.buildConfigRequest({ env: 'CartPole-v1', algo: 'ppo', seed: 0, steps: 1_000_000 }));
+    await waitForEvent(service, 'run:metrics', (p) => (p as { records: { kind: string }[] }).records.some((r) => r.kind === 'episode'));
+    launcher.procs[0].kill();
+    const s = await service.waitForRun(run.runId);
+    assert.equal(s.status, 'crashed');
+    assert.match(s.error ?? '', /exited unexpectedly/);
+    const lines = (await readFile(join(s.runDir, 'metrics.ndjson'), 'utf8')).trim().split('\n');
+    assert.ok(lines.length > 0 && lines.every((l) => JSON.parse(l).kind), 'metrics written before the crash are intact');
+    // A fresh service (an app restart) lists it as crashed, too.
+    const again = new LabService({ runsDir, launcher, mode: 'cli' });
+    const listed = (await again.listRuns()).find((r) => r.runId === run.runId);
+    assert.equal(listed?.status, 'crashed');
+  } finally {
+    await service.close();
+    await rm(runsDir, { recursive: true, force: true });
+  }
+});
+
+test('stopping a run saves its policy; progress and episodes stream while it trains', async () => {
+  const runsDir = await mkdtemp(join(tmpdir(), 'pl-svc-'));
+  const service = new LabService({ runsDir, launcher: new ForkLauncher(), mode: 'cli' });
+  try {
+    const seen = new Set<string>();
+    service.on((e) => seen.add(e));
+    const run = await service.startRun(service.buildConfigRequest({ env: 'CartPole-v1', algo: 'ppo', seed: 2, steps: 1_000_000, evalEpisodes: 3 }));
+    const frames = (await waitForEvent(service, 'run:episode')) as { frames: { env: string; x: number; theta: number }[]; length: number };
+    assert.equal(frames.frames.length, frames.length + 1, 'one frame per step plus the reset frame');
+    assert.equal(frames.frames[0].env, 'CartPole-v1');
+    await service.stopRun(run.runId);
+    const s = await service.waitForRun(run.runId);
+    assert.equal(s.status, 'stopped');
+    assert.ok(s.steps > 0 && s.steps < 1_000_000);
+    assert.ok(existsSync(join(s.runDir, 'policy', 'policy.json')), 'policy saved on stop');
+    assert.ok(seen.has('run:progress') && seen.has('run:metrics') && seen.has('run:status'));
+  } finally {
+    await service.close();
+    await rm(runsDir, { recursive: true, force: true });
+  }
+});
+
+test('dispatch validates names and payloads before the service sees them', async () => {
+  const runsDir = await mkdtemp(join(tmpdir(), 'pl-svc-'));
+  const service = new LabService({ runsDir, launcher: new ForkLauncher(), mode: 'browser' });
+  try {
+    const a = await dispatch(service, 'rmrf', {});
+    assert.equal(a.ok, false);
+    const b = await dispatch(service, 'startRun', { env: 'CartPole-v1', algo: 'ppo', seed: -1 });
+    assert.ok(!b.ok && /seed/.test(b.error.message), JSON.stringify(b));
+    const c = await dispatch(service, 'startRun', { env: 'CartPole-v1', algo: 'ppo', hyperparameters: { gamma: 7 } });
+    assert.ok(!c.ok && /gamma/.test(c.error.message), JSON.stringify(c));
+    assert.equal((await service.listRuns()).length, 0, 'an invalid request leaves no run folder');
+    const d = await dispatch(service, 'rollout', { env: 'CartPole-v1', policy: '/etc' });
+    assert.ok(!d.ok && /only be loaded/.test(d.error.message), 'bridges cannot load policies from arbitrary paths');
+    const e = await dispatch(service, 'getRun', { runId: '../../etc' });
+    assert.ok(!e.ok);
+  } finally {
+    await service.close();
+    await rm(runsDir, { recursive: true, force: true });
+  }
+});
