@@ -1,0 +1,67 @@
+/** Chart.js, registered piecemeal (only what our line charts use, so the rest tree-shakes away). */
+import { Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip, type ChartOptions } from 'chart.js';
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip);
+
+export { Chart };
+
+export interface ChartTheme {
+  text: string;
+  muted: string;
+  grid: string;
+  accent: string;
+  ok: string;
+  series: [string, string, string];
+}
+
+/** Colours come from the app's CSS variables, so charts follow the light/dark theme. */
+export function readTheme(): ChartTheme {
+  const css = getComputedStyle(document.documentElement);
+  const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
+  return {
+    text: v('--fg', '#1d2330'),
+    muted: v('--muted', '#6b7280'),
+    grid: v('--chart-grid', 'rgba(0,0,0,0.08)'),
+    accent: v('--accent', '#3b6fd8'),
+    ok: v('--ok', '#1f9d63'),
+    series: [v('--series-1', '#3b6fd8'), v('--series-2', '#d9822b'), v('--series-3', '#8b5cf6')],
+  };
+}
+
+/** Calls `listener` when the OS switches between light and dark. Returns an unsubscribe function. */
+export function onThemeChange(listener: () => void): () => void {
+  const mq = window.matchMedia('(prefers-color-scheme: dark)');
+  mq.addEventListener('change', listener);
+  return () => mq.removeEventListener('change', listener);
+}
+
+export function compactNumber(n: number): string {
+  const abs = Math.abs(n);
+  if (abs >= 1e6) return `${+(n / 1e6).toFixed(2)}M`;
+  if (abs >= 1e3) return `${+(n / 1e3).toFixed(1)}k`;
+  return `${+n.toFixed(3)}`;
+}
+
+/** Options both charts share: no animation (live data), x = env steps. */
+export function baseOptions(theme: ChartTheme): ChartOptions<'line'> {
+  return {
+    animation: false,
+    responsive: true,
+    maintainAspectRatio: false,
+    parsing: false,
+    spanGaps: true,
+    interaction: { mode: 'nearest', axis: 'x', intersect: false },
+    plugins: {
+      legend: { position: 'bottom', labels: { color: theme.text, boxWidth: 12, boxHeight: 12, usePointStyle: true } },
+      tooltip: { animation: false },
+    },
+    scales: {
+      x: {
+        type: 'linear',
+        title: { display: true, text: 'env steps', color: theme.muted },
+        ticks: { color: theme.muted, callback: (v) => compactNumber(Number(v)), maxRotation: 0 },
+        grid: { color: theme.grid },
+      },
+    },
+  };
+}
