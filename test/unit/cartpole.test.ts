@@ -321,8 +321,8 @@ test('reset options low/high (maybe_parse_reset_bounds)', () => {
   assert.throws(() => env.reset({ options: { low: 1, high: 0 } }), /low/);
 });
 
-test('registry: ids, unknown ids and options, LunarLander not implemented yet', () => {
-  assert.deepEqual([...ENV_IDS], ['CartPole-v1']);
+test('registry: ids, unknown ids and options', () => {
+  assert.deepEqual([...ENV_IDS], ['CartPole-v1', 'LunarLander-v3']);
   assert.ok(KNOWN_ENV_IDS.includes('LunarLander-v3'));
   assert.equal(envSpec('LunarLander-v3').maxEpisodeSteps, 1000);
   assert.throws(() => makeEnv('CartPole-v0'), /unknown env id "CartPole-v0"/);
@@ -330,7 +330,6 @@ test('registry: ids, unknown ids and options, LunarLander not implemented yet', 
   assert.throws(() => makeEnv('CartPole-v1', { gravity: -9 }), /unknown option "gravity"/);
   assert.throws(() => makeEnv('CartPole-v1', { sutton_barto_reward: 1 }), /"sutton_barto_reward" must be a boolean/);
   assert.throws(() => makeEnv('CartPole-v1', { max_episode_steps: 0 }), /"max_episode_steps"/);
-  assert.throws(() => makeEnv('LunarLander-v3'), /LunarLander-v3 is not implemented yet/);
   assert.throws(() => makeEnv('LunarLander-v3', { gravity: -13 }), /"gravity" must be in/);
   assert.throws(() => makeEnv('LunarLander-v3', { wind: true }), /unknown option "wind"/);
 });

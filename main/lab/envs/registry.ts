@@ -6,6 +6,8 @@
 import type { Env, EnvSpec, VecEnv } from './env.ts';
 import { CARTPOLE_SPEC, CartPoleEnv } from './cartpole.ts';
 import { CartPoleVecEnv } from './cartpole-vec.ts';
+import { LUNAR_LANDER_SPEC, LunarLanderEnv } from './lunar-lander.ts';
+import { loadBox2D } from './box2d.ts';
 import { OrderEnforcing, TimeLimit } from './wrappers.ts';
 import { SyncVecEnv, checkNumEnvs } from './vector-env.ts';
 
@@ -33,6 +35,8 @@ interface EnvEntry {
   readonly make?: (o: ResolvedOptions) => Env;
   /** Specialised vector env; falls back to SyncVecEnv over `make` when absent. */
   readonly makeVec?: (numEnvs: number, o: ResolvedOptions, maxEpisodeSteps: number) => VecEnv;
+  /** Async setup `make` depends on (e.g. instantiating a wasm physics engine); see ensureEnvReady. */
+  readonly ready?: () => Promise<unknown>;
 }
 
 const positiveInt = (v: number): string | null => (v >= 1 ? null : 'must be ≥ 1');
@@ -54,7 +58,7 @@ const REGISTRY: Readonly<Record<EnvId, EnvEntry>> = {
   },
   'LunarLander-v3': {
     id: 'LunarLander-v3',
-    spec: Object.freeze({ id: 'LunarLander-v3', maxEpisodeSteps: 1000, rewardThreshold: 200 }),
+    spec: LUNAR_LANDER_SPEC,
     options: {
       continuous: { type: 'boolean', default: false, description: 'Box(2) throttle actions instead of Discrete(4)' },
       gravity: { type: 'number', default: -10.0, description: 'gravity, in (−12, 0)', check: (v) => (v > -12 && v < 0 ? null : 'must be in the open interval (−12, 0)') },
@@ -62,7 +66,15 @@ const REGISTRY: Readonly<Record<EnvId, EnvEntry>> = {
       wind_power: { type: 'number', default: 15.0, description: 'wind strength (Gymnasium recommends 0..20)' },
       turbulence_power: { type: 'number', default: 1.5, description: 'rotational turbulence (Gymnasium recommends 0..2)' },
     },
-    // make/makeVec come with the LunarLander port.
+    make: (o) =>
+      new LunarLanderEnv({
+        continuous: o.continuous as boolean,
+        gravity: o.gravity as number,
+        enableWind: o.enable_wind as boolean,
+        windPower: o.wind_power as number,
+        turbulencePower: o.turbulence_power as number,
+      }),
+    ready: loadBox2D, // Box2D is wasm: makeEnv throws until this has resolved
   },
 };
 
@@ -132,6 +144,14 @@ function implementedEntry(id: string, options: Record<string, unknown> | undefin
   const o = resolveEnvOptions(id, options);
   if (!e.make) throw new Error(`${id} is not implemented yet (available: ${ENV_IDS.join(', ')})`);
   return { e: e as EnvEntry & { make: NonNullable<EnvEntry['make']> }, o };
+}
+
+/**
+ * Resolves once envs of this id can be built synchronously by makeEnv/makeVecEnv (LunarLander-v3
+ * loads Box2D's wasm module; other envs are ready at once). Await it before creating envs.
+ */
+export async function ensureEnvReady(id: string): Promise<void> {
+  await entry(id).ready?.();
 }
 
 /** Like gymnasium.make(id, **options): TimeLimit(OrderEnforcing(env)). */
