@@ -9,7 +9,7 @@ import { LabService } from './lab/service.ts';
 import { ForkLauncher } from './lab/runs/fork-launcher.ts';
 import { defaultRunsDir, resourcesDir } from './lab/paths.ts';
 import { requestSchemas, type HyperValue, type RunSummary } from '../preload/contract.ts';
-import { ENV_IDS, envSpec, makeEnv } from './lab/envs/registry.ts';
+import { ENV_IDS, ensureEnvReady, envSpec, makeEnv } from './lab/envs/registry.ts';
 import { heuristicActor, randomActor, type Actor } from './lab/agents/baselines.ts';
 import { npRandom } from './lab/envs/numpy-rng.ts';
 import { runEpisode } from './lab/rollout.ts';
@@ -24,11 +24,11 @@ class UsageError extends Error {}
 const HELP = `policy-lab — train, evaluate and watch RL agents (CartPole-v1, LunarLander-v3)
 
 Usage:
-  policy-lab train --env ID --algo ppo|reinforce [--seed N] [--steps N] [--preset NAME]
+  policy-lab train --env ID [--env-opt key=value]... --algo ppo|reinforce [--seed N] [--steps N] [--preset NAME]
                    [--set key=value]... [--runs-dir DIR] [--backend auto|tensorflow|wasm|cpu]
                    [--eval-episodes N] [--stop-when-solved] [--name TEXT] [--json]
   policy-lab eval --policy DIR [--episodes N] [--seed N] [--stochastic] [--json]
-  policy-lab env rollout --env ID --seed N (--actions 1,0,... | --agent random|heuristic|DIR)
+  policy-lab env rollout --env ID [--env-opt key=value]... --seed N (--actions 1,0,... | --agent random|heuristic|DIR)
                    [--max-steps N] [--json]
   policy-lab serve [--host 127.0.0.1] [--port 5170] [--runs-dir DIR] [--json]
   policy-lab runs [--runs-dir DIR] [--json]
@@ -74,6 +74,17 @@ export function parseSetting(s: string): [string, HyperValue] {
   return [key, value];
 }
 
+/** --env-opt key=value (repeatable): Gymnasium make() keywords such as continuous=true, gravity=-9.5. */
+function envOptionsArg(list: string[] | undefined): Record<string, number | boolean> {
+  const out: Record<string, number | boolean> = {};
+  for (const s of list ?? []) {
+    const [k, v] = parseSetting(s);
+    if (typeof v !== 'number' && typeof v !== 'boolean') throw new UsageError(`--env-opt ${k} must be a number or true/false, got "${String(v)}"`);
+    out[k] = v;
+  }
+  return out;
+}
+
 async function cmdTrain(args: string[]): Promise<number> {
   const { values } = parse(args, {
     env: { type: 'string' },
@@ -82,6 +93,7 @@ async function cmdTrain(args: string[]): Promise<number> {
     steps: { type: 'string' },
     preset: { type: 'string' },
     set: { type: 'string', multiple: true },
+    'env-opt': { type: 'string', multiple: true },
     'runs-dir': { type: 'string' },
     backend: { type: 'string' },
     name: { type: 'string' },
@@ -92,6 +104,7 @@ async function cmdTrain(args: string[]): Promise<number> {
   const hyperparameters = Object.fromEntries((values.set ?? []).map(parseSetting));
   const req = requestSchemas.startRun.safeParse({
     env: envArg(values.env),
+    envOptions: envOptionsArg(values['env-opt']),
     algo: values.algo ?? '',
     seed: intArg('seed', values.seed, 0, 2 ** 32 - 1) ?? 0,
     steps: intArg('steps', values.steps, 1),
@@ -206,26 +219,42 @@ async function cmdEval(args: string[]): Promise<number> {
 }
 
 async function cmdRollout(args: string[]): Promise<number> {
-  const { values } = parse(args, { env: { type: 'string' }, seed: { type: 'string' }, actions: { type: 'string' }, agent: { type: 'string' }, 'max-steps': { type: 'string' }, stochastic: { type: 'boolean' } });
+  const { values } = parse(args, { env: { type: 'string' }, 'env-opt': { type: 'string', multiple: true }, seed: { type: 'string' }, actions: { type: 'string' }, agent: { type: 'string' }, 'max-steps': { type: 'string' }, stochastic: { type: 'boolean' } });
   const json = !!values.json;
   const envId = envArg(values.env);
   const seed = intArg('seed', values.seed, 0, 2 ** 32 - 1);
   if (seed === undefined) throw new UsageError('--seed N is required');
   if (!!values.actions === !!values.agent) throw new UsageError('give exactly one of --actions 1,0,... or --agent random|heuristic|POLICY_DIR');
-  const env = makeEnv(envId);
+  const envOptions = envOptionsArg(values['env-opt']);
+  await ensureEnvReady(envId);
+  let env;
+  try {
+    env = makeEnv(envId, envOptions);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   let maxSteps = intArg('max-steps', values['max-steps'], 1) ?? envSpec(envId).maxEpisodeSteps;
   let actor: Actor;
   if (values.actions) {
-    const list = values.actions.split(',').map((s) => {
-      const n = Number(s.trim());
-      if (s.trim() === '' || !Number.isInteger(n)) throw new UsageError(`--actions must be comma-separated integers, got "${s}"`);
-      return n;
+    // Discrete: 1,0,1 …  Continuous (Box): main:lateral pairs, e.g. 0.5:-0.2,1:0
+    const box = env.actionSpace.kind === 'box';
+    const list = values.actions.split(',').map((tok): number | Float32Array => {
+      const parts = tok.split(':').map((x) => x.trim());
+      const nums = parts.map(Number);
+      if (box) {
+        if (nums.length !== (env.actionSpace.kind === 'box' ? env.actionSpace.shape[0] : 1) || parts.some((x) => x === '') || nums.some((n) => !Number.isFinite(n))) {
+          throw new UsageError(`--actions for a continuous env are main:lateral pairs like 0.5:-0.2, got "${tok}"`);
+        }
+        return Float32Array.from(nums);
+      }
+      if (parts.length !== 1 || parts[0] === '' || !Number.isInteger(nums[0])) throw new UsageError(`--actions must be comma-separated integers, got "${tok}"`);
+      return nums[0];
     });
     maxSteps = Math.min(maxSteps, list.length);
     let i = 0;
     actor = { act: () => list[i++] };
   } else if (values.agent === 'random') actor = randomActor(env.actionSpace, npRandom(seed + 1_000_003));
-  else if (values.agent === 'heuristic') actor = heuristicActor(envId);
+  else if (values.agent === 'heuristic') actor = heuristicActor(envId, envOptions);
   else {
     await initBackend('auto');
     const policy = await loadPolicy(values.agent!);

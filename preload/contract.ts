@@ -22,6 +22,9 @@ export type HyperValue = z.infer<typeof HyperValue>;
 export const Hyperparameters = z.record(z.string().max(64), HyperValue);
 export type Hyperparameters = z.infer<typeof Hyperparameters>;
 
+/** Gymnasium make() keyword options (continuous, gravity, enable_wind, …); validated per env by the lab. */
+export const EnvOptions = z.record(z.string().max(64), z.union([z.number(), z.boolean()])).default({});
+
 const RunId = z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'invalid run id');
 const Seed = z.number().int().min(0).max(2 ** 32 - 1);
 
@@ -35,8 +38,16 @@ export interface HyperparameterSpec {
   description: string;
 }
 
+export interface EnvOptionInfo {
+  key: string;
+  type: 'boolean' | 'number' | 'integer';
+  default: boolean | number;
+  description: string;
+}
+
 export interface EnvInfo {
   id: EnvId;
+  options: EnvOptionInfo[];
   observationSpace: unknown;
   actionSpace: unknown;
   maxEpisodeSteps: number;
@@ -157,6 +168,7 @@ export interface SystemInfo {
 
 export const StartRunRequest = z.object({
   env: EnvId,
+  envOptions: EnvOptions,
   algo: AlgoId,
   seed: Seed.default(0),
   steps: z.number().int().min(1).max(1e9).optional(),
@@ -188,6 +200,7 @@ export const requestSchemas = {
   }),
   rollout: z.object({
     env: EnvId,
+    envOptions: EnvOptions,
     seed: Seed.default(0),
     policy: z.string().max(4096).optional(),
     agent: z.enum(['random', 'heuristic']).optional(),

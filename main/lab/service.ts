@@ -27,7 +27,7 @@ import type { RunLauncher, RunProcess } from './runs/launcher.ts';
 import type { FromWorker } from './training/protocol.ts';
 import type { TrainerConfig } from './training/trainer-config.ts';
 import { algoInfos, resolveHyperparameters } from './training/hyperparameters.ts';
-import { ENV_IDS, envSpec, makeEnv } from './envs/registry.ts';
+import { ENV_IDS, ensureEnvReady, envOptionDefs, envSpec, makeEnv, resolveEnvOptions } from './envs/registry.ts';
 import { heuristicActor, randomActor, type Actor } from './agents/baselines.ts';
 import { npRandom } from './envs/numpy-rng.ts';
 import { runEpisode } from './rollout.ts';
@@ -100,7 +100,7 @@ export class LabService {
 
   private readonly handlers: { [K in RequestName]: (p: ParsedRequest<K>) => Promise<ResultTypes[K]> } = {
     systemInfo: () => this.systemInfo(),
-    listEnvs: async () => this.listEnvs(),
+    listEnvs: () => this.listEnvs(),
     listAlgos: async () => algoInfos(),
     startRun: (p) => this.startRun(p),
     stopRun: (p) => this.stopRun(p.runId),
@@ -121,11 +121,13 @@ export class LabService {
     };
   }
 
-  listEnvs(): EnvInfo[] {
+  async listEnvs(): Promise<EnvInfo[]> {
+    await Promise.all(ENV_IDS.map((id) => ensureEnvReady(id)));
     return ENV_IDS.map((id) => {
       const env = makeEnv(id);
       const info: EnvInfo = {
         id,
+        options: Object.entries(envOptionDefs(id)).map(([key, d]) => ({ key, type: d.type, default: d.default, description: d.description })),
         observationSpace: env.observationSpace,
         actionSpace: env.actionSpace,
         maxEpisodeSteps: env.spec.maxEpisodeSteps,
@@ -146,9 +148,14 @@ export class LabService {
     } catch (err) {
       throw new LabError((err as Error).message, 'invalid');
     }
+    try {
+      resolveEnvOptions(p.env, p.envOptions);
+    } catch (err) {
+      throw new LabError((err as Error).message, 'invalid');
+    }
     return {
       env: p.env,
-      envOptions: {},
+      envOptions: p.envOptions,
       algo: p.algo,
       seed: p.seed,
       totalSteps: p.steps ?? resolved.steps,
@@ -404,7 +411,13 @@ export class LabService {
   }
 
   async rollout(p: ParsedRequest<'rollout'>): Promise<RolloutResult> {
-    const env = makeEnv(p.env);
+    await ensureEnvReady(p.env);
+    let env;
+    try {
+      env = makeEnv(p.env, p.envOptions);
+    } catch (err) {
+      throw new LabError((err as Error).message, 'invalid');
+    }
     try {
       let actor: Actor;
       if (p.policy) {
@@ -412,7 +425,7 @@ export class LabService {
         if (policy.meta.env !== p.env) throw new LabError(`this policy was trained on ${policy.meta.env}, not ${p.env}`, 'invalid');
         actor = policyActor(policy, p.deterministic, p.seed);
       } else if (p.agent === 'heuristic') {
-        actor = heuristicActor(p.env);
+        actor = heuristicActor(p.env, p.envOptions);
       } else {
         actor = randomActor(env.actionSpace, npRandom(p.seed + 1_000_003));
       }

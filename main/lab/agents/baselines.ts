@@ -2,6 +2,7 @@
 import type { Space } from '../envs/spaces.ts';
 import type { Generator } from '../envs/numpy-rng.ts';
 import type { EnvId } from '../../../preload/contract.ts';
+import { lunarHeuristic } from './lunar-heuristic.ts';
 
 /** Acts on one observation at a time (rollouts, CLI, Watch). */
 export interface Actor {
@@ -28,7 +29,9 @@ export function cartPoleHeuristic(): Actor {
   return { act: (obs) => (obs[2] + 0.5 * obs[3] > 0 ? 1 : 0) };
 }
 
-export function heuristicActor(env: EnvId): Actor {
+/** LunarLander: Gymnasium's published controller (discrete or continuous, matching the env). */
+export function heuristicActor(env: EnvId, envOptions: Record<string, unknown> = {}): Actor {
   if (env === 'CartPole-v1') return cartPoleHeuristic();
-  throw new Error(`no heuristic agent for ${env} yet`);
+  const continuous = envOptions.continuous === true;
+  return { act: (obs) => lunarHeuristic(obs, continuous) };
 }
