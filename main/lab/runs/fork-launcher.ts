@@ -21,7 +21,8 @@ export class ForkLauncher implements RunLauncher {
   }
 
   launch(): RunProcess {
-    const execArgv = this.workerPath.endsWith('.ts') ? ['--import', 'tsx'] : [];
+    // Resolve tsx from here, not from the cwd, so `policy-lab` works from any folder.
+    const execArgv = this.workerPath.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [];
     // stderr is inherited so a worker crash prints its stack where a developer can see it.
     const child = fork(this.workerPath, [], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
     return {
