@@ -1,0 +1,165 @@
+/**
+ * The seam between the trainer and an algorithm.
+ *
+ * An Algorithm owns its networks, optimizer and rollout collection; the trainer owns the VecEnv's
+ * lifetime, the step budget, episode bookkeeping and saving. `iterate` collects experience (calling
+ * ctx.onEnvStep after every vecEnv.step so the trainer sees finished episodes and frames as they
+ * happen) and performs one update.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { AlgoId } from '../../../preload/contract.ts';
+import type { VecEnv } from '../envs/env.ts';
+import type { Generator } from '../envs/numpy-rng.ts';
+import { flatDim, type Space } from '../envs/spaces.ts';
+import type { ActionArray, ActionDistribution } from '../nn/distributions.ts';
+import type { Mlp } from '../nn/mlp.ts';
+
+/** Anything that maps observations to actions. */
+export interface ActingPolicy {
+  readonly observationSpace: Space;
+  readonly actionSpace: Space;
+  /** obs: [n × obsDim]; deterministic → the mode, else a draw from rng. */
+  act(obs: Float32Array, n: number, deterministic: boolean, rng?: Generator): ActionArray;
+  /** [n × nActions] action probabilities (discrete action spaces). */
+  actionProbs(obs: Float32Array, n?: number): Float32Array;
+}
+
+/** An MLP that outputs distribution parameters; acts with the JS forward pass (see nn/mlp.ts). */
+export class MlpPolicy implements ActingPolicy {
+  readonly obsDim: number;
+
+  constructor(
+    readonly net: Mlp,
+    readonly distribution: ActionDistribution,
+    readonly observationSpace: Space,
+    readonly actionSpace: Space,
+  ) {
+    this.obsDim = flatDim(observationSpace);
+    if (net.spec.inputDim !== this.obsDim) throw new Error(`policy network input ${net.spec.inputDim} ≠ observation size ${this.obsDim}`);
+    if (net.spec.outputDim !== distribution.paramDim) throw new Error(`policy network output ${net.spec.outputDim} ≠ ${distribution.paramDim} distribution parameters`);
+  }
+
+  act(obs: Float32Array, n: number, deterministic: boolean, rng?: Generator): ActionArray {
+    const params = this.net.forward(obs, n);
+    if (deterministic) return this.distribution.mode(params, n);
+    if (!rng) throw new Error('stochastic act() needs a Generator');
+    return this.distribution.sample(params, n, rng);
+  }
+
+  actionProbs(obs: Float32Array, n = Math.floor(obs.length / this.obsDim)): Float32Array {
+    return this.distribution.probs(this.net.forward(obs, n), n);
+  }
+}
+
+export interface IterationContext {
+  /** Env-step budget of the whole run and steps done before this iteration (for schedules). */
+  totalSteps: number;
+  stepsDone: number;
+  /** Call after every vecEnv.step(). */
+  onEnvStep(): void;
+}
+
+export interface IterationResult {
+  /** Env steps (summed over sub-envs) this iteration consumed. */
+  steps: number;
+  /** Update metrics (finite numbers) for the UpdateRecord. */
+  metrics: Record<string, number>;
+}
+
+export interface Algorithm {
+  readonly id: AlgoId;
+  /** The acting policy; always holds the latest finite weights. */
+  readonly policy: MlpPolicy;
+  iterate(ctx: IterationContext): Promise<IterationResult>;
+  dispose(): void;
+}
+
+export interface AlgorithmOptions {
+  vecEnv: VecEnv;
+  /** Validated hyperparameters (SB3 names); missing keys take the algorithm's defaults. */
+  hyperparameters: Record<string, unknown>;
+  /** Seeded stream for weight init, action sampling and shuffles. */
+  rng: Generator;
+}
+
+/**
+ * A loss or gradient that is NaN/±Infinity. Thrown before the bad step is applied, so the policy
+ * still holds the last good weights.
+ */
+export class NonFiniteLossError extends Error {
+  constructor(readonly metric: string, readonly value: number) {
+    super(`${metric} became ${value} (non-finite); try a lower learning_rate`);
+    this.name = 'NonFiniteLossError';
+  }
+}
+
+/** Fisher–Yates shuffle of 0..n-1 with our Generator (minibatch order). */
+export function permutation(n: number, rng: Generator, out?: Int32Array): Int32Array {
+  const p = out ?? new Int32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.integers(0, i + 1);
+    const t = p[i];
+    p[i] = p[j];
+    p[j] = t;
+  }
+  return p;
+}
+
+/**
+ * One optimizer step on `vars`: lossFn returns [loss, ...side metrics] (scalars). Reads loss, side
+ * metrics and the global gradient norm in one sync; throws NonFiniteLossError before applying
+ * anything if one is NaN/±Infinity; otherwise scales the gradients so their global L2 norm is at
+ * most maxGradNorm (as torch.nn.utils.clip_grad_norm_; 0 = no clipping) and applies them.
+ * Returns the values read (loss first, then the side metrics) and the pre-clip norm.
+ */
+export function gradientStep(
+  optimizer: tf.Optimizer,
+  vars: tf.Variable[],
+  lossFn: () => tf.Scalar[],
+  names: readonly string[],
+  maxGradNorm: number,
+): { values: number[]; gradNorm: number } {
+  let side: tf.Tensor | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const [loss, ...metrics] = lossFn();
+    // Intermediates of f are freed by variableGrads; keep the side metrics for the read below.
+    side = tf.keep(metrics.length ? tf.stack(metrics) : tf.zeros([0]));
+    return loss;
+  }, vars);
+  try {
+    const read = tf.tidy(() => {
+      const sq = Object.values(grads).map((g) => tf.sum(tf.square(g)));
+      const norm = tf.sqrt(tf.addN(sq));
+      return tf.concat([tf.reshape(value, [1]), tf.reshape(side!, [-1]), tf.reshape(norm, [1])]);
+    });
+    const data = read.dataSync();
+    read.dispose();
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) throw new NonFiniteLossError(i < data.length - 1 ? (names[i] ?? `metric ${i}`) : 'grad_norm', data[i]);
+    }
+    const gradNorm = data[data.length - 1];
+    if (maxGradNorm > 0 && gradNorm > maxGradNorm) {
+      const scale = maxGradNorm / (gradNorm + 1e-6);
+      const clipped = tf.tidy(() => {
+        const out: tf.NamedTensorMap = {};
+        for (const [k, g] of Object.entries(grads)) out[k] = tf.mul(g, scale);
+        return out;
+      });
+      optimizer.applyGradients(clipped);
+      tf.dispose(Object.values(clipped));
+    } else {
+      optimizer.applyGradients(grads);
+    }
+    return { values: Array.from(data.subarray(0, data.length - 1)), gradNorm };
+  } finally {
+    value.dispose();
+    side?.dispose();
+    tf.dispose(Object.values(grads));
+  }
+}
+
+/** Sets an optimizer's step size in place (tfjs declares it protected; Adam reads it every step). */
+export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  (optimizer as unknown as { learningRate: number }).learningRate = lr;
+}

@@ -1,0 +1,185 @@
+/**
+ * PPO with the clipped surrogate objective (Schulman et al. 2017), following SB3's PPO:
+ * separate actor and critic MLPs, GAE(λ) advantages with time-limit bootstrapping, n_epochs passes
+ * of shuffled minibatches, per-minibatch advantage normalisation, loss =
+ * policy_loss − ent_coef·entropy + vf_coef·value_loss, one Adam (eps 1e-5) over both nets with
+ * global gradient-norm clipping, and linear schedules for the learning rate and clip range.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { VecEnv } from '../envs/env.ts';
+import type { Generator } from '../envs/numpy-rng.ts';
+import { distributionFor, type ActionDistribution } from '../nn/distributions.ts';
+import { Mlp } from '../nn/mlp.ts';
+import { parseSchedule, ppoHyperparameters, type PpoHyperparameters, type Schedule } from '../training/hyperparameters.ts';
+import { explainedVariance } from '../training/returns.ts';
+import { RolloutBuffer } from '../training/rollout-buffer.ts';
+import {
+  MlpPolicy,
+  gradientStep,
+  permutation,
+  setLearningRate,
+  type Algorithm,
+  type AlgorithmOptions,
+  type IterationContext,
+  type IterationResult,
+} from './algorithm.ts';
+
+const LOSS_NAMES = ['loss', 'policy_loss', 'value_loss', 'entropy', 'approx_kl', 'clip_fraction'] as const;
+
+export class Ppo implements Algorithm {
+  readonly id = 'ppo' as const;
+  readonly hp: PpoHyperparameters;
+  readonly policy: MlpPolicy;
+  readonly critic: Mlp;
+  private readonly vecEnv: VecEnv;
+  private readonly rng: Generator;
+  private readonly dist: ActionDistribution;
+  private readonly optimizer: tf.Optimizer;
+  private readonly buffer: RolloutBuffer;
+  private readonly lrSchedule: Schedule;
+  private readonly clipSchedule: Schedule;
+  // Reused per-step scratch.
+  private readonly actions: Int32Array;
+  private readonly logProbs: Float32Array;
+  private readonly values: Float32Array;
+
+  constructor({ vecEnv, hyperparameters, rng }: AlgorithmOptions) {
+    const hp = (this.hp = ppoHyperparameters(hyperparameters));
+    if (hp.n_envs !== vecEnv.numEnvs) throw new Error(`n_envs is ${hp.n_envs} but the vec env has ${vecEnv.numEnvs} envs`);
+    if (vecEnv.actionSpace.kind !== 'discrete') throw new Error('PPO here supports Discrete action spaces only (a diagonal Gaussian is not implemented yet)');
+    this.vecEnv = vecEnv;
+    this.rng = rng;
+    this.dist = distributionFor(vecEnv.actionSpace);
+    const obsDim = vecEnv.obsDim;
+    const scheme = hp.ortho_init ? 'orthogonal' : 'glorot';
+    // SB3 gains: √2 hidden layers, 0.01 policy head (near-uniform initial policy), 1 value head.
+    const actor = Mlp.create({ inputDim: obsDim, outputDim: this.dist.paramDim, netArch: hp.net_arch, activation: hp.activation_fn }, { scheme, rng, outputGain: 0.01 });
+    this.critic = Mlp.create({ inputDim: obsDim, outputDim: 1, netArch: hp.net_arch, activation: hp.activation_fn }, { scheme, rng, outputGain: 1 });
+    this.policy = new MlpPolicy(actor, this.dist, vecEnv.observationSpace, vecEnv.actionSpace);
+    this.lrSchedule = parseSchedule(hp.learning_rate);
+    this.clipSchedule = parseSchedule(hp.clip_range);
+    this.optimizer = tf.train.adam(this.lrSchedule(1), 0.9, 0.999, 1e-5);
+    this.buffer = new RolloutBuffer(hp.n_steps, hp.n_envs, obsDim, 1, true);
+    this.actions = new Int32Array(hp.n_envs);
+    this.logProbs = new Float32Array(hp.n_envs);
+    this.values = new Float32Array(hp.n_envs);
+  }
+
+  async iterate(ctx: IterationContext): Promise<IterationResult> {
+    const { hp, vecEnv, buffer, dist, critic } = this;
+    const actor = this.policy.net;
+    const N = vecEnv.numEnvs;
+    const D = vecEnv.obsDim;
+
+    // ---- 1. collect n_steps × n_envs transitions with the current policy ----
+    buffer.reset();
+    for (let t = 0; t < hp.n_steps; t++) {
+      const obs = vecEnv.obs;
+      dist.sample(actor.forward(obs, N), N, this.rng, this.actions, this.logProbs);
+      critic.forward(obs, N, this.values);
+      buffer.addStep(obs, this.actions, this.values, this.logProbs);
+      vecEnv.step(this.actions);
+      buffer.addOutcome(vecEnv.rewards, vecEnv.terminated, vecEnv.truncated);
+      // Time-limit truncation is not a terminal state: bootstrap from V(final observation).
+      for (let i = 0; i < N; i++) {
+        if (vecEnv.truncated[i] && !vecEnv.terminated[i]) {
+          buffer.setFinalValue(i, critic.forward(vecEnv.finalObs.subarray(i * D, (i + 1) * D), 1)[0]);
+        }
+      }
+      ctx.onEnvStep();
+    }
+    const lastValues = new Float32Array(N);
+    critic.forward(vecEnv.obs, N, lastValues);
+    buffer.computeReturnsAndAdvantages(lastValues, hp.gamma, hp.gae_lambda);
+    const steps = hp.n_steps * N;
+
+    // ---- 2. schedules: SB3 evaluates them at progress_remaining after this rollout ----
+    const progress = 1 - (ctx.stepsDone + steps) / ctx.totalSteps;
+    const lr = this.lrSchedule(progress);
+    const clip = this.clipSchedule(progress);
+    setLearningRate(this.optimizer, lr);
+
+    // ---- 3. n_epochs over shuffled minibatches ----
+    const vars = [...actor.variables, ...critic.variables];
+    const sums = new Float64Array(LOSS_NAMES.length + 1); // + grad_norm
+    let nBatches = 0;
+    const perm = new Int32Array(buffer.size);
+    try {
+      for (let epoch = 0; epoch < hp.n_epochs; epoch++) {
+        permutation(buffer.size, this.rng, perm);
+        for (let start = 0; start < buffer.size; start += hp.batch_size) {
+          const mb = buffer.gather(perm.subarray(start, Math.min(start + hp.batch_size, buffer.size)));
+          const m = mb.logProbs.length;
+          const adv = mb.advantages;
+          if (hp.normalize_advantage && m > 1) normalizeInPlace(adv);
+
+          const { values, gradNorm } = tf.tidy(() => {
+            const obsT = tf.tensor2d(mb.obs, [m, D]);
+            const actT = tf.tensor1d(mb.actions as Int32Array, 'int32');
+            const oldLogpT = tf.tensor1d(mb.logProbs);
+            const advT = tf.tensor1d(adv);
+            const retT = tf.tensor1d(mb.returns);
+            return gradientStep(
+              this.optimizer,
+              vars,
+              () => {
+                const logits = actor.apply(obsT);
+                const logp = dist.logProb(logits, actT);
+                const entropy = tf.mean(dist.entropy(logits));
+                const logRatio = tf.sub(logp, oldLogpT);
+                const ratio = tf.exp(logRatio);
+                // Clipped surrogate: pessimistic minimum of the unclipped and clipped objectives.
+                const surr1 = tf.mul(advT, ratio);
+                const surr2 = tf.mul(advT, tf.clipByValue(ratio, 1 - clip, 1 + clip));
+                const policyLoss = tf.neg(tf.mean(tf.minimum(surr1, surr2)));
+                const vPred = tf.reshape(critic.apply(obsT), [-1]);
+                const valueLoss = tf.mean(tf.square(tf.sub(retT, vPred)));
+                const loss = tf.add(tf.add(policyLoss, tf.mul(-hp.ent_coef, entropy)), tf.mul(hp.vf_coef, valueLoss)) as tf.Scalar;
+                // Diagnostics (no gradient): KL estimate k3 = E[(r − 1) − log r] (Schulman's blog), clip rate.
+                const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
+                const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), clip), 'float32'));
+                return [loss, policyLoss, valueLoss, entropy, approxKl, clipFrac] as tf.Scalar[];
+              },
+              LOSS_NAMES,
+              hp.max_grad_norm,
+            );
+          });
+          for (let k = 0; k < values.length; k++) sums[k] += values[k];
+          sums[LOSS_NAMES.length] += gradNorm;
+          nBatches++;
+        }
+      }
+    } finally {
+      // Weights changed (even if a later minibatch threw): the JS mirrors must re-read them.
+      actor.invalidate();
+      critic.invalidate();
+    }
+
+    const metrics: Record<string, number> = {};
+    LOSS_NAMES.forEach((name, k) => (metrics[name] = sums[k] / nBatches));
+    metrics.grad_norm = sums[LOSS_NAMES.length] / nBatches;
+    const ev = explainedVariance(buffer.values, buffer.returns);
+    if (Number.isFinite(ev)) metrics.explained_variance = ev;
+    metrics.learning_rate = lr;
+    metrics.clip_range = clip;
+    return { steps, metrics };
+  }
+
+  dispose(): void {
+    this.policy.net.dispose();
+    this.critic.dispose();
+    this.optimizer.dispose();
+  }
+}
+
+/** (x − mean) / (std + 1e-8), std with Bessel's correction as torch.std (SB3's choice). */
+function normalizeInPlace(x: Float32Array): void {
+  const n = x.length;
+  let m = 0;
+  for (let i = 0; i < n; i++) m += x[i];
+  m /= n;
+  let v = 0;
+  for (let i = 0; i < n; i++) v += (x[i] - m) ** 2;
+  const sd = Math.sqrt(v / (n - 1));
+  for (let i = 0; i < n; i++) x[i] = (x[i] - m) / (sd + 1e-8);
+}

@@ -1,0 +1,154 @@
+/**
+ * REINFORCE (Williams 1992): Monte-Carlo policy gradient on complete episodes.
+ *   ∇J ≈ mean_t [ ∇log π(a_t|s_t) · (G_t − b) ],  G_t = Σ_k γ^k r_{t+k}  (reward-to-go)
+ * with b = the batch mean of G_t when `baseline` is on (a constant baseline keeps the estimate
+ * unbiased and cuts its variance), optionally scaled by 1/std (`normalize_advantage`).
+ *
+ * One update per `episodes_per_update` finished episodes. With n_envs > 1, episodes still running
+ * at an update carry over to the next batch (their early actions come from the previous policy:
+ * slightly off-policy, the usual trade-off for not throwing away or biasing toward short episodes).
+ * There is no critic, so a time-limit truncation cannot be bootstrapped: its tail counts as 0.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { VecEnv } from '../envs/env.ts';
+import type { Generator } from '../envs/numpy-rng.ts';
+import { distributionFor, type ActionDistribution } from '../nn/distributions.ts';
+import { Mlp } from '../nn/mlp.ts';
+import { parseSchedule, reinforceHyperparameters, type ReinforceHyperparameters, type Schedule } from '../training/hyperparameters.ts';
+import { meanStd, rewardToGo } from '../training/returns.ts';
+import { MlpPolicy, gradientStep, setLearningRate, type Algorithm, type AlgorithmOptions, type IterationContext, type IterationResult } from './algorithm.ts';
+
+const LOSS_NAMES = ['loss', 'policy_loss', 'entropy'] as const;
+
+/** One env's episode in progress: flat observations, actions, rewards. */
+class Trajectory {
+  obs: number[] = [];
+  actions: number[] = [];
+  rewards: number[] = [];
+}
+
+export class Reinforce implements Algorithm {
+  readonly id = 'reinforce' as const;
+  readonly hp: ReinforceHyperparameters;
+  readonly policy: MlpPolicy;
+  private readonly vecEnv: VecEnv;
+  private readonly rng: Generator;
+  private readonly dist: ActionDistribution;
+  private readonly optimizer: tf.Optimizer;
+  private readonly lrSchedule: Schedule;
+  private running: Trajectory[];
+  private readonly actions: Int32Array;
+
+  constructor({ vecEnv, hyperparameters, rng }: AlgorithmOptions) {
+    const hp = (this.hp = reinforceHyperparameters(hyperparameters));
+    if (hp.n_envs !== vecEnv.numEnvs) throw new Error(`n_envs is ${hp.n_envs} but the vec env has ${vecEnv.numEnvs} envs`);
+    if (vecEnv.actionSpace.kind !== 'discrete') throw new Error('REINFORCE here supports Discrete action spaces only');
+    this.vecEnv = vecEnv;
+    this.rng = rng;
+    this.dist = distributionFor(vecEnv.actionSpace);
+    const net = Mlp.create(
+      { inputDim: vecEnv.obsDim, outputDim: this.dist.paramDim, netArch: hp.net_arch, activation: hp.activation_fn },
+      { scheme: hp.ortho_init ? 'orthogonal' : 'glorot', rng, outputGain: 0.01 },
+    );
+    this.policy = new MlpPolicy(net, this.dist, vecEnv.observationSpace, vecEnv.actionSpace);
+    this.lrSchedule = parseSchedule(hp.learning_rate);
+    // PyTorch's Adam defaults (the classic setup), eps 1e-8.
+    this.optimizer = tf.train.adam(this.lrSchedule(1), 0.9, 0.999, 1e-8);
+    this.running = Array.from({ length: vecEnv.numEnvs }, () => new Trajectory());
+    this.actions = new Int32Array(vecEnv.numEnvs);
+  }
+
+  async iterate(ctx: IterationContext): Promise<IterationResult> {
+    const { hp, vecEnv, dist } = this;
+    const net = this.policy.net;
+    const N = vecEnv.numEnvs;
+    const D = vecEnv.obsDim;
+
+    // ---- 1. act until episodes_per_update episodes have finished ----
+    const done: Trajectory[] = [];
+    let steps = 0;
+    while (done.length < hp.episodes_per_update) {
+      const obs = vecEnv.obs;
+      dist.sample(net.forward(obs, N), N, this.rng, this.actions);
+      for (let i = 0; i < N; i++) {
+        const tr = this.running[i];
+        for (let j = 0; j < D; j++) tr.obs.push(obs[i * D + j]);
+        tr.actions.push(this.actions[i]);
+      }
+      vecEnv.step(this.actions);
+      steps += N;
+      for (let i = 0; i < N; i++) {
+        this.running[i].rewards.push(vecEnv.rewards[i]);
+        if (vecEnv.terminated[i] || vecEnv.truncated[i]) {
+          done.push(this.running[i]);
+          this.running[i] = new Trajectory();
+        }
+      }
+      ctx.onEnvStep();
+    }
+
+    // ---- 2. weights: reward-to-go per episode, then the optional baseline / scaling ----
+    let T = 0;
+    for (const tr of done) T += tr.rewards.length;
+    const obsBatch = new Float32Array(T * D);
+    const actBatch = new Int32Array(T);
+    const weights = new Float32Array(T);
+    let off = 0;
+    let returnSum = 0;
+    for (const tr of done) {
+      const g = rewardToGo(tr.rewards, hp.gamma, 0);
+      obsBatch.set(tr.obs, off * D);
+      actBatch.set(tr.actions, off);
+      weights.set(g, off);
+      off += tr.rewards.length;
+      returnSum += tr.rewards.reduce((a, b) => a + b, 0);
+    }
+    if (hp.baseline || hp.normalize_advantage) {
+      const { mean, std } = meanStd(weights);
+      for (let t = 0; t < T; t++) {
+        let w = weights[t];
+        if (hp.baseline) w -= mean;
+        if (hp.normalize_advantage) w /= std + 1e-8;
+        weights[t] = w;
+      }
+    }
+
+    // ---- 3. one gradient step on −mean(log π(a|s)·w) − ent_coef·H ----
+    const lr = this.lrSchedule(1 - (ctx.stepsDone + steps) / ctx.totalSteps);
+    setLearningRate(this.optimizer, lr);
+    const { values, gradNorm } = tf.tidy(() => {
+      const obsT = tf.tensor2d(obsBatch, [T, D]);
+      const actT = tf.tensor1d(actBatch, 'int32');
+      const wT = tf.tensor1d(weights);
+      return gradientStep(
+        this.optimizer,
+        net.variables,
+        () => {
+          const logits = net.apply(obsT);
+          const logp = dist.logProb(logits, actT);
+          const entropy = tf.mean(dist.entropy(logits));
+          const policyLoss = tf.neg(tf.mean(tf.mul(logp, wT)));
+          const loss = tf.sub(policyLoss, tf.mul(hp.ent_coef, entropy)) as tf.Scalar;
+          return [loss, policyLoss, entropy] as tf.Scalar[];
+        },
+        LOSS_NAMES,
+        0,
+      );
+    });
+    net.invalidate(); // the JS mirror must re-read the new weights
+
+    const metrics: Record<string, number> = {};
+    LOSS_NAMES.forEach((name, k) => (metrics[name] = values[k]));
+    metrics.grad_norm = gradNorm;
+    metrics.learning_rate = lr;
+    metrics.batch_episodes = done.length;
+    metrics.batch_steps = T;
+    metrics.batch_return_mean = returnSum / done.length;
+    return { steps, metrics };
+  }
+
+  dispose(): void {
+    this.policy.net.dispose();
+    this.optimizer.dispose();
+  }
+}

@@ -1,0 +1,294 @@
+/**
+ * The training loop: backend → vec env → algorithm → iterate until the step budget, a stop request
+ * or (optionally) "solved"; streams episode/update records, progress and env-0 episode frames through
+ * hooks; saves checkpoints and the final policy; ends with a deterministic evaluation on seeds the
+ * training never used.
+ */
+import { join } from 'node:path';
+import type { EpisodeFramesEvent, EpisodeRecord, HyperValue, ProgressEvent, RenderState, UpdateRecord } from '../../../preload/contract.ts';
+import { NonFiniteLossError, type ActingPolicy, type Algorithm } from '../agents/algorithm.ts';
+import { Ppo } from '../agents/ppo.ts';
+import { Reinforce } from '../agents/reinforce.ts';
+import type { Env } from '../envs/env.ts';
+import { npRandom, type Generator } from '../envs/numpy-rng.ts';
+import { ensureEnvReady, makeEnv, makeVecEnv } from '../envs/registry.ts';
+import { initBackend } from '../nn/backend.ts';
+import { savePolicy, type LoadedPolicy } from '../runs/policy-file.ts';
+import { validateHyperparameters } from './hyperparameters.ts';
+import type { TrainerConfig } from './trainer-config.ts';
+
+export interface TrainHooks {
+  /** Run folder for checkpoints/ and policy/; null/undefined = save nothing (benchmarks, tests). */
+  runDir?: string | null;
+  onBackend?(backend: string): void;
+  onEpisode?(rec: EpisodeRecord): void;
+  onUpdate?(rec: UpdateRecord): void;
+  onProgress?(p: Omit<ProgressEvent, 'runId'>): void;
+  /** Every finished episode of env 0 with a frame per step (the caller throttles). */
+  onEpisodeFrames?(f: Omit<EpisodeFramesEvent, 'runId'>): void;
+}
+
+export interface TrainControl {
+  stopRequested(): boolean;
+}
+
+export interface TrainResult {
+  status: 'finished' | 'solved' | 'stopped';
+  steps: number;
+  totalSteps: number;
+  episodes: number;
+  wallSeconds: number;
+  solved: boolean;
+  solvedAtStep: number | null;
+  solvedAtEpisode: number | null;
+  solvedAtSeconds: number | null;
+  /** Mean return of the last (up to) 100 training episodes. */
+  mean100: number | null;
+  evalMean: number | null;
+  evalStd: number | null;
+  backend: string;
+  hasPolicy: boolean;
+}
+
+/** Offset of evaluation seeds from the run seed: training uses seed … seed + n_envs − 1 (n_envs ≤ 256). */
+export const EVAL_SEED_OFFSET = 1_000_000;
+
+export function createAlgorithm(algo: TrainerConfig['algo'], opts: ConstructorParameters<typeof Ppo>[0]): Algorithm {
+  switch (algo) {
+    case 'ppo':
+      return new Ppo(opts);
+    case 'reinforce':
+      return new Reinforce(opts);
+    default:
+      throw new Error(`unknown algorithm "${String(algo)}"`);
+  }
+}
+
+/**
+ * The algorithm's own random stream, independent of the envs' (sub-env i is seeded seed + i through
+ * the same SeedSequence, so reusing `seed` here would correlate init/sampling with env 0's resets).
+ */
+export function algorithmRng(seed: number): Generator {
+  return npRandom((BigInt(seed) << 64n) | 0x5eeda160n);
+}
+
+export async function train(config: TrainerConfig, hooks: TrainHooks = {}, control: TrainControl = { stopRequested: () => false }): Promise<TrainResult> {
+  const backend = await initBackend(config.backend);
+  hooks.onBackend?.(backend.name);
+
+  const hp = validateHyperparameters(config.algo, config.hyperparameters);
+  const nEnvs = typeof hp.n_envs === 'number' ? hp.n_envs : 1;
+  if (!Number.isSafeInteger(config.totalSteps) || config.totalSteps < 1) throw new Error(`totalSteps must be a positive integer, got ${config.totalSteps}`);
+  await ensureEnvReady(config.env);
+  const vecEnv = makeVecEnv(config.env, nEnvs, config.envOptions);
+  const spec = vecEnv.spec;
+  const runDir = hooks.runDir ?? null;
+  let algo: Algorithm | null = null;
+
+  const t0 = performance.now();
+  const wall = () => (performance.now() - t0) / 1000;
+  let steps = 0;
+  let episodes = 0;
+  let updates = 0;
+  const last100: number[] = [];
+  let solvedAtStep: number | null = null;
+  let solvedAtEpisode: number | null = null;
+  let solvedAtSeconds: number | null = null;
+  let nextCheckpoint = config.checkpointEvery > 0 ? config.checkpointEvery : Infinity;
+  const wantFrames = !!hooks.onEpisodeFrames;
+  let frames: RenderState[] = [];
+
+  // Summed afresh (100 adds) rather than kept as a running sum, so no rounding drift near the threshold.
+  const mean100 = () => (last100.length ? last100.reduce((a, b) => a + b, 0) / last100.length : null);
+  const saveTo = async (dir: string, evalMean: number | null = null, evalStd: number | null = null) => {
+    await savePolicy(dir, algo!.policy, { env: config.env, envOptions: config.envOptions, algo: config.algo, steps, evalMean, evalStd });
+  };
+
+  try {
+    vecEnv.reset(config.seed);
+    algo = createAlgorithm(config.algo, { vecEnv, hyperparameters: hp, rng: algorithmRng(config.seed) });
+    if (wantFrames) frames = [vecEnv.renderState(0)];
+
+    const onEnvStep = () => {
+      steps += vecEnv.numEnvs;
+      let env0Done = false;
+      for (const ep of vecEnv.finishedEpisodes) {
+        episodes++;
+        const rec: EpisodeRecord = {
+          kind: 'episode',
+          step: steps,
+          episode: episodes,
+          return: ep.return,
+          length: ep.length,
+          outcome: ep.terminated ? 'terminated' : 'truncated',
+          wall: wall(),
+        };
+        hooks.onEpisode?.(rec);
+        last100.push(ep.return);
+        if (last100.length > 100) last100.shift();
+        if (solvedAtStep === null && last100.length >= 100 && mean100()! >= spec.rewardThreshold) {
+          solvedAtStep = steps;
+          solvedAtEpisode = episodes;
+          solvedAtSeconds = rec.wall;
+        }
+        if (ep.envIndex === 0 && wantFrames) {
+          // Same-step autoreset: env 0 already shows the next episode's first state.
+          hooks.onEpisodeFrames!({ episode: episodes, return: ep.return, length: ep.length, frames });
+          frames = [vecEnv.renderState(0)];
+          env0Done = true;
+        }
+      }
+      if (wantFrames && !env0Done) frames.push(vecEnv.renderState(0));
+    };
+
+    let status: TrainResult['status'] = 'finished';
+    let lastYield = performance.now();
+    while (steps < config.totalSteps) {
+      if (control.stopRequested()) {
+        status = 'stopped';
+        break;
+      }
+      let res;
+      try {
+        res = await algo.iterate({ totalSteps: config.totalSteps, stepsDone: steps, onEnvStep });
+      } catch (err) {
+        if (err instanceof NonFiniteLossError) {
+          let saved = '';
+          if (runDir) {
+            await saveTo(join(runDir, 'policy'));
+            saved = `; the last good policy was saved to ${join(runDir, 'policy')}`;
+          }
+          throw new Error(`training diverged at step ${steps}: ${err.message}${saved}`);
+        }
+        throw err;
+      }
+      updates++;
+      const w = wall();
+      const sps = w > 0 ? steps / w : 0;
+      hooks.onUpdate?.({ kind: 'update', step: steps, update: updates, wall: w, sps, ...res.metrics });
+      hooks.onProgress?.({
+        step: steps,
+        totalSteps: config.totalSteps,
+        episodes,
+        sps,
+        etaSeconds: sps > 0 ? Math.max(0, config.totalSteps - steps) / sps : null,
+        mean100: mean100(),
+      });
+      if (runDir && steps >= nextCheckpoint) {
+        await saveTo(join(runDir, 'checkpoints', `step-${steps}`));
+        while (nextCheckpoint <= steps) nextCheckpoint += config.checkpointEvery;
+      }
+      if (solvedAtStep !== null && config.stopWhenSolved) {
+        status = 'solved';
+        break;
+      }
+      // Let the event loop run (stop messages, the caller's flush timers) at least every 50 ms.
+      if (performance.now() - lastYield > 50) {
+        await new Promise((r) => setImmediate(r));
+        lastYield = performance.now();
+      }
+    }
+    const wallSeconds = wall();
+
+    let evalMean: number | null = null;
+    let evalStd: number | null = null;
+    if (config.evalEpisodes > 0 && steps > 0) {
+      const env = makeEnv(config.env, config.envOptions);
+      try {
+        const ev = evaluatePolicy(algo.policy, env, config.evalEpisodes, (config.seed + EVAL_SEED_OFFSET) % 2 ** 32);
+        evalMean = ev.mean;
+        evalStd = ev.std;
+      } finally {
+        env.close();
+      }
+    }
+    if (runDir) await saveTo(join(runDir, 'policy'), evalMean, evalStd);
+
+    const m100 = mean100();
+    hooks.onProgress?.({ step: steps, totalSteps: config.totalSteps, episodes, sps: wallSeconds > 0 ? steps / wallSeconds : 0, etaSeconds: 0, mean100: m100 });
+    return {
+      status: solvedAtStep !== null && status === 'finished' ? 'solved' : status,
+      steps,
+      totalSteps: config.totalSteps,
+      episodes,
+      wallSeconds,
+      solved: solvedAtStep !== null,
+      solvedAtStep,
+      solvedAtEpisode,
+      solvedAtSeconds,
+      mean100: m100,
+      evalMean,
+      evalStd,
+      backend: backend.name,
+      hasPolicy: !!runDir,
+    };
+  } finally {
+    algo?.dispose();
+    vecEnv.close();
+  }
+}
+
+export interface EvalResult {
+  mean: number;
+  std: number;
+  returns: number[];
+  lengths: number[];
+}
+
+/**
+ * Runs `episodes` full episodes, resetting episode k with seed + k, and reports the return mean and
+ * (population) std as SB3's evaluate_policy. Deterministic (mode) actions unless told otherwise.
+ *   evaluatePolicy(policy, env, episodes, seed, deterministic?)   with your own Env
+ *   evaluatePolicy(loadedPolicy, episodes, seed, deterministic?)  makes the env from policy.json
+ * (loadPolicy has already awaited the env's async setup, if it has one).
+ */
+export function evaluatePolicy(policy: ActingPolicy, env: Env, episodes: number, seed: number, deterministic?: boolean): EvalResult;
+export function evaluatePolicy(policy: LoadedPolicy, episodes: number, seed: number, deterministic?: boolean): EvalResult;
+export function evaluatePolicy(policy: ActingPolicy, a: Env | number, b: number, c?: number | boolean, d?: boolean): EvalResult {
+  let env: Env;
+  let episodes: number;
+  let seed: number;
+  let deterministic: boolean;
+  let ownEnv = false;
+  if (typeof a === 'number') {
+    const meta = (policy as Partial<LoadedPolicy>).meta;
+    if (!meta) throw new Error('evaluatePolicy(policy, episodes, seed) needs a loaded policy (with meta.env); pass an Env otherwise');
+    env = makeEnv(meta.env, meta.envOptions as Record<string, HyperValue>);
+    ownEnv = true;
+    episodes = a;
+    seed = b;
+    deterministic = c === undefined ? true : !!c;
+  } else {
+    env = a;
+    episodes = b;
+    seed = typeof c === 'number' ? c : 0;
+    deterministic = d ?? true;
+  }
+  if (!Number.isInteger(episodes) || episodes < 1) throw new Error(`episodes must be a positive integer, got ${episodes}`);
+  // Sampling (when not deterministic) draws from a stream of its own, reproducible from the seed.
+  const rng = deterministic ? undefined : npRandom((BigInt(seed) << 64n) | 0xe7a1n);
+  const returns: number[] = [];
+  const lengths: number[] = [];
+  try {
+    for (let k = 0; k < episodes; k++) {
+      let { obs } = env.reset({ seed: seed + k });
+      let ret = 0;
+      let len = 0;
+      for (;;) {
+        const act = policy.act(obs, 1, deterministic, rng);
+        const r = env.step(act instanceof Int32Array ? act[0] : Float32Array.from(act));
+        ret += r.reward;
+        len++;
+        obs = r.obs;
+        if (r.terminated || r.truncated) break;
+      }
+      returns.push(ret);
+      lengths.push(len);
+    }
+  } finally {
+    if (ownEnv) env.close();
+  }
+  const mean = returns.reduce((x, y) => x + y, 0) / returns.length;
+  const std = Math.sqrt(returns.reduce((x, y) => x + (y - mean) ** 2, 0) / returns.length);
+  return { mean, std, returns, lengths };
+}

@@ -1,0 +1,326 @@
+/**
+ * Short real training runs on CartPole-v1 through train(): files, finite metrics, flat tfjs memory,
+ * seed determinism, save/load fidelity and the policy loader's errors. Runs on the wasm backend.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { EpisodeRecord, UpdateRecord } from '../../preload/contract.ts';
+import { gradientStep, NonFiniteLossError } from '../../main/lab/agents/algorithm.ts';
+import { ensureEnvReady, isEnvImplemented, makeEnv, makeVecEnv } from '../../main/lab/envs/registry.ts';
+import { npRandom } from '../../main/lab/envs/numpy-rng.ts';
+import { initBackend } from '../../main/lab/nn/backend.ts';
+import { Mlp } from '../../main/lab/nn/mlp.ts';
+import { loadPolicy, PolicyFileError, savePolicy } from '../../main/lab/runs/policy-file.ts';
+import { resolveHyperparameters } from '../../main/lab/training/hyperparameters.ts';
+import { algorithmRng, createAlgorithm, EVAL_SEED_OFFSET, evaluatePolicy, train, type TrainHooks } from '../../main/lab/training/trainer.ts';
+import type { TrainerConfig } from '../../main/lab/training/trainer-config.ts';
+
+let tmp: string;
+before(async () => {
+  await initBackend('wasm');
+  tmp = await mkdtemp(join(tmpdir(), 'policy-lab-training-'));
+});
+after(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+function config(algo: 'ppo' | 'reinforce', preset: string, totalSteps: number, overrides: Record<string, unknown> = {}, extra: Partial<TrainerConfig> = {}): TrainerConfig {
+  const r = resolveHyperparameters(algo, 'CartPole-v1', preset, overrides);
+  return {
+    env: 'CartPole-v1',
+    envOptions: {},
+    algo,
+    seed: 3,
+    totalSteps,
+    preset,
+    hyperparameters: r.hyperparameters,
+    backend: 'wasm',
+    evalEpisodes: 5,
+    checkpointEvery: 0,
+    stopWhenSolved: false,
+    ...extra,
+  };
+}
+
+interface Recorded {
+  episodes: EpisodeRecord[];
+  updates: UpdateRecord[];
+  tensors: number[];
+  frames: number;
+  progress: number;
+}
+
+function recorder(runDir: string | null): { hooks: TrainHooks; rec: Recorded } {
+  const rec: Recorded = { episodes: [], updates: [], tensors: [], frames: 0, progress: 0 };
+  return {
+    rec,
+    hooks: {
+      runDir,
+      onEpisode: (e) => rec.episodes.push(e),
+      onUpdate: (u) => {
+        rec.updates.push(u);
+        rec.tensors.push(tf.memory().numTensors);
+      },
+      onProgress: () => rec.progress++,
+      onEpisodeFrames: (f) => {
+        assert.equal(f.frames.length, f.length, 'one frame per step of the episode');
+        rec.frames++;
+      },
+    },
+  };
+}
+
+function assertFiniteMetrics(updates: UpdateRecord[], keys: string[]): void {
+  assert.ok(updates.length > 0);
+  for (const u of updates) {
+    for (const k of keys) assert.ok(typeof u[k] === 'number' && Number.isFinite(u[k]), `update ${u.update}: ${k} = ${u[k]}`);
+  }
+}
+
+/** Drops timing fields so runs can be compared. */
+const strip = <T extends object>(r: T) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'wall' && k !== 'sps'));
+
+const PPO_METRICS = ['policy_loss', 'value_loss', 'entropy', 'approx_kl', 'clip_fraction', 'explained_variance', 'learning_rate', 'grad_norm', 'sps'];
+
+test('MLP: orthogonal init is orthogonal, JS forward = tf forward', () => {
+  const mlp = Mlp.create({ inputDim: 4, outputDim: 2, netArch: [16, 8], activation: 'tanh' }, { scheme: 'orthogonal', rng: npRandom(1), outputGain: 0.01 });
+  const w = mlp.getWeights();
+  // kernel 0 is [4 × 16]: its rows are orthonormal·√2
+  for (let a = 0; a < 4; a++) {
+    for (let b = 0; b < 4; b++) {
+      let dot = 0;
+      for (let j = 0; j < 16; j++) dot += w.kernels[0][a * 16 + j] * w.kernels[0][b * 16 + j];
+      assert.ok(Math.abs(dot - (a === b ? 2 : 0)) < 1e-5);
+    }
+  }
+  const x = new Float32Array(Array.from({ length: 40 }, (_, i) => Math.sin(i)));
+  const js = mlp.forward(x, 10).slice();
+  const t = tf.tidy(() => mlp.apply(tf.tensor2d(x, [10, 4])).dataSync());
+  for (let i = 0; i < js.length; i++) assert.ok(Math.abs(js[i] - t[i]) < 1e-5);
+  const same = Mlp.create({ inputDim: 4, outputDim: 2, netArch: [16, 8], activation: 'tanh' }, { scheme: 'orthogonal', rng: npRandom(1), outputGain: 0.01 });
+  assert.deepEqual(same.getWeights(), w);
+  mlp.dispose();
+  same.dispose();
+});
+
+test('PPO (zoo preset): files, finite metrics, frames, flat tfjs memory', async () => {
+  const runDir = join(tmp, 'ppo');
+  const { hooks, rec } = recorder(runDir);
+  const before = tf.memory().numTensors;
+  const res = await train(config('ppo', 'zoo', 2560, { n_epochs: 4 }, { checkpointEvery: 1024 }), hooks, { stopRequested: () => false });
+  assert.equal(res.status, 'finished');
+  assert.equal(res.steps, 2560);
+  assert.equal(res.backend, 'wasm');
+  assert.equal(res.episodes, rec.episodes.length);
+  assert.ok(res.episodes > 20);
+  assert.ok(res.evalMean !== null && Number.isFinite(res.evalMean) && res.evalStd !== null);
+  assert.equal(rec.updates.length, 10);
+  assertFiniteMetrics(rec.updates, PPO_METRICS);
+  assert.ok(rec.frames > 0);
+  assert.ok(rec.progress >= 10);
+  // learning rate follows lin_0.001: after update k, 1e-3·(1 − 256k/2560)
+  assert.ok(Math.abs((rec.updates[0].learning_rate as number) - 1e-3 * 0.9) < 1e-12);
+  // No tensor leaks: constant after the first update created Adam's slots.
+  assert.ok(rec.tensors.slice(1).every((n) => n === rec.tensors[1]), `tensor counts ${rec.tensors.join(',')}`);
+  assert.equal(tf.memory().numTensors, before, 'everything disposed after train()');
+  for (const f of ['policy/model.json', 'policy/weights.bin', 'policy/policy.json', 'checkpoints/step-1024/policy.json', 'checkpoints/step-2048/model.json']) {
+    assert.ok(existsSync(join(runDir, f)), `${f} written`);
+  }
+  const meta = JSON.parse(await readFile(join(runDir, 'policy/policy.json'), 'utf8'));
+  assert.equal(meta.format, 'policy-lab.policy');
+  assert.equal(meta.version, 1);
+  assert.equal(meta.env, 'CartPole-v1');
+  assert.equal(meta.algo, 'ppo');
+  assert.equal(meta.steps, 2560);
+  assert.equal(meta.evalMean, res.evalMean);
+  assert.deepEqual(meta.netArch, [64, 64]);
+  assert.equal(meta.activation, 'tanh');
+
+  // The saved policy, evaluated like the trainer did, gives the trainer's numbers.
+  const loaded = await loadPolicy(join(runDir, 'policy'));
+  const ev = evaluatePolicy(loaded, 5, 3 + EVAL_SEED_OFFSET);
+  assert.equal(ev.mean, res.evalMean);
+  assert.equal(ev.std, res.evalStd);
+  loaded.dispose();
+});
+
+test('same seed → identical episodes and losses (PPO and REINFORCE)', async () => {
+  for (const [algo, preset, steps, ov] of [
+    ['ppo', 'zoo', 1024, { n_epochs: 3 }],
+    ['reinforce', 'classic-baseline', 1500, { episodes_per_update: 2 }],
+  ] as const) {
+    const a = recorder(null);
+    const b = recorder(null);
+    await train(config(algo, preset, steps, ov, { evalEpisodes: 0 }), a.hooks);
+    await train(config(algo, preset, steps, ov, { evalEpisodes: 0 }), b.hooks);
+    assert.ok(a.rec.episodes.length > 5);
+    assert.deepEqual(a.rec.episodes.map(strip), b.rec.episodes.map(strip), `${algo}: episodes differ`);
+    assert.deepEqual(a.rec.updates.map(strip), b.rec.updates.map(strip), `${algo}: updates differ`);
+    // A different seed gives a different run.
+    const c = recorder(null);
+    await train({ ...config(algo, preset, steps, ov, { evalEpisodes: 0 }), seed: 4 }, c.hooks);
+    assert.notDeepEqual(a.rec.episodes.map(strip), c.rec.episodes.map(strip));
+  }
+});
+
+test('REINFORCE: finite metrics, files, flat memory, stop request', async () => {
+  const runDir = join(tmp, 'reinforce');
+  const { hooks, rec } = recorder(runDir);
+  const res = await train(config('reinforce', 'classic-baseline', 4000), hooks);
+  assert.equal(res.status, 'finished');
+  assert.ok(res.steps >= 4000);
+  assertFiniteMetrics(rec.updates, ['policy_loss', 'entropy', 'grad_norm', 'learning_rate', 'batch_return_mean']);
+  assert.equal(rec.updates.length, rec.episodes.length, 'one update per episode');
+  assert.ok(rec.tensors.slice(1).every((n) => n === rec.tensors[1]), `tensor counts ${rec.tensors.join(',')}`);
+  assert.ok(existsSync(join(runDir, 'policy/weights.bin')));
+  const meta = JSON.parse(await readFile(join(runDir, 'policy/policy.json'), 'utf8'));
+  assert.deepEqual(meta.netArch, [32]);
+  assert.equal(meta.activation, 'relu');
+
+  let n = 0;
+  const stopped = await train(config('reinforce', 'classic', 100_000, {}, { evalEpisodes: 0 }), { onUpdate: () => n++ }, { stopRequested: () => n >= 3 });
+  assert.equal(stopped.status, 'stopped');
+  assert.equal(n, 3);
+});
+
+test('a saved policy loads and acts exactly like the in-memory one', async () => {
+  const r = resolveHyperparameters('ppo', 'CartPole-v1', 'zoo', { n_epochs: 2 });
+  const vecEnv = makeVecEnv('CartPole-v1', 8);
+  vecEnv.reset(0);
+  const algo = createAlgorithm('ppo', { vecEnv, hyperparameters: r.hyperparameters, rng: algorithmRng(0) });
+  try {
+    await algo.iterate({ totalSteps: 10_000, stepsDone: 0, onEnvStep: () => {} });
+    const dir = join(tmp, 'roundtrip');
+    await savePolicy(dir, algo.policy, { env: 'CartPole-v1', algo: 'ppo', steps: 256 });
+    const loaded = await loadPolicy(dir, { env: 'CartPole-v1' });
+    const rng = npRandom(9);
+    const obs = new Float32Array(400);
+    for (let i = 0; i < obs.length; i++) obs[i] = rng.uniform(-2, 2);
+    assert.deepEqual(loaded.act(obs, 100, true), algo.policy.act(obs, 100, true));
+    assert.deepEqual(loaded.act(obs, 100, false, npRandom(5)), algo.policy.act(obs, 100, false, npRandom(5)));
+    assert.deepEqual(loaded.actionProbs(obs), algo.policy.actionProbs(obs));
+    assert.deepEqual(loaded.net.getWeights(), algo.policy.net.getWeights());
+    assert.equal(loaded.meta.steps, 256);
+    assert.equal(loaded.meta.evalMean, null);
+    loaded.dispose();
+  } finally {
+    algo.dispose();
+    vecEnv.close();
+  }
+});
+
+test('loading a broken policy folder gives the specific error', async () => {
+  const good = join(tmp, 'roundtrip');
+  let k = 0;
+  const variant = async (mutate: (dir: string) => Promise<void>): Promise<string> => {
+    const dir = join(tmp, `bad-${k++}`);
+    await cp(good, dir, { recursive: true });
+    await mutate(dir);
+    return dir;
+  };
+  const editMeta = (f: (m: Record<string, unknown>) => void) => async (dir: string) => {
+    const m = JSON.parse(await readFile(join(dir, 'policy.json'), 'utf8'));
+    f(m);
+    await writeFile(join(dir, 'policy.json'), JSON.stringify(m));
+  };
+  const expectError = async (dir: string, code: string, re: RegExp, opts = {}) => {
+    await assert.rejects(loadPolicy(dir, opts), (e: unknown) => {
+      assert.ok(e instanceof PolicyFileError, `not a PolicyFileError: ${e}`);
+      assert.equal(e.code, code, e.message);
+      assert.match(e.message, re);
+      return true;
+    });
+  };
+
+  await expectError(join(tmp, 'does-not-exist'), 'missing', /policy folder not found/);
+  await expectError(await variant((d) => rm(join(d, 'policy.json'))), 'missing', /policy\.json is missing/);
+  await expectError(await variant((d) => rm(join(d, 'weights.bin'))), 'missing', /weights\.bin is missing/);
+  await expectError(await variant((d) => rm(join(d, 'model.json'))), 'missing', /model\.json is missing/);
+  await expectError(await variant((d) => writeFile(join(d, 'policy.json'), '{"format": "policy-lab.policy", ')), 'corrupt', /policy\.json is not valid JSON/);
+  await expectError(await variant((d) => writeFile(join(d, 'model.json'), 'not json')), 'corrupt', /model\.json is not valid JSON/);
+  await expectError(await variant((d) => truncate(join(d, 'weights.bin'), 100)), 'corrupt', /weights\.bin has 100 bytes, the model needs/);
+  await expectError(await variant(editMeta((m) => (m.format = 'something-else'))), 'format', /not a Policy Lab policy/);
+  await expectError(await variant(editMeta((m) => (m.version = 2))), 'version', /version 2; this build reads version 1/);
+  await expectError(await variant(editMeta((m) => (m.env = 'Pong-v5'))), 'env', /unknown env "Pong-v5"/);
+  await expectError(good, 'env', /env mismatch: the policy was trained on CartPole-v1, not LunarLander-v3/, { env: 'LunarLander-v3' });
+  await expectError(
+    await variant(editMeta((m) => (m.observationSpace = { kind: 'box', shape: [5], low: [0, 0, 0, 0, 0], high: [1, 1, 1, 1, 1] }))),
+    'space',
+    /observation space mismatch: policy\.json has Box\(5\), CartPole-v1 has Box\(4\)/,
+  );
+  await expectError(await variant(editMeta((m) => (m.actionSpace = { kind: 'discrete', n: 3 }))), 'space', /action space mismatch: policy\.json has Discrete\(3\)/);
+  // Spaces that agree with the env but not with the network: LunarLander's spaces on CartPole's model.
+  let llObs: unknown = { kind: 'box', shape: [8], low: Array(8).fill(-1), high: Array(8).fill(1) };
+  let llAct: unknown = { kind: 'discrete', n: 4 };
+  if (isEnvImplemented('LunarLander-v3')) {
+    await ensureEnvReady('LunarLander-v3');
+    const ll = makeEnv('LunarLander-v3');
+    llObs = ll.observationSpace;
+    llAct = ll.actionSpace;
+    ll.close();
+  }
+  await expectError(
+    await variant(
+      editMeta((m) => {
+        m.env = 'LunarLander-v3';
+        m.observationSpace = llObs;
+        m.actionSpace = llAct;
+      }),
+    ),
+    'space',
+    /model input shape \[null, 4\] does not fit observation space Box\(8\)/,
+  );
+});
+
+test('a NaN loss throws before any weight changes', () => {
+  const mlp = Mlp.create({ inputDim: 2, outputDim: 1, netArch: [4], activation: 'relu' }, { scheme: 'glorot', rng: npRandom(0) });
+  const opt = tf.train.adam(0.1);
+  const w0 = mlp.getWeights();
+  const before = tf.memory().numTensors;
+  assert.throws(
+    () =>
+      gradientStep(
+        opt,
+        mlp.variables,
+        () => {
+          const y = mlp.apply(tf.tensor2d([1, 2], [1, 2]));
+          return [tf.mul(tf.sum(y), NaN) as tf.Scalar];
+        },
+        ['loss'],
+        0.5,
+      ),
+    (e: unknown) => e instanceof NonFiniteLossError && /loss became NaN/.test(e.message),
+  );
+  assert.deepEqual(mlp.getWeights(), w0);
+  assert.equal(tf.memory().numTensors, before);
+  mlp.dispose();
+  opt.dispose();
+});
+
+test('a diverging run stops with a clear error and still saves the last good policy', async () => {
+  const runDir = join(tmp, 'diverged');
+  await assert.rejects(
+    train(config('ppo', 'zoo', 5000, { learning_rate: 1e30, n_epochs: 2 }), { runDir }),
+    /^Error: training diverged at step \d+: \w+ became (NaN|Infinity|-Infinity) \(non-finite\); try a lower learning_rate; the last good policy was saved to .*diverged\/policy$/,
+  );
+  const p = await loadPolicy(join(runDir, 'policy'));
+  for (const k of p.net.getWeights().kernels) assert.ok(k.every(Number.isFinite));
+  p.dispose();
+});
+
+test('evaluatePolicy with an Env: deterministic, seeded per episode', async () => {
+  const loaded = await loadPolicy(join(tmp, 'roundtrip'));
+  const env = makeEnv('CartPole-v1');
+  const a = evaluatePolicy(loaded, env, 3, 100);
+  const b = evaluatePolicy(loaded, env, 3, 100);
+  assert.deepEqual(a, b);
+  assert.equal(a.returns.length, 3);
+  assert.deepEqual(a.returns, a.lengths); // CartPole: +1 per step
+  env.close();
+  loaded.dispose();
+});
