@@ -6,7 +6,7 @@
  */
 import type { FromWorker, ToWorker } from './lab/training/protocol.ts';
 import type { MetricRecord } from '../preload/contract.ts';
-import { appendMetrics } from './lab/runs/run-store.ts';
+import { appendMetricsSync } from './lab/runs/run-store.ts';
 import { train } from './lab/training/trainer.ts';
 
 interface ParentPort {
@@ -55,13 +55,13 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   let progress: Extract<FromWorker, { type: 'progress' }>['progress'] | null = null;
   let frames: Extract<FromWorker, { type: 'episode' }>['frames'] | null = null;
   let lastFramesSent = 0;
-  let writing = Promise.resolve();
 
   const flush = (): void => {
     if (pending.length > 0) {
       const batch = pending;
       pending = [];
-      writing = writing.then(() => appendMetrics(runDir, batch));
+      // On disk before it is streamed: whatever the UI has seen survives a crash of this process.
+      appendMetricsSync(runDir, batch);
       send({ type: 'metrics', records: batch });
     }
     if (progress) {
@@ -92,11 +92,9 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     );
     clearInterval(timer);
     flush();
-    await writing;
     send({ type: 'done', summary: { ...result } });
   } finally {
     clearInterval(timer);
     flush();
-    await writing;
   }
 }

@@ -55,6 +55,8 @@ interface ActiveRun {
   proc: RunProcess | null;
   stopRequested: boolean;
   killTimer?: NodeJS.Timeout;
+  /** status.json writes, chained so they land in order and waitForRun can await the last one. */
+  writes: Promise<void>;
   exited: Promise<void>;
   resolveExited: () => void;
 }
@@ -142,20 +144,22 @@ export class LabService {
 
   /** Validates everything before anything touches the disk, so a bad request leaves no run folder. */
   buildConfig(p: ParsedRequest<'startRun'>): TrainerConfig {
-    let resolved: { hyperparameters: TrainerConfig['hyperparameters']; steps: number; preset: string | null };
+    let resolved: { hyperparameters: TrainerConfig['hyperparameters']; steps: number; preset: string | null; envOptions: TrainerConfig['envOptions'] };
+    // No preset named: the env's first (tuned) preset, e.g. rl-baselines3-zoo's for PPO; "none": plain defaults.
+    const preset = p.preset === undefined ? defaultPreset(p.algo, p.env) : p.preset === 'none' ? null : p.preset;
     try {
-      resolved = resolveHyperparameters(p.algo, p.env, p.preset ?? null, p.hyperparameters);
+      resolved = resolveHyperparameters(p.algo, p.env, preset, p.hyperparameters);
     } catch (err) {
       throw new LabError((err as Error).message, 'invalid');
     }
     try {
-      resolveEnvOptions(p.env, p.envOptions);
+      resolveEnvOptions(p.env, { ...resolved.envOptions, ...p.envOptions });
     } catch (err) {
       throw new LabError((err as Error).message, 'invalid');
     }
     return {
       env: p.env,
-      envOptions: p.envOptions,
+      envOptions: { ...resolved.envOptions, ...p.envOptions }, // a preset's env options (e.g. continuous), the request's win
       algo: p.algo,
       seed: p.seed,
       totalSteps: p.steps ?? resolved.steps,
@@ -204,7 +208,7 @@ export class LabService {
     };
     let resolveExited!: () => void;
     const exited = new Promise<void>((r) => (resolveExited = r));
-    this.active.set(runId, { summary, config, proc: null, stopRequested: false, exited, resolveExited });
+    this.active.set(runId, { summary, config, proc: null, stopRequested: false, writes: Promise.resolve(), exited, resolveExited });
     await this.store.writeStatus(summary);
     this.queue.push(runId);
     this.emit('run:status', summary);
@@ -287,7 +291,7 @@ export class LabService {
   private updateSummary(run: ActiveRun, patch: Partial<RunSummary>): void {
     Object.assign(run.summary, patch);
     const snapshot = { ...run.summary };
-    this.store.writeStatus(snapshot).catch(() => undefined);
+    run.writes = run.writes.then(() => this.store.writeStatus(snapshot)).catch(() => undefined);
     this.emit('run:status', snapshot);
   }
 
@@ -317,7 +321,10 @@ export class LabService {
   /** Resolves when the run's process has exited (or immediately if it is not active). */
   async waitForRun(runId: string): Promise<RunSummary> {
     const run = this.active.get(runId);
-    if (run) await run.exited;
+    if (run) {
+      await run.exited;
+      await run.writes;
+    }
     const s = await this.store.readStatus(runId);
     if (!s) throw new LabError(`no run "${runId}"`, 'not-found');
     return s;
@@ -456,6 +463,10 @@ export class LabService {
     }
     await Promise.all(waits);
   }
+}
+
+function defaultPreset(algo: string, env: string): string | null {
+  return algoInfos().find((a) => a.id === algo)?.presets.find((x) => x.env === env)?.name ?? null;
 }
 
 /** A loaded policy as a one-observation Actor (sampling uses its own seeded stream). */

@@ -10,6 +10,7 @@ import { ForkLauncher } from '../../main/lab/runs/fork-launcher.ts';
 import type { RunLauncher, RunProcess } from '../../main/lab/runs/launcher.ts';
 import type { EventName } from '../../preload/contract.ts';
 import { dispatch } from '../../main/lab/dispatch.ts';
+import { readMetrics } from '../../main/lab/runs/run-store.ts';
 
 /** A fork launcher that remembers its processes so a test can kill one like a crash would. */
 class RecordingLauncher implements RunLauncher {
@@ -49,8 +50,11 @@ test('a killed run process is marked crashed and keeps its metrics', async () =>
     const s = await service.waitForRun(run.runId);
     assert.equal(s.status, 'crashed');
     assert.match(s.error ?? '', /exited unexpectedly/);
-    const lines = (await readFile(join(s.runDir, 'metrics.ndjson'), 'utf8')).trim().split('\n');
-    assert.ok(lines.length > 0 && lines.every((l) => JSON.parse(l).kind), 'metrics written before the crash are intact');
+    // Every complete (newline-terminated) line parses; only a line torn by the kill itself may not.
+    const text = await readFile(join(s.runDir, 'metrics.ndjson'), 'utf8');
+    const complete = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean);
+    assert.ok(complete.length > 0 && complete.every((l) => JSON.parse(l).kind), 'metrics written before the crash are intact');
+    assert.equal((await readMetrics(s.runDir)).length, complete.length, 'the reader skips a torn last line');
     // A fresh service (an app restart) lists it as crashed, too.
     const again = new LabService({ runsDir, launcher, mode: 'cli' });
     const listed = (await again.listRuns()).find((r) => r.runId === run.runId);

@@ -40,6 +40,9 @@ export class CartPoleVecEnv implements VecEnv {
   readonly terminated: Uint8Array;
   readonly truncated: Uint8Array;
   readonly finalObs: Float32Array;
+  // float64 terminal x/θ for drawing the last frame of a finished episode
+  private readonly finalX: Float64Array;
+  private readonly finalTheta: Float64Array;
   readonly maxEpisodeSteps: number;
   private readonly suttonBartoReward: boolean;
   private readonly s: CartPoleArrays;
@@ -61,6 +64,8 @@ export class CartPoleVecEnv implements VecEnv {
     this.rngs = new Array<Generator | undefined>(numEnvs).fill(undefined);
     this.obs = new Float32Array(numEnvs * OBS_DIM);
     this.finalObs = new Float32Array(numEnvs * OBS_DIM);
+    this.finalX = new Float64Array(numEnvs);
+    this.finalTheta = new Float64Array(numEnvs);
     this.rewards = new Float64Array(numEnvs);
     this.terminated = new Uint8Array(numEnvs);
     this.truncated = new Uint8Array(numEnvs);
@@ -150,6 +155,11 @@ export class CartPoleVecEnv implements VecEnv {
     return { env: 'CartPole-v1', x: this.s.x[i], theta: this.s.theta[i] };
   }
 
+  finalRenderState(i: number): RenderState {
+    this.checkIndex(i);
+    return { env: 'CartPole-v1', x: this.finalX[i], theta: this.finalTheta[i] };
+  }
+
   close(): void {
     // Nothing to release.
   }
@@ -158,6 +168,8 @@ export class CartPoleVecEnv implements VecEnv {
   private endEpisode(i: number, ret: number, len: number, terminated: boolean, truncated: boolean): void {
     const o = i * OBS_DIM;
     this.finalObs.set(this.obs.subarray(o, o + OBS_DIM), o);
+    this.finalX[i] = this.s.x[i];
+    this.finalTheta[i] = this.s.theta[i];
     if (this.finished === NO_EPISODES) this.finished = [];
     (this.finished as FinishedEpisode[]).push({ envIndex: i, return: ret, length: len, terminated, truncated });
     this.episodeReturns[i] = 0;

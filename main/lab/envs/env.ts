@@ -83,6 +83,8 @@ export interface VecEnv {
   /** Episodes that finished during the last step(). */
   readonly finishedEpisodes: readonly FinishedEpisode[];
   renderState(i: number): RenderState;
+  /** The drawable terminal state of sub-env i's episode that ended in the last step (autoreset has replaced it in renderState). */
+  finalRenderState(i: number): RenderState;
   close(): void;
 }
 

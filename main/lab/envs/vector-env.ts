@@ -34,6 +34,7 @@ export class SyncVecEnv implements VecEnv {
   readonly terminated: Uint8Array;
   readonly truncated: Uint8Array;
   readonly finalObs: Float32Array;
+  private readonly finalRender: (RenderState | null)[];
   readonly envs: readonly Env[];
   private readonly episodeReturns: Float64Array;
   private readonly episodeLengths: Float64Array;
@@ -59,6 +60,7 @@ export class SyncVecEnv implements VecEnv {
     const n = this.numEnvs;
     this.obs = new Float32Array(n * this.obsDim);
     this.finalObs = new Float32Array(n * this.obsDim);
+    this.finalRender = new Array<RenderState | null>(n).fill(null);
     this.rewards = new Float64Array(n);
     this.terminated = new Uint8Array(n);
     this.truncated = new Uint8Array(n);
@@ -105,6 +107,7 @@ export class SyncVecEnv implements VecEnv {
       this.episodeLengths[i] += 1;
       if (r.terminated || r.truncated) {
         this.writeRow(this.finalObs, i, r.obs);
+        this.finalRender[i] = env.renderState();
         this.record({ envIndex: i, return: this.episodeReturns[i], length: this.episodeLengths[i], terminated: r.terminated, truncated: r.truncated });
         this.episodeReturns[i] = 0;
         this.episodeLengths[i] = 0;
@@ -117,6 +120,12 @@ export class SyncVecEnv implements VecEnv {
 
   renderState(i: number): RenderState {
     return this.envs[this.checkIndex(i)].renderState();
+  }
+
+  finalRenderState(i: number): RenderState {
+    const r = this.finalRender[this.checkIndex(i)];
+    if (!r) throw new Error(`sub-env ${i} has not finished an episode yet`);
+    return r;
   }
 
   close(): void {

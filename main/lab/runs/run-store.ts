@@ -6,8 +6,8 @@
  *   checkpoints/      policy snapshots during training
  *   policy/           the final policy (tfjs model + policy.json)
  */
-import { mkdir, readFile, readdir, rename, writeFile, appendFile, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rename, writeFile, stat } from 'node:fs/promises';
+import { appendFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { MetricRecord, RunSummary } from '../../../preload/contract.ts';
 import type { TrainerConfig } from '../training/trainer-config.ts';
@@ -22,9 +22,10 @@ export function metricsPath(runDir: string): string {
   return join(runDir, 'metrics.ndjson');
 }
 
-export async function appendMetrics(runDir: string, records: readonly MetricRecord[]): Promise<void> {
+/** One write per batch, in the run process (which may block briefly: it is not the UI's process). */
+export function appendMetricsSync(runDir: string, records: readonly MetricRecord[]): void {
   if (records.length === 0) return;
-  await appendFile(metricsPath(runDir), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  appendFileSync(metricsPath(runDir), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
 }
 
 /** Reads metrics.ndjson, skipping a torn last line (the run process may have died mid-write). */
