@@ -10,13 +10,12 @@ import { ForkLauncher } from './lab/runs/fork-launcher.ts';
 import { defaultRunsDir, resourcesDir } from './lab/paths.ts';
 import { requestSchemas, type HyperValue, type RunSummary } from '../preload/contract.ts';
 import { ENV_IDS, ensureEnvReady, envSpec, makeEnv } from './lab/envs/registry.ts';
-import { heuristicActor, randomActor, type Actor } from './lab/agents/baselines.ts';
-import { npRandom } from './lab/envs/numpy-rng.ts';
-import { runEpisode } from './lab/rollout.ts';
+import type { Actor } from './lab/agents/baselines.ts';
+import { makeActor, runEpisode, type ActorSource } from './lab/rollout.ts';
+import type { Env } from './lab/envs/env.ts';
 import { loadPolicy } from './lab/runs/policy-file.ts';
 import { initBackend } from './lab/nn/backend.ts';
 import { evaluatePolicy } from './lab/training/trainer.ts';
-import { policyActor } from './lab/service.ts';
 import { formatDuration, ProgressLine } from './lab/progress.ts';
 
 class UsageError extends Error {}
@@ -30,6 +29,8 @@ Usage:
   policy-lab eval --policy DIR [--episodes N] [--seed N] [--stochastic] [--json]
   policy-lab env rollout --env ID [--env-opt key=value]... --seed N (--actions 1,0,... | --agent random|heuristic|DIR)
                    [--max-steps N] [--json]
+  policy-lab gif --env ID [--env-opt key=value]... (--policy DIR | --agent heuristic|random) --seed N
+                   --out FILE.gif [--fps 50] [--scale 1] [--max-steps N] [--stochastic] [--json]
   policy-lab serve [--host 127.0.0.1] [--port 5170] [--runs-dir DIR] [--json]
   policy-lab runs [--runs-dir DIR] [--json]
 
@@ -83,6 +84,36 @@ function envOptionsArg(list: string[] | undefined): Record<string, number | bool
     out[k] = v;
   }
   return out;
+}
+
+async function makeEnvArg(envId: (typeof ENV_IDS)[number], envOptions: Record<string, number | boolean>): Promise<Env> {
+  await ensureEnvReady(envId);
+  try {
+    return makeEnv(envId, envOptions);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** --agent random|heuristic|POLICY_DIR (or --policy DIR) → an Actor; a bad policy is a usage error. */
+async function actorArg(agent: string | undefined, policyDir: string | undefined, deterministic: boolean, env: Env, envId: (typeof ENV_IDS)[number], envOptions: Record<string, number | boolean>, seed: number): Promise<Actor> {
+  let source: ActorSource;
+  if (agent === 'random' || agent === 'heuristic') source = { agent };
+  else {
+    const dir = policyDir ?? agent;
+    if (!dir) throw new UsageError('give --agent random|heuristic or --policy DIR');
+    await initBackend('auto');
+    try {
+      source = { policy: await loadPolicy(dir), deterministic };
+    } catch (err) {
+      throw new UsageError(`cannot load the policy at ${dir}: ${(err as Error).message}`);
+    }
+  }
+  try {
+    return makeActor(source, env, envId, envOptions, seed);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 async function cmdTrain(args: string[]): Promise<number> {
@@ -226,24 +257,18 @@ async function cmdRollout(args: string[]): Promise<number> {
   if (seed === undefined) throw new UsageError('--seed N is required');
   if (!!values.actions === !!values.agent) throw new UsageError('give exactly one of --actions 1,0,... or --agent random|heuristic|POLICY_DIR');
   const envOptions = envOptionsArg(values['env-opt']);
-  await ensureEnvReady(envId);
-  let env;
-  try {
-    env = makeEnv(envId, envOptions);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const env = await makeEnvArg(envId, envOptions);
   let maxSteps = intArg('max-steps', values['max-steps'], 1) ?? envSpec(envId).maxEpisodeSteps;
   let actor: Actor;
   if (values.actions) {
     // Discrete: 1,0,1 …  Continuous (Box): main:lateral pairs, e.g. 0.5:-0.2,1:0
-    const box = env.actionSpace.kind === 'box';
+    const dim = env.actionSpace.kind === 'box' ? env.actionSpace.shape[0] : 0;
     const list = values.actions.split(',').map((tok): number | Float32Array => {
       const parts = tok.split(':').map((x) => x.trim());
       const nums = parts.map(Number);
-      if (box) {
-        if (nums.length !== (env.actionSpace.kind === 'box' ? env.actionSpace.shape[0] : 1) || parts.some((x) => x === '') || nums.some((n) => !Number.isFinite(n))) {
-          throw new UsageError(`--actions for a continuous env are main:lateral pairs like 0.5:-0.2, got "${tok}"`);
+      if (dim > 0) {
+        if (nums.length !== dim || parts.some((x) => x === '') || nums.some((n) => !Number.isFinite(n))) {
+          throw new UsageError(`--actions for a continuous env are ${dim} numbers joined by ':' (e.g. 0.5:-0.2), got "${tok}"`);
         }
         return Float32Array.from(nums);
       }
@@ -253,13 +278,8 @@ async function cmdRollout(args: string[]): Promise<number> {
     maxSteps = Math.min(maxSteps, list.length);
     let i = 0;
     actor = { act: () => list[i++] };
-  } else if (values.agent === 'random') actor = randomActor(env.actionSpace, npRandom(seed + 1_000_003));
-  else if (values.agent === 'heuristic') actor = heuristicActor(envId, envOptions);
-  else {
-    await initBackend('auto');
-    const policy = await loadPolicy(values.agent!);
-    if (policy.meta.env !== envId) throw new UsageError(`the policy at ${values.agent} was trained on ${policy.meta.env}, not ${envId}`);
-    actor = policyActor(policy, !values.stochastic, seed);
+  } else {
+    actor = await actorArg(values.agent!, undefined, !values.stochastic, env, envId, envOptions, seed);
   }
   const ep = runEpisode(env, actor, {
     seed,
@@ -268,6 +288,63 @@ async function cmdRollout(args: string[]): Promise<number> {
     onStep: (s) => out(json, { t: s.t, action: s.action, obs: s.obs, reward: s.reward, terminated: s.terminated, truncated: s.truncated }, `t=${s.t} a=${JSON.stringify(s.action)} r=${s.reward} obs=[${s.obs.map((v) => v.toFixed(5)).join(', ')}]${s.terminated ? ' terminated' : ''}${s.truncated ? ' truncated' : ''}`),
   });
   out(json, { event: 'summary', env: envId, seed, return: ep.return, length: ep.length, terminated: ep.terminated, truncated: ep.truncated }, `return ${ep.return} · length ${ep.length}${ep.terminated ? ' · terminated' : ''}${ep.truncated ? ' · truncated' : ''}`);
+  return 0;
+}
+
+async function cmdGif(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    env: { type: 'string' },
+    'env-opt': { type: 'string', multiple: true },
+    seed: { type: 'string' },
+    policy: { type: 'string' },
+    agent: { type: 'string' },
+    out: { type: 'string' },
+    fps: { type: 'string' },
+    scale: { type: 'string' },
+    'max-steps': { type: 'string' },
+    stochastic: { type: 'boolean' },
+  });
+  const json = !!values.json;
+  const envId = envArg(values.env);
+  const seed = intArg('seed', values.seed, 0, 2 ** 32 - 1) ?? 0;
+  if (!values.out) throw new UsageError('--out FILE.gif is required');
+  if (!!values.policy === !!values.agent) throw new UsageError('give exactly one of --policy DIR or --agent heuristic|random');
+  if (values.agent && values.agent !== 'random' && values.agent !== 'heuristic') throw new UsageError(`--agent must be heuristic or random, got "${values.agent}" (use --policy DIR for a saved policy)`);
+  const fps = intArg('fps', values.fps, 1, 100) ?? 50;
+  const scale = values.scale === undefined ? 1 : Number(values.scale);
+  if (!(scale > 0 && scale <= 4)) throw new UsageError(`--scale must be in (0, 4], got "${values.scale}"`);
+  const envOptions = envOptionsArg(values['env-opt']);
+  const env = await makeEnvArg(envId, envOptions);
+  const actor = await actorArg(values.agent, values.policy, !values.stochastic, env, envId, envOptions, seed);
+  const maxSteps = intArg('max-steps', values['max-steps'], 1) ?? envSpec(envId).maxEpisodeSteps;
+  const ep = runEpisode(env, actor, { seed, maxSteps });
+  env.close();
+  const { encodeGif } = await import('./lab/media/gif.ts');
+  const bar = !json && process.stderr.isTTY === true;
+  let lastJson = 0;
+  const gif = await encodeGif(ep.frames, {
+    fps,
+    scale,
+    onProgress: (done, total) => {
+      if (bar) process.stderr.write(`\r\x1b[2Kencoding GIF ${done}/${total} frames (${Math.round((100 * done) / total)}%)`);
+      else if (json && Date.now() - lastJson > 500) {
+        lastJson = Date.now();
+        out(true, { event: 'progress', frames: done, totalFrames: total });
+      }
+    },
+  });
+  if (bar) process.stderr.write('\n');
+  const { writeFile, rename } = await import('node:fs/promises');
+  const { resolve } = await import('node:path');
+  const outPath = resolve(values.out);
+  const tmp = `${outPath}.${process.pid}.tmp`;
+  try {
+    await writeFile(tmp, gif);
+    await rename(tmp, outPath);
+  } catch (err) {
+    throw new UsageError(`cannot write ${outPath}: ${(err as Error).message}`);
+  }
+  out(json, { event: 'summary', out: outPath, env: envId, seed, frames: ep.frames.length, fps, bytes: gif.length, return: ep.return, length: ep.length, terminated: ep.terminated, truncated: ep.truncated }, `wrote ${outPath}: ${ep.frames.length} frames at ${fps} fps (${(gif.length / 1024).toFixed(0)} KiB) · return ${ep.return.toFixed(2)} · length ${ep.length}`);
   return 0;
 }
 
@@ -320,12 +397,14 @@ export async function main(argv: string[]): Promise<number> {
       case 'env':
         if (rest[0] !== 'rollout') throw new UsageError(`unknown env subcommand "${rest[0] ?? ''}" (try: env rollout)`);
         return await cmdRollout(rest.slice(1));
+      case 'gif':
+        return await cmdGif(rest);
       case 'serve':
         return await cmdServe(rest);
       case 'runs':
         return await cmdRuns(rest);
       default:
-        throw new UsageError(`unknown command "${cmd}" (try: train, eval, env rollout, serve, runs; --help for usage)`);
+        throw new UsageError(`unknown command "${cmd}" (try: train, eval, env rollout, gif, serve, runs; --help for usage)`);
     }
   } catch (err) {
     if (err instanceof UsageError) {

@@ -1,7 +1,33 @@
 /** One episode of an actor in an env, recording what the CLI, Watch and GIF export need. */
 import type { Env } from './envs/env.ts';
-import type { Actor } from './agents/baselines.ts';
-import type { RenderState } from '../../preload/contract.ts';
+import { heuristicActor, randomActor, type Actor } from './agents/baselines.ts';
+import type { EnvId, RenderState } from '../../preload/contract.ts';
+import { npRandom } from './envs/numpy-rng.ts';
+import { checkPolicyFitsEnv, type LoadedPolicy } from './runs/policy-file.ts';
+
+/** Who acts in a rollout: a baseline agent or a loaded policy (deterministic = argmax / mean). */
+export type ActorSource = { agent: 'random' | 'heuristic' } | { policy: LoadedPolicy; deterministic: boolean };
+
+/**
+ * One Actor for every caller (CLI rollout and gif, Watch, GIF export). Sampling streams are seeded
+ * from the episode seed, so the same request replays the same episode.
+ */
+export function makeActor(source: ActorSource, env: Env, envId: EnvId, envOptions: Record<string, unknown>, seed: number): Actor {
+  if ('policy' in source) {
+    const { policy } = source;
+    if (policy.meta.env !== envId) throw new Error(`this policy was trained on ${policy.meta.env}, not ${envId}`);
+    checkPolicyFitsEnv(policy.meta, env, envOptions);
+    const rng = npRandom(seed + 7_919);
+    return {
+      act: (obs) => {
+        const a = policy.act(obs, 1, source.deterministic, rng);
+        return a instanceof Int32Array ? a[0] : Float32Array.from(a);
+      },
+    };
+  }
+  if (source.agent === 'heuristic') return heuristicActor(envId, envOptions);
+  return randomActor(env.actionSpace, npRandom(seed + 1_000_003));
+}
 
 export interface RolloutStep {
   t: number;

@@ -28,9 +28,8 @@ import type { FromWorker } from './training/protocol.ts';
 import type { TrainerConfig } from './training/trainer-config.ts';
 import { algoInfos, resolveHyperparameters } from './training/hyperparameters.ts';
 import { ENV_IDS, ensureEnvReady, envOptionDefs, envSpec, makeEnv, resolveEnvOptions } from './envs/registry.ts';
-import { heuristicActor, randomActor, type Actor } from './agents/baselines.ts';
-import { npRandom } from './envs/numpy-rng.ts';
-import { runEpisode } from './rollout.ts';
+import type { Actor } from './agents/baselines.ts';
+import { makeActor, runEpisode, type ActorSource } from './rollout.ts';
 import { loadPolicy, type LoadedPolicy } from './runs/policy-file.ts';
 import { initBackend } from './nn/backend.ts';
 import { LAB_VERSION } from './version.ts';
@@ -427,14 +426,11 @@ export class LabService {
     }
     try {
       let actor: Actor;
-      if (p.policy) {
-        const policy = await this.policy(p.policy);
-        if (policy.meta.env !== p.env) throw new LabError(`this policy was trained on ${policy.meta.env}, not ${p.env}`, 'invalid');
-        actor = policyActor(policy, p.deterministic, p.seed);
-      } else if (p.agent === 'heuristic') {
-        actor = heuristicActor(p.env, p.envOptions);
-      } else {
-        actor = randomActor(env.actionSpace, npRandom(p.seed + 1_000_003));
+      const source: ActorSource = p.policy ? { policy: await this.policy(p.policy), deterministic: p.deterministic } : { agent: p.agent ?? 'random' };
+      try {
+        actor = makeActor(source, env, p.env, p.envOptions, p.seed);
+      } catch (err) {
+        throw new LabError((err as Error).message, 'invalid');
       }
       const ep = runEpisode(env, actor, { seed: p.seed, maxSteps: p.maxSteps ?? envSpec(p.env).maxEpisodeSteps });
       return {
@@ -467,15 +463,4 @@ export class LabService {
 
 function defaultPreset(algo: string, env: string): string | null {
   return algoInfos().find((a) => a.id === algo)?.presets.find((x) => x.env === env)?.name ?? null;
-}
-
-/** A loaded policy as a one-observation Actor (sampling uses its own seeded stream). */
-export function policyActor(policy: LoadedPolicy, deterministic: boolean, seed: number): Actor {
-  const rng = npRandom(seed + 7_919);
-  return {
-    act: (obs) => {
-      const a = policy.act(obs, 1, deterministic, rng);
-      return a instanceof Int32Array ? a[0] : Float32Array.from(a);
-    },
-  };
 }

@@ -106,3 +106,49 @@ test('train --json → run folder → eval → rollout with the saved policy', a
     await rm(runsDir, { recursive: true, force: true });
   }
 });
+
+interface LunarRef {
+  episodes: { seed: number; reset: { obs: number[] }; heuristic: { outcome: string; return: number } }[];
+}
+
+test('env rollout on LunarLander-v3: reset matches Gymnasium, the heuristic lands like it does', async () => {
+  const ref = refdata<LunarRef>('lunarlander.json');
+  const ep = ref.episodes.find((e) => e.seed === 0)!;
+  const r = await runCli(['env', 'rollout', '--env', 'LunarLander-v3', '--seed', '0', '--agent', 'heuristic', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const reset = r.lines[0].obs as number[];
+  // 5e-4: the reset's angular velocity differs by up to 2.4e-4 (Box2D 2.4.1 vs 2.3.10 joint-limit solver).
+  reset.forEach((v, i) => assert.ok(Math.abs(v - ep.reset.obs[i]) <= 5e-4, `obs[${i}] ${v} vs ${ep.reset.obs[i]}`));
+  const s = r.lines.at(-1)!;
+  assert.equal(ep.heuristic.outcome, 'landed_at_rest(+100)');
+  assert.equal(s.terminated, true);
+  assert.ok(Math.abs((s.return as number) - ep.heuristic.return) < 15, `return ${s.return} vs Gymnasium ${ep.heuristic.return}`);
+});
+
+test('gif writes a GIF of an episode, with usage errors for bad arguments', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'pl-gif-'));
+  try {
+    const out = join(dir, 'lander.gif');
+    const r = await runCli(['gif', '--env', 'LunarLander-v3', '--env-opt', 'enable_wind=true', '--agent', 'heuristic', '--seed', '1', '--max-steps', '40', '--fps', '25', '--out', out, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const s = r.lines.at(-1)!;
+    assert.equal(s.frames, 41);
+    const gif = await readFile(out);
+    assert.equal(gif.subarray(0, 6).toString('latin1'), 'GIF89a');
+    assert.equal(gif.readUInt16LE(6), 600);
+    assert.equal(gif.readUInt16LE(8), 400);
+    assert.equal(s.bytes, gif.length);
+    for (const args of [
+      ['gif', '--env', 'CartPole-v1', '--agent', 'heuristic', '--seed', '0'],
+      ['gif', '--env', 'CartPole-v1', '--agent', 'genius', '--seed', '0', '--out', out],
+      ['gif', '--env', 'CartPole-v1', '--policy', join(dir, 'nothing-here'), '--seed', '0', '--out', out],
+      ['gif', '--env', 'LunarLander-v3', '--env-opt', 'gravity=-20', '--agent', 'random', '--out', out],
+    ]) {
+      const bad = await runCli(args);
+      assert.equal(bad.code, 2, `${args.join(' ')}: ${bad.stderr}`);
+      assert.equal(bad.stderr.trim().split('\n').length, 1);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
