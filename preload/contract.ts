@@ -157,6 +157,16 @@ export interface RolloutResult {
   truncated: boolean;
 }
 
+export interface GifExport {
+  fileName: string;
+  /** The GIF file, base64 (the bridges carry JSON). */
+  dataBase64: string;
+  frames: number;
+  bytes: number;
+  return: number;
+  length: number;
+}
+
 export interface SystemInfo {
   version: string;
   backend: string;
@@ -183,6 +193,16 @@ export const StartRunRequest = z.object({
 });
 export type StartRunRequest = z.input<typeof StartRunRequest>;
 
+const RolloutRequest = z.object({
+  env: EnvId,
+  envOptions: EnvOptions,
+  seed: Seed.default(0),
+  policy: z.string().max(4096).optional(),
+  agent: z.enum(['random', 'heuristic']).optional(),
+  deterministic: z.boolean().default(true),
+  maxSteps: z.number().int().min(1).max(100_000).optional(),
+});
+
 export const requestSchemas = {
   systemInfo: z.object({}),
   listEnvs: z.object({}),
@@ -198,14 +218,10 @@ export const requestSchemas = {
       .min(1)
       .max(16),
   }),
-  rollout: z.object({
-    env: EnvId,
-    envOptions: EnvOptions,
-    seed: Seed.default(0),
-    policy: z.string().max(4096).optional(),
-    agent: z.enum(['random', 'heuristic']).optional(),
-    deterministic: z.boolean().default(true),
-    maxSteps: z.number().int().min(1).max(100_000).optional(),
+  rollout: RolloutRequest,
+  exportGif: RolloutRequest.extend({
+    fps: z.number().int().min(1).max(100).default(50),
+    scale: z.number().min(0.25).max(2).default(1),
   }),
 } as const;
 
@@ -224,6 +240,7 @@ export interface ResultTypes {
   listPolicies: PolicyInfo[];
   importPolicy: PolicyInfo;
   rollout: RolloutResult;
+  exportGif: GifExport;
 }
 
 // ---------- events: lab → renderer ----------

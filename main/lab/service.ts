@@ -11,6 +11,7 @@ import type {
   EventName,
   EventTypes,
   EnvInfo,
+  GifExport,
   ParsedRequest,
   PolicyInfo,
   RequestName,
@@ -110,6 +111,7 @@ export class LabService {
     listPolicies: () => this.listPolicies(),
     importPolicy: (p) => this.importPolicy(p.files),
     rollout: (p) => this.rollout(p),
+    exportGif: (p) => this.exportGif(p),
   };
 
   async systemInfo(): Promise<SystemInfo> {
@@ -447,6 +449,22 @@ export class LabService {
     } finally {
       env.close();
     }
+  }
+
+  /** The same episode as rollout() (same seed, same actor), encoded as a GIF from the shared scene. */
+  async exportGif(p: ParsedRequest<'exportGif'>): Promise<GifExport> {
+    const ep = await this.rollout(p);
+    const { encodeGif } = await import('./media/gif.ts');
+    const gif = await encodeGif(ep.frames, { fps: p.fps, scale: p.scale });
+    const who = p.policy ? 'policy' : (p.agent ?? 'random');
+    return {
+      fileName: `${p.env}-${who}-seed${p.seed}.gif`,
+      dataBase64: Buffer.from(gif).toString('base64'),
+      frames: ep.frames.length,
+      bytes: gif.length,
+      return: ep.return,
+      length: ep.length,
+    };
   }
 
   /** Stops every active run and waits for the processes to exit. */

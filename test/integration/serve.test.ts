@@ -75,6 +75,12 @@ test('the WebSocket bridge answers validated requests and rejects foreign origin
     const ro = await invoke(ws, 4, 'rollout', { env: 'CartPole-v1', seed: 0, agent: 'heuristic' });
     assert.equal(ro.ok, true);
     assert.equal((ro.result as { length: number }).length, 500);
+    const gif = await invoke(ws, 5, 'exportGif', { env: 'LunarLander-v3', seed: 2, agent: 'heuristic', maxSteps: 30, fps: 25 });
+    assert.equal(gif.ok, true, JSON.stringify(gif.error));
+    const g = gif.result as { dataBase64: string; frames: number; fileName: string };
+    assert.equal(Buffer.from(g.dataBase64, 'base64').subarray(0, 6).toString('latin1'), 'GIF89a');
+    assert.equal(g.frames, 31);
+    assert.match(g.fileName, /\.gif$/);
     ws.close();
     await assert.rejects(connect(url, 'http://evil.example'), /HTTP 40\d/);
   });
