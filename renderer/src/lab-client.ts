@@ -54,6 +54,8 @@ const TIMEOUT_MS: Partial<Record<RequestName, number>> = {
   getRun: 60_000,
   importPolicy: 120_000,
   rollout: 180_000,
+  // A rollout plus encoding up to 1000 frames.
+  exportGif: 300_000,
 };
 
 const BACKOFF_MIN_MS = 500;

@@ -1,13 +1,30 @@
 /**
  * End to end: the real browser-mode server (`policy-lab serve`, built renderer, real workers) driven
  * in Debian's Chromium. Trains PPO on CartPole-v1 from the Train tab, checks the live progress,
- * chart and env canvas, stops the run, then replays its saved policy on the Watch tab. Fails on any
- * console error, uncaught page error or CSP violation. Needs `npm run build` first.
+ * chart and env canvas, stops the run, then replays its saved policy on the Watch tab. Then
+ * LunarLander-v3: the heuristic agent on Watch with env options, GIF and PNG export as downloads,
+ * and a short PPO run whose streamed episodes draw the lander live. Fails on any console error,
+ * uncaught page error or CSP violation. Needs `npm run build` first.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
-import { Abort, artifact, expectCanvasAnimates, launchBrowser, measureFrames, numAttr, preparePage, startServe, waitUntil, type Problems, type Serve } from './harness.ts';
+import {
+  Abort,
+  artifact,
+  expectCanvasAnimates,
+  launchBrowser,
+  measureFrames,
+  numAttr,
+  pixelStats,
+  preparePage,
+  shootCanvas,
+  startServe,
+  waitUntil,
+  type Problems,
+  type Serve,
+} from './harness.ts';
 
 const STEPS = 60_000;
 
@@ -150,6 +167,157 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
     const anim = await expectCanvasAnimates(page, stage, { gapMs: 300, timeout: 5000, playButton: page.getByTestId('watch-play') });
     t.diagnostic(`watch canvas: ${anim.first.width}×${anim.first.height}, ${anim.first.colors} colours, ${anim.changed} px changed after ${anim.attempts} try(ies)`);
     await page.screenshot({ path: artifact('watch.png') });
+  });
+
+  test('Watch: LunarLander-v3 heuristic agent, env options, GIF and PNG export', async (t) => {
+    const t0 = Date.now();
+    if ((await page.getByTestId('tab-watch').getAttribute('aria-selected')) !== 'true') await page.getByTestId('tab-watch').click();
+    const envSelect = page.getByTestId('watch-env');
+    await waitUntil(page, 'LunarLander-v3 in watch-env', async () => (await envSelect.isEnabled()) && (await envSelect.locator('option[value="LunarLander-v3"]').count()) === 1);
+    await envSelect.selectOption('LunarLander-v3');
+    const agent = 'agent:heuristic:LunarLander-v3';
+    await waitUntil(page, 'the LunarLander heuristic agent in policy-select', async () => (await page.getByTestId('policy-select').locator(`option[value="${agent}"]`).count()) === 1);
+    await page.getByTestId('policy-select').selectOption(agent);
+    await page.getByTestId('watch-seed').fill('1');
+
+    // The env's make() options show as fields with their defaults; an out-of-range value is flagged
+    // at the field and blocks the rollout until it is fixed.
+    const gravity = page.getByTestId('envopt-gravity');
+    assert.equal(await gravity.inputValue(), '-10', 'gravity is prefilled with its default');
+    assert.equal(await page.getByTestId('envopt-continuous').isChecked(), false);
+    await gravity.fill('-20');
+    await waitUntil(page, 'the gravity field to be flagged', async () => (await page.getByTestId('envopt-error-gravity').count()) === 1);
+    assert.match((await page.getByTestId('envopt-error-gravity').textContent()) ?? '', /\(−12, 0\)/);
+    assert.equal(await page.getByTestId('watch-rollout').isEnabled(), false, 'an invalid option disables Run episode');
+    assert.equal(await page.getByTestId('export-gif').isEnabled(), false, 'an invalid option disables Export GIF');
+    await gravity.fill('-10');
+    await waitUntil(page, 'the gravity error to clear', async () => (await page.getByTestId('envopt-error-gravity').count()) === 0);
+
+    await waitUntil(page, 'the Run episode button to be enabled', () => page.getByTestId('watch-rollout').isEnabled());
+    await page.getByTestId('watch-rollout').click();
+    const ret = page.getByTestId('watch-return');
+    const stage = page.getByTestId('env-canvas');
+    await waitUntil(page, 'the LunarLander rollout to show', async () => {
+      if (await page.getByTestId('error-message').count()) throw new Abort(`rollout failed: ${await page.getByTestId('error-message').textContent()}`);
+      return (await ret.count()) > 0 && /LunarLander-v3/.test((await stage.locator('.label').textContent()) ?? '');
+    }, { timeout: 30_000 });
+    const text = (await ret.textContent())?.trim() ?? '';
+    assert.match(text, /^-?\d[\d,.]*$/, `watch-return shows a number (got "${text}")`);
+    assert.ok(Number.isFinite(Number(await ret.getAttribute('data-value'))), 'watch-return data-value is a number');
+    const frames = Number(await stage.getAttribute('data-frames'));
+    assert.ok(frames > 1, 'the rollout has frames to play');
+    assert.equal(await stage.getAttribute('data-env'), 'LunarLander-v3', 'the canvas plays LunarLander frames');
+    t.diagnostic(`LunarLander heuristic seed 1: return ${text}, ${frames} frames, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+    // The lander scene is drawn (black sky over the white moon, the purple lander) and animates.
+    const anim = await expectCanvasAnimates(page, stage, { gapMs: 300, timeout: 5000, playButton: page.getByTestId('watch-play'), shot: artifact('watch-lunar-canvas.png') });
+    t.diagnostic(`lunar canvas: ${anim.first.width}×${anim.first.height}, ${anim.first.colors} colours, ${anim.changed} px changed after ${anim.attempts} try(ies)`);
+
+    // Export GIF: the lab encodes the same episode, the page downloads it.
+    const tGif = Date.now();
+    const gifDownload = page.waitForEvent('download', { timeout: 90_000 });
+    await page.getByTestId('export-gif').click();
+    await waitUntil(page, 'export-gif to show that it is busy', async () => {
+      const busy = (await page.getByTestId('export-gif').getAttribute('aria-busy')) === 'true';
+      return busy || (await page.getByTestId('watch-notice').count()) > 0;
+    }, { timeout: 5000, interval: 50 });
+    const gif = await gifDownload;
+    assert.match(gif.suggestedFilename(), /^LunarLander-v3-heuristic-seed1\.gif$/);
+    const gifPath = artifact('watch-lunar.gif');
+    await gif.saveAs(gifPath);
+    const gifBytes = await readFile(gifPath);
+    assert.equal(gifBytes.subarray(0, 6).toString('latin1'), 'GIF89a', 'the download is a GIF89a file');
+    // Chromium decodes it: Gymnasium's 600×400 viewport, a real picture (its first frame, kept to look at).
+    const gifFrame = await page.evaluate(async (b64) => {
+      const img = new Image();
+      img.src = `data:image/gif;base64,${b64}`;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.naturalWidth;
+      c.height = img.naturalHeight;
+      c.getContext('2d')!.drawImage(img, 0, 0);
+      return { width: c.width, height: c.height, png: c.toDataURL('image/png').slice('data:image/png;base64,'.length) };
+    }, gifBytes.toString('base64'));
+    const gifFramePng = Buffer.from(gifFrame.png, 'base64');
+    await writeFile(artifact('watch-lunar-gif-frame0.png'), gifFramePng);
+    assert.deepEqual([gifFrame.width, gifFrame.height], [600, 400], 'the GIF is 600×400');
+    assert.ok((await pixelStats(page, gifFramePng)).colors >= 3, 'the GIF shows the scene');
+    await waitUntil(page, 'the export to finish', async () => (await page.getByTestId('export-gif').getAttribute('aria-busy')) !== 'true' && (await page.getByTestId('export-gif').isEnabled()));
+    t.diagnostic(`GIF: ${gif.suggestedFilename()}, ${gifBytes.length} bytes, in ${((Date.now() - tGif) / 1000).toFixed(1)} s`);
+
+    // Export PNG: the frame on screen, read back from the WebGL canvas.
+    const pngDownload = page.waitForEvent('download', { timeout: 15_000 });
+    await page.getByTestId('export-png').click();
+    const png = await pngDownload;
+    assert.match(png.suggestedFilename(), /^LunarLander-v3-seed1-frame\d{4}\.png$/);
+    const pngPath = artifact('watch-lunar-frame.png');
+    await png.saveAs(pngPath);
+    const pngBytes = await readFile(pngPath);
+    assert.equal(pngBytes.subarray(0, 8).toString('hex'), '89504e470d0a1a0a', 'the download is a PNG file');
+    const pngStats = await pixelStats(page, pngBytes);
+    const shown = await pixelStats(page, await shootCanvas(stage));
+    assert.ok(pngStats.colors >= 3, `the PNG has the scene in it, not a blank buffer (${pngStats.colors} colours)`);
+    t.diagnostic(`PNG: ${png.suggestedFilename()}, ${pngStats.width}×${pngStats.height}, ${pngStats.colors} colours (canvas on screen ${shown.width}×${shown.height})`);
+
+    await page.screenshot({ path: artifact('watch-lunar.png') });
+    t.diagnostic(`lunar watch phase ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  });
+
+  test('Train: LunarLander-v3 options, preset env options, live lander on the canvas', async (t) => {
+    const t0 = Date.now();
+    await page.getByTestId('tab-train').click();
+    await waitUntil(page, 'the Train tab to be selected', async () => (await page.getByTestId('tab-train').getAttribute('aria-selected')) === 'true');
+    await page.getByTestId('env-select').selectOption('LunarLander-v3');
+    await page.getByTestId('algo-select').selectOption('ppo');
+    await waitUntil(page, 'the LunarLander options under the env select', async () => (await page.getByTestId('envopt-gravity').count()) === 1);
+
+    // A preset that sets env options fills them in; choosing another preset puts them back.
+    const continuous = page.getByTestId('envopt-continuous');
+    if ((await page.getByTestId('preset-select').locator('option[value="zoo-continuous"]').count()) === 1) {
+      await page.getByTestId('preset-select').selectOption('zoo-continuous');
+      await waitUntil(page, 'continuous to be checked by the zoo-continuous preset', () => continuous.isChecked());
+    }
+    await page.getByTestId('preset-select').selectOption('zoo');
+    await waitUntil(page, 'continuous to be unchecked by the zoo preset', async () => !(await continuous.isChecked()));
+
+    // Bad values are flagged at the field and keep Start disabled.
+    const gravity = page.getByTestId('envopt-gravity');
+    await gravity.fill('3');
+    await waitUntil(page, 'the gravity error on the Train form', async () => (await page.getByTestId('envopt-error-gravity').count()) === 1);
+    assert.equal(await page.getByTestId('start-button').isEnabled(), false, 'Start is disabled while an env option is invalid');
+    await gravity.fill('-9.5');
+    await waitUntil(page, 'the gravity error to clear', async () => (await page.getByTestId('envopt-error-gravity').count()) === 0);
+
+    // Wind reaches the env: the streamed frames then carry it and the scene shows its read-out.
+    await page.getByTestId('envopt-enable_wind').check();
+    await page.getByTestId('seed-input').fill('0');
+    await page.getByTestId('steps-input').fill('200000');
+    await page.getByTestId('eval-input').fill('0');
+    await waitUntil(page, 'the Start button to be enabled', () => page.getByTestId('start-button').isEnabled());
+    await page.getByTestId('start-button').click();
+    await waitUntil(page, 'the LunarLander run to be running', async () => {
+      if (await page.getByTestId('error-message').count()) throw new Abort(`start failed: ${await page.getByTestId('error-message').textContent()}`);
+      const head = (await page.locator('.run-head').textContent()) ?? '';
+      return head.includes('LunarLander-v3') && (await page.getByTestId('run-status').getAttribute('data-status')) === 'running';
+    }, { timeout: 30_000, describe: trainState });
+    assert.equal(await numAttr(page, '[data-testid=return-chart]', 'data-threshold'), 200, "the return chart's threshold is LunarLander's 200");
+
+    // Streamed episodes carry the lander state: the live canvas draws and animates the lander.
+    const stage = page.getByTestId('env-canvas');
+    await waitUntil(page, 'a streamed LunarLander episode on the env canvas', async () => {
+      return Number(await stage.getAttribute('data-frames')) > 1 && (await stage.getAttribute('data-env')) === 'LunarLander-v3';
+    }, { timeout: 45_000, describe: async () => `${await trainState()} canvas env=${await stage.getAttribute('data-env')}` });
+    const anim = await expectCanvasAnimates(page, stage, { gapMs: 300, timeout: 5000, shot: artifact('train-lunar-canvas.png') });
+    t.diagnostic(`live lunar canvas: ${anim.first.width}×${anim.first.height}, ${anim.first.colors} colours, ${anim.changed} px changed; first episode after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    await page.screenshot({ path: artifact('train-lunar.png'), fullPage: true });
+
+    await page.getByTestId('stop-button').click();
+    await waitUntil(page, 'the LunarLander run to stop', async () => {
+      const s = await page.getByTestId('run-status').getAttribute('data-status');
+      if (s === 'crashed') throw new Abort('the LunarLander run crashed');
+      return s !== 'running' && s !== 'queued';
+    }, { timeout: 30_000, describe: trainState });
+    t.diagnostic(`lunar train phase ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 
   test('no console errors, page errors or CSP violations', (t) => {

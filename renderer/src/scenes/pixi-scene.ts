@@ -91,6 +91,21 @@ export class PixiScene {
     this.app.render();
   }
 
+  /**
+   * The frame on screen as a PNG, at the canvas' pixel size. The WebGL context does not preserve
+   * its drawing buffer (cheaper), so render and read back in the same task: toBlob snapshots the
+   * bitmap synchronously, before the compositor can swap the buffer away.
+   */
+  toPng(): Promise<Blob> {
+    if (this.destroyed) return Promise.reject(new Error('the canvas is gone'));
+    if (this.last) this.draw(this.last);
+    else this.app.render();
+    const canvas = this.app.canvas as HTMLCanvasElement;
+    return new Promise((resolve, reject) => {
+      canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('the canvas could not be encoded as PNG'))), 'image/png');
+    });
+  }
+
   /** Nothing to show: a transparent canvas, so the page's own empty-state styling shows through. */
   blank(): void {
     if (this.destroyed) return;

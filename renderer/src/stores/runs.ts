@@ -16,6 +16,7 @@ import type {
   UpdateRecord,
 } from '../../../preload/contract.ts';
 import { errorMessage, getLabClient } from '../lab-client.ts';
+import type { EnvOptionEdits } from './env-options.ts';
 import { useLabStore } from './lab.ts';
 import { DecimatedSeries, RollingMean } from './series.ts';
 
@@ -106,6 +107,8 @@ export const useRunsStore = defineStore('runs', () => {
     evalEpisodes: '100',
     /** Only fields the user has edited, as typed; the rest show the preset's value. */
     fields: {} as Record<string, string>,
+    /** Env option fields the user has edited (checkbox state or typed text); the rest show preset/default. */
+    envOptions: {} as EnvOptionEdits,
   });
 
   const activeRun = computed(() => runs.value.find((r) => r.runId === activeRunId.value) ?? null);

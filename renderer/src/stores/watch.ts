@@ -1,8 +1,10 @@
 /** The Watch view: saved policies (runs, bundled demos, imported files) and one rollout to replay. */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
-import type { EnvId, PolicyInfo, RolloutResult } from '../../../preload/contract.ts';
+import type { EnvId, PolicyInfo, RequestPayload, RolloutResult } from '../../../preload/contract.ts';
+import { base64ToBlob, downloadBlob, formatBytes } from '../download.ts';
 import { errorMessage, getLabClient } from '../lab-client.ts';
+import { carriedEnvOptions, envOptionsToSend, optionErrorCount, optionRows, type EnvOptionEdits, type EnvOptionValues } from './env-options.ts';
 import { useLabStore } from './lab.ts';
 
 /** What can act in a rollout: a saved policy, or one of the lab's built-in baseline agents. */
@@ -11,6 +13,29 @@ export type Actor = { kind: 'policy'; policy: PolicyInfo } | { kind: 'agent'; ag
 const FILE_NAME_RE = /^[A-Za-z0-9._-]{1,128}$/;
 // The contract caps each file's base64 at 64 MiB, i.e. 48 MiB of bytes.
 const MAX_FILE_BYTES = 48 * 1024 * 1024;
+
+// Run ids are "<yyyymmdd>-<hhmmss>-<env>-<algo>-s<seed>-<rand>" (main/lab/runs/run-store.ts).
+const RUN_ID_RE = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-(.+)-([a-z0-9]+)$/i;
+
+/**
+ * What the agent select shows for a policy. A run's label ("CartPole-v1 · ppo · seed 0 · <run id>")
+ * names the env twice, once in the run id, which also repeats algorithm and seed; the env select
+ * already says which env, so the option keeps algorithm, seed and the run's start time. The full
+ * label stays in the tooltips.
+ */
+export function policyLabel(p: PolicyInfo): string {
+  const parts = p.label
+    .split(' · ')
+    .filter((part) => part !== p.env)
+    .map((part) => {
+      const m = RUN_ID_RE.exec(part);
+      return m && m[7].includes(p.env) ? `${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6]}` : part;
+    });
+  return parts.join(' · ') || p.label;
+}
+
+/** Env options recorded with a policy, if the lab lists them (PolicyInfo does not carry them yet). */
+const policyEnvOptions = (p: PolicyInfo): EnvOptionValues | undefined => carriedEnvOptions(p);
 
 function readAsBase64(file: File): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -29,6 +54,10 @@ export const useWatchStore = defineStore('watch', () => {
   const client = getLabClient();
 
   const policies = ref<PolicyInfo[]>([]);
+  /** The env to watch; the agent list shows that env's saved policies and its baseline agents. */
+  const env = ref<EnvId | ''>('');
+  /** Env option fields edited for baseline agents (a policy's env options come from the policy). */
+  const optionEdits = ref<EnvOptionEdits>({});
   /** Select value: "policy:<path>" or "agent:<name>:<env>". */
   const selected = ref('');
   const seed = ref('0');
@@ -39,22 +68,33 @@ export const useWatchStore = defineStore('watch', () => {
   const resultLabel = ref('');
   const busy = ref(false);
   const importing = ref(false);
+  /** GIF export in flight: when it started (for the elapsed-time read-out). */
+  const exportStartedAt = ref<number | null>(null);
   const error = ref<string | null>(null);
   const notice = ref<string | null>(null);
+  /** Env options the shown rollout ran with (non-default ones), for its label. */
+  const resultOptions = ref<EnvOptionValues>({});
+
+  const envInfo = computed(() => lab.env(env.value || undefined));
 
   const actors = computed(() => {
-    const list: { value: string; label: string; group: string; actor: Actor }[] = [];
+    const list: { value: string; label: string; title: string; group: string; actor: Actor }[] = [];
     const groups: Record<PolicyInfo['source'], string> = { demo: 'Bundled demos', run: 'From runs', file: 'Imported' };
+    const e = envInfo.value;
+    if (!e) return list;
     for (const p of policies.value) {
-      list.push({ value: `policy:${p.path}`, label: `${p.label} · ${p.env}`, group: groups[p.source], actor: { kind: 'policy', policy: p } });
+      if (p.env !== e.id) continue;
+      list.push({ value: `policy:${p.path}`, label: policyLabel(p), title: `${p.label} (${p.path})`, group: groups[p.source], actor: { kind: 'policy', policy: p } });
     }
-    for (const e of lab.envs) {
-      for (const agent of ['heuristic', 'random'] as const) {
-        list.push({ value: `agent:${agent}:${e.id}`, label: `${agent === 'random' ? 'Random' : 'Heuristic'} agent (${e.id})`, group: 'Baselines', actor: { kind: 'agent', agent, env: e.id } });
-      }
+    for (const agent of ['heuristic', 'random'] as const) {
+      const label = `${agent === 'random' ? 'Random' : 'Heuristic'} agent`;
+      list.push({ value: `agent:${agent}:${e.id}`, label, title: `${label} on ${e.id}`, group: 'Baselines', actor: { kind: 'agent', agent, env: e.id } });
     }
     return list;
   });
+
+  /** Saved policies the env filter hides, so the view can point at them. */
+  const otherEnvPolicies = computed(() => policies.value.filter((p) => p.env !== env.value).length);
 
   const selectedActor = computed(() => actors.value.find((a) => a.value === selected.value) ?? null);
   /** False until the user picks something; until then we keep choosing the first entry. */
@@ -68,6 +108,49 @@ export const useWatchStore = defineStore('watch', () => {
   function choose(value: string): void {
     chosen = true;
     selected.value = value;
+  }
+
+  /** Until the user picks an env, follow the catalogue's first one. */
+  let envChosen = false;
+  watch(
+    () => lab.envs,
+    (envs) => {
+      if (!envChosen || !envs.some((e) => e.id === env.value)) env.value = envs[0]?.id ?? '';
+    },
+    { immediate: true },
+  );
+
+  /** A new env starts from its default options; a baseline pick carries over to the new env's baseline. */
+  function setEnv(id: EnvId): void {
+    envChosen = true;
+    if (id === env.value) return;
+    const current = selectedActor.value?.actor;
+    env.value = id;
+    optionEdits.value = {};
+    if (current?.kind === 'agent') choose(`agent:${current.agent}:${id}`);
+  }
+
+  const optionRowsNow = computed(() => {
+    const a = selectedActor.value?.actor;
+    if (a?.kind === 'policy') {
+      // Shown read-only: what the policy was trained with when the lab says, else the defaults.
+      return optionRows(envInfo.value, {}, policyEnvOptions(a.policy) ?? {});
+    }
+    return optionRows(envInfo.value, optionEdits.value);
+  });
+  const optionErrors = computed(() => (selectedActor.value?.actor.kind === 'policy' ? 0 : optionErrorCount(optionRowsNow.value)));
+  const policyOptionsKnown = computed(() => {
+    const a = selectedActor.value?.actor;
+    return a?.kind === 'policy' && policyEnvOptions(a.policy) !== undefined;
+  });
+
+  function setOption(key: string, value: boolean | string): void {
+    optionEdits.value = { ...optionEdits.value, [key]: value };
+  }
+  function resetOption(key: string): void {
+    const next = { ...optionEdits.value };
+    delete next[key];
+    optionEdits.value = next;
   }
 
   const seedError = computed(() => {
@@ -107,6 +190,7 @@ export const useWatchStore = defineStore('watch', () => {
       const info = await client.invoke('importPolicy', { files: payload });
       await loadPolicies();
       if (!policies.value.some((p) => p.path === info.path)) policies.value = [...policies.value, info];
+      setEnv(info.env);
       choose(`policy:${info.path}`);
       notice.value = `Imported “${info.label}”.`;
     } catch (err) {
@@ -116,23 +200,51 @@ export const useWatchStore = defineStore('watch', () => {
     }
   }
 
+  /** The rollout request for the current settings, or null while they are incomplete or invalid. */
+  const request = computed((): RequestPayload<'rollout'> | null => {
+    const a = selectedActor.value;
+    if (!a || seedError.value || optionErrors.value) return null;
+    const base = { seed: Number(seed.value.trim()), deterministic: deterministic.value };
+    if (a.actor.kind === 'policy') {
+      const recorded = policyEnvOptions(a.actor.policy);
+      return { ...base, env: a.actor.policy.env, policy: a.actor.policy.path, ...(recorded ? { envOptions: recorded } : {}) };
+    }
+    return { ...base, env: a.actor.env, agent: a.actor.agent, envOptions: envOptionsToSend(optionRowsNow.value) };
+  });
+
   async function rollout(): Promise<void> {
     const a = selectedActor.value;
-    if (!a || seedError.value) return;
+    const req = request.value;
+    if (!a || !req) return;
     busy.value = true;
     error.value = null;
     notice.value = null;
     try {
-      const base = { seed: Number(seed.value.trim()), deterministic: deterministic.value };
-      result.value =
-        a.actor.kind === 'policy'
-          ? await client.invoke('rollout', { ...base, env: a.actor.policy.env, policy: a.actor.policy.path })
-          : await client.invoke('rollout', { ...base, env: a.actor.env, agent: a.actor.agent });
-      resultLabel.value = a.label;
+      result.value = await client.invoke('rollout', req);
+      resultLabel.value = a.actor.kind === 'policy' ? a.label : `${a.label} · ${a.actor.env}`;
+      resultOptions.value = { ...(req.envOptions ?? {}) };
     } catch (err) {
       error.value = errorMessage(err);
     } finally {
       busy.value = false;
+    }
+  }
+
+  /** The current settings' episode as a GIF, encoded by the lab, saved through a download. */
+  async function exportGif(): Promise<void> {
+    const req = request.value;
+    if (!req || exportStartedAt.value !== null) return;
+    exportStartedAt.value = Date.now();
+    error.value = null;
+    notice.value = null;
+    try {
+      const gif = await client.invoke('exportGif', { ...req, fps: 50 });
+      downloadBlob(base64ToBlob(gif.dataBase64, 'image/gif'), gif.fileName);
+      notice.value = `Saved ${gif.fileName} · ${formatBytes(gif.bytes)} · ${gif.frames} frames.`;
+    } catch (err) {
+      error.value = `GIF export failed: ${errorMessage(err)}`;
+    } finally {
+      exportStartedAt.value = null;
     }
   }
 
@@ -149,6 +261,19 @@ export const useWatchStore = defineStore('watch', () => {
 
   return {
     policies,
+    env,
+    envInfo,
+    setEnv,
+    otherEnvPolicies,
+    optionRows: optionRowsNow,
+    optionErrors,
+    policyOptionsKnown,
+    setOption,
+    resetOption,
+    request,
+    exportStartedAt,
+    exportGif,
+    resultOptions,
     actors,
     selected,
     selectedActor,
