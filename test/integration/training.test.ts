@@ -14,6 +14,7 @@ import { gradientStep, NonFiniteLossError } from '../../main/lab/agents/algorith
 import { ensureEnvReady, isEnvImplemented, makeEnv, makeVecEnv } from '../../main/lab/envs/registry.ts';
 import { npRandom } from '../../main/lab/envs/numpy-rng.ts';
 import { initBackend } from '../../main/lab/nn/backend.ts';
+import type { DiagGaussian } from '../../main/lab/nn/distributions.ts';
 import { Mlp } from '../../main/lab/nn/mlp.ts';
 import { loadPolicy, PolicyFileError, savePolicy } from '../../main/lab/runs/policy-file.ts';
 import { resolveHyperparameters } from '../../main/lab/training/hyperparameters.ts';
@@ -68,7 +69,7 @@ function recorder(runDir: string | null): { hooks: TrainHooks; rec: Recorded } {
       },
       onProgress: () => rec.progress++,
       onEpisodeFrames: (f) => {
-        assert.equal(f.frames.length, f.length, 'one frame per step of the episode');
+        assert.equal(f.frames.length, f.length + 1, 'the first state and one frame per step, the terminal state included');
         rec.frames++;
       },
     },
@@ -323,4 +324,122 @@ test('evaluatePolicy with an Env: deterministic, seeded per episode', async () =
   assert.deepEqual(a.returns, a.lengths); // CartPole: +1 per step
   env.close();
   loaded.dispose();
+});
+
+// ---------- continuous actions: PPO with a diagonal Gaussian on LunarLander-v3 (continuous: true) ----------
+
+test('PPO on continuous LunarLander: finite metrics incl. std, flat memory, saved log σ, exact reload', async () => {
+  await ensureEnvReady('LunarLander-v3');
+  const tiny = { n_envs: 2, n_steps: 64, batch_size: 64, n_epochs: 2 };
+  const r = resolveHyperparameters('ppo', 'LunarLander-v3', 'zoo-continuous', tiny);
+  assert.deepEqual(r.envOptions, { continuous: true });
+  assert.equal(r.hyperparameters.log_std_init, 0);
+  const runDir = join(tmp, 'ppo-continuous');
+  const updates: UpdateRecord[] = [];
+  const tensors: number[] = [];
+  const before = tf.memory().numTensors;
+  const res = await train(
+    {
+      env: 'LunarLander-v3',
+      envOptions: r.envOptions,
+      algo: 'ppo',
+      seed: 1,
+      totalSteps: 256,
+      preset: r.preset,
+      hyperparameters: r.hyperparameters,
+      backend: 'wasm',
+      evalEpisodes: 2,
+      checkpointEvery: 0,
+      stopWhenSolved: false,
+    },
+    {
+      runDir,
+      onUpdate: (u) => {
+        updates.push(u);
+        tensors.push(tf.memory().numTensors);
+      },
+    },
+  );
+  assert.equal(res.steps, 256);
+  assert.equal(updates.length, 2);
+  assertFiniteMetrics(updates, [...PPO_METRICS, 'std']);
+  assert.ok(tensors.every((n) => n === tensors[0]), `tensor counts ${tensors.join(',')}`);
+  assert.equal(tf.memory().numTensors, before, 'everything (log σ included) disposed after train()');
+  const meta = JSON.parse(await readFile(join(runDir, 'policy/policy.json'), 'utf8'));
+  assert.deepEqual(meta.envOptions, { continuous: true });
+  assert.equal(meta.actionSpace.kind, 'box');
+  assert.equal(meta.logStd.length, 2);
+  assert.ok(meta.logStd.every((x: number) => Number.isFinite(x) && x !== 0), `log σ was trained: ${meta.logStd}`);
+  const loaded = await loadPolicy(join(runDir, 'policy'));
+  const ev = evaluatePolicy(loaded, 2, 1 + EVAL_SEED_OFFSET);
+  assert.equal(ev.mean, res.evalMean);
+  loaded.dispose();
+
+  // In-memory vs reloaded: same means (deterministic, clipped) and, with the same seed, same samples.
+  const vecEnv = makeVecEnv('LunarLander-v3', 2, { continuous: true });
+  vecEnv.reset(0);
+  const algo = createAlgorithm('ppo', { vecEnv, hyperparameters: r.hyperparameters, rng: algorithmRng(0) });
+  try {
+    for (let k = 0; k < 2; k++) await algo.iterate({ totalSteps: 256, stepsDone: 128 * k, onEnvStep: () => {} });
+    const dir = join(tmp, 'roundtrip-continuous');
+    await savePolicy(dir, algo.policy, { env: 'LunarLander-v3', envOptions: { continuous: true }, algo: 'ppo', steps: 256 });
+    const back = await loadPolicy(dir, { env: 'LunarLander-v3', envOptions: { continuous: true } });
+    const rng = npRandom(9);
+    const obs = new Float32Array(8 * 100);
+    for (let i = 0; i < obs.length; i++) obs[i] = rng.uniform(-3, 3);
+    const det = back.act(obs, 100, true);
+    assert.ok(det instanceof Float32Array && det.length === 200);
+    assert.deepEqual(det, algo.policy.act(obs, 100, true));
+    assert.ok(det.every((x) => x >= -1 && x <= 1), 'deterministic actions are clipped means');
+    const sto = back.act(obs, 100, false, npRandom(5));
+    assert.deepEqual(sto, algo.policy.act(obs, 100, false, npRandom(5)));
+    assert.ok(sto.every((x) => x >= -1 && x <= 1), 'sampled actions are clipped to the Box');
+    assert.notDeepEqual(sto, det);
+    assert.deepEqual((back.distribution as DiagGaussian).getLogStd(), (algo.policy.distribution as DiagGaussian).getLogStd());
+    assert.deepEqual(back.net.getWeights(), algo.policy.net.getWeights());
+    back.dispose();
+
+    // Mismatches: the continuous policy for the discrete env; tampered log σ.
+    const expectError = async (d: string, code: string, re: RegExp, opts = {}) => {
+      await assert.rejects(loadPolicy(d, opts), (e: unknown) => {
+        assert.ok(e instanceof PolicyFileError, `not a PolicyFileError: ${e}`);
+        assert.equal(e.code, code, e.message);
+        assert.match(e.message, re);
+        return true;
+      });
+    };
+    await expectError(dir, 'space', /action space mismatch: policy\.json has Box\(2\), LunarLander-v3 with env options \{\} has Discrete\(4\) \(the policy was trained with env options \{"continuous":true\}\)/, { envOptions: {} });
+    const editMeta = async (name: string, f: (m: Record<string, unknown>) => void) => {
+      const d = join(tmp, name);
+      await cp(dir, d, { recursive: true });
+      const m = JSON.parse(await readFile(join(d, 'policy.json'), 'utf8'));
+      f(m);
+      await writeFile(join(d, 'policy.json'), JSON.stringify(m));
+      return d;
+    };
+    await expectError(await editMeta('no-logstd', (m) => delete m.logStd), 'corrupt', /needs "logStd": 2 finite numbers/);
+    await expectError(await editMeta('bad-logstd', (m) => (m.logStd = [0, 'x'])), 'corrupt', /needs "logStd": 2 finite numbers/);
+    // Claimed discrete: the recorded options still make a continuous env.
+    await expectError(
+      await editMeta('claims-discrete', (m) => {
+        m.actionSpace = { kind: 'discrete', n: 4 };
+        delete m.logStd;
+      }),
+      'space',
+      /action space mismatch: policy\.json has Discrete\(4\), LunarLander-v3 has Box\(2\)/,
+    );
+    // Discrete spaces and options, continuous model: the network has 2 outputs, Discrete(4) needs 4.
+    await expectError(
+      await editMeta('discrete-meta', (m) => {
+        m.actionSpace = { kind: 'discrete', n: 4 };
+        m.envOptions = {};
+        delete m.logStd;
+      }),
+      'space',
+      /model output shape \[null, 2\] does not fit action space Discrete\(4\) \(needs 4 outputs\)/,
+    );
+  } finally {
+    algo.dispose();
+    vecEnv.close();
+  }
 });

@@ -11,20 +11,26 @@ import type { AlgoId } from '../../../preload/contract.ts';
 import type { VecEnv } from '../envs/env.ts';
 import type { Generator } from '../envs/numpy-rng.ts';
 import { flatDim, type Space } from '../envs/spaces.ts';
-import type { ActionArray, ActionDistribution } from '../nn/distributions.ts';
+import { clipToBox, type ActionArray, type ActionDistribution } from '../nn/distributions.ts';
 import type { Mlp } from '../nn/mlp.ts';
 
 /** Anything that maps observations to actions. */
 export interface ActingPolicy {
   readonly observationSpace: Space;
   readonly actionSpace: Space;
-  /** obs: [n × obsDim]; deterministic → the mode, else a draw from rng. */
+  /**
+   * obs: [n × obsDim]; deterministic → the mode, else a draw from rng. Box actions come back
+   * clipped to the space's bounds (ready for env.step).
+   */
   act(obs: Float32Array, n: number, deterministic: boolean, rng?: Generator): ActionArray;
   /** [n × nActions] action probabilities (discrete action spaces). */
   actionProbs(obs: Float32Array, n?: number): Float32Array;
 }
 
-/** An MLP that outputs distribution parameters; acts with the JS forward pass (see nn/mlp.ts). */
+/**
+ * An MLP that outputs distribution parameters; acts with the JS forward pass (see nn/mlp.ts).
+ * Its trainable variables are the network's plus the distribution's own (a Gaussian's log σ).
+ */
 export class MlpPolicy implements ActingPolicy {
   readonly obsDim: number;
 
@@ -37,13 +43,39 @@ export class MlpPolicy implements ActingPolicy {
     this.obsDim = flatDim(observationSpace);
     if (net.spec.inputDim !== this.obsDim) throw new Error(`policy network input ${net.spec.inputDim} ≠ observation size ${this.obsDim}`);
     if (net.spec.outputDim !== distribution.paramDim) throw new Error(`policy network output ${net.spec.outputDim} ≠ ${distribution.paramDim} distribution parameters`);
+    const wantKind = actionSpace.kind === 'discrete' ? 'categorical' : 'diag-gaussian';
+    if (distribution.kind !== wantKind || (actionSpace.kind === 'box' && distribution.actionDim !== flatDim(actionSpace))) {
+      throw new Error(`a ${distribution.kind} distribution of ${distribution.actionDim} action values does not fit the action space`);
+    }
   }
 
   act(obs: Float32Array, n: number, deterministic: boolean, rng?: Generator): ActionArray {
     const params = this.net.forward(obs, n);
-    if (deterministic) return this.distribution.mode(params, n);
-    if (!rng) throw new Error('stochastic act() needs a Generator');
-    return this.distribution.sample(params, n, rng);
+    let a: ActionArray;
+    if (deterministic) a = this.distribution.mode(params, n);
+    else {
+      if (!rng) throw new Error('stochastic act() needs a Generator');
+      a = this.distribution.sample(params, n, rng);
+    }
+    // SB3's predict(): Box actions are clipped to the bounds the env accepts.
+    if (this.actionSpace.kind === 'box') clipToBox(a as Float32Array, n, this.actionSpace, a as Float32Array);
+    return a;
+  }
+
+  /** Trainable variables in a fixed order: network (kernel, bias per layer), then the distribution's. */
+  get variables(): tf.Variable[] {
+    return [...this.net.variables, ...this.distribution.variables];
+  }
+
+  /** Call after the variables change so the JS mirrors are re-read. */
+  invalidate(): void {
+    this.net.invalidate();
+    this.distribution.invalidate();
+  }
+
+  dispose(): void {
+    this.net.dispose();
+    this.distribution.dispose();
   }
 
   actionProbs(obs: Float32Array, n = Math.floor(obs.length / this.obsDim)): Float32Array {

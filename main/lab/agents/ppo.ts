@@ -4,11 +4,14 @@
  * of shuffled minibatches, per-minibatch advantage normalisation, loss =
  * policy_loss − ent_coef·entropy + vf_coef·value_loss, one Adam (eps 1e-5) over both nets with
  * global gradient-norm clipping, and linear schedules for the learning rate and clip range.
+ * Discrete actions use a Categorical policy; Box actions a diagonal Gaussian with a state-independent
+ * learned log σ (SB3's default, log_std_init): the rollout buffer keeps the unclipped samples (their
+ * log-probs are the ones the ratio needs) while the env receives them clipped to the Box bounds.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { VecEnv } from '../envs/env.ts';
 import type { Generator } from '../envs/numpy-rng.ts';
-import { distributionFor, type ActionDistribution } from '../nn/distributions.ts';
+import { DiagGaussian, clipToBox, distributionFor, type ActionArray, type ActionDistribution } from '../nn/distributions.ts';
 import { Mlp } from '../nn/mlp.ts';
 import { parseSchedule, ppoHyperparameters, type PpoHyperparameters, type Schedule } from '../training/hyperparameters.ts';
 import { explainedVariance } from '../training/returns.ts';
@@ -38,18 +41,19 @@ export class Ppo implements Algorithm {
   private readonly buffer: RolloutBuffer;
   private readonly lrSchedule: Schedule;
   private readonly clipSchedule: Schedule;
-  // Reused per-step scratch.
-  private readonly actions: Int32Array;
+  // Reused per-step scratch: sampled actions (stored), what the env gets (clipped, Box only).
+  private readonly actions: ActionArray;
+  private readonly envActions: ActionArray;
   private readonly logProbs: Float32Array;
   private readonly values: Float32Array;
 
   constructor({ vecEnv, hyperparameters, rng }: AlgorithmOptions) {
     const hp = (this.hp = ppoHyperparameters(hyperparameters));
     if (hp.n_envs !== vecEnv.numEnvs) throw new Error(`n_envs is ${hp.n_envs} but the vec env has ${vecEnv.numEnvs} envs`);
-    if (vecEnv.actionSpace.kind !== 'discrete') throw new Error('PPO here supports Discrete action spaces only (a diagonal Gaussian is not implemented yet)');
     this.vecEnv = vecEnv;
     this.rng = rng;
-    this.dist = distributionFor(vecEnv.actionSpace);
+    const discrete = vecEnv.actionSpace.kind === 'discrete';
+    this.dist = distributionFor(vecEnv.actionSpace, { logStdInit: hp.log_std_init });
     const obsDim = vecEnv.obsDim;
     const scheme = hp.ortho_init ? 'orthogonal' : 'glorot';
     // SB3 gains: √2 hidden layers, 0.01 policy head (near-uniform initial policy), 1 value head.
@@ -59,8 +63,9 @@ export class Ppo implements Algorithm {
     this.lrSchedule = parseSchedule(hp.learning_rate);
     this.clipSchedule = parseSchedule(hp.clip_range);
     this.optimizer = tf.train.adam(this.lrSchedule(1), 0.9, 0.999, 1e-5);
-    this.buffer = new RolloutBuffer(hp.n_steps, hp.n_envs, obsDim, 1, true);
-    this.actions = new Int32Array(hp.n_envs);
+    this.buffer = new RolloutBuffer(hp.n_steps, hp.n_envs, obsDim, this.dist.actionDim, discrete);
+    this.actions = discrete ? new Int32Array(hp.n_envs) : new Float32Array(hp.n_envs * this.dist.actionDim);
+    this.envActions = discrete ? this.actions : new Float32Array(this.actions.length);
     this.logProbs = new Float32Array(hp.n_envs);
     this.values = new Float32Array(hp.n_envs);
   }
@@ -78,7 +83,8 @@ export class Ppo implements Algorithm {
       dist.sample(actor.forward(obs, N), N, this.rng, this.actions, this.logProbs);
       critic.forward(obs, N, this.values);
       buffer.addStep(obs, this.actions, this.values, this.logProbs);
-      vecEnv.step(this.actions);
+      if (vecEnv.actionSpace.kind === 'box') clipToBox(this.actions as Float32Array, N, vecEnv.actionSpace, this.envActions as Float32Array);
+      vecEnv.step(this.envActions);
       buffer.addOutcome(vecEnv.rewards, vecEnv.terminated, vecEnv.truncated);
       // Time-limit truncation is not a terminal state: bootstrap from V(final observation).
       for (let i = 0; i < N; i++) {
@@ -100,7 +106,9 @@ export class Ppo implements Algorithm {
     setLearningRate(this.optimizer, lr);
 
     // ---- 3. n_epochs over shuffled minibatches ----
-    const vars = [...actor.variables, ...critic.variables];
+    const vars = [...this.policy.variables, ...critic.variables];
+    const discrete = dist.kind === 'categorical';
+    const ad = dist.actionDim;
     const sums = new Float64Array(LOSS_NAMES.length + 1); // + grad_norm
     let nBatches = 0;
     const perm = new Int32Array(buffer.size);
@@ -115,7 +123,7 @@ export class Ppo implements Algorithm {
 
           const { values, gradNorm } = tf.tidy(() => {
             const obsT = tf.tensor2d(mb.obs, [m, D]);
-            const actT = tf.tensor1d(mb.actions as Int32Array, 'int32');
+            const actT = discrete ? tf.tensor1d(mb.actions as Int32Array, 'int32') : tf.tensor2d(mb.actions as Float32Array, [m, ad]);
             const oldLogpT = tf.tensor1d(mb.logProbs);
             const advT = tf.tensor1d(adv);
             const retT = tf.tensor1d(mb.returns);
@@ -123,9 +131,9 @@ export class Ppo implements Algorithm {
               this.optimizer,
               vars,
               () => {
-                const logits = actor.apply(obsT);
-                const logp = dist.logProb(logits, actT);
-                const entropy = tf.mean(dist.entropy(logits));
+                const params = actor.apply(obsT); // logits, or Gaussian means
+                const logp = dist.logProb(params, actT);
+                const entropy = tf.mean(dist.entropy(params));
                 const logRatio = tf.sub(logp, oldLogpT);
                 const ratio = tf.exp(logRatio);
                 // Clipped surrogate: pessimistic minimum of the unclipped and clipped objectives.
@@ -151,7 +159,7 @@ export class Ppo implements Algorithm {
       }
     } finally {
       // Weights changed (even if a later minibatch threw): the JS mirrors must re-read them.
-      actor.invalidate();
+      this.policy.invalidate();
       critic.invalidate();
     }
 
@@ -162,11 +170,16 @@ export class Ppo implements Algorithm {
     if (Number.isFinite(ev)) metrics.explained_variance = ev;
     metrics.learning_rate = lr;
     metrics.clip_range = clip;
+    if (dist instanceof DiagGaussian) {
+      // Mean σ over action dimensions (SB3 logs the same as train/std).
+      const sd = dist.std();
+      metrics.std = sd.reduce((a, b) => a + b, 0) / sd.length;
+    }
     return { steps, metrics };
   }
 
   dispose(): void {
-    this.policy.net.dispose();
+    this.policy.dispose();
     this.critic.dispose();
     this.optimizer.dispose();
   }

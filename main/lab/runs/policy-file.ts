@@ -3,6 +3,8 @@
  *   model.json   tfjs LayersModel (Dense stack) topology + weights manifest (loadable by tf.loadLayersModel)
  *   weights.bin  float32 weights
  *   policy.json  what the model is for: {format: 'policy-lab.policy', version: 1, env, spaces, algo, …}
+ *                and, for a Box action space, `logStd`: the diagonal Gaussian's learned log σ per action
+ *                dimension (state-independent, so it is not part of the network; the model outputs the means)
  * Files are written through our own tf.io IOHandler (plain node:fs), into a temp folder renamed into
  * place, so a crash never leaves a half-written policy.
  */
@@ -14,7 +16,7 @@ import type { AlgoId, EnvId, HyperValue } from '../../../preload/contract.ts';
 import { MlpPolicy } from '../agents/algorithm.ts';
 import { ensureEnvReady, isEnvId, isEnvImplemented, makeEnv } from '../envs/registry.ts';
 import { actionDim, describeSpace, flatDim, spacesEqual, type Space } from '../envs/spaces.ts';
-import { distributionFor } from '../nn/distributions.ts';
+import { DiagGaussian, distributionFor } from '../nn/distributions.ts';
 import { fromLayersModel, toLayersModel, type Activation } from '../nn/mlp.ts';
 
 export const POLICY_FORMAT = 'policy-lab.policy';
@@ -37,6 +39,8 @@ export interface PolicyMeta {
   evalStd: number | null;
   netArch: number[];
   activation: Activation;
+  /** Box action spaces only: log σ per action dimension of the diagonal Gaussian policy. */
+  logStd?: number[];
   createdAt: string;
 }
 
@@ -53,7 +57,7 @@ export class PolicyFileError extends Error {
   }
 }
 
-/** A policy read back from disk: acts like the in-memory one (same JS forward pass). */
+/** A policy read back from disk: acts like the in-memory one (same JS forward pass); dispose() frees it. */
 export class LoadedPolicy extends MlpPolicy {
   constructor(
     policy: MlpPolicy,
@@ -61,10 +65,6 @@ export class LoadedPolicy extends MlpPolicy {
     readonly dir: string,
   ) {
     super(policy.net, policy.distribution, policy.observationSpace, policy.actionSpace);
-  }
-
-  dispose(): void {
-    this.net.dispose();
   }
 }
 
@@ -168,6 +168,7 @@ export async function savePolicy(dir: string, policy: MlpPolicy, info: SavePolic
     evalStd: finiteOrNull(info.evalStd),
     netArch: [...policy.net.spec.netArch],
     activation: policy.net.spec.activation,
+    ...(policy.distribution instanceof DiagGaussian ? { logStd: Array.from(policy.distribution.getLogStd()) } : {}),
     createdAt: new Date().toISOString(),
   };
   await mkdir(dirname(dir), { recursive: true });
@@ -210,6 +211,17 @@ function checkMeta(raw: unknown, path: string, expectEnv: string | undefined): P
   if (!isSpace(m.observationSpace) || !isSpace(m.actionSpace)) throw new PolicyFileError('corrupt', `${path} has no valid observationSpace/actionSpace`);
   if (typeof m.algo !== 'string' || m.algo === '') throw new PolicyFileError('corrupt', `${path} has no algo name`);
   const num = (k: string): number | null => (typeof m[k] === 'number' && Number.isFinite(m[k]) ? (m[k] as number) : null);
+  let logStd: number[] | undefined;
+  if (m.actionSpace.kind === 'box') {
+    const d = flatDim(m.actionSpace);
+    const ls = m.logStd;
+    if (!Array.isArray(ls) || ls.length !== d || !ls.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+      throw new PolicyFileError('corrupt', `${path} needs "logStd": ${d} finite numbers (the Gaussian policy's log σ for its ${describeSpace(m.actionSpace)} action space)`);
+    }
+    logStd = [...(ls as number[])];
+  } else if (m.logStd !== undefined) {
+    throw new PolicyFileError('corrupt', `${path} has "logStd" but a ${describeSpace(m.actionSpace)} action space (only Box action spaces have a Gaussian log σ)`);
+  }
   return {
     format: POLICY_FORMAT,
     version: POLICY_VERSION,
@@ -223,6 +235,7 @@ function checkMeta(raw: unknown, path: string, expectEnv: string | undefined): P
     evalStd: num('evalStd'),
     netArch: Array.isArray(m.netArch) ? (m.netArch as number[]) : [],
     activation: (m.activation as Activation) ?? 'tanh',
+    ...(logStd ? { logStd } : {}),
     createdAt: typeof m.createdAt === 'string' ? m.createdAt : '',
   };
 }
@@ -230,6 +243,31 @@ function checkMeta(raw: unknown, path: string, expectEnv: string | undefined): P
 export interface LoadPolicyOptions {
   /** Reject a policy trained on another env. */
   env?: string;
+  /**
+   * The env options the policy will be run with: reject it unless the env made with them has the
+   * policy's spaces (e.g. a continuous LunarLander policy for the discrete env). Default: the
+   * options recorded in policy.json.
+   */
+  envOptions?: Record<string, unknown>;
+}
+
+/**
+ * Throws PolicyFileError('space') unless `env` (made with `envOptions`) has the policy's
+ * observation and action spaces. For callers that run a cached LoadedPolicy in an env of their own.
+ */
+export function checkPolicyFitsEnv(
+  meta: Pick<PolicyMeta, 'env' | 'envOptions' | 'observationSpace' | 'actionSpace'>,
+  env: { observationSpace: Space; actionSpace: Space },
+  envOptions?: Record<string, unknown>,
+): void {
+  const where = envOptions === undefined ? meta.env : `${meta.env} with env options ${JSON.stringify(envOptions)}`;
+  const trained = envOptions === undefined ? '' : ` (the policy was trained with env options ${JSON.stringify(meta.envOptions)})`;
+  if (!spacesEqual(env.observationSpace, meta.observationSpace)) {
+    throw new PolicyFileError('space', `observation space mismatch: policy.json has ${describeSpace(meta.observationSpace)}, ${where} has ${describeSpace(env.observationSpace)}${trained}`);
+  }
+  if (!spacesEqual(env.actionSpace, meta.actionSpace)) {
+    throw new PolicyFileError('space', `action space mismatch: policy.json has ${describeSpace(meta.actionSpace)}, ${where} has ${describeSpace(env.actionSpace)}${trained}`);
+  }
 }
 
 /**
@@ -246,22 +284,26 @@ export async function loadPolicy(dir: string, opts: LoadPolicyOptions = {}): Pro
   const metaPath = join(dir, META_FILE);
   const meta = checkMeta(await readJson(metaPath, 'policy.json'), metaPath, opts.env);
 
-  // The spaces recorded must be the env's (with the recorded options) …
+  // The spaces recorded must be the env's (with the recorded options, then with the caller's) …
   if (isEnvImplemented(meta.env)) {
-    let env;
+    const spacesOf = (options: Record<string, unknown>, what: string) => {
+      let env;
+      try {
+        env = makeEnv(meta.env, options);
+      } catch (e) {
+        throw new PolicyFileError('env', `${what} for ${meta.env}: ${(e as Error).message}`);
+      }
+      const spaces = { observationSpace: env.observationSpace, actionSpace: env.actionSpace };
+      env.close();
+      return spaces;
+    };
     try {
       await ensureEnvReady(meta.env); // e.g. LunarLander's physics engine loads asynchronously
-      env = makeEnv(meta.env, meta.envOptions);
     } catch (e) {
-      throw new PolicyFileError('env', `${metaPath}: invalid envOptions for ${meta.env}: ${(e as Error).message}`);
+      throw new PolicyFileError('env', `${meta.env} could not be set up: ${(e as Error).message}`);
     }
-    const obsOk = spacesEqual(env.observationSpace, meta.observationSpace);
-    const actOk = spacesEqual(env.actionSpace, meta.actionSpace);
-    const envObs = env.observationSpace;
-    const envAct = env.actionSpace;
-    env.close();
-    if (!obsOk) throw new PolicyFileError('space', `observation space mismatch: policy.json has ${describeSpace(meta.observationSpace)}, ${meta.env} has ${describeSpace(envObs)}`);
-    if (!actOk) throw new PolicyFileError('space', `action space mismatch: policy.json has ${describeSpace(meta.actionSpace)}, ${meta.env} has ${describeSpace(envAct)}`);
+    checkPolicyFitsEnv(meta, spacesOf(meta.envOptions, `${metaPath}: invalid envOptions`));
+    if (opts.envOptions !== undefined) checkPolicyFitsEnv(meta, spacesOf(opts.envOptions, 'invalid env options'), opts.envOptions);
   }
 
   // … and must fit the model's input and output.
@@ -289,10 +331,13 @@ export async function loadPolicy(dir: string, opts: LoadPolicyOptions = {}): Pro
     } catch (e) {
       throw new PolicyFileError('model', `${join(dir, MODEL_FILE)}: ${(e as Error).message}`);
     }
+    let dist;
     try {
-      return new LoadedPolicy(new MlpPolicy(net, distributionFor(meta.actionSpace), meta.observationSpace, meta.actionSpace), meta, dir);
+      dist = distributionFor(meta.actionSpace, { logStdInit: meta.logStd });
+      return new LoadedPolicy(new MlpPolicy(net, dist, meta.observationSpace, meta.actionSpace), meta, dir);
     } catch (e) {
       net.dispose();
+      dist?.dispose();
       throw new PolicyFileError('model', `${dir}: ${(e as Error).message}`);
     }
   } finally {

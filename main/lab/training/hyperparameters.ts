@@ -60,6 +60,13 @@ const PPO_SPECS: Rule[] = [
   common.net_arch,
   common.activation_fn,
   common.ortho_init,
+  {
+    key: 'log_std_init',
+    type: 'float',
+    default: 0.0,
+    max: 5, // σ ≤ e⁵ ≈ 148; no lower bound, like SB3 (zoo presets use down to −3.29)
+    description: 'Initial log σ of the diagonal Gaussian policy (Box action spaces only; state-independent, learned).',
+  },
   common.n_envs,
 ];
 
@@ -84,6 +91,8 @@ export interface Preset {
   description: string;
   values: Values;
   steps: number;
+  /** Env options the preset is for (e.g. {continuous: true}); the run's own envOptions win over these. */
+  envOptions?: Record<string, boolean | number>;
 }
 
 export const PRESETS: Record<AlgoId, Preset[]> = {
@@ -109,6 +118,15 @@ export const PRESETS: Record<AlgoId, Preset[]> = {
       name: 'zoo',
       env: 'LunarLander-v3',
       description: 'rl-baselines3-zoo LunarLander-v2 entry (hyperparams/ppo.yml), applied to v3.',
+      steps: 1_000_000,
+      values: { n_envs: 16, n_steps: 1024, batch_size: 64, gae_lambda: 0.98, gamma: 0.999, n_epochs: 4, ent_coef: 0.01 },
+    },
+    {
+      name: 'zoo-continuous',
+      env: 'LunarLander-v3',
+      envOptions: { continuous: true },
+      description:
+        'rl-baselines3-zoo LunarLanderContinuous-v2 entry (hyperparams/ppo.yml), applied to LunarLander-v3 with continuous: true; diagonal Gaussian policy, log_std_init 0 (SB3 default).',
       steps: 1_000_000,
       values: { n_envs: 16, n_steps: 1024, batch_size: 64, gae_lambda: 0.98, gamma: 0.999, n_epochs: 4, ent_coef: 0.01 },
     },
@@ -163,7 +181,7 @@ export function algoInfos(): AlgoInfo[] {
     name: DESCRIPTIONS[id].name,
     description: DESCRIPTIONS[id].description,
     hyperparameters: hyperparameterSpecs(id),
-    presets: PRESETS[id].map((p) => ({ ...p, values: structuredClone(p.values) })),
+    presets: PRESETS[id].map((p) => ({ ...p, values: structuredClone(p.values), ...(p.envOptions ? { envOptions: { ...p.envOptions } } : {}) })),
   }));
 }
 
@@ -335,13 +353,15 @@ export interface ResolvedHyperparameters {
   /** The preset's step budget, else a per-env default. */
   steps: number;
   preset: string | null;
+  /** The preset's env options ({} without a preset or when it sets none); merge them under the run's own. */
+  envOptions: Record<string, boolean | number>;
 }
 
 export function resolveHyperparameters(algo: AlgoId, env: EnvId, preset: string | null | undefined, overrides: Record<string, unknown> = {}): ResolvedHyperparameters {
   const p = preset ? findPreset(algo, env, preset) : null;
   const merged: Record<string, unknown> = { ...defaultHyperparameters(algo), ...(p ? structuredClone(p.values) : {}), ...overrides };
   const hyperparameters = validateHyperparameters(algo, merged);
-  return { hyperparameters, steps: p?.steps ?? DEFAULT_STEPS[algo][env], preset: p ? p.name : null };
+  return { hyperparameters, steps: p?.steps ?? DEFAULT_STEPS[algo][env], preset: p ? p.name : null, envOptions: { ...(p?.envOptions ?? {}) } };
 }
 
 // ---------- typed views for the algorithms ----------
@@ -361,6 +381,7 @@ export interface PpoHyperparameters {
   net_arch: number[];
   activation_fn: Activation;
   ortho_init: boolean;
+  log_std_init: number;
   n_envs: number;
 }
 
