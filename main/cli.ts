@@ -12,6 +12,7 @@ import { requestSchemas, type HyperValue, type RunSummary } from '../preload/con
 import { ENV_IDS, ensureEnvReady, envSpec, makeEnv } from './lab/envs/registry.ts';
 import type { Actor } from './lab/agents/baselines.ts';
 import { makeActor, runEpisode, type ActorSource } from './lab/rollout.ts';
+import { algorithmDefs } from './lab/agents/registry.ts';
 import type { Env } from './lab/envs/env.ts';
 import { loadPolicy } from './lab/runs/policy-file.ts';
 import { initBackend } from './lab/nn/backend.ts';
@@ -23,7 +24,7 @@ class UsageError extends Error {}
 const HELP = `policy-lab — train, evaluate and watch RL agents (CartPole-v1, LunarLander-v3)
 
 Usage:
-  policy-lab train --env ID [--env-opt key=value]... --algo ppo|reinforce [--seed N] [--steps N] [--preset NAME]
+  policy-lab train --env ID [--env-opt key=value]... --algo ALGO [--seed N] [--steps N] [--preset NAME]
                    [--set key=value]... [--runs-dir DIR] [--backend auto|tensorflow|wasm|cpu]
                    [--eval-episodes N] [--stop-when-solved] [--name TEXT] [--json]
   policy-lab eval --policy DIR [--episodes N] [--seed N] [--stochastic] [--json]
@@ -34,7 +35,8 @@ Usage:
   policy-lab serve [--host 127.0.0.1] [--port 5170] [--runs-dir DIR] [--json]
   policy-lab runs [--runs-dir DIR] [--json]
 
-In a checkout, run it as: npm run cli -- <command> ...`;
+In a checkout, run it as: npm run cli -- <command> ...
+ALGO: ${algorithmDefs().map((d) => d.id).join(', ')}`;
 
 function out(json: boolean, event: Record<string, unknown>, text?: string): void {
   if (json) process.stdout.write(JSON.stringify(event) + '\n');
@@ -149,7 +151,7 @@ async function cmdTrain(args: string[]): Promise<number> {
   if (!req.success) {
     const issue = req.error.issues[0];
     const key = issue.path.join('.');
-    if (key === 'algo') throw new UsageError(`--algo must be one of ppo, reinforce, got "${values.algo ?? ''}"`);
+    if (key === 'algo') throw new UsageError(`--algo must be one of ${algorithmDefs().map((d) => d.id).join(', ')}, got "${values.algo ?? ''}"`);
     if (key === 'backend') throw new UsageError(`--backend must be one of auto, tensorflow, wasm, cpu, got "${values.backend}"`);
     throw new UsageError(`${key}: ${issue.message}`);
   }

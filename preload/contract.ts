@@ -10,7 +10,9 @@ import { z } from 'zod';
 export const EnvId = z.enum(['CartPole-v1', 'LunarLander-v3']);
 export type EnvId = z.infer<typeof EnvId>;
 
-export const AlgoId = z.enum(['ppo', 'reinforce']);
+/** Every algorithm id the lab knows; listAlgos returns the ones this build implements. */
+export const ALGO_IDS = ['random', 'constant', 'heuristic', 'reinforce', 'actor-critic', 'a2c', 'ppo', 'dqn', 'q-learning'] as const;
+export const AlgoId = z.enum(ALGO_IDS);
 export type AlgoId = z.infer<typeof AlgoId>;
 
 export const BackendName = z.enum(['tensorflow', 'wasm', 'cpu']);

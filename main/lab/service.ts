@@ -27,7 +27,7 @@ import { RunStore, readMetrics } from './runs/run-store.ts';
 import type { RunLauncher, RunProcess } from './runs/launcher.ts';
 import type { FromWorker } from './training/protocol.ts';
 import type { TrainerConfig } from './training/trainer-config.ts';
-import { algoInfos, resolveHyperparameters } from './training/hyperparameters.ts';
+import { algoInfos, defaultPreset, resolveHyperparameters } from './agents/registry.ts';
 import { ENV_IDS, ensureEnvReady, envOptionDefs, envSpec, makeEnv, resolveEnvOptions } from './envs/registry.ts';
 import type { Actor } from './agents/baselines.ts';
 import { makeActor, runEpisode, type ActorSource } from './rollout.ts';
@@ -479,6 +479,3 @@ export class LabService {
   }
 }
 
-function defaultPreset(algo: string, env: string): string | null {
-  return algoInfos().find((a) => a.id === algo)?.presets.find((x) => x.env === env)?.name ?? null;
-}

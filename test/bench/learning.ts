@@ -21,7 +21,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { AlgoId, EnvId } from '../../preload/contract.ts';
-import { resolveHyperparameters } from '../../main/lab/training/hyperparameters.ts';
+import { resolveHyperparameters } from '../../main/lab/agents/registry.ts';
 import { train, type TrainResult } from '../../main/lab/training/trainer.ts';
 import type { TrainerConfig } from '../../main/lab/training/trainer-config.ts';
 

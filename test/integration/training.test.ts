@@ -17,8 +17,8 @@ import { initBackend } from '../../main/lab/nn/backend.ts';
 import type { DiagGaussian } from '../../main/lab/nn/distributions.ts';
 import { Mlp } from '../../main/lab/nn/mlp.ts';
 import { loadPolicy, PolicyFileError, savePolicy } from '../../main/lab/runs/policy-file.ts';
-import { resolveHyperparameters } from '../../main/lab/training/hyperparameters.ts';
-import { algorithmRng, createAlgorithm, EVAL_SEED_OFFSET, evaluatePolicy, train, type TrainHooks } from '../../main/lab/training/trainer.ts';
+import { createAlgorithm, resolveHyperparameters } from '../../main/lab/agents/registry.ts';
+import { algorithmRng, EVAL_SEED_OFFSET, evaluatePolicy, train, type TrainHooks } from '../../main/lab/training/trainer.ts';
 import type { TrainerConfig } from '../../main/lab/training/trainer-config.ts';
 
 let tmp: string;

@@ -1,17 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  PRESETS,
-  algoInfos,
-  defaultHyperparameters,
-  hyperparameterSpecs,
-  parseSchedule,
-  resolveHyperparameters,
-  validateHyperparameters,
-} from '../../main/lab/training/hyperparameters.ts';
+import { parseSchedule, toContractSpec } from '../../main/lab/training/hyperparameters.ts';
+import { algoInfos, algorithmDef, algorithmDefs, defaultHyperparameters, resolveHyperparameters, validateHyperparameters } from '../../main/lab/agents/registry.ts';
+
+const hyperparameterSpecs = (algo: AlgoId) => algorithmDef(algo).rules.map(toContractSpec);
 import type { AlgoId } from '../../preload/contract.ts';
 
-const ALGOS: AlgoId[] = ['ppo', 'reinforce'];
+// Every registered algorithm: each must declare valid rules and presets.
+const ALGOS: AlgoId[] = algorithmDefs().map((d) => d.id);
 
 test('the documented message for a non-numeric learning rate', () => {
   assert.throws(() => validateHyperparameters('ppo', { learning_rate: 'abc' }), (e: Error) => e.message.startsWith('learning_rate must be a finite number > 0') && e.message.includes('got "abc"'));
@@ -122,7 +118,7 @@ test('REINFORCE classic presets, with and without baseline', () => {
 
 test('every preset resolves; overrides win; unknown presets are named', () => {
   for (const algo of ALGOS) {
-    for (const p of PRESETS[algo]) {
+    for (const p of algorithmDef(algo).presets) {
       const r = resolveHyperparameters(algo, p.env, p.name, {});
       assert.equal(r.steps, p.steps);
     }
@@ -137,10 +133,7 @@ test('every preset resolves; overrides win; unknown presets are named', () => {
 
 test('algoInfos matches the contract shape', () => {
   const infos = algoInfos();
-  assert.deepEqual(
-    infos.map((i) => i.id),
-    ['ppo', 'reinforce'],
-  );
+  assert.deepEqual(infos.map((i) => i.id).sort(), [...ALGOS].sort());
   for (const info of infos) {
     assert.ok(info.name && info.description);
     for (const h of info.hyperparameters) {

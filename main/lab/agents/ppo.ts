@@ -13,7 +13,9 @@ import type { VecEnv } from '../envs/env.ts';
 import type { Generator } from '../envs/numpy-rng.ts';
 import { DiagGaussian, clipToBox, distributionFor, type ActionArray, type ActionDistribution } from '../nn/distributions.ts';
 import { Mlp } from '../nn/mlp.ts';
-import { parseSchedule, ppoHyperparameters, type PpoHyperparameters, type Schedule } from '../training/hyperparameters.ts';
+import { common, completeRules, parseSchedule, type Preset, type Rule, type Schedule, type Values } from '../training/hyperparameters.ts';
+import type { AlgorithmDef } from './definition.ts';
+import type { Activation } from '../nn/mlp.ts';
 import { explainedVariance } from '../training/returns.ts';
 import { RolloutBuffer } from '../training/rollout-buffer.ts';
 import {
@@ -48,7 +50,7 @@ export class Ppo implements Algorithm {
   private readonly values: Float32Array;
 
   constructor({ vecEnv, hyperparameters, rng }: AlgorithmOptions) {
-    const hp = (this.hp = ppoHyperparameters(hyperparameters));
+    const hp = (this.hp = completeRules<PpoHyperparameters>('ppo', RULES, hyperparameters, crossCheck));
     if (hp.n_envs !== vecEnv.numEnvs) throw new Error(`n_envs is ${hp.n_envs} but the vec env has ${vecEnv.numEnvs} envs`);
     this.vecEnv = vecEnv;
     this.rng = rng;
@@ -196,3 +198,121 @@ function normalizeInPlace(x: Float32Array): void {
   const sd = Math.sqrt(v / (n - 1));
   for (let i = 0; i < n; i++) x[i] = (x[i] - m) / (sd + 1e-8);
 }
+
+// ---------- definition: hyperparameters (SB3 names and defaults) and presets ----------
+
+export interface PpoHyperparameters {
+  learning_rate: number | string;
+  n_steps: number;
+  batch_size: number;
+  n_epochs: number;
+  gamma: number;
+  gae_lambda: number;
+  clip_range: number | string;
+  normalize_advantage: boolean;
+  ent_coef: number;
+  vf_coef: number;
+  max_grad_norm: number;
+  net_arch: number[];
+  activation_fn: Activation;
+  ortho_init: boolean;
+  log_std_init: number;
+  n_envs: number;
+}
+
+const RULES: Rule[] = [
+  {
+    key: 'learning_rate',
+    type: 'schedule',
+    default: 3e-4,
+    min: 0,
+    exclusiveMin: true,
+    description: 'Adam step size; "lin_<x>" decays linearly from x to 0 over the run.',
+  },
+  { key: 'n_steps', type: 'int', default: 2048, min: 1, max: 1_000_000, description: 'Steps per env per rollout (rollout size = n_steps × n_envs).' },
+  { key: 'batch_size', type: 'int', default: 64, min: 1, max: 10_000_000, description: 'Minibatch size.' },
+  { key: 'n_epochs', type: 'int', default: 10, min: 1, max: 1000, description: 'Passes over each rollout.' },
+  common.gamma,
+  { key: 'gae_lambda', type: 'float', default: 0.95, min: 0, max: 1, description: 'GAE λ: bias/variance trade-off of the advantage estimate.' },
+  {
+    key: 'clip_range',
+    type: 'schedule',
+    default: 0.2,
+    min: 0,
+    exclusiveMin: true,
+    description: 'PPO ratio clip ε; "lin_<x>" decays linearly to 0.',
+  },
+  { key: 'normalize_advantage', type: 'bool', default: true, description: 'Normalise advantages per minibatch.' },
+  { key: 'ent_coef', type: 'float', default: 0.0, min: 0, max: 10, description: 'Entropy bonus coefficient.' },
+  { key: 'vf_coef', type: 'float', default: 0.5, min: 0, max: 100, description: 'Value loss coefficient.' },
+  { key: 'max_grad_norm', type: 'float', default: 0.5, min: 0, exclusiveMin: true, max: 1e6, description: 'Global gradient-norm clip.' },
+  common.net_arch,
+  common.activation_fn,
+  common.ortho_init,
+  {
+    key: 'log_std_init',
+    type: 'float',
+    default: 0.0,
+    max: 5, // σ ≤ e⁵ ≈ 148; no lower bound, like SB3 (zoo presets use down to −3.29)
+    description: 'Initial log σ of the diagonal Gaussian policy (Box action spaces only; state-independent, learned).',
+  },
+  common.n_envs,
+];
+
+function crossCheck(v: Values): void {
+  // Advantage normalisation divides by a std over the minibatch: one sample has none (SB3 asserts the same).
+  if (v.normalize_advantage === true && typeof v.batch_size === 'number' && v.batch_size < 2) {
+    throw new Error(`batch_size must be ≥ 2 when normalize_advantage is true, got ${v.batch_size}`);
+  }
+  if (typeof v.n_steps === 'number' && typeof v.n_envs === 'number' && v.n_steps * v.n_envs < 2) {
+    throw new Error(`n_steps × n_envs must be ≥ 2, got ${v.n_steps} × ${v.n_envs}`);
+  }
+}
+
+const PRESETS: Preset[] = [
+    {
+      name: 'zoo',
+      env: 'CartPole-v1',
+      description: 'rl-baselines3-zoo tuned CartPole-v1 (hyperparams/ppo.yml); network is SB3 MlpPolicy default (64,64 tanh, separate actor/critic).',
+      steps: 100_000,
+      values: {
+        n_envs: 8,
+        n_steps: 32,
+        batch_size: 256,
+        gae_lambda: 0.8,
+        gamma: 0.98,
+        n_epochs: 20,
+        ent_coef: 0.0,
+        learning_rate: 'lin_0.001',
+        clip_range: 'lin_0.2',
+      },
+    },
+    {
+      name: 'zoo',
+      env: 'LunarLander-v3',
+      description: 'rl-baselines3-zoo LunarLander-v2 entry (hyperparams/ppo.yml), applied to v3.',
+      steps: 1_000_000,
+      values: { n_envs: 16, n_steps: 1024, batch_size: 64, gae_lambda: 0.98, gamma: 0.999, n_epochs: 4, ent_coef: 0.01 },
+    },
+    {
+      name: 'zoo-continuous',
+      env: 'LunarLander-v3',
+      envOptions: { continuous: true },
+      description:
+        'rl-baselines3-zoo LunarLanderContinuous-v2 entry (hyperparams/ppo.yml), applied to LunarLander-v3 with continuous: true; diagonal Gaussian policy, log_std_init 0 (SB3 default).',
+      steps: 1_000_000,
+      values: { n_envs: 16, n_steps: 1024, batch_size: 64, gae_lambda: 0.98, gamma: 0.999, n_epochs: 4, ent_coef: 0.01 },
+    },
+  
+];
+
+export const ppoDef: AlgorithmDef = {
+  id: 'ppo',
+  name: 'PPO',
+  description: 'Proximal Policy Optimization (Schulman et al. 2017): clipped surrogate objective, GAE(λ), separate actor and critic MLPs, minibatch epochs over each rollout.',
+  rules: RULES,
+  presets: PRESETS,
+  defaultSteps: { 'CartPole-v1': 100_000, 'LunarLander-v3': 1_000_000 },
+  crossCheck,
+  create: (opts) => new Ppo(opts),
+};

@@ -14,7 +14,9 @@ import type { VecEnv } from '../envs/env.ts';
 import type { Generator } from '../envs/numpy-rng.ts';
 import { distributionFor, type ActionDistribution } from '../nn/distributions.ts';
 import { Mlp } from '../nn/mlp.ts';
-import { parseSchedule, reinforceHyperparameters, type ReinforceHyperparameters, type Schedule } from '../training/hyperparameters.ts';
+import { common, completeRules, parseSchedule, type Preset, type Rule, type Schedule } from '../training/hyperparameters.ts';
+import type { AlgorithmDef } from './definition.ts';
+import type { Activation } from '../nn/mlp.ts';
 import { meanStd, rewardToGo } from '../training/returns.ts';
 import { MlpPolicy, gradientStep, setLearningRate, type Algorithm, type AlgorithmOptions, type IterationContext, type IterationResult } from './algorithm.ts';
 
@@ -40,7 +42,7 @@ export class Reinforce implements Algorithm {
   private readonly actions: Int32Array;
 
   constructor({ vecEnv, hyperparameters, rng }: AlgorithmOptions) {
-    const hp = (this.hp = reinforceHyperparameters(hyperparameters));
+    const hp = (this.hp = completeRules<ReinforceHyperparameters>('reinforce', RULES, hyperparameters));
     if (hp.n_envs !== vecEnv.numEnvs) throw new Error(`n_envs is ${hp.n_envs} but the vec env has ${vecEnv.numEnvs} envs`);
     if (vecEnv.actionSpace.kind !== 'discrete') throw new Error('REINFORCE here supports Discrete action spaces only');
     this.vecEnv = vecEnv;
@@ -152,3 +154,59 @@ export class Reinforce implements Algorithm {
     this.optimizer.dispose();
   }
 }
+
+// ---------- definition: hyperparameters and presets ----------
+
+export interface ReinforceHyperparameters {
+  learning_rate: number | string;
+  gamma: number;
+  net_arch: number[];
+  activation_fn: Activation;
+  ortho_init: boolean;
+  baseline: boolean;
+  normalize_advantage: boolean;
+  episodes_per_update: number;
+  ent_coef: number;
+  n_envs: number;
+}
+
+const RULES: Rule[] = [
+  { key: 'learning_rate', type: 'schedule', default: 0.01, min: 0, exclusiveMin: true, description: 'Adam step size; "lin_<x>" decays linearly to 0.' },
+  common.gamma,
+  { ...common.net_arch, default: [32] },
+  { ...common.activation_fn, default: 'relu' },
+  { ...common.ortho_init, default: false },
+  { key: 'baseline', type: 'bool', default: true, description: 'Subtract the batch mean of the returns-to-go (a constant baseline).' },
+  { key: 'normalize_advantage', type: 'bool', default: false, description: 'Also divide the (baselined) returns by their standard deviation.' },
+  { key: 'episodes_per_update', type: 'int', default: 1, min: 1, max: 10_000, description: 'Complete episodes per gradient step.' },
+  { key: 'ent_coef', type: 'float', default: 0.0, min: 0, max: 10, description: 'Entropy bonus coefficient.' },
+  { ...common.n_envs, description: 'Environment copies collecting episodes together.' },
+];
+
+const PRESETS: Preset[] = [
+    {
+      name: 'classic',
+      env: 'CartPole-v1',
+      description: 'Vanilla REINFORCE: Adam lr 0.01, one hidden layer of 32 ReLU units, γ 0.99, one episode per update, no baseline.',
+      steps: 500_000,
+      values: { learning_rate: 0.01, net_arch: [32], activation_fn: 'relu', gamma: 0.99, baseline: false, episodes_per_update: 1 },
+    },
+    {
+      name: 'classic-baseline',
+      env: 'CartPole-v1',
+      description: 'As "classic", with a mean-return baseline.',
+      steps: 500_000,
+      values: { learning_rate: 0.01, net_arch: [32], activation_fn: 'relu', gamma: 0.99, baseline: true, episodes_per_update: 1 },
+    },
+  
+];
+
+export const reinforceDef: AlgorithmDef = {
+  id: 'reinforce',
+  name: 'REINFORCE',
+  description: 'Monte-Carlo policy gradient (Williams 1992): complete episodes, discounted reward-to-go, optional mean-return baseline.',
+  rules: RULES,
+  presets: PRESETS,
+  defaultSteps: { 'CartPole-v1': 500_000, 'LunarLander-v3': 2_000_000 },
+  create: (opts) => new Reinforce(opts),
+};

@@ -7,14 +7,12 @@
 import { join } from 'node:path';
 import type { EpisodeFramesEvent, EpisodeRecord, HyperValue, ProgressEvent, RenderState, UpdateRecord } from '../../../preload/contract.ts';
 import { NonFiniteLossError, type ActingPolicy, type Algorithm } from '../agents/algorithm.ts';
-import { Ppo } from '../agents/ppo.ts';
-import { Reinforce } from '../agents/reinforce.ts';
+import { createAlgorithm, validateHyperparameters } from '../agents/registry.ts';
 import type { Env } from '../envs/env.ts';
 import { npRandom, type Generator } from '../envs/numpy-rng.ts';
 import { ensureEnvReady, makeEnv, makeVecEnv } from '../envs/registry.ts';
 import { initBackend } from '../nn/backend.ts';
 import { savePolicy, type LoadedPolicy } from '../runs/policy-file.ts';
-import { validateHyperparameters } from './hyperparameters.ts';
 import type { TrainerConfig } from './trainer-config.ts';
 
 export interface TrainHooks {
@@ -52,17 +50,6 @@ export interface TrainResult {
 
 /** Offset of evaluation seeds from the run seed: training uses seed … seed + n_envs − 1 (n_envs ≤ 256). */
 export const EVAL_SEED_OFFSET = 1_000_000;
-
-export function createAlgorithm(algo: TrainerConfig['algo'], opts: ConstructorParameters<typeof Ppo>[0]): Algorithm {
-  switch (algo) {
-    case 'ppo':
-      return new Ppo(opts);
-    case 'reinforce':
-      return new Reinforce(opts);
-    default:
-      throw new Error(`unknown algorithm "${String(algo)}"`);
-  }
-}
 
 /**
  * The algorithm's own random stream, independent of the envs' (sub-env i is seeded seed + i through

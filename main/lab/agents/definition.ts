@@ -1,0 +1,24 @@
+/**
+ * What an algorithm declares about itself, next to its update code: its hyperparameter rules and
+ * presets (data), step budgets, which spaces it can handle, and how to build it. agents/registry.ts
+ * collects the definitions; nothing else needs to know the list of algorithms.
+ */
+import type { AlgoId, EnvId } from '../../../preload/contract.ts';
+import type { Space } from '../envs/spaces.ts';
+import type { Preset, Rule, Values } from '../training/hyperparameters.ts';
+import type { Algorithm, AlgorithmOptions } from './algorithm.ts';
+
+export interface AlgorithmDef {
+  id: AlgoId;
+  name: string;
+  description: string;
+  rules: readonly Rule[];
+  presets: readonly Preset[];
+  /** Step budget when no preset is chosen. */
+  defaultSteps: Record<EnvId, number>;
+  /** Rules across keys (e.g. batch_size ≥ 2 with advantage normalisation); throw naming the key. */
+  crossCheck?: (v: Values) => void;
+  /** null if the algorithm can act in these spaces, else why not (shown to the user). */
+  supports?: (observationSpace: Space, actionSpace: Space) => string | null;
+  create(opts: AlgorithmOptions): Algorithm;
+}

@@ -1,0 +1,81 @@
+/**
+ * Every algorithm the lab offers, by id, with the algorithm-level API over their definitions:
+ * what the UI lists, hyperparameter resolution (defaults ← preset ← overrides) and construction.
+ */
+import type { AlgoId, AlgoInfo, EnvId } from '../../../preload/contract.ts';
+import { defaultsOf, toContractSpec, validateRules, type Preset, type Values } from '../training/hyperparameters.ts';
+import type { Algorithm, AlgorithmOptions } from './algorithm.ts';
+import type { AlgorithmDef } from './definition.ts';
+import { ppoDef } from './ppo.ts';
+import { reinforceDef } from './reinforce.ts';
+
+const DEFS: readonly AlgorithmDef[] = [reinforceDef, ppoDef];
+
+export function algorithmDefs(): readonly AlgorithmDef[] {
+  return DEFS;
+}
+
+export function algorithmDef(algo: string): AlgorithmDef {
+  const d = DEFS.find((x) => x.id === algo);
+  if (!d) throw new Error(`unknown algorithm "${algo}" (available: ${DEFS.map((x) => x.id).join(', ')})`);
+  return d;
+}
+
+export function algoInfos(): AlgoInfo[] {
+  return DEFS.map((d) => ({
+    id: d.id,
+    name: d.name,
+    description: d.description,
+    hyperparameters: d.rules.map(toContractSpec),
+    presets: d.presets.map((p) => ({ ...p, values: structuredClone(p.values), ...(p.envOptions ? { envOptions: { ...p.envOptions } } : {}) })),
+  }));
+}
+
+export function validateHyperparameters(algo: AlgoId, values: Record<string, unknown>): Values {
+  const d = algorithmDef(algo);
+  return validateRules(algo, d.rules, values, d.crossCheck);
+}
+
+export function defaultHyperparameters(algo: AlgoId): Values {
+  return defaultsOf(algorithmDef(algo).rules);
+}
+
+export function findPreset(algo: AlgoId, env: EnvId, name: string): Preset {
+  const presets = algorithmDef(algo).presets;
+  const p = presets.find((q) => q.name === name && q.env === env);
+  if (!p) {
+    const avail = presets.filter((q) => q.env === env).map((q) => q.name);
+    throw new Error(`preset "${name}" does not exist for ${algo} on ${env}${avail.length ? ` (available: ${avail.join(', ')})` : ' (none available)'}`);
+  }
+  return p;
+}
+
+/** The env's first preset (e.g. rl-baselines3-zoo's tuned one), or null. */
+export function defaultPreset(algo: AlgoId, env: EnvId): string | null {
+  return algorithmDef(algo).presets.find((p) => p.env === env)?.name ?? null;
+}
+
+export interface ResolvedHyperparameters {
+  /** Complete and validated: defaults ← preset ← overrides. */
+  hyperparameters: Values;
+  /** The preset's step budget, else a per-env default. */
+  steps: number;
+  preset: string | null;
+  /** The preset's env options ({} without a preset or when it sets none); merge them under the run's own. */
+  envOptions: Record<string, boolean | number>;
+}
+
+export function resolveHyperparameters(algo: AlgoId, env: EnvId, preset: string | null | undefined, overrides: Record<string, unknown> = {}): ResolvedHyperparameters {
+  const d = algorithmDef(algo);
+  const p = preset ? findPreset(algo, env, preset) : null;
+  const merged: Record<string, unknown> = { ...defaultsOf(d.rules), ...(p ? structuredClone(p.values) : {}), ...overrides };
+  const hyperparameters = validateRules(algo, d.rules, merged, d.crossCheck);
+  return { hyperparameters, steps: p?.steps ?? d.defaultSteps[env], preset: p ? p.name : null, envOptions: { ...(p?.envOptions ?? {}) } };
+}
+
+export function createAlgorithm(algo: AlgoId, opts: AlgorithmOptions): Algorithm {
+  const d = algorithmDef(algo);
+  const why = d.supports?.(opts.vecEnv.observationSpace, opts.vecEnv.actionSpace);
+  if (why) throw new Error(`${d.name} cannot train on this env: ${why}`);
+  return d.create(opts);
+}
