@@ -29,10 +29,13 @@ const FLUSH_MS = 100;
 const FRAMES_EVERY_MS = 1000;
 
 let stopRequested = false;
+let pauseRequested = false;
 let started = false;
 
 onMessage((msg) => {
   if (msg.type === 'stop') stopRequested = true;
+  else if (msg.type === 'pause') pauseRequested = true;
+  else if (msg.type === 'resume') pauseRequested = false;
   else if (msg.type === 'start' && !started) {
     started = true;
     run(msg).then(
@@ -88,7 +91,7 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
         onProgress: (p) => (progress = p),
         onEpisodeFrames: (f) => (frames = f),
       },
-      { stopRequested: () => stopRequested },
+      { stopRequested: () => stopRequested, pauseRequested: () => pauseRequested },
     );
     clearInterval(timer);
     flush();

@@ -61,10 +61,10 @@ export interface AlgoInfo {
   name: string;
   description: string;
   hyperparameters: HyperparameterSpec[];
-  presets: { name: string; env: EnvId; description: string; values: Hyperparameters; steps: number }[];
+  presets: { name: string; env: EnvId; description: string; values: Hyperparameters; steps: number; envOptions?: Record<string, number | boolean> }[];
 }
 
-export type RunStatus = 'queued' | 'running' | 'finished' | 'solved' | 'stopped' | 'crashed';
+export type RunStatus = 'queued' | 'running' | 'paused' | 'finished' | 'solved' | 'stopped' | 'crashed';
 
 export interface EpisodeRecord {
   kind: 'episode';
@@ -109,6 +109,15 @@ export interface RunSummary {
   createdAt: string;
   error?: string;
   hasPolicy: boolean;
+  /** A person's label for the run (runs library); null until renamed. */
+  name?: string | null;
+  tags?: string[];
+  preset?: string | null;
+  envOptions?: Record<string, number | boolean>;
+  /** Best 100-episode training mean seen so far. */
+  best100?: number | null;
+  /** The run this one continues (resume from a checkpoint), if any. */
+  continuesRunId?: string | null;
 }
 
 export interface RunDetail {
@@ -144,15 +153,49 @@ export interface PolicyInfo {
   algo: string;
   steps: number;
   evalMean: number | null;
-  source: 'run' | 'demo' | 'file';
+  source: 'run' | 'checkpoint' | 'demo' | 'file';
+  /** The run a run/checkpoint policy belongs to. */
+  runId?: string;
+  envOptions?: Record<string, number | boolean>;
+}
+
+export interface RunExport {
+  fileName: string;
+  mime: string;
+  /** Text formats as text; binary (a zip of the policy folder) as base64. */
+  text?: string;
+  dataBase64?: string;
+}
+
+export interface InsightGrid {
+  env: EnvId;
+  xLabel: string;
+  yLabel: string;
+  xs: number[];
+  ys: number[];
+  /** [ys.length][xs.length]: P(action `actionIndex`) for Discrete policies, else the mean of action dim 0. */
+  policy: number[][];
+  actionLabel: string;
+  /** Greedy action index per cell (Discrete). */
+  greedy?: number[][];
+  /** V(s) per cell where the policy has a critic / Q-function, else null. */
+  value: number[][] | null;
 }
 
 export interface RolloutResult {
   env: EnvId;
   seed: number;
   frames: RenderState[];
-  actions: number[];
+  /** obs[0] is the reset observation; obs[k] the observation after step k. */
+  obs: number[][];
+  actions: number[][];
   rewards: number[];
+  /** Policy X-ray per step (only for a saved policy): action probabilities (Discrete) … */
+  probs?: number[][];
+  /** … or the Gaussian's mean and std (Box), and the critic's V(s) where the policy has one. */
+  means?: number[][];
+  stds?: number[][];
+  values?: number[];
   return: number;
   length: number;
   terminated: boolean;
@@ -174,6 +217,10 @@ export interface SystemInfo {
   backend: string;
   runsDir: string;
   mode: 'electron' | 'browser';
+  /** CPU cores = how many runs train at once; more are queued. */
+  concurrency: number;
+  /** Whether revealRun can open a file manager (Electron only). */
+  canReveal: boolean;
 }
 
 // ---------- requests: name → payload schema and result type ----------
@@ -192,6 +239,9 @@ export const StartRunRequest = z.object({
   evalEpisodes: z.number().int().min(0).max(10_000).default(100),
   /** Stop as soon as the 100-episode training mean reaches the env's reward threshold. */
   stopWhenSolved: z.boolean().default(false),
+  /** Episode budget (0 = only the step budget). */
+  maxEpisodes: z.number().int().min(0).max(10_000_000).default(0),
+  tags: z.array(z.string().min(1).max(40)).max(20).default([]),
 });
 export type StartRunRequest = z.input<typeof StartRunRequest>;
 
@@ -220,6 +270,27 @@ export const requestSchemas = {
       .min(1)
       .max(16),
   }),
+  startRuns: StartRunRequest.extend({ seeds: z.array(Seed).min(1).max(64) }),
+  pauseRun: z.object({ runId: RunId }),
+  resumeRun: z.object({ runId: RunId }),
+  continueRun: z.object({ runId: RunId, steps: z.number().int().min(1).max(1e9).optional() }),
+  updateRun: z.object({ runId: RunId, name: z.string().max(200).nullable().optional(), tags: z.array(z.string().min(1).max(40)).max(20).optional() }),
+  deleteRun: z.object({ runId: RunId }),
+  exportRun: z.object({ runId: RunId, format: z.enum(['csv', 'json', 'policy-zip']) }),
+  revealRun: z.object({ runId: RunId }),
+  insights: z.object({
+    policy: z.string().max(4096),
+    envOptions: EnvOptions,
+    /** Observation indices on the x and y axes and their ranges. */
+    xDim: z.number().int().min(0).max(63),
+    yDim: z.number().int().min(0).max(63),
+    xRange: z.tuple([z.number(), z.number()]),
+    yRange: z.tuple([z.number(), z.number()]),
+    /** Values of every observation dimension (x/y entries are ignored). */
+    fixed: z.array(z.number()).max(64),
+    resolution: z.number().int().min(4).max(128).default(48),
+    actionIndex: z.number().int().min(0).max(63).default(1),
+  }),
   rollout: RolloutRequest,
   exportGif: RolloutRequest.extend({
     fps: z.number().int().min(1).max(100).default(50),
@@ -241,6 +312,15 @@ export interface ResultTypes {
   getRun: RunDetail;
   listPolicies: PolicyInfo[];
   importPolicy: PolicyInfo;
+  startRuns: RunSummary[];
+  pauseRun: RunSummary;
+  resumeRun: RunSummary;
+  continueRun: RunSummary;
+  updateRun: RunSummary;
+  deleteRun: { runId: string; deleted: true };
+  exportRun: RunExport;
+  revealRun: { revealed: boolean };
+  insights: InsightGrid;
   rollout: RolloutResult;
   exportGif: GifExport;
 }

@@ -12,6 +12,9 @@ import type {
   EventTypes,
   EnvInfo,
   GifExport,
+  InsightGrid,
+  MetricRecord,
+  RunExport,
   ParsedRequest,
   PolicyInfo,
   RequestName,
@@ -34,6 +37,8 @@ import { makeActor, runEpisode, type ActorSource } from './rollout.ts';
 import { loadPolicy, type LoadedPolicy } from './runs/policy-file.ts';
 import { initBackend } from './nn/backend.ts';
 import { LAB_VERSION } from './version.ts';
+import { ACTION_LABELS, OBS_LABELS, insightGrid, xray, type XrayPolicy } from './xray.ts';
+import { flatDim } from './envs/spaces.ts';
 
 type Listener = <E extends EventName>(event: E, payload: EventTypes[E]) => void;
 
@@ -47,6 +52,8 @@ export interface LabServiceOptions {
   concurrency?: number;
   /** The CLI may read policies anywhere; bridges only under the lab's own folders. */
   allowAnyPolicyPath?: boolean;
+  /** Opens a file manager at a path (Electron's shell.showItemInFolder); absent elsewhere. */
+  reveal?: (path: string) => Promise<void>;
 }
 
 interface ActiveRun {
@@ -105,6 +112,26 @@ export class LabService {
     listEnvs: () => this.listEnvs(),
     listAlgos: async () => algoInfos(),
     startRun: (p) => this.startRun(p),
+    startRuns: async (p) => {
+      const { seeds, ...rest } = p;
+      // Validate every run before queueing any, so a bad request queues nothing.
+      for (const seed of seeds) this.buildConfig({ ...rest, seed });
+      const out: RunSummary[] = [];
+      for (const seed of seeds) out.push(await this.startRun({ ...rest, seed }));
+      return out;
+    },
+    pauseRun: (p) => this.setPaused(p.runId, true),
+    resumeRun: (p) => this.setPaused(p.runId, false),
+    continueRun: (p) => this.continueRun(p.runId, p.steps),
+    updateRun: (p) => this.updateRun(p.runId, p),
+    deleteRun: (p) => this.deleteRun(p.runId),
+    exportRun: (p) => this.exportRun(p.runId, p.format),
+    revealRun: async (p) => {
+      if (!this.opts.reveal) return { revealed: false };
+      await this.opts.reveal(this.store.runDir(p.runId));
+      return { revealed: true };
+    },
+    insights: (p) => this.insights(p),
     stopRun: (p) => this.stopRun(p.runId),
     listRuns: () => this.listRuns(),
     getRun: (p) => this.getRun(p.runId),
@@ -121,6 +148,8 @@ export class LabService {
       backend,
       runsDir: this.store.root,
       mode: this.opts.mode === 'electron' ? 'electron' : 'browser',
+      concurrency: this.concurrency(),
+      canReveal: !!this.opts.reveal,
     };
   }
 
@@ -170,6 +199,7 @@ export class LabService {
       evalEpisodes: p.evalEpisodes,
       checkpointEvery: Math.max(10_000, Math.round((p.steps ?? resolved.steps) / 10)),
       stopWhenSolved: p.stopWhenSolved,
+      maxEpisodes: p.maxEpisodes,
     };
   }
 
@@ -180,9 +210,10 @@ export class LabService {
     return parsed.data;
   }
 
-  async startRun(p: ParsedRequest<'startRun'>): Promise<RunSummary> {
+  async startRun(p: ParsedRequest<'startRun'>, extra: { initPolicy?: string; continuesRunId?: string } = {}): Promise<RunSummary> {
     await this.recovered;
     const config = this.buildConfig(p);
+    if (extra.initPolicy) config.initPolicy = extra.initPolicy;
     const runId = this.store.newRunId(config);
     const runDir = await this.store.create(runId, config, { name: p.name ?? null, labVersion: LAB_VERSION, createdAt: new Date().toISOString() });
     const summary: RunSummary = {
@@ -206,6 +237,12 @@ export class LabService {
       evalStd: null,
       createdAt: new Date().toISOString(),
       hasPolicy: false,
+      name: p.name ?? null,
+      tags: [...new Set(p.tags)],
+      preset: config.preset,
+      envOptions: config.envOptions as Record<string, number | boolean>,
+      best100: null,
+      continuesRunId: extra.continuesRunId ?? null,
     };
     let resolveExited!: () => void;
     const exited = new Promise<void>((r) => (resolveExited = r));
@@ -217,6 +254,10 @@ export class LabService {
     return summary;
   }
 
+  private concurrency(): number {
+    return this.opts.concurrency ?? availableParallelism();
+  }
+
   private runningCount(): number {
     let n = 0;
     for (const r of this.active.values()) if (r.proc) n++;
@@ -224,7 +265,7 @@ export class LabService {
   }
 
   private pump(): void {
-    const limit = this.opts.concurrency ?? availableParallelism();
+    const limit = this.concurrency();
     while (this.queue.length > 0 && this.runningCount() < limit) {
       const runId = this.queue.shift()!;
       const run = this.active.get(runId);
@@ -269,7 +310,8 @@ export class LabService {
       case 'progress': {
         const p = msg.progress;
         // Progress changes often: keep it in memory and persist only on status changes.
-        Object.assign(run.summary, { steps: p.step, episodes: p.episodes, mean100: p.mean100 });
+        const best = p.episodes >= 100 && p.mean100 !== null ? Math.max(run.summary.best100 ?? -Infinity, p.mean100) : (run.summary.best100 ?? null);
+        Object.assign(run.summary, { steps: p.step, episodes: p.episodes, mean100: p.mean100, best100: best });
         this.emit('run:progress', { runId, ...p });
         break;
       }
@@ -331,6 +373,106 @@ export class LabService {
     return s;
   }
 
+  private async setPaused(runId: string, paused: boolean): Promise<RunSummary> {
+    const run = this.active.get(runId);
+    if (!run) {
+      const s = await this.store.readStatus(runId);
+      if (!s) throw new LabError(`no run "${runId}"`, 'not-found');
+      throw new LabError(`run ${runId} is ${s.status}; only a running run can be paused or resumed (a stopped one can be continued from its last checkpoint)`, 'invalid');
+    }
+    if (!run.proc) throw new LabError(`run ${runId} is still queued`, 'invalid');
+    if (paused === (run.summary.status === 'paused')) return { ...run.summary };
+    run.proc.send({ type: paused ? 'pause' : 'resume' });
+    this.updateSummary(run, { status: paused ? 'paused' : 'running' });
+    return { ...run.summary };
+  }
+
+  /** A new run that starts from another run's latest saved policy (final, else last checkpoint). */
+  async continueRun(runId: string, steps?: number): Promise<RunSummary> {
+    if (this.active.has(runId)) throw new LabError(`run ${runId} is still active; stop it first`, 'invalid');
+    const s = await this.store.readStatus(runId);
+    if (!s) throw new LabError(`no run "${runId}"`, 'not-found');
+    const from = await this.latestPolicyDir(runId);
+    if (!from) throw new LabError(`run ${runId} has no saved policy or checkpoint to continue from`, 'invalid');
+    const config = (await this.store.readConfig(runId)) as unknown as TrainerConfig;
+    const remaining = Math.max(1, (steps ?? config.totalSteps - s.steps) | 0);
+    const summary = await this.startRun(
+      {
+        env: config.env,
+        envOptions: config.envOptions as Record<string, number | boolean>,
+        algo: config.algo,
+        seed: config.seed,
+        steps: remaining,
+        preset: config.preset ?? 'none',
+        hyperparameters: config.hyperparameters,
+        backend: config.backend === 'auto' ? undefined : config.backend,
+        name: s.name ? `${s.name} (continued)` : undefined,
+        evalEpisodes: config.evalEpisodes,
+        stopWhenSolved: config.stopWhenSolved,
+        maxEpisodes: 0,
+        tags: s.tags ?? [],
+      },
+      { initPolicy: from, continuesRunId: runId },
+    );
+    return summary;
+  }
+
+  /** The newest policy folder of a run: policy/, else the highest checkpoints/step-N/. */
+  async latestPolicyDir(runId: string): Promise<string | null> {
+    const dir = this.store.runDir(runId);
+    if (existsSync(join(dir, 'policy', 'policy.json'))) return join(dir, 'policy');
+    const cps = await this.checkpoints(runId);
+    return cps.length ? cps[cps.length - 1].dir : null;
+  }
+
+  private async checkpoints(runId: string): Promise<{ step: number; dir: string }[]> {
+    const root = join(this.store.runDir(runId), 'checkpoints');
+    if (!existsSync(root)) return [];
+    return (await readdir(root))
+      .map((n) => ({ step: Number(/^step-(\d+)$/.exec(n)?.[1] ?? NaN), dir: join(root, n) }))
+      .filter((c) => Number.isFinite(c.step) && existsSync(join(c.dir, 'policy.json')))
+      .sort((a, b) => a.step - b.step);
+  }
+
+  async updateRun(runId: string, p: { name?: string | null; tags?: string[] }): Promise<RunSummary> {
+    const patch: Partial<RunSummary> = {};
+    if (p.name !== undefined) patch.name = p.name === null || p.name.trim() === '' ? null : p.name.trim();
+    if (p.tags !== undefined) patch.tags = [...new Set(p.tags.map((t) => t.trim()).filter(Boolean))];
+    const run = this.active.get(runId);
+    if (run) {
+      this.updateSummary(run, patch);
+      return { ...run.summary };
+    }
+    const s = await this.store.readStatus(runId);
+    if (!s) throw new LabError(`no run "${runId}"`, 'not-found');
+    const next = { ...s, ...patch };
+    await this.store.writeStatus(next);
+    this.emit('run:status', next);
+    return next;
+  }
+
+  async deleteRun(runId: string): Promise<{ runId: string; deleted: true }> {
+    if (this.active.has(runId)) throw new LabError(`run ${runId} is active; stop it before deleting it`, 'invalid');
+    const dir = this.store.runDir(runId);
+    if (!existsSync(dir)) throw new LabError(`no run "${runId}"`, 'not-found');
+    const { rm } = await import('node:fs/promises');
+    await rm(dir, { recursive: true, force: true });
+    for (const k of this.policyCache.keys()) if (k.startsWith(dir + sep)) this.policyCache.delete(k);
+    return { runId, deleted: true };
+  }
+
+  async exportRun(runId: string, format: 'csv' | 'json' | 'policy-zip'): Promise<RunExport> {
+    const detail = await this.getRun(runId);
+    if (format === 'json') {
+      return { fileName: `${runId}.json`, mime: 'application/json', text: JSON.stringify(detail, null, 1) };
+    }
+    if (format === 'csv') return { fileName: `${runId}-metrics.csv`, mime: 'text/csv', text: metricsCsv(detail.metrics) };
+    const dir = await this.latestPolicyDir(runId);
+    if (!dir) throw new LabError(`run ${runId} has no saved policy`, 'not-found');
+    const { zipFolder } = await import('./runs/zip.ts');
+    return { fileName: `${runId}-policy.zip`, mime: 'application/zip', dataBase64: Buffer.from(await zipFolder(dir)).toString('base64') };
+  }
+
   async listRuns(): Promise<RunSummary[]> {
     await this.recovered;
     const onDisk = await this.store.list();
@@ -362,9 +504,14 @@ export class LabService {
   async listPolicies(): Promise<PolicyInfo[]> {
     const out: PolicyInfo[] = [];
     for (const s of await this.listRuns()) {
+      const base = { env: s.env, algo: s.algo, runId: s.runId, envOptions: s.envOptions };
       const dir = join(s.runDir, 'policy');
-      if (!existsSync(join(dir, 'policy.json'))) continue;
-      out.push({ path: dir, label: `${s.env} · ${s.algo} · seed ${s.seed} · ${s.runId}`, env: s.env, algo: s.algo, steps: s.steps, evalMean: s.evalMean, source: 'run' });
+      if (existsSync(join(dir, 'policy.json'))) {
+        out.push({ ...base, path: dir, label: `${s.env} · ${s.algo} · seed ${s.seed} · ${s.name ?? s.runId}`, steps: s.steps, evalMean: s.evalMean, source: 'run' });
+      }
+      for (const cp of await this.checkpoints(s.runId)) {
+        out.push({ ...base, path: cp.dir, label: `${s.env} · ${s.algo} · seed ${s.seed} · ${s.name ?? s.runId} · checkpoint @ ${cp.step.toLocaleString('en-US')}`, steps: cp.step, evalMean: null, source: 'checkpoint' });
+      }
     }
     for (const [root, source] of [
       [this.opts.resourcesDir ? join(this.opts.resourcesDir, 'policies') : null, 'demo'],
@@ -428,19 +575,24 @@ export class LabService {
     }
     try {
       let actor: Actor;
-      const source: ActorSource = p.policy ? { policy: await this.policy(p.policy), deterministic: p.deterministic } : { agent: p.agent ?? 'random' };
+      const loaded = p.policy ? await this.policy(p.policy) : null;
+      const source: ActorSource = loaded ? { policy: loaded, deterministic: p.deterministic } : { agent: p.agent ?? 'random' };
       try {
         actor = makeActor(source, env, p.env, p.envOptions, p.seed);
       } catch (err) {
         throw new LabError((err as Error).message, 'invalid');
       }
       const ep = runEpisode(env, actor, { seed: p.seed, maxSteps: p.maxSteps ?? envSpec(p.env).maxEpisodeSteps });
+      const obs = [ep.resetObs, ...ep.steps.map((s) => s.obs)];
       return {
         env: p.env,
         seed: p.seed,
         frames: ep.frames,
-        actions: ep.steps.map((s) => (typeof s.action === 'number' ? s.action : s.action[0])),
+        obs,
+        actions: ep.steps.map((s) => (typeof s.action === 'number' ? [s.action] : s.action)),
         rewards: ep.steps.map((s) => s.reward),
+        // X-ray at the observation each action was chosen from (the final obs has no action).
+        ...(loaded ? xray(loaded as unknown as XrayPolicy, obs.slice(0, ep.length)) : {}),
         return: ep.return,
         length: ep.length,
         terminated: ep.terminated,
@@ -448,6 +600,23 @@ export class LabService {
       };
     } finally {
       env.close();
+    }
+  }
+
+  async insights(p: ParsedRequest<'insights'>): Promise<InsightGrid> {
+    const policy = await this.policy(p.policy);
+    const env = policy.meta.env;
+    const obsDim = flatDim(policy.observationSpace);
+    const labels = OBS_LABELS[env];
+    const actions = ACTION_LABELS[env];
+    try {
+      return insightGrid(policy as unknown as XrayPolicy, env, obsDim, p, {
+        x: labels[p.xDim] ?? `obs[${p.xDim}]`,
+        y: labels[p.yDim] ?? `obs[${p.yDim}]`,
+        action: policy.actionSpace.kind === 'discrete' ? `P(${actions[p.actionIndex] ?? `action ${p.actionIndex}`})` : `mean action[${p.actionIndex}]`,
+      });
+    } catch (err) {
+      throw new LabError((err as Error).message, 'invalid');
     }
   }
 
@@ -479,3 +648,12 @@ export class LabService {
   }
 }
 
+/** Episode rows then update rows, one header for all columns seen (metric names are the CLI's and the run folder's). */
+export function metricsCsv(records: readonly MetricRecord[]): string {
+  const cols: string[] = ['kind', 'step'];
+  for (const r of records) for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
+  const cell = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v));
+  const lines = [cols.join(',')];
+  for (const r of records) lines.push(cols.map((c) => cell((r as unknown as Record<string, unknown>)[c])).join(','));
+  return lines.join('\n') + '\n';
+}

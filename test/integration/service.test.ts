@@ -107,3 +107,77 @@ test('dispatch validates names and payloads before the service sees them', async
     await rm(runsDir, { recursive: true, force: true });
   }
 });
+
+test('runs library: queue, pause/resume, rename/tag, export, insights, X-ray, continue, delete', async () => {
+  const runsDir = await mkdtemp(join(tmpdir(), 'pl-svc-'));
+  const service = new LabService({ runsDir, launcher: new ForkLauncher(), mode: 'browser', concurrency: 1 });
+  try {
+    const call = async <T>(name: string, payload: unknown): Promise<T> => {
+      const r = await dispatch(service, name, payload);
+      if (!r.ok) throw new Error(`${name}: ${r.error.message}`);
+      return r.result as T;
+    };
+    const [a, b] = await call<{ runId: string; status: string }[]>('startRuns', { env: 'CartPole-v1', algo: 'ppo', seeds: [0, 1], steps: 6144, evalEpisodes: 0, tags: ['smoke'] });
+    assert.equal((await service.listRuns()).find((r) => r.runId === b.runId)?.status, 'queued', 'concurrency 1 queues the second seed');
+    await waitForEvent(service, 'run:progress', (p) => (p as { runId: string }).runId === a.runId);
+    const paused = await call<{ status: string }>('pauseRun', { runId: a.runId });
+    assert.equal(paused.status, 'paused');
+    const stepAtPause = (await service.listRuns()).find((r) => r.runId === a.runId)!.steps;
+    await new Promise((r) => setTimeout(r, 800));
+    const stepLater = (await service.listRuns()).find((r) => r.runId === a.runId)!.steps;
+    assert.ok(stepLater - stepAtPause <= 256 * 2, `a paused run does not keep training (${stepAtPause} → ${stepLater})`);
+    await call('resumeRun', { runId: a.runId });
+    const sa = await service.waitForRun(a.runId);
+    const sb = await service.waitForRun(b.runId);
+    assert.equal(sa.status, 'finished');
+    assert.equal(sb.status, 'finished');
+    assert.deepEqual(sa.tags, ['smoke']);
+
+    const renamed = await call<{ name: string; tags: string[] }>('updateRun', { runId: a.runId, name: 'first try', tags: ['smoke', 'ppo'] });
+    assert.equal(renamed.name, 'first try');
+    assert.equal((await new LabService({ runsDir, launcher: new ForkLauncher(), mode: 'cli' }).listRuns()).find((r) => r.runId === a.runId)?.name, 'first try', 'renames survive a restart');
+
+    const csv = await call<{ text: string; fileName: string }>('exportRun', { runId: a.runId, format: 'csv' });
+    const [header, ...rows] = csv.text.trim().split('\n');
+    assert.match(header, /^kind,step,/);
+    assert.ok(header.includes('return') && header.includes('policy_loss'));
+    assert.ok(rows.length > 10);
+    const zip = await call<{ dataBase64: string }>('exportRun', { runId: a.runId, format: 'policy-zip' });
+    const zbuf = Buffer.from(zip.dataBase64, 'base64');
+    assert.equal(zbuf.readUInt32LE(0), 0x04034b50, 'a ZIP file');
+    assert.ok(zbuf.includes(Buffer.from('policy.json')));
+
+    const policies = await call<{ source: string; runId?: string; path: string }[]>('listPolicies', {});
+    const final = policies.find((p) => p.source === 'run' && p.runId === a.runId)!;
+    assert.ok(final, 'the finished run lists its policy');
+
+    const ro = await call<{ probs: number[][]; obs: number[][]; length: number; actions: number[][] }>('rollout', { env: 'CartPole-v1', seed: 4, policy: final.path });
+    assert.equal(ro.obs.length, ro.length + 1);
+    assert.equal(ro.probs.length, ro.length);
+    for (const p of ro.probs) assert.ok(Math.abs(p[0] + p[1] - 1) < 1e-5, 'probabilities sum to 1');
+    ro.actions.forEach((a, t) => assert.equal(a[0], ro.probs[t][1] > ro.probs[t][0] ? 1 : 0, 'deterministic = argmax'));
+
+    const grid = await call<{ xs: number[]; ys: number[]; policy: number[][]; greedy: number[][] }>('insights', {
+      policy: final.path, xDim: 0, yDim: 2, xRange: [-2.4, 2.4], yRange: [-0.2, 0.2], fixed: [0, 0, 0, 0], resolution: 8, actionIndex: 1,
+    });
+    assert.equal(grid.xs.length, 8);
+    assert.equal(grid.policy.length, 8);
+    assert.ok(grid.policy.flat().every((v) => v >= 0 && v <= 1));
+
+    const cont = await call<{ runId: string; continuesRunId: string }>('continueRun', { runId: b.runId, steps: 512 });
+    assert.equal(cont.continuesRunId, b.runId);
+    const sc = await service.waitForRun(cont.runId);
+    assert.equal(sc.status, 'finished', sc.error);
+    const contConfig = JSON.parse(await readFile(join(sc.runDir, 'config.json'), 'utf8'));
+    assert.equal(contConfig.initPolicy, join(sb.runDir, 'policy'), 'continues from the source run\'s policy');
+    assert.equal(contConfig.seed, 1);
+
+    await assert.rejects(call('pauseRun', { runId: a.runId }), /only a running run/);
+    await call('deleteRun', { runId: a.runId });
+    assert.ok(!(await service.listRuns()).some((r) => r.runId === a.runId));
+    await assert.rejects(call('getRun', { runId: a.runId }), /no run/);
+  } finally {
+    await service.close();
+    await rm(runsDir, { recursive: true, force: true });
+  }
+});

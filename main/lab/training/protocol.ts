@@ -4,7 +4,9 @@ import type { TrainerConfig } from './trainer-config.ts';
 
 export type ToWorker =
   | { type: 'start'; runDir: string; config: TrainerConfig; resumeFrom?: string }
-  | { type: 'stop' };
+  | { type: 'stop' }
+  | { type: 'pause' }
+  | { type: 'resume' };
 
 export type FromWorker =
   | { type: 'ready'; backend: string }

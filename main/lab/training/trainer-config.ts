@@ -8,6 +8,8 @@ export interface TrainerConfig {
   seed: number;
   /** Env-step budget (sum over all vectorized envs). */
   totalSteps: number;
+  /** Episode budget (0 = none): training ends after the iteration in which it is reached. */
+  maxEpisodes?: number;
   preset: string | null;
   /** Validated, complete hyperparameters (defaults ← preset ← user overrides), SB3 names. */
   hyperparameters: Record<string, HyperValue>;
@@ -17,4 +19,6 @@ export interface TrainerConfig {
   /** Save a checkpoint every this many env steps (0 = only the final policy). */
   checkpointEvery: number;
   stopWhenSolved: boolean;
+  /** Start from this saved policy's weights (continuing another run) instead of a fresh init. */
+  initPolicy?: string;
 }

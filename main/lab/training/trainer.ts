@@ -6,13 +6,14 @@
  */
 import { join } from 'node:path';
 import type { EpisodeFramesEvent, EpisodeRecord, HyperValue, ProgressEvent, RenderState, UpdateRecord } from '../../../preload/contract.ts';
-import { NonFiniteLossError, type ActingPolicy, type Algorithm } from '../agents/algorithm.ts';
+import { MlpPolicy, NonFiniteLossError, type ActingPolicy, type Algorithm } from '../agents/algorithm.ts';
 import { createAlgorithm, validateHyperparameters } from '../agents/registry.ts';
 import type { Env } from '../envs/env.ts';
 import { npRandom, type Generator } from '../envs/numpy-rng.ts';
 import { ensureEnvReady, makeEnv, makeVecEnv } from '../envs/registry.ts';
 import { initBackend } from '../nn/backend.ts';
-import { savePolicy, type LoadedPolicy } from '../runs/policy-file.ts';
+import { loadPolicy, savePolicy, type LoadedPolicy } from '../runs/policy-file.ts';
+import { DiagGaussian } from '../nn/distributions.ts';
 import type { TrainerConfig } from './trainer-config.ts';
 
 export interface TrainHooks {
@@ -28,6 +29,8 @@ export interface TrainHooks {
 
 export interface TrainControl {
   stopRequested(): boolean;
+  /** While true the loop waits between iterations (the clock used for SPS, ETA and wall time stops too). */
+  pauseRequested?(): boolean;
 }
 
 export interface TrainResult {
@@ -73,7 +76,8 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
   let algo: Algorithm | null = null;
 
   const t0 = performance.now();
-  const wall = () => (performance.now() - t0) / 1000;
+  let pausedMs = 0;
+  const wall = () => (performance.now() - t0 - pausedMs) / 1000;
   let steps = 0;
   let episodes = 0;
   let updates = 0;
@@ -94,6 +98,7 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
   try {
     vecEnv.reset(config.seed);
     algo = createAlgorithm(config.algo, { vecEnv, hyperparameters: hp, rng: algorithmRng(config.seed) });
+    if (config.initPolicy) await initFromPolicy(algo, config.initPolicy);
     if (wantFrames) frames = [vecEnv.renderState(0)];
 
     const onEnvStep = () => {
@@ -131,7 +136,13 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
 
     let status: TrainResult['status'] = 'finished';
     let lastYield = performance.now();
-    while (steps < config.totalSteps) {
+    while (steps < config.totalSteps && (!config.maxEpisodes || episodes < config.maxEpisodes)) {
+      if (control.pauseRequested?.()) {
+        const p0 = performance.now();
+        while (control.pauseRequested() && !control.stopRequested()) await new Promise((r) => setTimeout(r, 50));
+        pausedMs += performance.now() - p0;
+        lastYield = performance.now();
+      }
       if (control.stopRequested()) {
         status = 'stopped';
         break;
@@ -279,4 +290,28 @@ export function evaluatePolicy(policy: ActingPolicy, a: Env | number, b: number,
   const mean = returns.reduce((x, y) => x + y, 0) / returns.length;
   const std = Math.sqrt(returns.reduce((x, y) => x + (y - mean) ** 2, 0) / returns.length);
   return { mean, std, returns, lengths };
+}
+
+/**
+ * Continuing a run: the acting network (and a Gaussian's log σ) start from a saved policy. The critic
+ * and optimizer moments start fresh (they are not part of a policy folder), so expect a short dip.
+ */
+async function initFromPolicy(algo: Algorithm, dir: string): Promise<void> {
+  const saved = await loadPolicy(dir);
+  try {
+    const target = algo.policy;
+    if (!(target instanceof MlpPolicy) || !(saved instanceof MlpPolicy)) throw new Error(`${algo.id} cannot start from a saved policy`);
+    const a = target.net.spec;
+    const b = saved.net.spec;
+    if (a.inputDim !== b.inputDim || a.outputDim !== b.outputDim || a.netArch.join(',') !== b.netArch.join(',') || a.activation !== b.activation) {
+      throw new Error(`the saved policy's network (${b.netArch.join('×')} ${b.activation}) differs from this run's (${a.netArch.join('×')} ${a.activation})`);
+    }
+    target.net.setWeights(saved.net.getWeights());
+    if (target.distribution instanceof DiagGaussian && saved.distribution instanceof DiagGaussian) target.distribution.setLogStd(saved.distribution.getLogStd());
+    target.invalidate();
+  } catch (err) {
+    throw new Error(`cannot continue from ${dir}: ${(err as Error).message}`);
+  } finally {
+    saved.dispose();
+  }
 }

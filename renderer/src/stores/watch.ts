@@ -79,7 +79,7 @@ export const useWatchStore = defineStore('watch', () => {
 
   const actors = computed(() => {
     const list: { value: string; label: string; title: string; group: string; actor: Actor }[] = [];
-    const groups: Record<PolicyInfo['source'], string> = { demo: 'Bundled demos', run: 'From runs', file: 'Imported' };
+    const groups: Record<PolicyInfo['source'], string> = { demo: 'Bundled demos', run: 'From runs', checkpoint: 'Checkpoints', file: 'Imported' };
     const e = envInfo.value;
     if (!e) return list;
     for (const p of policies.value) {
