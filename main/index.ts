@@ -11,6 +11,7 @@ import {
   ipcMain,
   Menu,
   session,
+  shell,
   type IpcMainInvokeEvent,
   type MenuItemConstructorOptions,
   type WebContents,
@@ -103,6 +104,8 @@ function start(): void {
     launcher: new UtilityProcessLauncher(paths.worker),
     mode: 'electron',
     resourcesDir: app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'resources'),
+    // The runs library's "Reveal folder": only run folders reach here (LabService resolves the id).
+    reveal: async (path) => shell.showItemInFolder(path),
   });
   service.on((event, payload) => forwardEvent(event, payload));
   ipcMain.handle(IPC_INVOKE, handleInvoke);
