@@ -332,6 +332,8 @@ export interface EventTypes {
   'run:progress': ProgressEvent;
   'run:metrics': { runId: string; records: MetricRecord[] };
   'run:episode': EpisodeFramesEvent;
+  /** A run folder was deleted (every window drops it from its lists). */
+  'run:deleted': { runId: string };
 }
 export type EventName = keyof EventTypes;
 

@@ -395,7 +395,9 @@ export class LabService {
     const from = await this.latestPolicyDir(runId);
     if (!from) throw new LabError(`run ${runId} has no saved policy or checkpoint to continue from`, 'invalid');
     const config = (await this.store.readConfig(runId)) as unknown as TrainerConfig;
-    const remaining = Math.max(1, (steps ?? config.totalSteps - s.steps) | 0);
+    // Default: what the source run had left of its budget, or (if it used it all) its whole budget again.
+    const left = config.totalSteps - s.steps;
+    const remaining = Math.max(1, Math.round(steps ?? (left > 0 ? left : config.totalSteps)));
     const summary = await this.startRun(
       {
         env: config.env,
@@ -458,6 +460,7 @@ export class LabService {
     const { rm } = await import('node:fs/promises');
     await rm(dir, { recursive: true, force: true });
     for (const k of this.policyCache.keys()) if (k.startsWith(dir + sep)) this.policyCache.delete(k);
+    this.emit('run:deleted', { runId });
     return { runId, deleted: true };
   }
 

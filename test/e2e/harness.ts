@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { WebSocket } from 'ws';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const ARTIFACTS = join(ROOT, 'test', 'artifacts');
@@ -34,10 +35,14 @@ export function requireBuiltRenderer(): void {
   if (!existsSync(index)) throw new Error(`The renderer is not built (${index} is missing): run \`npm run build\` before the e2e test.`);
 }
 
-/** `node --import tsx main/cli.ts serve --port 0 --runs-dir <fresh tmp> --json`; resolves on its "listening" line. */
-export async function startServe(timeoutMs = 30_000): Promise<Serve> {
+/**
+ * `node --import tsx main/cli.ts serve --port 0 --runs-dir <fresh tmp> --json`; resolves on its "listening" line.
+ * With `opts.runsDir` it serves that folder instead and leaves it in place on stop (a restart test).
+ */
+export async function startServe(timeoutMs = 30_000, opts: { runsDir?: string } = {}): Promise<Serve> {
   requireBuiltRenderer();
-  const runsDir = mkdtempSync(join(tmpdir(), 'policy-lab-e2e-'));
+  const ownDir = !opts.runsDir;
+  const runsDir = opts.runsDir ?? mkdtempSync(join(tmpdir(), 'policy-lab-e2e-'));
   // Its own process group, so workers it forked can be cleaned up if it has to be killed.
   const child = spawn(process.execPath, ['--import', 'tsx', 'main/cli.ts', 'serve', '--port', '0', '--runs-dir', runsDir, '--json'], {
     cwd: ROOT,
@@ -52,7 +57,7 @@ export async function startServe(timeoutMs = 30_000): Promise<Serve> {
 
   const cleanup = async (): Promise<void> => {
     await stopChild(child, exited);
-    rmSync(runsDir, { recursive: true, force: true });
+    if (ownDir) rmSync(runsDir, { recursive: true, force: true });
   };
 
   try {
@@ -112,6 +117,35 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
     process.kill(-pid, signal);
   } catch {
     // already gone
+  }
+}
+
+/**
+ * One request to the lab over serve's WebSocket bridge (/ws), the way the page sends them: for setting
+ * up state (queueing runs) without going through another tab's UI.
+ */
+export async function labInvoke<T = unknown>(serve: Serve, name: string, payload: unknown, timeoutMs = 30_000): Promise<T> {
+  const url = new URL('/ws', serve.url);
+  url.protocol = 'ws:';
+  const socket = new WebSocket(url);
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the lab did not answer "${name}" within ${timeoutMs} ms`)), timeoutMs);
+      socket.on('open', () => socket.send(JSON.stringify({ type: 'invoke', id: 1, name, payload })));
+      socket.on('message', (data: Buffer) => {
+        const msg = JSON.parse(data.toString()) as { type: string; id?: number; ok?: boolean; result?: T; error?: { message: string } };
+        if (msg.type !== 'result' || msg.id !== 1) return;
+        clearTimeout(timer);
+        if (msg.ok) resolve(msg.result as T);
+        else reject(new Error(`${name}: ${msg.error?.message ?? 'failed'}`));
+      });
+      socket.on('error', (err: Error) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+  } finally {
+    socket.close();
   }
 }
 
