@@ -14,7 +14,7 @@ import {
   toCsv,
 } from '../../renderer/src/compare-math.ts';
 
-function close(actual: ArrayLike<number>, expected: number[], eps = 1e-9): void {
+function close(actual: ArrayLike<number>, expected: ArrayLike<number>, eps = 1e-9): void {
   assert.equal(actual.length, expected.length, `length ${actual.length} ≠ ${expected.length}`);
   for (let i = 0; i < expected.length; i++) {
     if (Number.isNaN(expected[i])) assert.ok(Number.isNaN(actual[i]), `index ${i}: got ${actual[i]}, want NaN`);
