@@ -1,7 +1,8 @@
 /**
  * End to end: the real browser-mode server (`policy-lab serve`, built renderer, real workers) driven
- * in Debian's Chromium. Trains PPO on CartPole-v1 from the Train tab, checks the live progress,
- * chart and env canvas, stops the run, then replays its saved policy on the Watch tab. Then
+ * in Debian's Chromium. Trains PPO on CartPole-v1 with two seeds from the Train tab (two runs, the
+ * queue, pause/resume, live progress, return/length/SPS charts, env canvas, animation smoothness
+ * while both train), stops them, then replays the followed run's saved policy on the Watch tab. Then
  * LunarLander-v3: the heuristic agent on Watch with env options, GIF and PNG export as downloads,
  * and a short PPO run whose streamed episodes draw the lander live. Fails on any console error,
  * uncaught page error or CSP violation. Needs `npm run build` first.
@@ -27,6 +28,8 @@ import {
 } from './harness.ts';
 
 const STEPS = 60_000;
+/** A list of seeds in the Seeds field starts one run per seed. */
+const SEEDS = '0,1';
 
 describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
   let serve: Serve | null = null;
@@ -55,7 +58,7 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
     `points=${await page.getByTestId('return-chart').getAttribute('data-points')} ` +
     `error=${(await page.getByTestId('error-message').count()) ? await page.getByTestId('error-message').textContent() : 'none'}`;
 
-  test('Train: start PPO on CartPole-v1, watch it learn live, stop it', async (t) => {
+  test('Train: PPO on CartPole-v1 with seeds 0,1 — two runs, queue, pause/resume, live charts, stop', async (t) => {
     const t0 = Date.now();
     await page.goto(serve!.url);
 
@@ -72,13 +75,16 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
     await page.getByTestId('env-select').selectOption('CartPole-v1');
     await page.getByTestId('algo-select').selectOption('ppo');
     await page.getByTestId('preset-select').selectOption('zoo');
-    await page.getByTestId('seed-input').fill('0');
+    await page.getByTestId('seed-input').fill(SEEDS);
     await page.getByTestId('steps-input').fill(String(STEPS));
+    await page.getByTestId('eval-input').fill('20');
     assert.equal(await page.getByTestId('env-select').inputValue(), 'CartPole-v1');
     assert.equal(await page.getByTestId('algo-select').inputValue(), 'ppo');
     assert.equal(await page.getByTestId('preset-select').inputValue(), 'zoo');
-    assert.equal(await page.getByTestId('seed-input').inputValue(), '0');
+    assert.equal(await page.getByTestId('seed-input').inputValue(), SEEDS);
     assert.equal(await page.getByTestId('steps-input').inputValue(), String(STEPS));
+    assert.equal((await page.getByTestId('seed-count').textContent())?.trim(), '2 runs', 'the seed list is read as two runs');
+    assert.match((await page.getByTestId('start-button').textContent()) ?? '', /Start 2 runs/);
 
     await waitUntil(page, 'the Start button to be enabled', () => page.getByTestId('start-button').isEnabled());
     await page.getByTestId('start-button').click();
@@ -88,7 +94,21 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
     }, { timeout: 30_000, describe: trainState });
     runId = (await page.locator('[data-testid=run-list] .run-item.active').getAttribute('data-run-id')) ?? '';
     assert.ok(runId, 'the started run is selected in the run list');
+    assert.match(runId, /-s0-/, 'the first seed is followed');
     assert.equal(await numAttr(page, '[data-testid=progress]', 'data-total'), STEPS, 'progress total is the step budget');
+
+    // Two runs, one per seed; the queue shows both (running, or waiting for a slot on a 1-core machine).
+    const items = page.locator('[data-testid=run-list] .run-item');
+    await waitUntil(page, 'two runs in the run list', async () => (await items.count()) === 2, { describe: trainState });
+    const otherRunId = (await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-run-id') ?? ''))).find((id) => id !== runId) ?? '';
+    assert.match(otherRunId, /-s1-/, 'the second run has seed 1');
+    const queue = page.getByTestId('queue');
+    const queueText = await waitUntil(page, 'both runs in the queue', async () => {
+      const running = Number(await queue.getAttribute('data-running'));
+      const queued = Number(await queue.getAttribute('data-queued'));
+      return running + queued === 2 && running >= 1 ? `${running} running, ${queued} queued` : null;
+    }, { describe: async () => `queue: ${await queue.textContent()}` });
+    t.diagnostic(`queue: ${queueText} — ${(await queue.locator('.queue-sum').textContent())?.replace(/\s+/g, ' ').trim()}`);
 
     // Progress streams in and keeps moving.
     const step1 = await waitUntil(page, 'progress data-step > 0', async () => {
@@ -105,18 +125,49 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
     }, { timeout: 30_000, describe: trainState });
     await waitUntil(page, `the return chart to grow past ${points1} points`, async () => (await numAttr(page, '[data-testid=return-chart]', 'data-points')) > points1, { timeout: 30_000, describe: trainState });
 
+    // Episode length and training speed plot too, and keep growing.
+    for (const chart of ['length-chart', 'sps-chart']) {
+      const n = await waitUntil(page, `the ${chart} to have points`, async () => {
+        const v = await numAttr(page, `[data-testid=${chart}]`, 'data-points');
+        return v > 0 ? v : null;
+      }, { timeout: 30_000, describe: trainState });
+      await waitUntil(page, `the ${chart} to grow past ${n} points`, async () => (await numAttr(page, `[data-testid=${chart}]`, 'data-points')) > n, { timeout: 30_000, describe: trainState });
+    }
+    const metricCharts = Number(await page.getByTestId('loss-chart').getAttribute('data-metrics'));
+    assert.ok(metricCharts >= 3, `PPO's update metrics get a chart each (got ${metricCharts})`);
+
     // The latest streamed episode plays on the Pixi canvas.
     const stage = page.getByTestId('env-canvas');
     await waitUntil(page, 'a streamed episode on the env canvas', async () => Number(await stage.getAttribute('data-frames')) > 1, { timeout: 30_000, describe: trainState });
 
-    // Smoothness while training: report only.
-    const ft = await measureFrames(page, 2000);
-    t.diagnostic(`rAF while training: ${ft.fps.toFixed(1)} fps mean, frame time mean ${ft.meanMs.toFixed(1)} ms, p95 ${ft.p95Ms.toFixed(1)} ms, max ${ft.maxMs.toFixed(1)} ms (${ft.frames} frames in 2 s)`);
+    // Smoothness while both runs train (and the live episode plays): report only.
+    const both = Number(await queue.getAttribute('data-running'));
+    const ft = await measureFrames(page, 3000);
+    t.diagnostic(
+      `rAF while ${both} run(s) train: ${ft.fps.toFixed(1)} fps mean, frame time mean ${ft.meanMs.toFixed(1)} ms, p95 ${ft.p95Ms.toFixed(1)} ms, max ${ft.maxMs.toFixed(1)} ms (${ft.frames} frames in 3 s)`,
+    );
 
     const anim = await expectCanvasAnimates(page, stage, { gapMs: 300, timeout: 5000 });
     t.diagnostic(`train canvas: ${anim.first.width}×${anim.first.height}, ${anim.first.colors} colours, ${anim.changed} px changed after ${anim.attempts} try(ies)`);
 
     await page.screenshot({ path: artifact('train-running.png'), fullPage: true });
+    await page.screenshot({ path: artifact('train-two-runs.png'), fullPage: true });
+
+    // Pause the followed run: its status (and its queue entry) says so; Resume brings it back.
+    await page.getByTestId('pause-button').click();
+    await waitUntil(page, 'run-status data-status=paused', async () => (await page.getByTestId('run-status').getAttribute('data-status')) === 'paused', { timeout: 15_000, describe: trainState });
+    assert.equal(await queue.locator(`[data-run-id="${runId}"]`).getAttribute('data-status'), 'paused', 'the queue shows the run as paused');
+    assert.equal(await page.getByTestId('resume-button').count(), 1, 'a paused run offers Resume');
+    // A paused worker finishes at most the update in hand, then holds still.
+    await new Promise((r) => setTimeout(r, 1500));
+    const heldAt = await numAttr(page, '[data-testid=progress]', 'data-step');
+    await new Promise((r) => setTimeout(r, 1500));
+    const stillAt = await numAttr(page, '[data-testid=progress]', 'data-step');
+    assert.equal(stillAt, heldAt, `a paused run does not advance (step ${heldAt} → ${stillAt})`);
+    await page.getByTestId('resume-button').click();
+    await waitUntil(page, 'run-status data-status=running again', async () => (await page.getByTestId('run-status').getAttribute('data-status')) === 'running', { timeout: 15_000, describe: trainState });
+    await waitUntil(page, `progress to move past step ${stillAt} after Resume`, async () => (await numAttr(page, '[data-testid=progress]', 'data-step')) > stillAt, { timeout: 30_000, describe: trainState });
+    t.diagnostic(`paused at step ${heldAt}, resumed`);
 
     // Stop: the worker saves the policy and the run ends as "stopped".
     const stepAtStop = await numAttr(page, '[data-testid=progress]', 'data-step');
@@ -128,9 +179,40 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
       if (s === 'crashed' || s === 'finished' || s === 'solved') throw new Abort(`run ended as ${s}, not stopped`);
       return s === 'stopped';
     }, { timeout: 30_000, describe: trainState });
-    t.diagnostic(`stopped at step ~${stepAtStop} in ${((Date.now() - tStop) / 1000).toFixed(1)} s; train phase ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    t.diagnostic(`stopped at step ~${stepAtStop} in ${((Date.now() - tStop) / 1000).toFixed(1)} s`);
     assert.equal((await page.getByTestId('run-status').textContent())?.trim(), 'stopped');
+    assert.equal(await page.getByTestId('continue-button').isEnabled(), true, 'a stopped run with steps left can be continued');
     await page.screenshot({ path: artifact('train-stopped.png'), fullPage: true });
+
+    // Follow the seed-1 run from the queue and stop it too (it would slow the tests that follow).
+    await queue.locator(`[data-run-id="${otherRunId}"]`).click();
+    await waitUntil(page, 'the seed-1 run to be followed', async () => (await page.locator('.run-head .run-id').textContent())?.trim() === otherRunId, { describe: trainState });
+    await page.getByTestId('stop-button').click();
+    await waitUntil(page, 'the seed-1 run to stop', async () => {
+      const s = await page.getByTestId('run-status').getAttribute('data-status');
+      return s !== 'running' && s !== 'queued' && s !== 'paused';
+    }, { timeout: 30_000, describe: trainState });
+
+    // Continue: a new run starts from the stopped run's saved policy and is followed at once.
+    const tContinue = Date.now();
+    await waitUntil(page, 'Continue to be enabled for the stopped seed-1 run', () => page.getByTestId('continue-button').isEnabled(), { describe: trainState });
+    await page.getByTestId('continue-button').click();
+    const continued = await waitUntil(page, 'the continued run to be followed', async () => {
+      if (await page.getByTestId('error-message').count()) throw new Abort(`continue failed: ${await page.getByTestId('error-message').textContent()}`);
+      const id = (await page.locator('.run-head .run-id').textContent())?.trim() ?? '';
+      const from = (await page.getByTestId('continues').count()) ? await page.getByTestId('continues').getAttribute('data-from') : null;
+      return id && id !== otherRunId && from === otherRunId ? id : null;
+    }, { timeout: 15_000, describe: trainState });
+    await waitUntil(page, 'the continued run to be queued or running', async () => ['queued', 'running'].includes((await page.getByTestId('run-status').getAttribute('data-status')) ?? ''), { describe: trainState });
+    await page.getByTestId('stop-button').click();
+    await waitUntil(page, 'the continued run to stop', async () => {
+      const s = await page.getByTestId('run-status').getAttribute('data-status');
+      if (s === 'crashed') throw new Abort(`the continued run crashed: ${await page.locator('.progress-card .alert').textContent().catch(() => '')}`);
+      return s === 'stopped' || s === 'finished';
+    }, { timeout: 45_000, describe: trainState });
+    t.diagnostic(`continued ${otherRunId} as ${continued}, stopped again, in ${((Date.now() - tContinue) / 1000).toFixed(1)} s`);
+    await waitUntil(page, 'an empty queue', async () => (await queue.locator('.queue-item').count()) === 0);
+    t.diagnostic(`train phase ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 
   test("Watch: replay the stopped run's saved policy", async (t) => {
@@ -143,7 +225,7 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
     const select = page.getByTestId('policy-select');
     const value = await waitUntil(page, `a policy from run ${runId} in policy-select`, async () => {
       const values = await select.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
-      return values.find((v) => v.startsWith('policy:') && v.includes(runId)) ?? null;
+      return values.find((v) => v.startsWith('policy:') && v.includes(runId) && /[\\/]policy$/.test(v)) ?? null;
     }, { timeout: 20_000, describe: async () => `options: ${(await select.locator('option').allTextContents()).join(' | ')}` });
     await select.selectOption(value);
     assert.equal(await select.inputValue(), value);

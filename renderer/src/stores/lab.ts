@@ -18,6 +18,8 @@ export const useLabStore = defineStore('lab', () => {
   /** True once the lab has answered the catalogue requests on the current connection. */
   const ready = computed(() => connected.value && info.value !== null && loadError.value === null);
   const mode = computed(() => info.value?.mode ?? client.mode);
+  /** Runs the lab trains at once (its CPU cores); more wait in its queue. Null until known. */
+  const concurrency = computed(() => info.value?.concurrency ?? null);
 
   const envById = computed(() => new Map(envs.value.map((e) => [e.id, e])));
   const algoById = computed(() => new Map(algos.value.map((a) => [a.id, a])));
@@ -77,5 +79,5 @@ export const useLabStore = defineStore('lab', () => {
     client.retryNow();
   }
 
-  return { connection, info, envs, algos, loading, loadError, connected, ready, mode, env, algo, load, start, onConnected, retryNow };
+  return { connection, info, envs, algos, loading, loadError, connected, ready, mode, concurrency, env, algo, load, start, onConnected, retryNow };
 });

@@ -1,7 +1,8 @@
 /**
- * Training runs: the list, and the one run the Train view follows ("active"), whose history comes
- * from getRun and then grows from streamed events. Chart history lives in bounded, non-reactive
- * series; `version` bumps when they change so charts can append without Vue walking 100k objects.
+ * Training runs: the list, the queue (runs waiting for or holding one of the lab's training slots),
+ * and the one run the Train view follows ("active"), whose history comes from getRun and then grows
+ * from streamed events. Chart history lives in bounded, non-reactive series; `version` bumps when
+ * they change so charts can append without Vue walking 100k objects.
  */
 import { defineStore } from 'pinia';
 import { computed, markRaw, reactive, ref, shallowRef } from 'vue';
@@ -27,49 +28,89 @@ export interface EpisodePoint {
   length: number;
   /** Mean return of the last (up to) 100 episodes, computed over every episode, not just kept ones. */
   mean100: number;
+  /** Mean length of the last (up to) 100 episodes, likewise. */
+  lengthMean100: number;
 }
 
 export interface UpdatePoint {
   step: number;
   update: number;
-  policyLoss: number | null;
-  valueLoss: number | null;
-  entropy: number | null;
+  /** Env steps per second of the run so far, as the trainer reported it with this update. */
+  sps: number | null;
+  /** Every finite numeric metric of the update, under canonical names (see canonicalMetrics). */
+  metrics: Record<string, number>;
 }
 
 // Charts stay readable and cheap to redraw at these sizes, whatever the run length.
 const EPISODE_CAP = 4000;
 const UPDATE_CAP = 2000;
 
-/** Metric names differ between trainers (ours, SB3's "train/…"); take the first one present. */
-const METRIC_KEYS = {
-  policyLoss: ['policy_loss', 'policy_gradient_loss', 'pg_loss', 'train/policy_gradient_loss', 'train/policy_loss'],
-  valueLoss: ['value_loss', 'vf_loss', 'train/value_loss'],
-  entropy: ['entropy', 'train/entropy'],
-  // SB3 logs the entropy *loss*, i.e. −entropy.
-  entropyLoss: ['entropy_loss', 'train/entropy_loss'],
-} as const;
+/** Record fields that are bookkeeping, not update metrics. */
+const NOT_METRICS = new Set(['kind', 'step', 'update', 'wall', 'sps', 'time', 'timestamp']);
+/** Trainers name the same thing differently (ours, SB3's "train/…"); charts use one name. */
+const ALIASES: Record<string, string> = {
+  policy_gradient_loss: 'policy_loss',
+  pg_loss: 'policy_loss',
+  vf_loss: 'value_loss',
+};
 
-function pick(rec: UpdateRecord, keys: readonly string[]): number | null {
-  for (const k of keys) {
-    const v = rec[k];
-    if (typeof v === 'number' && Number.isFinite(v)) return v;
+/**
+ * Canonical metric names: SB3's "train/" prefix dropped, aliases folded, and SB3's entropy *loss*
+ * (−entropy) turned into the entropy itself.
+ */
+export function canonicalMetrics(rec: UpdateRecord): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [raw, v] of Object.entries(rec)) {
+    if (typeof v !== 'number' || !Number.isFinite(v) || NOT_METRICS.has(raw)) continue;
+    let key = raw.startsWith('train/') ? raw.slice(6) : raw;
+    let value = v;
+    if (key === 'entropy_loss') {
+      key = 'entropy';
+      value = -v;
+    }
+    key = ALIASES[key] ?? key;
+    if (!(key in out)) out[key] = value;
   }
-  return null;
+  return out;
 }
 
 function toUpdatePoint(rec: UpdateRecord): UpdatePoint {
-  const entropyLoss = pick(rec, METRIC_KEYS.entropyLoss);
-  return {
-    step: rec.step,
-    update: rec.update,
-    policyLoss: pick(rec, METRIC_KEYS.policyLoss),
-    valueLoss: pick(rec, METRIC_KEYS.valueLoss),
-    entropy: pick(rec, METRIC_KEYS.entropy) ?? (entropyLoss === null ? null : -entropyLoss),
-  };
+  const sps = typeof rec.sps === 'number' && Number.isFinite(rec.sps) && rec.sps > 0 ? rec.sps : null;
+  return { step: rec.step, update: rec.update, sps, metrics: canonicalMetrics(rec) };
 }
 
-export const ACTIVE_STATUSES: readonly RunSummary['status'][] = ['queued', 'running'];
+const MAX_SEED = 2 ** 32 - 1;
+/** The contract's cap on startRuns. */
+export const MAX_SEEDS = 64;
+
+/** "0,1,2", "0-4", "0-2, 7 9": distinct seeds in the order given, or a message saying what is wrong. */
+export function parseSeeds(text: string): { seeds: number[] } | { error: string } {
+  const parts = text.split(/[\s,;]+/).filter(Boolean);
+  if (parts.length === 0) return { error: 'enter a seed, a list (0,1,2) or a range (0-4)' };
+  const seeds: number[] = [];
+  const seen = new Set<number>();
+  const add = (n: number) => {
+    if (!seen.has(n)) {
+      seen.add(n);
+      seeds.push(n);
+    }
+  };
+  for (const part of parts) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) return { error: `"${part}" is not a seed or a range` };
+    const lo = Number(m[1]);
+    const hi = m[2] === undefined ? lo : Number(m[2]);
+    if (lo > MAX_SEED || hi > MAX_SEED) return { error: `seeds are integers in [0, ${MAX_SEED}]` };
+    if (hi < lo) return { error: `range ${part} runs backwards` };
+    if (hi - lo >= MAX_SEEDS) return { error: `at most ${MAX_SEEDS} seeds at once` };
+    for (let n = lo; n <= hi; n++) add(n);
+    if (seeds.length > MAX_SEEDS) return { error: `at most ${MAX_SEEDS} seeds at once` };
+  }
+  return { seeds };
+}
+
+/** Not over yet: waiting for a training slot, training, or paused while holding its slot. */
+export const ACTIVE_STATUSES: readonly RunSummary['status'][] = ['queued', 'running', 'paused'];
 
 export function isActiveStatus(status: RunSummary['status'] | undefined): boolean {
   return status !== undefined && ACTIVE_STATUSES.includes(status);
@@ -84,6 +125,8 @@ export const useRunsStore = defineStore('runs', () => {
   const actionError = ref<string | null>(null);
   const starting = ref(false);
   const stopping = ref(false);
+  /** A pause, resume or continue request in flight (per run), so its button can say so. */
+  const pending = ref<{ runId: string; action: 'pause' | 'resume' | 'continue' } | null>(null);
   const loadingRun = ref(false);
 
   const activeRunId = ref<string | null>(null);
@@ -92,17 +135,27 @@ export const useRunsStore = defineStore('runs', () => {
   // markRaw: these grow to thousands of points; charts read them directly on `version` changes.
   const episodes = markRaw(new DecimatedSeries<EpisodePoint>(EPISODE_CAP));
   const updates = markRaw(new DecimatedSeries<UpdatePoint>(UPDATE_CAP));
+  /** Bumps when either series changed; episodeVersion / updateVersion say which one. */
   const version = ref(0);
+  const episodeVersion = ref(0);
+  const updateVersion = ref(0);
   const episodeCount = ref(0);
   const lastEpisode = shallowRef<EpisodePoint | null>(null);
+  /** Update metric names the followed run has logged so far, in first-seen order. */
+  const metricKeys = shallowRef<string[]>([]);
 
   /** The Train form, kept here so switching tabs does not lose it. */
   const draft = reactive({
     env: '' as EnvId | '',
     algo: '' as AlgoId | '',
     preset: '',
+    /** One seed, a list ("0,1,2") or a range ("0-4"): one run per seed. */
     seed: '0',
     steps: '',
+    /** Episode budget; blank or 0 = only the step budget. */
+    maxEpisodes: '',
+    /** Comma-separated labels for the runs library. */
+    tags: '',
     stopWhenSolved: false,
     evalEpisodes: '100',
     /** Only fields the user has edited, as typed; the rest show the preset's value. */
@@ -113,9 +166,17 @@ export const useRunsStore = defineStore('runs', () => {
 
   const activeRun = computed(() => runs.value.find((r) => r.runId === activeRunId.value) ?? null);
   const sortedRuns = computed(() => [...runs.value].sort((a, b) => b.createdAt.localeCompare(a.createdAt)));
+  /** Runs that are not over, oldest first (the order the lab's queue serves them). */
+  const queue = computed(() =>
+    runs.value.filter((r) => isActiveStatus(r.status)).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.runId.localeCompare(b.runId)),
+  );
+  /** How many runs the lab trains at once (others wait as "queued"). */
+  const concurrency = computed(() => lab.concurrency);
 
   // ---- ingest ----
   const mean = new RollingMean(100);
+  const lengthMean = new RollingMean(100);
+  const seenMetrics = new Set<string>();
   let lastEpisodeNo = -Infinity;
   let lastUpdateNo = -Infinity;
   /** Events that arrive while getRun is in flight, replayed after the history (duplicates dropped). */
@@ -129,21 +190,35 @@ export const useRunsStore = defineStore('runs', () => {
     episodes.clear();
     updates.clear();
     mean.reset();
+    lengthMean.reset();
+    seenMetrics.clear();
+    metricKeys.value = [];
     lastEpisodeNo = -Infinity;
     lastUpdateNo = -Infinity;
     episodeCount.value = 0;
     version.value++;
+    episodeVersion.value++;
+    updateVersion.value++;
   }
 
   function ingest(records: readonly MetricRecord[]): void {
     let changed = false;
+    let updated = false;
+    let newKeys = false;
     let count = 0;
     for (const r of records) {
       if (r.kind === 'episode') {
         // Records can be replayed (history + buffered events, reconnects); episode numbers are monotonic.
         if (r.episode <= lastEpisodeNo) continue;
         lastEpisodeNo = r.episode;
-        const point: EpisodePoint = { step: r.step, episode: r.episode, ret: r.return, length: r.length, mean100: mean.push(r.return) };
+        const point: EpisodePoint = {
+          step: r.step,
+          episode: r.episode,
+          ret: r.return,
+          length: r.length,
+          mean100: mean.push(r.return),
+          lengthMean100: lengthMean.push(r.length),
+        };
         episodes.push(point);
         lastEpisode.value = point;
         count++;
@@ -151,11 +226,22 @@ export const useRunsStore = defineStore('runs', () => {
       } else if (r.kind === 'update') {
         if (r.update <= lastUpdateNo) continue;
         lastUpdateNo = r.update;
-        updates.push(toUpdatePoint(r));
+        const point = toUpdatePoint(r);
+        updates.push(point);
+        updated = true;
+        for (const k of Object.keys(point.metrics)) {
+          if (!seenMetrics.has(k)) {
+            seenMetrics.add(k);
+            newKeys = true;
+          }
+        }
         changed = true;
       }
     }
     if (count) episodeCount.value += count;
+    if (newKeys) metricKeys.value = [...seenMetrics];
+    if (count) episodeVersion.value++;
+    if (updated) updateVersion.value++;
     if (changed) version.value++;
   }
 
@@ -225,6 +311,52 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
+  /** One run per seed, queued by the lab; follows the first. */
+  async function startRuns(request: StartRunRequest, seeds: number[]): Promise<RunSummary[] | null> {
+    starting.value = true;
+    actionError.value = null;
+    try {
+      const list = await client.invoke('startRuns', { ...request, seeds });
+      for (const s of list) upsert(s);
+      if (list[0]) await selectRun(list[0].runId);
+      return list;
+    } catch (err) {
+      actionError.value = errorMessage(err);
+      return null;
+    } finally {
+      starting.value = false;
+    }
+  }
+
+  async function setPaused(runId: string, paused: boolean): Promise<void> {
+    pending.value = { runId, action: paused ? 'pause' : 'resume' };
+    actionError.value = null;
+    try {
+      upsert(await client.invoke(paused ? 'pauseRun' : 'resumeRun', { runId }));
+    } catch (err) {
+      actionError.value = errorMessage(err);
+    } finally {
+      pending.value = null;
+    }
+  }
+
+  /** A new run from a stopped run's latest policy (or checkpoint), followed at once. */
+  async function continueRun(runId: string, steps?: number): Promise<RunSummary | null> {
+    pending.value = { runId, action: 'continue' };
+    actionError.value = null;
+    try {
+      const summary = await client.invoke('continueRun', steps === undefined ? { runId } : { runId, steps });
+      upsert(summary);
+      await selectRun(summary.runId);
+      return summary;
+    } catch (err) {
+      actionError.value = errorMessage(err);
+      return null;
+    } finally {
+      pending.value = null;
+    }
+  }
+
   async function stopRun(runId: string): Promise<void> {
     stopping.value = true;
     actionError.value = null;
@@ -272,6 +404,10 @@ export const useRunsStore = defineStore('runs', () => {
   return {
     runs,
     sortedRuns,
+    queue,
+    concurrency,
+    pending,
+    metricKeys,
     listError,
     actionError,
     starting,
@@ -284,6 +420,8 @@ export const useRunsStore = defineStore('runs', () => {
     episodes,
     updates,
     version,
+    episodeVersion,
+    updateVersion,
     episodeCount,
     lastEpisode,
     draft,
@@ -291,6 +429,9 @@ export const useRunsStore = defineStore('runs', () => {
     refreshRuns,
     selectRun,
     startRun,
+    startRuns,
+    setPaused,
+    continueRun,
     stopRun,
   };
 });

@@ -1,4 +1,7 @@
-/** The Watch view: saved policies (runs, bundled demos, imported files) and one rollout to replay. */
+/**
+ * The Watch view: saved policies (runs, their checkpoints, bundled demos, imported files) and one
+ * rollout to replay, with the policy's X-ray per step when a saved policy acted.
+ */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
 import type { EnvId, PolicyInfo, RequestPayload, RolloutResult } from '../../../preload/contract.ts';
@@ -66,6 +69,8 @@ export const useWatchStore = defineStore('watch', () => {
   const result = shallowRef<RolloutResult | null>(null);
   /** What produced `result`, for the label under the canvas. */
   const resultLabel = ref('');
+  /** Whether a saved policy produced `result` (baselines have no X-ray). */
+  const resultFromPolicy = ref(false);
   const busy = ref(false);
   const importing = ref(false);
   /** GIF export in flight: when it started (for the elapsed-time read-out). */
@@ -84,7 +89,15 @@ export const useWatchStore = defineStore('watch', () => {
     if (!e) return list;
     for (const p of policies.value) {
       if (p.env !== e.id) continue;
-      list.push({ value: `policy:${p.path}`, label: policyLabel(p), title: `${p.label} (${p.path})`, group: groups[p.source], actor: { kind: 'policy', policy: p } });
+      let label = policyLabel(p);
+      let group = groups[p.source];
+      // Checkpoints: one group per run, each entry named by its step.
+      const cut = p.source === 'checkpoint' ? label.lastIndexOf(' · checkpoint @ ') : -1;
+      if (cut >= 0) {
+        group = `Checkpoints · ${label.slice(0, cut)}`;
+        label = `@ ${label.slice(cut + ' · checkpoint @ '.length)} steps`;
+      }
+      list.push({ value: `policy:${p.path}`, label, title: `${p.label} (${p.path})`, group, actor: { kind: 'policy', policy: p } });
     }
     for (const agent of ['heuristic', 'random'] as const) {
       const label = `${agent === 'random' ? 'Random' : 'Heuristic'} agent`;
@@ -221,7 +234,8 @@ export const useWatchStore = defineStore('watch', () => {
     notice.value = null;
     try {
       result.value = await client.invoke('rollout', req);
-      resultLabel.value = a.actor.kind === 'policy' ? a.label : `${a.label} · ${a.actor.env}`;
+      resultLabel.value = a.actor.kind === 'policy' ? `${a.group === 'From runs' ? '' : `${a.group} · `}${a.label}` : `${a.label} · ${a.actor.env}`;
+      resultFromPolicy.value = a.actor.kind === 'policy';
       resultOptions.value = { ...(req.envOptions ?? {}) };
     } catch (err) {
       error.value = errorMessage(err);
@@ -284,6 +298,7 @@ export const useWatchStore = defineStore('watch', () => {
     speed,
     result,
     resultLabel,
+    resultFromPolicy,
     busy,
     importing,
     error,
