@@ -8,6 +8,7 @@ import type { FromWorker, ToWorker } from './lab/training/protocol.ts';
 import type { MetricRecord } from '../preload/contract.ts';
 import { appendMetricsSync } from './lab/runs/run-store.ts';
 import { train } from './lab/training/trainer.ts';
+import { compactFrames } from './lab/media/frames.ts';
 
 interface ParentPort {
   on(event: 'message', listener: (e: { data: unknown }) => void): void;
@@ -15,9 +16,14 @@ interface ParentPort {
 }
 const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
 
-function send(msg: FromWorker): void {
-  if (parentPort) parentPort.postMessage(msg);
-  else process.send?.(msg);
+function send(msg: FromWorker, then?: () => void): void {
+  if (parentPort) {
+    parentPort.postMessage(msg);
+    then?.();
+  } else if (process.send && process.connected) {
+    // The callback fires once the message is handed to the channel: exiting earlier can drop it.
+    process.send(msg, undefined, {}, () => then?.());
+  } else then?.();
 }
 
 function onMessage(listener: (msg: ToWorker) => void): void {
@@ -41,9 +47,9 @@ onMessage((msg) => {
     run(msg).then(
       () => process.exit(0),
       (err: unknown) => {
-        send({ type: 'error', message: err instanceof Error ? err.message : String(err) });
-        // Let the IPC message leave before exiting.
-        setTimeout(() => process.exit(1), 100);
+        // Exit once the error has left (or after 2 s if the channel is gone).
+        setTimeout(() => process.exit(1), 2000).unref();
+        send({ type: 'error', message: err instanceof Error ? err.message : String(err) }, () => process.exit(1));
       },
     );
   }
@@ -73,7 +79,7 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     }
     const now = Date.now();
     if (frames && now - lastFramesSent >= FRAMES_EVERY_MS) {
-      send({ type: 'episode', frames });
+      send({ type: 'episode', frames: { ...frames, ...compactFrames(frames.frames) } });
       frames = null;
       lastFramesSent = now;
     }
@@ -95,7 +101,7 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     );
     clearInterval(timer);
     flush();
-    send({ type: 'done', summary: { ...result } });
+    await new Promise<void>((resolve) => send({ type: 'done', summary: { ...result } }, resolve));
   } finally {
     clearInterval(timer);
     flush();

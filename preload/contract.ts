@@ -143,6 +143,8 @@ export interface EpisodeFramesEvent {
   episode: number;
   return: number;
   length: number;
+  /** Compacted (main/lab/media/frames.ts): keys equal in every frame travel once, here. */
+  shared?: Record<string, unknown>;
   frames: RenderState[];
 }
 

@@ -24,7 +24,9 @@ export class ForkLauncher implements RunLauncher {
     // Resolve tsx from here, not from the cwd, so `policy-lab` works from any folder.
     const execArgv = this.workerPath.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [];
     // stderr is inherited so a worker crash prints its stack where a developer can see it.
-    const child = fork(this.workerPath, [], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
+    // JSON serialization: the messages are plain JSON, and 'advanced' lost large messages (whole
+    // LunarLander episodes) under load here, after which the channel stalled.
+    const child = fork(this.workerPath, [], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     return {
       send: (msg) => {
         if (child.connected) child.send(msg);

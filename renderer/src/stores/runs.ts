@@ -5,6 +5,7 @@
  * they change so charts can append without Vue walking 100k objects.
  */
 import { defineStore } from 'pinia';
+import { expandFrames } from '@shared/frames.ts';
 import { computed, markRaw, reactive, ref, shallowRef } from 'vue';
 import type {
   AlgoId,
@@ -396,7 +397,7 @@ export const useRunsStore = defineStore('runs', () => {
       else ingest(records);
     });
     client.on('run:episode', (ev) => {
-      if (ev.runId === activeRunId.value) latestEpisode.value = ev;
+      if (ev.runId === activeRunId.value) latestEpisode.value = { ...ev, shared: undefined, frames: expandFrames(ev) };
     });
     lab.onConnected(() => void refreshRuns());
   }
