@@ -10,19 +10,37 @@
  *                       ("zoo") and continuous actions ("zoo-continuous": continuous: true, diagonal
  *                       Gaussian policy), seed 0
  *   lunar-discrete | lunar-continuous   one of the two
+ *   cartpole-value      value-based methods on CartPole-v1, seeds 0–4:
+ *                       DQN (zoo preset, 50k-step budget): solved = a deterministic evaluation
+ *                         (10 episodes on the eval seeds) of a checkpoint taken every --eval-every
+ *                         steps (default 5000) or of the final policy reaches ≥ 475
+ *                       Q-learning (tabular, "classic"): solved = mean return of the last 100 training
+ *                         episodes ≥ 195 (CartPole-v0's threshold) within 20,000 episodes
+ *   cartpole-ac         actor-critic (td, mc, shared "classic" presets; solved within 1,000 episodes)
+ *                       and A2C ("zoo" and Spinning Up-style "classic", 500k-step budget) on
+ *                       CartPole-v1 (≥ 475), seeds 0–4
+ *   --algo dqn|q-learning|actor-critic|a2c without --suite picks the suite that has it;
+ *   --algo actor-critic-td|actor-critic-mc|actor-critic-shared|a2c-zoo|a2c-classic picks one setup.
  *
  *   node --import tsx test/bench/learning.ts                      # CartPole, both algos, seeds 0–4, table
  *   node --import tsx test/bench/learning.ts --algo ppo --seeds 0 # one PPO seed
  *   node --import tsx test/bench/learning.ts --suite lunar-continuous --log-every 50000
  *   node --import tsx test/bench/learning.ts --json               # one JSON line per run + a summary line
- *   options: --suite cartpole|lunar|lunar-discrete|lunar-continuous  --algo ppo|reinforce|all
+ *   node --import tsx test/bench/learning.ts --algo dqn --seeds 0 --steps 100000
+ *   options: --suite cartpole|cartpole-value|cartpole-ac|lunar|lunar-discrete|lunar-continuous  --algo ppo|reinforce|dqn|q-learning|<setup key>|all
  *            --seeds 0-4|0,2,3  --steps N (override the budget)  --log-every N (progress lines on stderr)
- *            --backend auto|tensorflow|wasm|cpu
+ *            --backend auto|tensorflow|wasm|cpu  --eval-every N (eval-criterion setups)
+ *            --set key=value (a hyperparameter over the preset; repeatable)
  */
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AlgoId, EnvId } from '../../preload/contract.ts';
 import { resolveHyperparameters } from '../../main/lab/agents/registry.ts';
-import { train, type TrainResult } from '../../main/lab/training/trainer.ts';
+import { makeEnv } from '../../main/lab/envs/registry.ts';
+import { loadPolicy } from '../../main/lab/runs/policy-file.ts';
+import { EVAL_SEED_OFFSET, evaluatePolicy, train, type TrainResult } from '../../main/lab/training/trainer.ts';
 import type { TrainerConfig } from '../../main/lab/training/trainer-config.ts';
 
 interface Setup {
@@ -30,7 +48,20 @@ interface Setup {
   env: EnvId;
   preset: string;
   label: string;
+  /**
+   * 'train' (default): mean return of the last 100 training episodes ≥ target (default: the env's
+   * reward threshold); the run stops when it is reached. 'eval': a deterministic evaluation of a
+   * periodic checkpoint or of the final policy reaches the target.
+   */
+  criterion?: 'train' | 'eval';
+  target?: number;
+  /** Episode budget (training ends at the iteration that reaches it). */
+  maxEpisodes?: number;
+  /** Name for --algo when one algorithm has several setups (e.g. actor-critic-td). */
+  key?: string;
 }
+
+const EVAL_EPISODES = 10;
 
 const SUITES: Record<string, { setups: Setup[]; seeds: string; logEvery: number }> = {
   cartpole: {
@@ -50,16 +81,37 @@ const SUITES: Record<string, { setups: Setup[]; seeds: string; logEvery: number 
     logEvery: 100_000,
   },
 };
+SUITES['cartpole-value'] = {
+  setups: [
+    { algo: 'dqn', env: 'CartPole-v1', preset: 'zoo', label: 'DQN (zoo)', criterion: 'eval', target: 475 },
+    { algo: 'q-learning', env: 'CartPole-v1', preset: 'classic', label: 'Q-learning (classic)', target: 195, maxEpisodes: 20_000 },
+  ],
+  seeds: '0-4',
+  logEvery: 0,
+};
+SUITES['cartpole-ac'] = {
+  setups: [
+    { algo: 'actor-critic', key: 'actor-critic-td', env: 'CartPole-v1', preset: 'classic-td', label: 'Actor-critic TD (classic-td)', maxEpisodes: 1000 },
+    { algo: 'actor-critic', key: 'actor-critic-mc', env: 'CartPole-v1', preset: 'classic-mc', label: 'Actor-critic MC (classic-mc)', maxEpisodes: 1000 },
+    { algo: 'actor-critic', key: 'actor-critic-shared', env: 'CartPole-v1', preset: 'classic-shared', label: 'Actor-critic shared (classic-shared)', maxEpisodes: 1000 },
+    { algo: 'a2c', key: 'a2c-zoo', env: 'CartPole-v1', preset: 'zoo', label: 'A2C (zoo)' },
+    { algo: 'a2c', key: 'a2c-classic', env: 'CartPole-v1', preset: 'classic', label: 'A2C (classic)' },
+  ],
+  seeds: '0-4',
+  logEvery: 0,
+};
 SUITES['lunar-discrete'] = { ...SUITES.lunar, setups: [SUITES.lunar.setups[0]] };
 SUITES['lunar-continuous'] = { ...SUITES.lunar, setups: [SUITES.lunar.setups[1]] };
 
 const { values } = parseArgs({
   options: {
-    suite: { type: 'string', default: 'cartpole' },
+    suite: { type: 'string' },
     algo: { type: 'string', default: 'all' },
     seeds: { type: 'string' },
     steps: { type: 'string' },
     'log-every': { type: 'string' },
+    'eval-every': { type: 'string', default: '5000' },
+    set: { type: 'string', multiple: true, default: [] },
     backend: { type: 'string', default: 'auto' },
     json: { type: 'boolean', default: false },
   },
@@ -79,11 +131,22 @@ function parseSeeds(s: string): number[] {
   });
 }
 
-const suite = SUITES[values.suite!];
-if (!suite) throw new Error(`--suite must be one of ${Object.keys(SUITES).join(', ')}, got "${values.suite}"`);
-if (values.algo !== 'all' && values.algo !== 'ppo' && values.algo !== 'reinforce') throw new Error(`--algo must be ppo, reinforce or all, got "${values.algo}"`);
-const setups = suite.setups.filter((s) => values.algo === 'all' || s.algo === values.algo);
-if (setups.length === 0) throw new Error(`suite ${values.suite} has no ${values.algo} setup`);
+const picks = (s: Setup, algo: string) => s.algo === algo || s.key === algo;
+const benchAlgos = [...new Set(Object.values(SUITES).flatMap((x) => x.setups.flatMap((s) => (s.key ? [s.algo, s.key] : [s.algo]))))];
+if (values.algo !== 'all' && !benchAlgos.includes(values.algo as AlgoId)) throw new Error(`--algo must be ${benchAlgos.join(', ')} or all, got "${values.algo}"`);
+const suiteName = values.suite ?? (values.algo === 'all' ? 'cartpole' : Object.keys(SUITES).find((k) => SUITES[k].setups.some((s) => picks(s, values.algo!)))!);
+const suite = SUITES[suiteName];
+if (!suite) throw new Error(`--suite must be one of ${Object.keys(SUITES).join(', ')}, got "${suiteName}"`);
+const setups = suite.setups.filter((s) => values.algo === 'all' || picks(s, values.algo!));
+if (setups.length === 0) throw new Error(`suite ${suiteName} has no ${values.algo} setup`);
+const overrides: Record<string, string> = {};
+for (const kv of values.set ?? []) {
+  const eq = kv.indexOf('=');
+  if (eq < 1) throw new Error(`--set needs key=value, got "${kv}"`);
+  overrides[kv.slice(0, eq)] = kv.slice(eq + 1);
+}
+const evalEvery = Number(values['eval-every']);
+if (!(Number.isSafeInteger(evalEvery) && evalEvery > 0)) throw new Error(`--eval-every must be a positive integer, got "${values['eval-every']}"`);
 const seeds = parseSeeds(values.seeds ?? suite.seeds);
 const backend = values.backend as TrainerConfig['backend'];
 const stepsOverride = values.steps === undefined ? null : Number(values.steps);
@@ -105,6 +168,9 @@ interface Row {
   wallSeconds: number;
   sps: number;
   mean100: number | null;
+  /** Eval-criterion setups: each evaluation [step, mean] and the final policy's mean. */
+  evals?: [number, number][];
+  finalEval?: number | null;
   backend: string;
 }
 
@@ -115,11 +181,30 @@ const median = (xs: number[]): number | null => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+/** Deterministic evaluation (EVAL_EPISODES on the run's eval seeds) of every checkpoint, by step. */
+async function evaluateCheckpoints(runDir: string, env: EnvId, seed: number): Promise<[number, number][]> {
+  const dir = join(runDir, 'checkpoints');
+  const steps = (await readdir(dir)).map((n) => Number(/^step-(\d+)$/.exec(n)?.[1])).filter(Number.isFinite).sort((a, b) => a - b);
+  const out: [number, number][] = [];
+  const e = makeEnv(env);
+  try {
+    for (const step of steps) {
+      const p = await loadPolicy(join(dir, `step-${step}`));
+      out.push([step, evaluatePolicy(p, e, EVAL_EPISODES, (seed + EVAL_SEED_OFFSET) % 2 ** 32).mean]);
+      p.dispose();
+    }
+  } finally {
+    e.close();
+  }
+  return out;
+}
+
 const rows: Row[] = [];
 for (const setup of setups) {
   const { algo, env, preset } = setup;
-  const r = resolveHyperparameters(algo, env, preset, {});
+  const r = resolveHyperparameters(algo, env, preset, overrides);
   const budget = stepsOverride ?? r.steps;
+  const byEval = setup.criterion === 'eval';
   for (const seed of seeds) {
     const config: TrainerConfig = {
       env,
@@ -127,47 +212,81 @@ for (const setup of setups) {
       algo,
       seed,
       totalSteps: budget,
+      ...(setup.maxEpisodes ? { maxEpisodes: setup.maxEpisodes } : {}),
       preset,
       hyperparameters: r.hyperparameters,
       backend,
-      evalEpisodes: 0,
-      checkpointEvery: 0,
-      stopWhenSolved: true,
+      evalEpisodes: byEval ? EVAL_EPISODES : 0,
+      checkpointEvery: byEval ? evalEvery : 0,
+      // A custom training target is watched here (below); the env's threshold by the trainer.
+      stopWhenSolved: !byEval && setup.target === undefined,
     };
+    const runDir = byEval ? await mkdtemp(join(tmpdir(), 'policy-lab-bench-')) : null;
+    // Training-return target other than the env's threshold: track mean100 here and stop on it.
+    const last100: number[] = [];
+    let hit: { step: number; episode: number; seconds: number } | null = null;
     let nextLog = logEvery > 0 ? logEvery : Infinity;
     const res: TrainResult = await train(
       config,
       {
+        runDir,
+        onEpisode: (e) => {
+          if (byEval || setup.target === undefined || hit) return;
+          last100.push(e.return);
+          if (last100.length > 100) last100.shift();
+          if (last100.length === 100 && last100.reduce((a, b) => a + b, 0) / 100 >= setup.target) hit = { step: e.step, episode: e.episode, seconds: e.wall };
+        },
         onProgress: (p) => {
           if (p.step < nextLog) return;
           while (nextLog <= p.step) nextLog += logEvery;
           console.error(`  ${setup.label} seed ${seed}: step ${p.step}, episodes ${p.episodes}, mean100 ${p.mean100?.toFixed(1) ?? '—'}, ${p.sps.toFixed(0)} steps/s`);
         },
       },
-      { stopRequested: () => false },
+      { stopRequested: () => hit !== null },
     );
+    let solved = res.solved;
+    let solvedAt: { step: number | null; episode: number | null; seconds: number | null } = { step: res.solvedAtStep, episode: res.solvedAtEpisode, seconds: res.solvedAtSeconds };
+    let evals: [number, number][] | undefined;
+    if (byEval) {
+      evals = await evaluateCheckpoints(runDir!, env, seed);
+      // The final policy (a checkpoint may already hold it: same step, same weights).
+      if (res.evalMean !== null && evals[evals.length - 1]?.[0] !== res.steps) evals.push([res.steps, res.evalMean]);
+      await rm(runDir!, { recursive: true, force: true });
+      const first = evals.find(([, m]) => m >= setup.target!);
+      solved = !!first;
+      solvedAt = { step: first?.[0] ?? null, episode: null, seconds: null };
+    } else if (setup.target !== undefined) {
+      const h = hit as { step: number; episode: number; seconds: number } | null;
+      solved = !!h;
+      solvedAt = { step: h?.step ?? null, episode: h?.episode ?? null, seconds: h?.seconds ?? null };
+    }
     const row: Row = {
       setup: setup.label,
       algo,
       env,
       envOptions: r.envOptions,
       seed,
-      solved: res.solved,
-      solvedAtStep: res.solvedAtStep,
-      solvedAtEpisode: res.solvedAtEpisode,
-      solvedAtSeconds: res.solvedAtSeconds,
+      solved,
+      solvedAtStep: solvedAt.step,
+      solvedAtEpisode: solvedAt.episode,
+      solvedAtSeconds: solvedAt.seconds,
       steps: res.steps,
       budget,
       wallSeconds: res.wallSeconds,
       sps: res.wallSeconds > 0 ? res.steps / res.wallSeconds : 0,
       mean100: res.mean100,
+      ...(evals ? { evals, finalEval: res.evalMean } : {}),
       backend: res.backend,
     };
     rows.push(row);
+    const evalText = evals ? `; evaluations ${evals.map(([st, m]) => `${st}:${m.toFixed(0)}`).join(' ')}` : '';
+    const at = row.solvedAtEpisode !== null ? ` (episode ${row.solvedAtEpisode}${row.solvedAtSeconds !== null ? `, ${row.solvedAtSeconds.toFixed(1)} s` : ''})` : '';
     if (values.json) console.log(JSON.stringify({ event: 'run', ...row }));
-    else console.error(`${setup.label} seed ${seed}: ${row.solved ? `solved at step ${row.solvedAtStep} (episode ${row.solvedAtEpisode}, ${row.solvedAtSeconds!.toFixed(1)} s)` : `not solved in ${row.steps} steps (mean100 ${row.mean100?.toFixed(1)})`}, ${row.sps.toFixed(0)} steps/s`);
+    else console.error(`${setup.label} seed ${seed}: ${row.solved ? `solved at step ${row.solvedAtStep}${at}` : `not solved in ${row.steps} steps`} (mean100 ${row.mean100?.toFixed(1)})${evalText}, ${row.sps.toFixed(0)} steps/s`);
   }
 }
+
+const known = (xs: (number | null)[]): number[] => xs.filter((x): x is number => x !== null);
 
 const summary = setups.map((setup) => {
   const rs = rows.filter((r) => r.setup === setup.label);
@@ -178,9 +297,10 @@ const summary = setups.map((setup) => {
     setup: setup.label,
     solved: ok.length,
     runs: rs.length,
-    medianSteps: median(ok.map((r) => r.solvedAtStep!)),
-    medianEpisodes: median(ok.map((r) => r.solvedAtEpisode!)),
-    medianSeconds: median(ok.map((r) => r.solvedAtSeconds!)),
+    medianSteps: median(known(ok.map((r) => r.solvedAtStep))),
+    medianEpisodes: median(known(ok.map((r) => r.solvedAtEpisode))),
+    medianSeconds: median(known(ok.map((r) => r.solvedAtSeconds))),
+    medianFinalEval: median(known(rs.map((r) => r.finalEval ?? null))),
     medianSps: median(rs.map((r) => r.sps)),
     backend: rs[0]?.backend ?? '',
   };
@@ -191,9 +311,9 @@ if (values.json) {
 } else {
   const fmt = (x: number | null, d = 0) => (x === null ? '—' : x.toFixed(d));
   const lines = [
-    ['setup', 'seed', 'solved', 'step', 'episode', 'seconds', 'mean100', 'steps/s', 'backend'],
-    ...rows.map((r) => [r.setup, String(r.seed), r.solved ? 'yes' : 'no', fmt(r.solvedAtStep), fmt(r.solvedAtEpisode), fmt(r.solvedAtSeconds, 1), fmt(r.mean100, 1), fmt(r.sps), r.backend]),
-    ...summary.map((s) => [s.setup, 'median', `${s.solved}/${s.runs}`, fmt(s.medianSteps), fmt(s.medianEpisodes), fmt(s.medianSeconds, 1), '', fmt(s.medianSps), s.backend]),
+    ['setup', 'seed', 'solved', 'step', 'episode', 'seconds', 'mean100', 'final eval', 'steps/s', 'backend'],
+    ...rows.map((r) => [r.setup, String(r.seed), r.solved ? 'yes' : 'no', fmt(r.solvedAtStep), fmt(r.solvedAtEpisode), fmt(r.solvedAtSeconds, 1), fmt(r.mean100, 1), fmt(r.finalEval ?? null, 1), fmt(r.sps), r.backend]),
+    ...summary.map((s) => [s.setup, 'median', `${s.solved}/${s.runs}`, fmt(s.medianSteps), fmt(s.medianEpisodes), fmt(s.medianSeconds, 1), '', fmt(s.medianFinalEval, 1), fmt(s.medianSps), s.backend]),
   ];
   const widths = lines[0].map((_, c) => Math.max(...lines.map((l) => l[c].length)));
   for (const l of lines) console.log(l.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));

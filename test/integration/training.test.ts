@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { EpisodeRecord, UpdateRecord } from '../../preload/contract.ts';
-import { gradientStep, NonFiniteLossError } from '../../main/lab/agents/algorithm.ts';
+import { gradientStep, MlpPolicy, NonFiniteLossError } from '../../main/lab/agents/algorithm.ts';
 import { ensureEnvReady, isEnvImplemented, makeEnv, makeVecEnv } from '../../main/lab/envs/registry.ts';
 import { npRandom } from '../../main/lab/envs/numpy-rng.ts';
 import { initBackend } from '../../main/lab/nn/backend.ts';
@@ -199,6 +199,7 @@ test('a saved policy loads and acts exactly like the in-memory one', async () =>
     const dir = join(tmp, 'roundtrip');
     await savePolicy(dir, algo.policy, { env: 'CartPole-v1', algo: 'ppo', steps: 256 });
     const loaded = await loadPolicy(dir, { env: 'CartPole-v1' });
+    assert.ok(loaded instanceof MlpPolicy && algo.policy instanceof MlpPolicy);
     const rng = npRandom(9);
     const obs = new Float32Array(400);
     for (let i = 0; i < obs.length; i++) obs[i] = rng.uniform(-2, 2);
@@ -310,6 +311,7 @@ test('a diverging run stops with a clear error and still saves the last good pol
     /^Error: training diverged at step \d+: \w+ became (NaN|Infinity|-Infinity) \(non-finite\); try a lower learning_rate; the last good policy was saved to .*diverged\/policy$/,
   );
   const p = await loadPolicy(join(runDir, 'policy'));
+  assert.ok(p instanceof MlpPolicy);
   for (const k of p.net.getWeights().kernels) assert.ok(k.every(Number.isFinite));
   p.dispose();
 });
@@ -384,6 +386,7 @@ test('PPO on continuous LunarLander: finite metrics incl. std, flat memory, save
     const dir = join(tmp, 'roundtrip-continuous');
     await savePolicy(dir, algo.policy, { env: 'LunarLander-v3', envOptions: { continuous: true }, algo: 'ppo', steps: 256 });
     const back = await loadPolicy(dir, { env: 'LunarLander-v3', envOptions: { continuous: true } });
+    assert.ok(back instanceof MlpPolicy && algo.policy instanceof MlpPolicy);
     const rng = npRandom(9);
     const obs = new Float32Array(8 * 100);
     for (let i = 0; i < obs.length; i++) obs[i] = rng.uniform(-3, 3);

@@ -28,10 +28,24 @@ export interface ActingPolicy {
 }
 
 /**
+ * What a saved policy is (policy.json `kind`): an MLP actor (policy-gradient methods), a Q-network
+ * (DQN; acts by argmax), a Q-table over binned observations (tabular Q-learning) or a baseline agent.
+ */
+export type PolicyKind = 'mlp-actor' | 'q-network' | 'q-table' | 'baseline';
+export const POLICY_KINDS: readonly PolicyKind[] = ['mlp-actor', 'q-network', 'q-table', 'baseline'];
+
+/** An acting policy the trainer evaluates and runs/policy-file.ts saves (by `kind`). */
+export interface SavablePolicy extends ActingPolicy {
+  readonly kind: PolicyKind;
+  dispose(): void;
+}
+
+/**
  * An MLP that outputs distribution parameters; acts with the JS forward pass (see nn/mlp.ts).
  * Its trainable variables are the network's plus the distribution's own (a Gaussian's log σ).
  */
-export class MlpPolicy implements ActingPolicy {
+export class MlpPolicy implements SavablePolicy {
+  readonly kind: PolicyKind = 'mlp-actor';
   readonly obsDim: number;
 
   constructor(
@@ -100,8 +114,8 @@ export interface IterationResult {
 
 export interface Algorithm {
   readonly id: AlgoId;
-  /** The acting policy; always holds the latest finite weights. */
-  readonly policy: MlpPolicy;
+  /** The acting policy (the one saved); always holds the latest finite weights. */
+  readonly policy: SavablePolicy;
   iterate(ctx: IterationContext): Promise<IterationResult>;
   dispose(): void;
 }

@@ -6,10 +6,15 @@ import type { AlgoId, AlgoInfo, EnvId } from '../../../preload/contract.ts';
 import { defaultsOf, toContractSpec, validateRules, type Preset, type Values } from '../training/hyperparameters.ts';
 import type { Algorithm, AlgorithmOptions } from './algorithm.ts';
 import type { AlgorithmDef } from './definition.ts';
+import { a2cDef } from './a2c.ts';
+import { actorCriticDef } from './actor-critic.ts';
 import { ppoDef } from './ppo.ts';
+import { qLearningDef } from './q-learning.ts';
+import { dqnDef } from './dqn.ts';
+import { baselineDefs } from './baseline-algos.ts';
 import { reinforceDef } from './reinforce.ts';
 
-const DEFS: readonly AlgorithmDef[] = [reinforceDef, ppoDef];
+const DEFS: readonly AlgorithmDef[] = [reinforceDef, actorCriticDef, a2cDef, ppoDef, dqnDef, qLearningDef, ...baselineDefs];
 
 export function algorithmDefs(): readonly AlgorithmDef[] {
   return DEFS;

@@ -1,0 +1,383 @@
+/**
+ * A2C: synchronous advantage actor-critic on batched rollouts (Mnih et al. 2016, the synchronous
+ * variant), written as Spinning Up's VPG epoch:
+ *   1. collect n_steps × n_envs transitions with the current policy (separate policy and value MLPs);
+ *   2. GAE(λ) advantages and λ-returns (computeGae; λ = 1 gives plain n-step / Monte-Carlo returns),
+ *      bootstrapping from V(final observation) at a time-limit truncation, never at termination, and
+ *      from V(s_T) for episodes still running at the end of the rollout;
+ *   3. optionally normalise the advantages over the batch;
+ *   4. one policy step on −mean(log π(a|s)·A) − ent_coef·H (optimizer at learning_rate), then
+ *      train_v_iters full-batch steps of the value net on mean((R − V(s))²) (its own optimizer at
+ *      vf_learning_rate).
+ * With joint_update the update is SB3's A2C instead: a single gradient step on
+ * policy_loss − ent_coef·H + vf_coef·value_loss over both networks with one optimizer at
+ * learning_rate (vf_learning_rate and train_v_iters unused); optimizer 'rmsprop' is torch's RMSprop
+ * as SB3 uses it (α 0.99, ε outside the square root), implemented below because tfjs' RMSProp puts ε
+ * inside the root.
+ * Value targets are λ-returns A + V (SB3's choice); Spinning Up regresses on the discounted
+ * reward-to-go (the λ = 1 return) instead.
+ * Discrete actions use a Categorical policy, Box actions a diagonal Gaussian with a learned
+ * state-independent log σ (the env receives the samples clipped to the bounds).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { VecEnv } from '../envs/env.ts';
+import type { Generator } from '../envs/numpy-rng.ts';
+import { DiagGaussian, clipToBox, distributionFor, type ActionArray, type ActionDistribution } from '../nn/distributions.ts';
+import { Mlp, type Activation } from '../nn/mlp.ts';
+import { common, completeRules, parseSchedule, type Preset, type Rule, type Schedule, type Values } from '../training/hyperparameters.ts';
+import { explainedVariance, meanStd } from '../training/returns.ts';
+import { RolloutBuffer } from '../training/rollout-buffer.ts';
+import { MlpPolicy, gradientStep, setLearningRate, type Algorithm, type AlgorithmOptions, type IterationContext, type IterationResult } from './algorithm.ts';
+import type { AlgorithmDef } from './definition.ts';
+
+/**
+ * torch.optim.RMSprop without momentum (SB3's A2C optimizer): per parameter
+ *   v ← α·v + (1 − α)·g²,   θ ← θ − lr·g / (√v + ε),   v₀ = 0.
+ */
+export class TorchRmsprop extends tf.Optimizer {
+  static get className(): string {
+    return 'TorchRMSprop';
+  }
+  private readonly vars = new Map<string, tf.Variable>();
+  private readonly squareAvg = new Map<string, tf.Variable>();
+
+  constructor(
+    vars: readonly tf.Variable[],
+    public learningRate: number,
+    readonly alpha = 0.99,
+    readonly epsilon = 1e-5,
+  ) {
+    super();
+    for (const v of vars) this.vars.set(v.name, v);
+  }
+
+  applyGradients(grads: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void {
+    const list = Array.isArray(grads) ? grads : Object.entries(grads).map(([name, tensor]) => ({ name, tensor }));
+    for (const { name, tensor: g } of list) {
+      const v = this.vars.get(name);
+      if (!v) throw new Error(`TorchRmsprop: variable ${name} was not given to the optimizer`);
+      let s = this.squareAvg.get(name);
+      if (!s) {
+        s = tf.tidy(() => tf.variable(tf.zerosLike(v), false));
+        this.squareAvg.set(name, s);
+      }
+      const sq = s;
+      tf.tidy(() => {
+        const next = tf.add(tf.mul(sq, this.alpha), tf.mul(tf.square(g), 1 - this.alpha));
+        sq.assign(next);
+        v.assign(tf.sub(v, tf.div(tf.mul(g, this.learningRate), tf.add(tf.sqrt(next), this.epsilon))));
+      });
+    }
+    this.incrementIterations();
+  }
+
+  getConfig(): tf.serialization.ConfigDict {
+    return { learningRate: this.learningRate, alpha: this.alpha, epsilon: this.epsilon };
+  }
+
+  override dispose(): void {
+    for (const s of this.squareAvg.values()) s.dispose();
+    this.squareAvg.clear();
+  }
+}
+
+function makeOptimizer(kind: 'adam' | 'rmsprop', vars: tf.Variable[], lr: number, eps: number): tf.Optimizer {
+  return kind === 'rmsprop' ? new TorchRmsprop(vars, lr, 0.99, eps) : tf.train.adam(lr, 0.9, 0.999, eps);
+}
+
+export class A2c implements Algorithm {
+  readonly id = 'a2c' as const;
+  readonly hp: A2cHyperparameters;
+  readonly policy: MlpPolicy;
+  readonly critic: Mlp;
+  readonly buffer: RolloutBuffer;
+  private readonly vecEnv: VecEnv;
+  private readonly rng: Generator;
+  private readonly dist: ActionDistribution;
+  /** The policy's optimizer, or (joint_update) the one over both networks. */
+  private readonly optimizer: tf.Optimizer;
+  private readonly vfOptimizer: tf.Optimizer | null;
+  private readonly lrSchedule: Schedule;
+  private readonly vfLrSchedule: Schedule;
+  private readonly actions: ActionArray;
+  private readonly envActions: ActionArray;
+  private readonly logProbs: Float32Array;
+  private readonly values: Float32Array;
+
+  constructor({ vecEnv, hyperparameters, rng }: AlgorithmOptions) {
+    const hp = (this.hp = completeRules<A2cHyperparameters>('a2c', RULES, hyperparameters, crossCheck));
+    if (hp.n_envs !== vecEnv.numEnvs) throw new Error(`n_envs is ${hp.n_envs} but the vec env has ${vecEnv.numEnvs} envs`);
+    this.vecEnv = vecEnv;
+    this.rng = rng;
+    const discrete = vecEnv.actionSpace.kind === 'discrete';
+    this.dist = distributionFor(vecEnv.actionSpace, { logStdInit: hp.log_std_init });
+    const scheme = hp.ortho_init ? 'orthogonal' : 'glorot';
+    const spec = { inputDim: vecEnv.obsDim, netArch: hp.net_arch, activation: hp.activation_fn };
+    const actor = Mlp.create({ ...spec, outputDim: this.dist.paramDim }, { scheme, rng, outputGain: 0.01 });
+    this.critic = Mlp.create({ ...spec, outputDim: 1 }, { scheme, rng, outputGain: 1 });
+    this.policy = new MlpPolicy(actor, this.dist, vecEnv.observationSpace, vecEnv.actionSpace);
+    this.lrSchedule = parseSchedule(hp.learning_rate);
+    this.vfLrSchedule = parseSchedule(hp.vf_learning_rate);
+    if (hp.joint_update) {
+      this.optimizer = makeOptimizer(hp.optimizer, [...this.policy.variables, ...this.critic.variables], this.lrSchedule(1), hp.optimizer_eps);
+      this.vfOptimizer = null;
+    } else {
+      this.optimizer = makeOptimizer(hp.optimizer, this.policy.variables, this.lrSchedule(1), hp.optimizer_eps);
+      this.vfOptimizer = makeOptimizer(hp.optimizer, this.critic.variables, this.vfLrSchedule(1), hp.optimizer_eps);
+    }
+    this.buffer = new RolloutBuffer(hp.n_steps, hp.n_envs, vecEnv.obsDim, this.dist.actionDim, discrete);
+    this.actions = discrete ? new Int32Array(hp.n_envs) : new Float32Array(hp.n_envs * this.dist.actionDim);
+    this.envActions = discrete ? this.actions : new Float32Array(this.actions.length);
+    this.logProbs = new Float32Array(hp.n_envs);
+    this.values = new Float32Array(hp.n_envs);
+  }
+
+  async iterate(ctx: IterationContext): Promise<IterationResult> {
+    const { hp, vecEnv, buffer, dist, critic } = this;
+    const actor = this.policy.net;
+    const N = vecEnv.numEnvs;
+    const D = vecEnv.obsDim;
+
+    // ---- 1. collect n_steps × n_envs transitions with the current policy ----
+    buffer.reset();
+    for (let t = 0; t < hp.n_steps; t++) {
+      const obs = vecEnv.obs;
+      dist.sample(actor.forward(obs, N), N, this.rng, this.actions, this.logProbs);
+      critic.forward(obs, N, this.values);
+      buffer.addStep(obs, this.actions, this.values, this.logProbs);
+      if (vecEnv.actionSpace.kind === 'box') clipToBox(this.actions as Float32Array, N, vecEnv.actionSpace, this.envActions as Float32Array);
+      vecEnv.step(this.envActions);
+      buffer.addOutcome(vecEnv.rewards, vecEnv.terminated, vecEnv.truncated);
+      // Time-limit truncation is not a terminal state: bootstrap from V(final observation).
+      for (let i = 0; i < N; i++) {
+        if (vecEnv.truncated[i] && !vecEnv.terminated[i]) buffer.setFinalValue(i, critic.forward(vecEnv.finalObs.subarray(i * D, (i + 1) * D), 1)[0]);
+      }
+      ctx.onEnvStep();
+    }
+
+    // ---- 2. GAE(λ) advantages and λ-returns, V(s_T) for the rows still running ----
+    const lastValues = new Float32Array(N);
+    critic.forward(vecEnv.obs, N, lastValues);
+    buffer.computeReturnsAndAdvantages(lastValues, hp.gamma, hp.gae_lambda);
+    const steps = hp.n_steps * N;
+    const M = buffer.size;
+    const adv = buffer.advantages.slice();
+    if (hp.normalize_advantage) {
+      // (A − mean) / (std + 1e-8) with the unbiased std, as SB3's advantages.std().
+      const { mean, std } = meanStd(adv);
+      const sd = std * Math.sqrt(M / (M - 1));
+      for (let k = 0; k < M; k++) adv[k] = (adv[k] - mean) / (sd + 1e-8);
+    }
+
+    // ---- 3. schedules at progress_remaining after this rollout (as SB3) ----
+    const progress = 1 - (ctx.stepsDone + steps) / ctx.totalSteps;
+    const lr = this.lrSchedule(progress);
+    setLearningRate(this.optimizer, lr);
+    const metrics: Record<string, number> = { learning_rate: lr };
+
+    // ---- 4. policy step, then value iterations (or one joint step) ----
+    const discrete = dist.kind === 'categorical';
+    try {
+      tf.tidy(() => {
+        const obsT = tf.tensor2d(buffer.obs, [M, D]);
+        const actT = discrete ? tf.tensor1d(buffer.actions as Int32Array, 'int32') : tf.tensor2d(buffer.actions as Float32Array, [M, dist.actionDim]);
+        const advT = tf.tensor1d(adv);
+        const retT = tf.tensor1d(buffer.returns);
+        const policyTerms = () => {
+          const params = actor.apply(obsT);
+          const entropy = tf.mean(dist.entropy(params));
+          const policyLoss = tf.neg(tf.mean(tf.mul(dist.logProb(params, actT), advT))) as tf.Scalar;
+          return { policyLoss, entropy };
+        };
+        const valueLoss = () => tf.mean(tf.square(tf.sub(retT, tf.reshape(critic.apply(obsT), [-1])))) as tf.Scalar;
+
+        if (hp.joint_update) {
+          const r = gradientStep(
+            this.optimizer,
+            [...this.policy.variables, ...critic.variables],
+            () => {
+              const { policyLoss, entropy } = policyTerms();
+              const vLoss = valueLoss();
+              const loss = tf.add(tf.sub(policyLoss, tf.mul(hp.ent_coef, entropy)), tf.mul(hp.vf_coef, vLoss)) as tf.Scalar;
+              return [loss, policyLoss, vLoss, entropy] as tf.Scalar[];
+            },
+            ['loss', 'policy_loss', 'value_loss', 'entropy'],
+            hp.max_grad_norm,
+          );
+          Object.assign(metrics, { policy_loss: r.values[1], value_loss: r.values[2], entropy: r.values[3], grad_norm: r.gradNorm });
+        } else {
+          const p = gradientStep(
+            this.optimizer,
+            this.policy.variables,
+            () => {
+              const { policyLoss, entropy } = policyTerms();
+              return [tf.sub(policyLoss, tf.mul(hp.ent_coef, entropy)), policyLoss, entropy] as tf.Scalar[];
+            },
+            ['loss', 'policy_loss', 'entropy'],
+            hp.max_grad_norm,
+          );
+          Object.assign(metrics, { policy_loss: p.values[1], entropy: p.values[2], grad_norm: p.gradNorm });
+          const vfLr = this.vfLrSchedule(progress);
+          setLearningRate(this.vfOptimizer!, vfLr);
+          let vfGradNorm = 0;
+          for (let k = 0; k < hp.train_v_iters; k++) {
+            const v = gradientStep(this.vfOptimizer!, critic.variables, () => [valueLoss()], ['value_loss'], hp.max_grad_norm);
+            // value_loss: before the first value step (comparable with the joint update); _final: before the last.
+            if (k === 0) metrics.value_loss = v.values[0];
+            metrics.value_loss_final = v.values[0];
+            vfGradNorm += v.gradNorm;
+          }
+          metrics.vf_grad_norm = vfGradNorm / hp.train_v_iters;
+          metrics.vf_learning_rate = vfLr;
+        }
+      });
+    } finally {
+      // Weights changed (even if a later step threw): the JS mirrors must re-read them.
+      this.policy.invalidate();
+      critic.invalidate();
+    }
+
+    const ev = explainedVariance(buffer.values, buffer.returns);
+    if (Number.isFinite(ev)) metrics.explained_variance = ev;
+    if (dist instanceof DiagGaussian) {
+      const sd = dist.std();
+      metrics.std = sd.reduce((a, b) => a + b, 0) / sd.length;
+    }
+    return { steps, metrics };
+  }
+
+  dispose(): void {
+    this.policy.dispose();
+    this.critic.dispose();
+    this.optimizer.dispose();
+    this.vfOptimizer?.dispose();
+  }
+}
+
+// ---------- definition: hyperparameters (SB3 names where they exist) and presets ----------
+
+export interface A2cHyperparameters {
+  learning_rate: number | string;
+  vf_learning_rate: number | string;
+  n_steps: number;
+  gamma: number;
+  gae_lambda: number;
+  normalize_advantage: boolean;
+  ent_coef: number;
+  vf_coef: number;
+  max_grad_norm: number;
+  train_v_iters: number;
+  joint_update: boolean;
+  optimizer: 'adam' | 'rmsprop';
+  optimizer_eps: number;
+  net_arch: number[];
+  activation_fn: Activation;
+  ortho_init: boolean;
+  log_std_init: number;
+  n_envs: number;
+}
+
+const RULES: Rule[] = [
+  { key: 'learning_rate', type: 'schedule', default: 3e-4, min: 0, exclusiveMin: true, description: 'Policy step size (joint_update: of both networks); "lin_<x>" decays linearly to 0.' },
+  { key: 'vf_learning_rate', type: 'schedule', default: 1e-3, min: 0, exclusiveMin: true, description: 'Value-network step size (separate updates only).' },
+  { key: 'n_steps', type: 'int', default: 4000, min: 1, max: 1_000_000, description: 'Steps per env per update (batch = n_steps × n_envs).' },
+  common.gamma,
+  { key: 'gae_lambda', type: 'float', default: 0.97, min: 0, max: 1, description: 'GAE λ; 1 = plain n-step returns (Monte-Carlo with bootstrap).' },
+  { key: 'normalize_advantage', type: 'bool', default: true, description: 'Standardise the advantages over each batch.' },
+  common.ent_coef,
+  { key: 'vf_coef', type: 'float', default: 0.5, min: 0, max: 100, description: 'Value loss weight (joint_update only).' },
+  { ...common.max_grad_norm, default: 0, exclusiveMin: false, description: 'Global gradient-norm clip per gradient step; 0 = no clipping.' },
+  { key: 'train_v_iters', type: 'int', default: 80, min: 1, max: 10_000, description: 'Full-batch value-network steps after each policy step (separate updates only).' },
+  { key: 'joint_update', type: 'bool', default: false, description: "SB3's A2C update: one step on policy + vf_coef·value − ent_coef·entropy over both networks with one optimizer." },
+  { key: 'optimizer', type: 'enum', default: 'adam', choices: ['adam', 'rmsprop'], description: "Adam, or torch's RMSprop (α 0.99) as SB3's A2C uses." },
+  { key: 'optimizer_eps', type: 'float', default: 1e-8, min: 0, exclusiveMin: true, max: 1, description: "Optimizer ε (Adam default 1e-8; SB3's rms_prop_eps 1e-5)." },
+  { ...common.net_arch, default: [64, 32] },
+  common.activation_fn,
+  { ...common.ortho_init, default: false },
+  {
+    key: 'log_std_init',
+    type: 'float',
+    default: 0.0,
+    max: 5,
+    description: 'Initial log σ of the diagonal Gaussian policy (Box action spaces only; state-independent, learned).',
+  },
+  common.n_envs,
+];
+
+function crossCheck(v: Values): void {
+  if (v.normalize_advantage === true && typeof v.n_steps === 'number' && typeof v.n_envs === 'number' && v.n_steps * v.n_envs < 2) {
+    throw new Error(`n_steps × n_envs must be ≥ 2 when normalize_advantage is true, got ${v.n_steps} × ${v.n_envs}`);
+  }
+}
+
+/** SB3's A2C defaults (MlpPolicy: 64,64 tanh, orthogonal init; RMSprop α 0.99 ε 1e-5; one joint step per rollout). */
+const SB3_A2C: Values = {
+  learning_rate: 7e-4,
+  n_steps: 5,
+  gamma: 0.99,
+  gae_lambda: 1.0,
+  ent_coef: 0.0,
+  vf_coef: 0.5,
+  max_grad_norm: 0.5,
+  normalize_advantage: false,
+  joint_update: true,
+  optimizer: 'rmsprop',
+  optimizer_eps: 1e-5,
+  net_arch: [64, 64],
+  activation_fn: 'tanh',
+  ortho_init: true,
+  n_envs: 1,
+};
+
+const PRESETS: Preset[] = [
+  {
+    name: 'classic',
+    env: 'CartPole-v1',
+    description:
+      "Spinning Up VPG defaults (4000-step epochs, π lr 3e-4, V lr 1e-3, 80 value iterations, γ 0.99, λ 0.97) with its benchmark networks (64,32 tanh); one env.",
+    steps: 500_000,
+    values: {
+      n_envs: 1,
+      n_steps: 4000,
+      learning_rate: 3e-4,
+      vf_learning_rate: 1e-3,
+      train_v_iters: 80,
+      gamma: 0.99,
+      gae_lambda: 0.97,
+      normalize_advantage: true,
+      ent_coef: 0.0,
+      max_grad_norm: 0,
+      joint_update: false,
+      optimizer: 'adam',
+      optimizer_eps: 1e-8,
+      net_arch: [64, 32],
+      activation_fn: 'tanh',
+      ortho_init: false,
+    },
+  },
+  {
+    name: 'zoo',
+    env: 'CartPole-v1',
+    description: "rl-baselines3-zoo CartPole-v1 (hyperparams/a2c.yml: n_envs 8, ent_coef 0) on SB3's A2C defaults: n_steps 5, RMSprop lr 7e-4, one joint step per rollout, λ 1, 64,64 tanh.",
+    steps: 500_000,
+    values: { ...SB3_A2C, n_envs: 8, ent_coef: 0.0 },
+  },
+  {
+    name: 'zoo',
+    env: 'LunarLander-v3',
+    description: "rl-baselines3-zoo LunarLander-v2 entry (hyperparams/a2c.yml: n_envs 8, γ 0.995, n_steps 5, lr lin_0.00083, ent_coef 1e-5) on SB3's A2C defaults, applied to v3.",
+    steps: 200_000,
+    values: { ...SB3_A2C, n_envs: 8, gamma: 0.995, n_steps: 5, learning_rate: 'lin_0.00083', ent_coef: 0.00001 },
+  },
+];
+
+export const a2cDef: AlgorithmDef = {
+  id: 'a2c',
+  name: 'A2C',
+  description: 'Advantage actor-critic on batched rollouts: GAE(λ), separate policy and value networks (one policy step, then value iterations), or SB3-style single joint step.',
+  rules: RULES,
+  presets: PRESETS,
+  defaultSteps: { 'CartPole-v1': 500_000, 'LunarLander-v3': 1_000_000 },
+  crossCheck,
+  create: (opts) => new A2c(opts),
+};

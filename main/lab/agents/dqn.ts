@@ -1,0 +1,393 @@
+/**
+ * DQN (Mnih et al. 2015), following SB3's DQN:
+ *   - ε-greedy acting on an online Q-network (one draw per env; SB3 draws once for all envs);
+ *     uniform random actions before `learning_starts`;
+ *     ε decays linearly from exploration_initial_eps to exploration_final_eps over the first
+ *     exploration_fraction of the step budget, then stays (SB3's get_linear_fn);
+ *   - transitions go to a uniform replay buffer (training/replay-buffer.ts); a time-limit
+ *     truncation stores the final observation as s' and is bootstrapped, a termination is not;
+ *   - every `train_freq` env steps (per env) and once past learning_starts: `gradient_steps`
+ *     minibatches of `batch_size`, each one Adam step on the Huber (smooth-L1, β = 1) loss between
+ *     Q(s, a) and the target  y = r + γ · (1 − done) · max_a' Q_target(s', a')  — or, with
+ *     `double_q`, y = r + γ · (1 − done) · Q_target(s', argmax_a' Q(s', a')) (van Hasselt et al. 2016)
+ *     — with the global gradient norm clipped to max_grad_norm;
+ *   - the target network follows the online one every `target_update_interval` env steps:
+ *     θ⁻ ← τ·θ + (1 − τ)·θ⁻ (τ = 1: a hard copy), counted on vec-env steps as SB3 does
+ *     (max(target_update_interval / n_envs, 1) calls);
+ *   - the Q-network is a ReLU MLP with Glorot-uniform weights and zero biases (torch's default
+ *     Linear init differs slightly), Adam with PyTorch's defaults.
+ * One iterate() runs as many train_freq cycles (collect, then train) as make ≥ 256 env steps, so
+ * update records arrive at a readable rate whatever train_freq is; its metrics average the
+ * iteration's gradient steps. The saved policy is the Q-network (policy.json kind 'q-network',
+ * head 'q'): it acts greedily (argmax Q); "stochastic" acting is ε-greedy with exploration_final_eps.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { VecEnv } from '../envs/env.ts';
+import type { Generator } from '../envs/numpy-rng.ts';
+import { flatDim, type Space } from '../envs/spaces.ts';
+import { Mlp, type Activation } from '../nn/mlp.ts';
+import { common, completeRules, parseSchedule, type Preset, type Rule, type Schedule } from '../training/hyperparameters.ts';
+import { ReplayBuffer } from '../training/replay-buffer.ts';
+import { gradientStep, setLearningRate, type Algorithm, type AlgorithmOptions, type IterationContext, type IterationResult, type PolicyKind, type SavablePolicy } from './algorithm.ts';
+import type { AlgorithmDef } from './definition.ts';
+
+const LOSS_NAMES = ['loss', 'q_mean'] as const;
+/** Minimum env steps per iterate() (whole train_freq cycles). */
+const MIN_ITERATION_STEPS = 256;
+
+/** A Q-network as an acting policy: greedy argmax, or ε-greedy with a fixed ε when stochastic. */
+export class QNetworkPolicy implements SavablePolicy {
+  readonly kind: PolicyKind = 'q-network';
+  readonly obsDim: number;
+  readonly nActions: number;
+
+  constructor(
+    readonly net: Mlp,
+    readonly observationSpace: Space,
+    readonly actionSpace: Space,
+    /** ε of stochastic acting. */
+    readonly epsilon: number,
+  ) {
+    if (actionSpace.kind !== 'discrete') throw new Error('a Q-network needs a Discrete action space');
+    this.obsDim = flatDim(observationSpace);
+    this.nActions = actionSpace.n;
+    if (net.spec.inputDim !== this.obsDim) throw new Error(`Q-network input ${net.spec.inputDim} ≠ observation size ${this.obsDim}`);
+    if (net.spec.outputDim !== this.nActions) throw new Error(`Q-network output ${net.spec.outputDim} ≠ ${this.nActions} actions`);
+    if (!(epsilon >= 0 && epsilon <= 1)) throw new Error(`epsilon must be in [0, 1], got ${epsilon}`);
+  }
+
+  /** [n × nActions] Q-values (JS forward; a reused buffer). */
+  qValues(obs: Float32Array, n: number): Float32Array {
+    return this.net.forward(obs, n);
+  }
+
+  /** ε-greedy over n rows with the given ε (ε = 0: greedy, ties to the lowest index). */
+  actEpsilon(obs: Float32Array, n: number, eps: number, rng: Generator | undefined, out: Int32Array = new Int32Array(n)): Int32Array {
+    const q = this.qValues(obs, n);
+    const A = this.nActions;
+    for (let i = 0; i < n; i++) {
+      if (eps > 0 && rng!.random() < eps) {
+        out[i] = rng!.integers(0, A);
+        continue;
+      }
+      out[i] = argmaxRow(q, i * A, A);
+    }
+    return out;
+  }
+
+  act(obs: Float32Array, n: number, deterministic: boolean, rng?: Generator): Int32Array {
+    if (deterministic) return this.actEpsilon(obs, n, 0, undefined);
+    if (!rng) throw new Error('stochastic act() needs a Generator');
+    return this.actEpsilon(obs, n, this.epsilon, rng);
+  }
+
+  /** The ε-greedy distribution: ε/n everywhere plus 1 − ε on the greedy action. */
+  actionProbs(obs: Float32Array, n = Math.floor(obs.length / this.obsDim)): Float32Array {
+    const A = this.nActions;
+    const q = this.qValues(obs, n);
+    const p = new Float32Array(n * A).fill(this.epsilon / A);
+    for (let i = 0; i < n; i++) p[i * A + argmaxRow(q, i * A, A)] += 1 - this.epsilon;
+    return p;
+  }
+
+  /** max_a Q(s, a) per row (the greedy policy's value; Watch's X-ray and Insights show it). */
+  values(obs: Float32Array, n: number): Float32Array {
+    const A = this.nActions;
+    const q = this.qValues(obs, n);
+    const v = new Float32Array(n);
+    for (let i = 0; i < n; i++) v[i] = q[i * A + argmaxRow(q, i * A, A)];
+    return v;
+  }
+
+  dispose(): void {
+    this.net.dispose();
+  }
+}
+
+function argmaxRow(q: Float32Array, off: number, n: number): number {
+  let best = 0;
+  for (let a = 1; a < n; a++) if (q[off + a] > q[off + best]) best = a;
+  return best;
+}
+
+/**
+ * SB3's get_linear_fn(start, end, end_fraction) on progress_remaining (1 → 0):
+ * start + (end − start) · progress / end_fraction until progress = 1 − progress_remaining reaches end_fraction, then end.
+ */
+export function linearSchedule(start: number, end: number, endFraction: number): Schedule {
+  return (progressRemaining) => {
+    const progress = 1 - progressRemaining;
+    if (progress > endFraction || endFraction <= 0) return end;
+    return start + (progress * (end - start)) / endFraction;
+  };
+}
+
+/** θ⁻ ← τ·θ + (1 − τ)·θ⁻ on every variable pair (τ = 1 copies); the target's JS mirror is re-read. */
+export function syncTarget(online: Mlp, target: Mlp, tau: number): void {
+  const src = online.variables;
+  const dst = target.variables;
+  for (let k = 0; k < src.length; k++) {
+    tf.tidy(() => dst[k].assign(tau === 1 ? src[k] : tf.add(tf.mul(src[k], tau), tf.mul(dst[k], 1 - tau))));
+  }
+  target.invalidate();
+}
+
+/**
+ * TD targets y = r + γ · (1 − done) · Q_target(s', a'), with a' = argmax Q_target(s', ·) or, for
+ * double DQN (nextQOnline given), a' = argmax Q_online(s', ·). No gradient flows through y.
+ */
+export function dqnTargets(nextQTarget: tf.Tensor2D, nextQOnline: tf.Tensor2D | null, rewards: tf.Tensor1D, dones: tf.Tensor1D, gamma: number): tf.Tensor1D {
+  return tf.tidy(() => {
+    const nextQ = nextQOnline
+      ? tf.sum(tf.mul(nextQTarget, tf.oneHot(tf.argMax(nextQOnline, 1), nextQTarget.shape[1])), 1)
+      : tf.max(nextQTarget, 1);
+    return tf.add(rewards, tf.mul(tf.mul(tf.sub(1, dones), gamma), nextQ)) as tf.Tensor1D;
+  });
+}
+
+/** Mean smooth-L1 (Huber, β = 1) of x, as torch's F.smooth_l1_loss: ½x² for |x| < 1, |x| − ½ beyond. */
+export function huberLoss(x: tf.Tensor): tf.Scalar {
+  const abs = tf.abs(x);
+  const quad = tf.minimum(abs, 1);
+  return tf.mean(tf.add(tf.mul(0.5, tf.square(quad)), tf.sub(abs, quad)));
+}
+
+export class Dqn implements Algorithm {
+  readonly id = 'dqn' as const;
+  readonly hp: DqnHyperparameters;
+  readonly policy: QNetworkPolicy;
+  readonly target: Mlp;
+  readonly buffer: ReplayBuffer;
+  private readonly vecEnv: VecEnv;
+  private readonly rng: Generator;
+  private readonly optimizer: tf.Optimizer;
+  private readonly lrSchedule: Schedule;
+  private readonly epsSchedule: Schedule;
+  private epsilon: number;
+  private numTimesteps = -1;
+  /** Vec-env steps so far (SB3's _n_calls, which paces the target updates). */
+  private nCalls = 0;
+  private nUpdates = 0;
+  private readonly obsBefore: Float32Array;
+  private readonly actions: Int32Array;
+
+  constructor({ vecEnv, hyperparameters, rng }: AlgorithmOptions) {
+    const hp = (this.hp = completeRules<DqnHyperparameters>('dqn', RULES, hyperparameters));
+    if (hp.n_envs !== vecEnv.numEnvs) throw new Error(`n_envs is ${hp.n_envs} but the vec env has ${vecEnv.numEnvs} envs`);
+    const why = supports(vecEnv.observationSpace, vecEnv.actionSpace);
+    if (why) throw new Error(why);
+    this.vecEnv = vecEnv;
+    this.rng = rng;
+    const nActions = (vecEnv.actionSpace as { n: number }).n;
+    const spec = { inputDim: vecEnv.obsDim, outputDim: nActions, netArch: hp.net_arch, activation: hp.activation_fn };
+    const online = Mlp.create(spec, { scheme: 'glorot', rng });
+    this.target = new Mlp(spec, online.getWeights());
+    this.policy = new QNetworkPolicy(online, vecEnv.observationSpace, vecEnv.actionSpace, hp.exploration_final_eps);
+    this.lrSchedule = parseSchedule(hp.learning_rate);
+    this.epsSchedule = linearSchedule(hp.exploration_initial_eps, hp.exploration_final_eps, hp.exploration_fraction);
+    this.epsilon = hp.exploration_initial_eps;
+    // PyTorch's Adam defaults (SB3 DQN passes no optimizer kwargs): eps 1e-8.
+    this.optimizer = tf.train.adam(this.lrSchedule(1), 0.9, 0.999, 1e-8);
+    this.buffer = new ReplayBuffer(hp.buffer_size, vecEnv.obsDim);
+    this.obsBefore = new Float32Array(vecEnv.numEnvs * vecEnv.obsDim);
+    this.actions = new Int32Array(vecEnv.numEnvs);
+  }
+
+  async iterate(ctx: IterationContext): Promise<IterationResult> {
+    const { hp, vecEnv, buffer, policy } = this;
+    const N = vecEnv.numEnvs;
+    const A = policy.nActions;
+    if (this.numTimesteps < 0) {
+      this.numTimesteps = ctx.stepsDone;
+      this.epsilon = this.epsSchedule(1 - ctx.stepsDone / ctx.totalSteps);
+    }
+    const cycleSteps = hp.train_freq * N;
+    const remainingCycles = Math.max(1, Math.ceil((ctx.totalSteps - ctx.stepsDone) / cycleSteps));
+    const cycles = Math.min(Math.max(1, Math.ceil(MIN_ITERATION_STEPS / cycleSteps)), remainingCycles);
+    const targetEvery = Math.max(Math.floor(hp.target_update_interval / N), 1);
+    const sums = new Float64Array(LOSS_NAMES.length + 1); // + grad_norm
+    let nGrad = 0;
+    let lr = this.lrSchedule(1 - this.numTimesteps / ctx.totalSteps);
+    let steps = 0;
+
+    for (let cycle = 0; cycle < cycles; cycle++) {
+      // ---- 1. collect train_freq steps per env: random before learning_starts, then ε-greedy ----
+      for (let t = 0; t < hp.train_freq; t++) {
+        this.obsBefore.set(vecEnv.obs);
+        if (this.numTimesteps < hp.learning_starts) {
+          for (let i = 0; i < N; i++) this.actions[i] = this.rng.integers(0, A);
+        } else {
+          policy.actEpsilon(this.obsBefore, N, this.epsilon, this.rng, this.actions);
+        }
+        vecEnv.step(this.actions);
+        this.numTimesteps += N;
+        steps += N;
+        // Where an episode ended s' is the final observation; done only on termination (bootstrap at truncation).
+        buffer.addVecStep(this.obsBefore, this.actions, vecEnv, N);
+        // SB3's _on_step: target update on the call count, then the exploration rate for the next step.
+        this.nCalls++;
+        if (this.nCalls % targetEvery === 0) syncTarget(policy.net, this.target, hp.tau);
+        this.epsilon = this.epsSchedule(1 - this.numTimesteps / ctx.totalSteps);
+        ctx.onEnvStep();
+      }
+
+      // ---- 2. gradient_steps minibatch updates on the Huber TD loss ----
+      if (this.numTimesteps <= hp.learning_starts) continue;
+      lr = this.lrSchedule(1 - this.numTimesteps / ctx.totalSteps);
+      setLearningRate(this.optimizer, lr);
+      const online = policy.net;
+      const D = vecEnv.obsDim;
+      const B = hp.batch_size;
+      try {
+        for (let g = 0; g < hp.gradient_steps; g++) {
+          const mb = buffer.sample(B, this.rng);
+          const { values, gradNorm } = tf.tidy(() => {
+            const obsT = tf.tensor2d(mb.obs, [B, D]);
+            const nextT = tf.tensor2d(mb.nextObs, [B, D]);
+            const actOneHot = tf.oneHot(tf.tensor1d(mb.actions, 'int32'), A);
+            const y = dqnTargets(this.target.apply(nextT), hp.double_q ? online.apply(nextT) : null, tf.tensor1d(mb.rewards), tf.tensor1d(mb.dones), hp.gamma);
+            return gradientStep(
+              this.optimizer,
+              online.variables,
+              () => {
+                const qa = tf.sum(tf.mul(online.apply(obsT), actOneHot), 1); // Q(s, a) of the actions taken
+                return [huberLoss(tf.sub(qa, y)), tf.mean(qa)] as tf.Scalar[];
+              },
+              LOSS_NAMES,
+              hp.max_grad_norm,
+            );
+          });
+          for (let k = 0; k < values.length; k++) sums[k] += values[k];
+          sums[LOSS_NAMES.length] += gradNorm;
+          nGrad++;
+          this.nUpdates++;
+        }
+      } finally {
+        online.invalidate(); // the JS mirror that acts must re-read the new weights
+      }
+    }
+
+    const metrics: Record<string, number> = {};
+    if (nGrad > 0) {
+      LOSS_NAMES.forEach((name, k) => (metrics[name] = sums[k] / nGrad));
+      metrics.grad_norm = sums[LOSS_NAMES.length] / nGrad;
+    }
+    metrics.epsilon = this.epsilon;
+    metrics.learning_rate = lr;
+    metrics.n_updates = this.nUpdates;
+    return { steps, metrics };
+  }
+
+  dispose(): void {
+    this.policy.dispose();
+    this.target.dispose();
+    this.optimizer.dispose();
+  }
+}
+
+function supports(observationSpace: Space, actionSpace: Space): string | null {
+  if (actionSpace.kind !== 'discrete') return 'DQN needs a Discrete action space (use the discrete env, e.g. LunarLander-v3 without continuous)';
+  if (observationSpace.kind !== 'box') return 'DQN needs a Box observation space';
+  return null;
+}
+
+// ---------- definition: hyperparameters (SB3 names and defaults) and presets ----------
+
+export interface DqnHyperparameters {
+  learning_rate: number | string;
+  buffer_size: number;
+  learning_starts: number;
+  batch_size: number;
+  tau: number;
+  gamma: number;
+  train_freq: number;
+  gradient_steps: number;
+  target_update_interval: number;
+  exploration_fraction: number;
+  exploration_initial_eps: number;
+  exploration_final_eps: number;
+  max_grad_norm: number;
+  double_q: boolean;
+  net_arch: number[];
+  activation_fn: Activation;
+  n_envs: number;
+}
+
+const RULES: Rule[] = [
+  { ...common.learning_rate, default: 1e-4 },
+  { key: 'buffer_size', type: 'int', default: 1_000_000, min: 1, max: 10_000_000, description: 'Replay buffer capacity (transitions; 8 bytes per observation value, twice).' },
+  { key: 'learning_starts', type: 'int', default: 100, min: 0, max: 100_000_000, description: 'Env steps of uniform random actions before learning starts.' },
+  { key: 'batch_size', type: 'int', default: 32, min: 1, max: 100_000, description: 'Minibatch size of each gradient step.' },
+  { key: 'tau', type: 'float', default: 1.0, min: 0, exclusiveMin: true, max: 1, description: 'Target update coefficient: 1 = hard copy, < 1 = soft (Polyak) update.' },
+  common.gamma,
+  { key: 'train_freq', type: 'int', default: 4, min: 1, max: 1_000_000, description: 'Env steps (per env) between training rounds.' },
+  {
+    key: 'gradient_steps',
+    type: 'int',
+    default: 1,
+    min: 1,
+    max: 100_000,
+    description: "Gradient steps per training round (SB3's −1, as many as env steps collected, is train_freq × n_envs here).",
+  },
+  { key: 'target_update_interval', type: 'int', default: 10_000, min: 1, max: 100_000_000, description: 'Env steps between target network updates.' },
+  { key: 'exploration_fraction', type: 'float', default: 0.1, min: 0, max: 1, description: 'Fraction of the step budget over which ε decays linearly.' },
+  { key: 'exploration_initial_eps', type: 'float', default: 1.0, min: 0, max: 1, description: 'Initial ε of ε-greedy exploration.' },
+  { key: 'exploration_final_eps', type: 'float', default: 0.05, min: 0, max: 1, description: 'Final ε (also the ε of stochastic acting with the saved policy).' },
+  { ...common.max_grad_norm, default: 10 },
+  { key: 'double_q', type: 'bool', default: false, description: 'Double DQN: the online network picks the next action, the target network values it.' },
+  { ...common.net_arch, description: 'Hidden layer widths of the Q-network, e.g. 64,64.' },
+  { ...common.activation_fn, default: 'relu' },
+  common.n_envs,
+];
+
+const PRESETS: Preset[] = [
+  {
+    name: 'zoo',
+    env: 'CartPole-v1',
+    description: 'rl-baselines3-zoo CartPole-v1 (hyperparams/dqn.yml, "almost tuned"): Q-network 256,256 ReLU, 50k steps.',
+    steps: 50_000,
+    values: {
+      learning_rate: 2.3e-3,
+      batch_size: 64,
+      buffer_size: 100_000,
+      learning_starts: 1000,
+      gamma: 0.99,
+      target_update_interval: 10,
+      train_freq: 256,
+      gradient_steps: 128,
+      exploration_fraction: 0.16,
+      exploration_final_eps: 0.04,
+      net_arch: [256, 256],
+    },
+  },
+  {
+    name: 'zoo',
+    env: 'LunarLander-v3',
+    description: 'rl-baselines3-zoo LunarLander-v3 (hyperparams/dqn.yml, tuned; the former v2 entry): Q-network 256,256 ReLU, 100k steps; gradient_steps −1 = 4 with one env.',
+    steps: 100_000,
+    values: {
+      learning_rate: 6.3e-4,
+      batch_size: 128,
+      buffer_size: 50_000,
+      learning_starts: 0,
+      gamma: 0.99,
+      target_update_interval: 250,
+      train_freq: 4,
+      gradient_steps: 4,
+      exploration_fraction: 0.12,
+      exploration_final_eps: 0.1,
+      net_arch: [256, 256],
+    },
+  },
+];
+
+export const dqnDef: AlgorithmDef = {
+  id: 'dqn',
+  name: 'DQN',
+  description: 'Deep Q-Network (Mnih et al. 2015): replay buffer, target network, ε-greedy exploration, Huber TD loss; optional double DQN.',
+  rules: RULES,
+  presets: PRESETS,
+  defaultSteps: { 'CartPole-v1': 100_000, 'LunarLander-v3': 500_000 },
+  supports,
+  create: (opts) => new Dqn(opts),
+};
