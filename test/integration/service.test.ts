@@ -151,18 +151,21 @@ test('runs library: queue, pause/resume, rename/tag, export, insights, X-ray, co
     const final = policies.find((p) => p.source === 'run' && p.runId === a.runId)!;
     assert.ok(final, 'the finished run lists its policy');
 
-    const ro = await call<{ probs: number[][]; obs: number[][]; length: number; actions: number[][] }>('rollout', { env: 'CartPole-v1', seed: 4, policy: final.path });
+    const ro = await call<{ probs: number[][]; values: number[]; obs: number[][]; length: number; actions: number[][] }>('rollout', { env: 'CartPole-v1', seed: 4, policy: final.path });
     assert.equal(ro.obs.length, ro.length + 1);
     assert.equal(ro.probs.length, ro.length);
     for (const p of ro.probs) assert.ok(Math.abs(p[0] + p[1] - 1) < 1e-5, 'probabilities sum to 1');
+    assert.equal(ro.values.length, ro.length, 'PPO saves its critic, so the X-ray has V(s) at every step');
+    assert.ok(ro.values.every(Number.isFinite));
     ro.actions.forEach((a, t) => assert.equal(a[0], ro.probs[t][1] > ro.probs[t][0] ? 1 : 0, 'deterministic = argmax'));
 
-    const grid = await call<{ xs: number[]; ys: number[]; policy: number[][]; greedy: number[][] }>('insights', {
+    const grid = await call<{ xs: number[]; ys: number[]; policy: number[][]; greedy: number[][]; value: number[][] | null }>('insights', {
       policy: final.path, xDim: 0, yDim: 2, xRange: [-2.4, 2.4], yRange: [-0.2, 0.2], fixed: [0, 0, 0, 0], resolution: 8, actionIndex: 1,
     });
     assert.equal(grid.xs.length, 8);
     assert.equal(grid.policy.length, 8);
     assert.ok(grid.policy.flat().every((v) => v >= 0 && v <= 1));
+    assert.ok(grid.value && grid.value.length === 8 && grid.value.flat().every(Number.isFinite), 'V(x, θ) from the saved critic');
 
     const cont = await call<{ runId: string; continuesRunId: string }>('continueRun', { runId: b.runId, steps: 512 });
     assert.equal(cont.continuesRunId, b.runId);

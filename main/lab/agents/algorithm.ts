@@ -11,7 +11,7 @@ import type { AlgoId } from '../../../preload/contract.ts';
 import type { VecEnv } from '../envs/env.ts';
 import type { Generator } from '../envs/numpy-rng.ts';
 import { flatDim, type Space } from '../envs/spaces.ts';
-import { clipToBox, type ActionArray, type ActionDistribution } from '../nn/distributions.ts';
+import { DiagGaussian, clipToBox, type ActionArray, type ActionDistribution } from '../nn/distributions.ts';
 import type { Mlp } from '../nn/mlp.ts';
 
 /** Anything that maps observations to actions. */
@@ -74,6 +74,12 @@ export class MlpPolicy implements SavablePolicy {
     // SB3's predict(): Box actions are clipped to the bounds the env accepts.
     if (this.actionSpace.kind === 'box') clipToBox(a as Float32Array, n, this.actionSpace, a as Float32Array);
     return a;
+  }
+
+  /** Box policies: the Gaussian's means [n × d] and its state-independent σ [d] (for the X-ray). */
+  gaussian(obs: Float32Array, n: number): { mean: Float32Array; std: Float32Array } {
+    if (!(this.distribution instanceof DiagGaussian)) throw new Error('gaussian() is for Box action spaces');
+    return { mean: Float32Array.from(this.net.forward(obs, n)), std: Float32Array.from(this.distribution.std()) };
   }
 
   /** Trainable variables in a fixed order: network (kernel, bias per layer), then the distribution's. */

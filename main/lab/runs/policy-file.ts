@@ -74,6 +74,8 @@ export interface PolicyMeta {
   /** baseline: which agent. */
   agent?: BaselineSpec;
   createdAt: string;
+  /** Present when critic/ holds the value network. */
+  critic?: { netArch: number[]; activation: Activation };
 }
 
 export type PolicyFileErrorCode = 'missing' | 'corrupt' | 'format' | 'version' | 'kind' | 'env' | 'space' | 'model';
@@ -97,7 +99,12 @@ export class PolicyFileError extends Error {
 export interface LoadedPolicy extends SavablePolicy {
   readonly meta: PolicyMeta;
   readonly dir: string;
+  /** V(s) per row, when the folder holds the critic the policy was trained with (critic/). */
+  values?(obs: Float32Array, n: number): Float32Array;
 }
+
+/** Sub-folder holding the value network (same tfjs files), for the X-ray and Insights. */
+export const CRITIC_DIR = 'critic';
 
 function loaded<P extends SavablePolicy>(policy: P, meta: PolicyMeta, dir: string): P & LoadedPolicy {
   return Object.assign(policy, { meta, dir });
@@ -184,6 +191,8 @@ export interface SavePolicyInfo {
   steps: number;
   evalMean?: number | null;
   evalStd?: number | null;
+  /** The critic V(s) (one output), saved beside the policy so the X-ray and Insights can show values. */
+  critic?: Mlp | null;
 }
 
 const finiteOrNull = (x: number | null | undefined): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
@@ -247,6 +256,17 @@ export async function savePolicy(dir: string, policy: SavablePolicy, info: SaveP
       } finally {
         model.dispose();
       }
+    }
+    if (info.critic) {
+      if (info.critic.spec.outputDim !== 1) throw new Error(`a critic has one output, not ${info.critic.spec.outputDim}`);
+      await mkdir(join(tmp, CRITIC_DIR));
+      const model = toLayersModel(info.critic);
+      try {
+        await model.save(fsHandler(join(tmp, CRITIC_DIR)));
+      } finally {
+        model.dispose();
+      }
+      meta.critic = { netArch: [...info.critic.spec.netArch], activation: info.critic.spec.activation };
     }
     for (const [name, bytes] of body.files ?? []) await writeFile(join(tmp, name), bytes);
     await writeFile(join(tmp, META_FILE), JSON.stringify(meta, null, 2) + '\n');
@@ -376,8 +396,17 @@ function checkMeta(raw: unknown, path: string, expectEnv: string | undefined): P
     evalMean: num('evalMean'),
     evalStd: num('evalStd'),
     ...kindFields,
+    ...(m.critic !== undefined ? { critic: readCritic(m.critic, path) } : {}),
     createdAt: typeof m.createdAt === 'string' ? m.createdAt : '',
   };
+}
+
+function readCritic(c: unknown, path: string): { netArch: number[]; activation: Activation } {
+  const o = c as { netArch?: unknown; activation?: unknown } | null;
+  if (!o || typeof o !== 'object' || !Array.isArray(o.netArch) || !o.netArch.every((x) => Number.isInteger(x) && x > 0) || typeof o.activation !== 'string') {
+    throw new PolicyFileError('corrupt', `${path}: "critic" must be {netArch: [widths], activation}, got ${JSON.stringify(c)}`);
+  }
+  return { netArch: [...(o.netArch as number[])], activation: o.activation as Activation };
 }
 
 export interface LoadPolicyOptions {
@@ -447,6 +476,28 @@ export async function loadPolicy(dir: string, opts: LoadPolicyOptions = {}): Pro
   }
 
   // … and the kind's own files must fit them.
+  const policy = await loadKind(dir, meta);
+  if (meta.critic && existsSync(join(dir, CRITIC_DIR, MODEL_FILE))) {
+    let critic: Mlp;
+    try {
+      critic = await loadNet(join(dir, CRITIC_DIR), { ...meta, actionSpace: { kind: 'box', shape: [1], low: [-Infinity], high: [Infinity] } });
+    } catch (e) {
+      policy.dispose();
+      throw e instanceof PolicyFileError ? new PolicyFileError(e.code, `critic: ${e.message}`) : e;
+    }
+    const dispose = policy.dispose.bind(policy);
+    return Object.assign(policy, {
+      values: (obs: Float32Array, n: number) => Float32Array.from(critic.forward(obs, n)),
+      dispose: () => {
+        dispose();
+        critic.dispose();
+      },
+    });
+  }
+  return policy;
+}
+
+async function loadKind(dir: string, meta: PolicyMeta): Promise<LoadedPolicy> {
   switch (meta.kind) {
     case 'mlp-actor': {
       const net = await loadNet(dir, meta);

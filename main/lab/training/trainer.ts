@@ -14,6 +14,7 @@ import { ensureEnvReady, makeEnv, makeVecEnv } from '../envs/registry.ts';
 import { initBackend } from '../nn/backend.ts';
 import { loadPolicy, savePolicy, type LoadedPolicy } from '../runs/policy-file.ts';
 import { DiagGaussian } from '../nn/distributions.ts';
+import { Mlp } from '../nn/mlp.ts';
 import type { TrainerConfig } from './trainer-config.ts';
 
 export interface TrainHooks {
@@ -92,7 +93,7 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
   // Summed afresh (100 adds) rather than kept as a running sum, so no rounding drift near the threshold.
   const mean100 = () => (last100.length ? last100.reduce((a, b) => a + b, 0) / last100.length : null);
   const saveTo = async (dir: string, evalMean: number | null = null, evalStd: number | null = null) => {
-    await savePolicy(dir, algo!.policy, { env: config.env, envOptions: config.envOptions, algo: config.algo, steps, evalMean, evalStd });
+    await savePolicy(dir, algo!.policy, { env: config.env, envOptions: config.envOptions, algo: config.algo, steps, evalMean, evalStd, critic: criticOf(algo!) });
   };
 
   try {
@@ -314,4 +315,10 @@ async function initFromPolicy(algo: Algorithm, dir: string): Promise<void> {
   } finally {
     saved.dispose();
   }
+}
+
+/** The value network an algorithm trains beside its policy, if it has one (saved for the X-ray). */
+function criticOf(algo: Algorithm): Mlp | null {
+  const c = (algo as { critic?: unknown }).critic;
+  return c instanceof Mlp && c.spec.outputDim === 1 ? c : null;
 }
