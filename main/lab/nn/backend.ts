@@ -137,7 +137,19 @@ function sanityCheck(): string | null {
  * Initialises tfjs once per process for the requested backend. Calling it again with a compatible
  * request returns the current backend.
  */
-export async function initBackend(requested: BackendRequest): Promise<BackendInfo> {
+/**
+ * Serialised: two callers at once (e.g. browser mode answering systemInfo and a policy load
+ * together) would otherwise race tfjs's global backend registry and both fail half-way.
+ */
+let initQueue: Promise<unknown> = Promise.resolve();
+
+export function initBackend(requested: BackendRequest): Promise<BackendInfo> {
+  const next = initQueue.then(() => initBackendNow(requested));
+  initQueue = next.catch(() => undefined);
+  return next;
+}
+
+async function initBackendNow(requested: BackendRequest): Promise<BackendInfo> {
   // Production mode: skips debug checks and the "install tfjs-node" console banner.
   tf.enableProdMode();
   if (current && (requested === 'auto' || current.name === requested || (requested === 'tensorflow' && current.name === 'tensorflow-gpu'))) {
