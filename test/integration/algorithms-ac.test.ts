@@ -85,6 +85,10 @@ for (const env of ['CartPole-v1', 'LunarLander-v3'] as const) {
       const loaded = await loadPolicy(join(runDir, 'policy'));
       const ev = evaluatePolicy(loaded, 2, 7 + EVAL_SEED_OFFSET);
       assert.equal(ev.mean, res.evalMean);
+      // The critic (for shared: trunk + value head) is saved beside the policy for the X-ray.
+      assert.ok(existsSync(join(runDir, 'policy/critic/model.json')) && loaded.values, 'critic saved');
+      const obsDim = env === 'CartPole-v1' ? 4 : 8;
+      assert.ok(Array.from(loaded.values(new Float32Array(obsDim * 2).fill(0.1), 2)).every(Number.isFinite));
       loaded.dispose();
     });
   }

@@ -10,6 +10,7 @@ import { A2c, TorchRmsprop } from '../../main/lab/agents/a2c.ts';
 import { ActorCritic, nextObservations, policyGradientLoss, sharedForward, tdTargets, valueLoss } from '../../main/lab/agents/actor-critic.ts';
 import { resolveHyperparameters } from '../../main/lab/agents/registry.ts';
 import type { FinishedEpisode, RenderState, VecEnv } from '../../main/lab/envs/env.ts';
+import { makeVecEnv } from '../../main/lab/envs/registry.ts';
 import { npRandom } from '../../main/lab/envs/numpy-rng.ts';
 import { box, discrete } from '../../main/lab/envs/spaces.ts';
 import { initBackend } from '../../main/lab/nn/backend.ts';
@@ -245,4 +246,19 @@ test('actor-critic td: δ uses V(final obs) at truncation and no bootstrap at te
   assert.ok(Math.abs(metrics.td_error - (Math.abs(d0) + Math.abs(d1)) / 2) < 1e-5, `td_error ${metrics.td_error}`);
   v0.dispose();
   algo.dispose();
+});
+
+test('actor-critic shared: `critic` (what the trainer saves) is trunk + value head as one Dense stack', async () => {
+  const hp = resolveHyperparameters('actor-critic', 'CartPole-v1', 'classic-shared', { net_arch: [16, 8] }).hyperparameters;
+  const vecEnv = makeVecEnv('CartPole-v1', 1);
+  vecEnv.reset(0);
+  const algo = new ActorCritic({ vecEnv, hyperparameters: hp, rng: npRandom(2) });
+  await algo.iterate({ totalSteps: 10_000, stepsDone: 0, onEnvStep: () => {} }); // one update moves trunk and head
+  const x = new Float32Array([0.01, -0.2, 0.03, 0.4, -0.05, 0.1, 0.02, -0.3]);
+  const want = tf.tidy(() => sharedForward(algo.policy.net, algo.valueKernel!, algo.valueBias!, tf.tensor2d(x, [2, 4])).value.dataSync().slice());
+  const critic = algo.critic!;
+  assert.deepEqual(critic.spec.netArch, [16, 8]);
+  close(critic.forward(x, 2), Array.from(want));
+  algo.dispose();
+  vecEnv.close();
 });

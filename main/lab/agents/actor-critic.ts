@@ -19,7 +19,8 @@
  *           Shared trunk: the trunk + policy head is an ordinary Mlp (so the acting policy is an
  *           MlpPolicy and saves/loads as a plain Dense stack); the value head is one extra Dense
  *           layer (kernel + bias variables here) on the trunk's last hidden activations, applied by
- *           sharedForward below. The value head is training state only and is not saved.
+ *           sharedForward below. For saving, `critic` copies trunk + value head into one Dense
+ *           stack, so the policy folder's critic/ holds V(s) as for the other variants.
  *
  * mc and shared share episode collection and returns; they differ in networks and loss. With
  * normalize_returns the critic learns standardised returns, whose scale changes every batch, so
@@ -116,11 +117,13 @@ export class ActorCritic implements Algorithm {
   readonly hp: ActorCriticHyperparameters;
   /** The actor (td, mc) or trunk + policy head (shared). */
   readonly policy: MlpPolicy;
-  /** td, mc: the separate critic network. */
-  readonly critic: Mlp | null = null;
   /** shared: the value head on the trunk's last hidden layer. */
   readonly valueKernel: tf.Variable | null = null;
   readonly valueBias: tf.Variable | null = null;
+  /** td, mc: the separate critic network. */
+  private readonly separateCritic: Mlp | null = null;
+  /** shared: trunk + value head copied into one Dense stack when `critic` is read (saving). */
+  private readonly sharedValueNet: Mlp | null = null;
   private readonly vecEnv: VecEnv;
   private readonly rng: Generator;
   private readonly dist: Categorical;
@@ -153,12 +156,28 @@ export class ActorCritic implements Algorithm {
       const id = `acvalue${++valueHeadCounter}`;
       this.valueKernel = tf.tidy(() => tf.variable(tf.tensor2d(w.kernels[0], [hidden, 1]), true, `${id}_kernel`));
       this.valueBias = tf.tidy(() => tf.variable(tf.tensor1d(w.biases[0]), true, `${id}_bias`));
+      const trunk = actor.getWeights();
+      this.sharedValueNet = new Mlp({ ...spec, outputDim: 1 }, { kernels: [...trunk.kernels.slice(0, -1), w.kernels[0]], biases: [...trunk.biases.slice(0, -1), w.biases[0]] });
     } else {
-      this.critic = Mlp.create({ ...spec, outputDim: 1 }, { scheme, rng, outputGain: 1 });
+      this.separateCritic = Mlp.create({ ...spec, outputDim: 1 }, { scheme, rng, outputGain: 1 });
       this.vfOptimizer = tf.train.adam(this.vfLrSchedule(1), 0.9, 0.999, 1e-8);
     }
     this.actions = new Int32Array(vecEnv.numEnvs);
     this.running = Array.from({ length: vecEnv.numEnvs }, () => new Episode());
+  }
+
+  /**
+   * V(s) as one Dense stack (the trainer saves it beside the policy for the X-ray): the separate
+   * critic, or for shared the trunk's current weights topped by the value head.
+   */
+  get critic(): Mlp | null {
+    if (this.separateCritic) return this.separateCritic;
+    const trunk = this.policy.net.getWeights();
+    this.sharedValueNet!.setWeights({
+      kernels: [...trunk.kernels.slice(0, -1), new Float32Array(this.valueKernel!.dataSync())],
+      biases: [...trunk.biases.slice(0, -1), new Float32Array(this.valueBias!.dataSync())],
+    });
+    return this.sharedValueNet;
   }
 
   async iterate(ctx: IterationContext): Promise<IterationResult> {
@@ -170,7 +189,7 @@ export class ActorCritic implements Algorithm {
   private iterateTd(ctx: IterationContext): IterationResult {
     const { hp, vecEnv, dist } = this;
     const actor = this.policy.net;
-    const critic = this.critic!;
+    const critic = this.separateCritic!;
     const N = vecEnv.numEnvs;
     const D = vecEnv.obsDim;
     const progress = 1 - ctx.stepsDone / ctx.totalSteps;
@@ -246,7 +265,7 @@ export class ActorCritic implements Algorithm {
 
   /** V(s) for n rows, read back to JS (no gradient): the critic, or the shared trunk's value head. */
   private values(obs: Float32Array, n: number): Float32Array {
-    if (this.critic) return this.critic.forward(obs, n, new Float32Array(n));
+    if (this.separateCritic) return this.separateCritic.forward(obs, n, new Float32Array(n));
     return tf.tidy(() => new Float32Array(sharedForward(this.policy.net, this.valueKernel!, this.valueBias!, tf.tensor2d(obs, [n, this.vecEnv.obsDim])).value.dataSync()));
   }
 
@@ -317,9 +336,9 @@ export class ActorCritic implements Algorithm {
       const actT = tf.tensor1d(actBatch, 'int32');
       const advT = tf.tensor1d(adv);
       const retT = tf.tensor1d(returns);
-      if (this.critic) {
+      if (this.separateCritic) {
         // mc: separate critic regresses G_t; actor step on −mean(log π·A) − ent_coef·H.
-        const critic = this.critic;
+        const critic = this.separateCritic;
         const vfLr = this.vfLrSchedule(progress);
         setLearningRate(this.vfOptimizer!, vfLr);
         const c = gradientStep(this.vfOptimizer!, critic.variables, () => [valueLoss(hp.value_loss, retT, tf.reshape(critic.apply(obsT), [-1]) as tf.Tensor1D)], ['value_loss'], hp.max_grad_norm);
@@ -356,7 +375,7 @@ export class ActorCritic implements Algorithm {
       }
     });
     net.invalidate();
-    this.critic?.invalidate();
+    this.separateCritic?.invalidate();
 
     const ev = explainedVariance(v, returns);
     if (Number.isFinite(ev)) metrics.explained_variance = ev;
@@ -367,7 +386,8 @@ export class ActorCritic implements Algorithm {
 
   dispose(): void {
     this.policy.dispose();
-    this.critic?.dispose();
+    this.separateCritic?.dispose();
+    this.sharedValueNet?.dispose();
     this.valueKernel?.dispose();
     this.valueBias?.dispose();
     this.optimizer.dispose();
