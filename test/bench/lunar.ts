@@ -12,40 +12,14 @@ import { LunarLanderEnv } from '../../main/lab/envs/lunar-lander.ts';
 import { SyncVecEnv } from '../../main/lab/envs/vector-env.ts';
 import type { Env } from '../../main/lab/envs/env.ts';
 
+import { lcg, measure as measureFor, type Result } from './measure.ts';
+
 const args = new Set(process.argv.slice(2));
 const JSON_OUT = args.has('--json');
 const SECONDS = args.has('--quick') ? 0.5 : 2.0;
 
-interface Result {
-  name: string;
-  unit: string;
-  perSecond: number;
-  ops: number;
-  seconds: number;
-}
-
-/** Runs `batch` (which performs `opsPerBatch` operations) after a warm-up, for about SECONDS. */
-function measure(name: string, unit: string, opsPerBatch: number, batch: () => void): Result {
-  const warmEnd = performance.now() + 300;
-  while (performance.now() < warmEnd) batch(); // JIT and wasm tiers settle first
-  let ops = 0;
-  const t0 = performance.now();
-  const end = t0 + SECONDS * 1000;
-  let now = t0;
-  while (now < end) {
-    batch();
-    ops += opsPerBatch;
-    now = performance.now();
-  }
-  const seconds = (now - t0) / 1000;
-  return { name, unit, perSecond: ops / seconds, ops, seconds };
-}
-
-/** The refdata README's LCG, so actions cost almost nothing next to the physics. */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(1664525, s) + 1013904223) >>> 0);
-}
+/** Every benchmark here runs for SECONDS after a 300 ms warm-up. */
+const measure = (name: string, unit: string, opsPerBatch: number, batch: () => void): Result => measureFor(name, unit, opsPerBatch, batch, SECONDS, 300);
 
 let sink = 0; // keeps results observable
 
