@@ -98,10 +98,51 @@ async function tryWasm(): Promise<string | null> {
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     if (!(await tf.setBackend('wasm'))) return 'the wasm backend failed to initialise';
     await tf.ready();
+    transposeBeforeWasmMatMul();
     return sanityCheck();
   } catch (e) {
     return `wasm backend failed (${errMsg(e)})`;
   }
+}
+
+let matMulPatched = false;
+
+/**
+ * tfjs-wasm's BatchMatMul (XNNPACK) is ~10× slower when asked to read an operand transposed, and
+ * every backward pass of a dense layer asks for exactly that (dW = xᵀ·dy, dx = dy·Wᵀ). Transposing
+ * the operand into a fresh buffer first and running the plain kernel gives the same product (to
+ * float rounding) 10–17× faster for 128×256 operands, and made a DQN gradient step ~3× faster.
+ * Re-registering keeps the original kernel's setup hook, so a re-initialised backend still works.
+ */
+function transposeBeforeWasmMatMul(): void {
+  if (matMulPatched) return;
+  const plain = tf.getKernel('BatchMatMul', 'wasm');
+  const transpose = tf.getKernel('Transpose', 'wasm');
+  if (!plain || !transpose) return; // a tfjs version without these kernels: leave it alone
+  const plainMatMul = plain.kernelFunc;
+  const transposeKernel = transpose.kernelFunc;
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.registerKernel({
+    ...plain,
+    kernelFunc: (args) => {
+      const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+      if (!transposeA && !transposeB) return plainMatMul(args);
+      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      const backend = args.backend as { disposeData(id: object): void };
+      const swapLast = (x: tf.TensorInfo): tf.TensorInfo => {
+        const r = x.shape.length;
+        const perm = [...Array(r - 2).keys(), r - 1, r - 2];
+        return transposeKernel({ inputs: { x }, backend: args.backend, attrs: { perm } }) as tf.TensorInfo;
+      };
+      const a2 = transposeA ? swapLast(a) : a;
+      const b2 = transposeB ? swapLast(b) : b;
+      const out = plainMatMul({ inputs: { a: a2, b: b2 }, backend: args.backend, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
+      if (a2 !== a) backend.disposeData(a2.dataId);
+      if (b2 !== b) backend.disposeData(b2.dataId);
+      return out;
+    },
+  });
+  matMulPatched = true;
 }
 
 async function tryCpu(): Promise<string | null> {
