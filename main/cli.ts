@@ -26,7 +26,7 @@ const HELP = `policy-lab — train, evaluate and watch RL agents (CartPole-v1, L
 Usage:
   policy-lab train --env ID [--env-opt key=value]... --algo ALGO [--seed N] [--steps N] [--preset NAME]
                    [--set key=value]... [--runs-dir DIR] [--backend auto|tensorflow|wasm|cpu]
-                   [--eval-episodes N] [--stop-when-solved] [--name TEXT] [--json]
+                   [--eval-episodes N] [--eval-every N] [--stop-when-solved] [--name TEXT] [--json]
   policy-lab eval --policy DIR [--episodes N] [--seed N] [--stochastic] [--json]
   policy-lab env rollout --env ID [--env-opt key=value]... --seed N (--actions 1,0,... | --agent random|heuristic|DIR)
                    [--max-steps N] [--json]
@@ -131,6 +131,7 @@ async function cmdTrain(args: string[]): Promise<number> {
     backend: { type: 'string' },
     name: { type: 'string' },
     'eval-episodes': { type: 'string' },
+    'eval-every': { type: 'string' },
     'stop-when-solved': { type: 'boolean' },
   });
   const json = !!values.json;
@@ -146,6 +147,7 @@ async function cmdTrain(args: string[]): Promise<number> {
     backend: values.backend === 'auto' ? undefined : values.backend,
     name: values.name,
     evalEpisodes: intArg('eval-episodes', values['eval-episodes'], 0, 10_000),
+    evalEvery: intArg('eval-every', values['eval-every'], 0, 1e9),
     stopWhenSolved: !!values['stop-when-solved'],
   });
   if (!req.success) {
@@ -212,6 +214,7 @@ async function cmdTrain(args: string[]): Promise<number> {
     mean100: s.mean100,
     evalMean: s.evalMean,
     evalStd: s.evalStd,
+    bestEval: s.bestEval ?? null,
     ...(s.error ? { error: s.error } : {}),
   };
   if (json) out(true, { event: 'summary', ...summary });
@@ -222,8 +225,9 @@ async function cmdTrain(args: string[]): Promise<number> {
         `${s.status}${s.error ? `: ${s.error}` : ''}`,
         `  backend ${s.backend} · ${s.steps.toLocaleString('en-US')} steps · ${s.episodes} episodes · ${formatDuration(s.wallSeconds)}`,
         `  solved: ${s.solved ? `yes, at step ${s.solvedAtStep} (episode ${s.solvedAtEpisode}, ${formatDuration(s.solvedAtSeconds ?? 0)})` : 'no'} · last-100 mean ${f(s.mean100)}`,
-        `  evaluation: ${f(s.evalMean)} ± ${f(s.evalStd)} (100 deterministic episodes)`,
+        `  evaluation: ${f(s.evalMean)} ± ${f(s.evalStd)} (${config.evalEpisodes} deterministic episodes)`,
         `  policy: ${s.hasPolicy ? `${s.runDir}/policy` : 'not saved'}`,
+        ...(s.bestEval ? [`  best periodic evaluation: ${f(s.bestEval.mean)} ± ${f(s.bestEval.std)} at step ${s.bestEval.step} → ${s.runDir}/best`] : []),
       ].join('\n') + '\n',
     );
   }

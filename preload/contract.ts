@@ -118,6 +118,8 @@ export interface RunSummary {
   best100?: number | null;
   /** The run this one continues (resume from a checkpoint), if any. */
   continuesRunId?: string | null;
+  /** Best periodic evaluation during training; its policy is kept in best/. */
+  bestEval?: { step: number; mean: number; std: number } | null;
 }
 
 export interface RunDetail {
@@ -239,6 +241,9 @@ export const StartRunRequest = z.object({
   name: z.string().max(200).optional(),
   /** Episodes in the deterministic evaluation after training (0 = skip). */
   evalEpisodes: z.number().int().min(0).max(10_000).default(100),
+  /** Evaluate (10 deterministic episodes) every this many steps and keep the best policy in best/;
+   *  absent = every tenth of the run (≥ 10k steps), 0 = never. */
+  evalEvery: z.number().int().min(0).max(1e9).optional(),
   /** Stop as soon as the 100-episode training mean reaches the env's reward threshold. */
   stopWhenSolved: z.boolean().default(false),
   /** Episode budget (0 = only the step budget). */

@@ -187,6 +187,7 @@ export class LabService {
     } catch (err) {
       throw new LabError((err as Error).message, 'invalid');
     }
+    const checkpointEvery = Math.max(10_000, Math.round((p.steps ?? resolved.steps) / 10));
     return {
       env: p.env,
       envOptions: { ...resolved.envOptions, ...p.envOptions }, // a preset's env options (e.g. continuous), the request's win
@@ -197,7 +198,8 @@ export class LabService {
       hyperparameters: resolved.hyperparameters,
       backend: p.backend ?? 'auto',
       evalEpisodes: p.evalEpisodes,
-      checkpointEvery: Math.max(10_000, Math.round((p.steps ?? resolved.steps) / 10)),
+      checkpointEvery,
+      evalEvery: p.evalEvery ?? checkpointEvery,
       stopWhenSolved: p.stopWhenSolved,
       maxEpisodes: p.maxEpisodes,
     };
@@ -511,6 +513,11 @@ export class LabService {
       const dir = join(s.runDir, 'policy');
       if (existsSync(join(dir, 'policy.json'))) {
         out.push({ ...base, path: dir, label: `${s.env} · ${s.algo} · seed ${s.seed} · ${s.name ?? s.runId}`, steps: s.steps, evalMean: s.evalMean, source: 'run' });
+      }
+      const best = join(s.runDir, 'best');
+      if (s.bestEval && existsSync(join(best, 'policy.json'))) {
+        const at = s.bestEval.step.toLocaleString('en-US');
+        out.push({ ...base, path: best, label: `${s.env} · ${s.algo} · seed ${s.seed} · ${s.name ?? s.runId} · checkpoint @ ${at} · best evaluation ${s.bestEval.mean.toFixed(1)}`, steps: s.bestEval.step, evalMean: s.bestEval.mean, source: 'checkpoint' });
       }
       for (const cp of await this.checkpoints(s.runId)) {
         out.push({ ...base, path: cp.dir, label: `${s.env} · ${s.algo} · seed ${s.seed} · ${s.name ?? s.runId} · checkpoint @ ${cp.step.toLocaleString('en-US')}`, steps: cp.step, evalMean: null, source: 'checkpoint' });

@@ -59,9 +59,19 @@ interface Setup {
   maxEpisodes?: number;
   /** Name for --algo when one algorithm has several setups (e.g. actor-critic-td). */
   key?: string;
+  /** Seeds for this setup when the suite's differ (the issue's LunarLander a2c/dqn rows: seed 0). */
+  seeds?: string;
+  /**
+   * The issue's step budget for the target. Runs use the preset's own length (its schedules, e.g. a
+   * linear learning-rate decay, are tuned to it), which must not exceed this; --steps overrides.
+   */
+  within?: number;
 }
 
+/** Periodic checkpoint evaluations (eval-criterion setups): quick, 10 episodes. */
 const EVAL_EPISODES = 10;
+/** Every run ends with this many deterministic episodes of the final policy on unseen seeds. */
+const FINAL_EVAL_EPISODES = 100;
 
 const SUITES: Record<string, { setups: Setup[]; seeds: string; logEvery: number }> = {
   cartpole: {
@@ -74,8 +84,10 @@ const SUITES: Record<string, { setups: Setup[]; seeds: string; logEvery: number 
   },
   lunar: {
     setups: [
-      { algo: 'ppo', env: 'LunarLander-v3', preset: 'zoo', label: 'PPO LunarLander (zoo)' },
-      { algo: 'ppo', env: 'LunarLander-v3', preset: 'zoo-continuous', label: 'PPO LunarLander continuous (zoo)' },
+      { algo: 'ppo', env: 'LunarLander-v3', preset: 'zoo', label: 'PPO LunarLander (zoo)', seeds: '0-2' },
+      { algo: 'ppo', env: 'LunarLander-v3', preset: 'zoo-continuous', label: 'PPO LunarLander continuous (zoo)', key: 'ppo-continuous' },
+      { algo: 'a2c', env: 'LunarLander-v3', preset: 'zoo', label: 'A2C LunarLander (zoo)', target: 100, within: 1_000_000 },
+      { algo: 'dqn', env: 'LunarLander-v3', preset: 'zoo', label: 'DQN LunarLander (zoo)', target: 100, within: 300_000 },
     ],
     seeds: '0',
     logEvery: 100_000,
@@ -102,6 +114,7 @@ SUITES['cartpole-ac'] = {
 };
 SUITES['lunar-discrete'] = { ...SUITES.lunar, setups: [SUITES.lunar.setups[0]] };
 SUITES['lunar-continuous'] = { ...SUITES.lunar, setups: [SUITES.lunar.setups[1]] };
+SUITES['lunar-value'] = { ...SUITES.lunar, setups: SUITES.lunar.setups.slice(2) };
 
 const { values } = parseArgs({
   options: {
@@ -170,7 +183,9 @@ interface Row {
   mean100: number | null;
   /** Eval-criterion setups: each evaluation [step, mean] and the final policy's mean. */
   evals?: [number, number][];
-  finalEval?: number | null;
+  /** 100-episode deterministic evaluation of the final policy (mean, population std). */
+  finalEval: number | null;
+  finalEvalStd: number | null;
   backend: string;
 }
 
@@ -204,8 +219,9 @@ for (const setup of setups) {
   const { algo, env, preset } = setup;
   const r = resolveHyperparameters(algo, env, preset, overrides);
   const budget = stepsOverride ?? r.steps;
+  if (setup.within !== undefined && budget > setup.within) console.error(`note: ${setup.label} runs ${budget} steps, beyond the target's ${setup.within}`);
   const byEval = setup.criterion === 'eval';
-  for (const seed of seeds) {
+  for (const seed of values.seeds ? seeds : parseSeeds(setup.seeds ?? suite.seeds)) {
     const config: TrainerConfig = {
       env,
       envOptions: r.envOptions,
@@ -216,7 +232,7 @@ for (const setup of setups) {
       preset,
       hyperparameters: r.hyperparameters,
       backend,
-      evalEpisodes: byEval ? EVAL_EPISODES : 0,
+      evalEpisodes: FINAL_EVAL_EPISODES,
       checkpointEvery: byEval ? evalEvery : 0,
       // A custom training target is watched here (below); the env's threshold by the trainer.
       stopWhenSolved: !byEval && setup.target === undefined,
@@ -275,7 +291,9 @@ for (const setup of setups) {
       wallSeconds: res.wallSeconds,
       sps: res.wallSeconds > 0 ? res.steps / res.wallSeconds : 0,
       mean100: res.mean100,
-      ...(evals ? { evals, finalEval: res.evalMean } : {}),
+      ...(evals ? { evals } : {}),
+      finalEval: res.evalMean,
+      finalEvalStd: res.evalStd,
       backend: res.backend,
     };
     rows.push(row);

@@ -117,7 +117,7 @@ test('runs library: queue, pause/resume, rename/tag, export, insights, X-ray, co
       if (!r.ok) throw new Error(`${name}: ${r.error.message}`);
       return r.result as T;
     };
-    const [a, b] = await call<{ runId: string; status: string }[]>('startRuns', { env: 'CartPole-v1', algo: 'ppo', seeds: [0, 1], steps: 6144, evalEpisodes: 0, tags: ['smoke'] });
+    const [a, b] = await call<{ runId: string; status: string }[]>('startRuns', { env: 'CartPole-v1', algo: 'ppo', seeds: [0, 1], steps: 6144, evalEpisodes: 0, evalEvery: 2048, tags: ['smoke'] });
     assert.equal((await service.listRuns()).find((r) => r.runId === b.runId)?.status, 'queued', 'concurrency 1 queues the second seed');
     await waitForEvent(service, 'run:progress', (p) => (p as { runId: string }).runId === a.runId);
     const paused = await call<{ status: string }>('pauseRun', { runId: a.runId });
@@ -150,6 +150,14 @@ test('runs library: queue, pause/resume, rename/tag, export, insights, X-ray, co
     const policies = await call<{ source: string; runId?: string; path: string }[]>('listPolicies', {});
     const final = policies.find((p) => p.source === 'run' && p.runId === a.runId)!;
     assert.ok(final, 'the finished run lists its policy');
+    // Periodic evaluation (every 2048 steps): the best one is kept and listed as a checkpoint.
+    assert.ok(sa.bestEval && [2048, 4096, 6144].includes(sa.bestEval.step), `best evaluation ${JSON.stringify(sa.bestEval)}`);
+    const bestEntry = policies.find((p) => p.source === 'checkpoint' && p.runId === a.runId && p.path === join(sa.runDir, 'best')) as { label: string; evalMean: number } | undefined;
+    assert.ok(bestEntry, 'the best policy is listed');
+    assert.equal(bestEntry.evalMean, sa.bestEval.mean);
+    assert.match(bestEntry.label, /checkpoint @ [\d,]+ · best evaluation /);
+    const detail = await call<{ metrics: { kind: string; step: number; eval_mean?: number }[] }>('getRun', { runId: a.runId });
+    assert.deepEqual(detail.metrics.filter((m) => m.eval_mean !== undefined).map((m) => m.step), [2048, 4096, 6144], 'eval_mean stored with the updates that crossed each 2048');
 
     const ro = await call<{ probs: number[][]; values: number[]; obs: number[][]; length: number; actions: number[][] }>('rollout', { env: 'CartPole-v1', seed: 4, policy: final.path });
     assert.equal(ro.obs.length, ro.length + 1);

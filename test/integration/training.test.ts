@@ -18,7 +18,7 @@ import type { DiagGaussian } from '../../main/lab/nn/distributions.ts';
 import { Mlp } from '../../main/lab/nn/mlp.ts';
 import { loadPolicy, PolicyFileError, savePolicy } from '../../main/lab/runs/policy-file.ts';
 import { createAlgorithm, resolveHyperparameters } from '../../main/lab/agents/registry.ts';
-import { algorithmRng, EVAL_SEED_OFFSET, evaluatePolicy, train, type TrainHooks } from '../../main/lab/training/trainer.ts';
+import { algorithmRng, EVAL_SEED_OFFSET, evaluatePolicy, PERIODIC_EVAL_EPISODES, train, type TrainHooks } from '../../main/lab/training/trainer.ts';
 import type { TrainerConfig } from '../../main/lab/training/trainer-config.ts';
 
 let tmp: string;
@@ -187,6 +187,30 @@ test('REINFORCE: finite metrics, files, flat memory, stop request', async () => 
   const stopped = await train(config('reinforce', 'classic', 100_000, {}, { evalEpisodes: 0 }), { onUpdate: () => n++ }, { stopRequested: () => n >= 3 });
   assert.equal(stopped.status, 'stopped');
   assert.equal(n, 3);
+});
+
+test('periodic evaluation: eval_mean on the crossing updates, best/ holds the best policy and scores it', async () => {
+  const runDir = join(tmp, 'periodic-eval');
+  const updates: UpdateRecord[] = [];
+  // REINFORCE learns fast enough on CartPole that 4 evaluations over 12k steps differ.
+  const res = await train(config('reinforce', 'classic-baseline', 12_000, {}, { evalEvery: 3000, evalEpisodes: 0 }), { runDir, onUpdate: (u) => void updates.push(u) });
+  const evals = updates.filter((u) => typeof u.eval_mean === 'number');
+  // One evaluation per 3000-step boundary crossed, on the update that crossed it.
+  const crossed = updates.filter((u, i) => Math.floor(u.step / 3000) > Math.floor((i ? updates[i - 1].step : 0) / 3000)).map((u) => u.step);
+  assert.deepEqual(evals.map((u) => u.step), crossed);
+  assert.ok(evals.length >= 3, `${evals.length} evaluations`);
+  for (const u of evals) assert.ok(Number.isFinite(u.eval_std as number) && (u.eval_std as number) >= 0);
+  const best = evals.reduce((a, b) => ((b.eval_mean as number) > (a.eval_mean as number) ? b : a));
+  assert.deepEqual(res.bestEval, { step: best.step, mean: best.eval_mean, std: best.eval_std });
+  assert.ok(new Set(evals.map((u) => u.eval_mean)).size > 1, 'the policy changed between evaluations');
+  // best/ is the policy of that update: re-evaluating it gives the same score.
+  const meta = JSON.parse(await readFile(join(runDir, 'best', 'policy.json'), 'utf8'));
+  assert.equal(meta.steps, best.step);
+  assert.equal(meta.evalMean, best.eval_mean);
+  const loaded = await loadPolicy(join(runDir, 'best'));
+  assert.equal(evaluatePolicy(loaded, PERIODIC_EVAL_EPISODES, 3 + EVAL_SEED_OFFSET).mean, best.eval_mean);
+  loaded.dispose();
+  await assert.rejects(train(config('reinforce', 'classic', 100, {}, { evalEvery: -1 })), /evalEvery must be a non-negative integer/);
 });
 
 test('a saved policy loads and acts exactly like the in-memory one', async () => {

@@ -19,6 +19,12 @@ export interface TrainerConfig {
   /** Save a checkpoint every this many env steps (0 = only the final policy). */
   checkpointEvery: number;
   stopWhenSolved: boolean;
+  /**
+   * Every this many env steps (0 or absent = never), evaluate the policy deterministically on
+   * PERIODIC_EVAL_EPISODES unseen seeds, log eval_mean/eval_std with that update's metrics and keep
+   * the best so far in best/ — value-based methods in particular can forget a solved task late on.
+   */
+  evalEvery?: number;
   /** Start from this saved policy's weights (continuing another run) instead of a fresh init. */
   initPolicy?: string;
 }

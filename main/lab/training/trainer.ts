@@ -50,7 +50,18 @@ export interface TrainResult {
   evalStd: number | null;
   backend: string;
   hasPolicy: boolean;
+  /** The best periodic evaluation (config.evalEvery), whose policy is in best/; null if none ran. */
+  bestEval: BestEval | null;
 }
+
+export interface BestEval {
+  step: number;
+  mean: number;
+  std: number;
+}
+
+/** Episodes per periodic evaluation: SB3's EvalCallback uses 5; 10 halves the noise for little cost. */
+export const PERIODIC_EVAL_EPISODES = 10;
 
 /** Offset of evaluation seeds from the run seed: training uses seed … seed + n_envs − 1 (n_envs ≤ 256). */
 export const EVAL_SEED_OFFSET = 1_000_000;
@@ -87,6 +98,11 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
   let solvedAtEpisode: number | null = null;
   let solvedAtSeconds: number | null = null;
   let nextCheckpoint = config.checkpointEvery > 0 ? config.checkpointEvery : Infinity;
+  const evalEvery = config.evalEvery ?? 0;
+  if (!Number.isSafeInteger(evalEvery) || evalEvery < 0) throw new Error(`evalEvery must be a non-negative integer, got ${evalEvery}`);
+  let nextEval = evalEvery > 0 ? evalEvery : Infinity;
+  let bestEval: BestEval | null = null;
+  let evalEnv: Env | null = null;
   const wantFrames = !!hooks.onEpisodeFrames;
   let frames: RenderState[] = [];
 
@@ -163,9 +179,24 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
         throw err;
       }
       updates++;
+      const evalMetrics: Record<string, number> = {};
+      if (steps >= nextEval) {
+        while (nextEval <= steps) nextEval += evalEvery;
+        // Off the training clock: SPS and ETA describe learning, not evaluation.
+        const e0 = performance.now();
+        evalEnv ??= makeEnv(config.env, config.envOptions);
+        const ev = evaluatePolicy(algo.policy, evalEnv, PERIODIC_EVAL_EPISODES, (config.seed + EVAL_SEED_OFFSET) % 2 ** 32);
+        evalMetrics.eval_mean = ev.mean;
+        evalMetrics.eval_std = ev.std;
+        if (!bestEval || ev.mean > bestEval.mean) {
+          bestEval = { step: steps, mean: ev.mean, std: ev.std };
+          if (runDir) await saveTo(join(runDir, 'best'), ev.mean, ev.std);
+        }
+        pausedMs += performance.now() - e0;
+      }
       const w = wall();
       const sps = w > 0 ? steps / w : 0;
-      hooks.onUpdate?.({ kind: 'update', step: steps, update: updates, wall: w, sps, ...res.metrics });
+      hooks.onUpdate?.({ kind: 'update', step: steps, update: updates, wall: w, sps, ...res.metrics, ...evalMetrics });
       hooks.onProgress?.({
         step: steps,
         totalSteps: config.totalSteps,
@@ -221,10 +252,12 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
       evalStd,
       backend: backend.name,
       hasPolicy: !!runDir,
+      bestEval,
     };
   } finally {
     algo?.dispose();
     vecEnv.close();
+    evalEnv?.close();
   }
 }
 

@@ -159,6 +159,8 @@ export const useRunsStore = defineStore('runs', () => {
     tags: '',
     stopWhenSolved: false,
     evalEpisodes: '100',
+    /** Periodic evaluation interval in steps; blank = every tenth of the run, 0 = never. */
+    evalEvery: '',
     /** Only fields the user has edited, as typed; the rest show the preset's value. */
     fields: {} as Record<string, string>,
     /** Env option fields the user has edited (checkbox state or typed text); the rest show preset/default. */

@@ -95,7 +95,9 @@ export const useWatchStore = defineStore('watch', () => {
       const cut = p.source === 'checkpoint' ? label.lastIndexOf(' · checkpoint @ ') : -1;
       if (cut >= 0) {
         group = `Checkpoints · ${label.slice(0, cut)}`;
-        label = `@ ${label.slice(cut + ' · checkpoint @ '.length)} steps`;
+        // "45,056" or "45,056 · best evaluation 500.0" (the run's best periodic evaluation)
+        const [at, ...rest] = label.slice(cut + ' · checkpoint @ '.length).split(' · ');
+        label = [`@ ${at} steps`, ...rest].join(' · ');
       }
       list.push({ value: `policy:${p.path}`, label, title: `${p.label} (${p.path})`, group, actor: { kind: 'policy', policy: p } });
     }
