@@ -66,6 +66,10 @@ interface Setup {
    * linear learning-rate decay, are tuned to it), which must not exceed this; --steps overrides.
    */
   within?: number;
+  /** The target as the issue states it (for the results table). */
+  goal?: string;
+  /** The target holds only if every seed meets it (else: the median seed, i.e. a majority). */
+  everySeed?: boolean;
 }
 
 /** Periodic checkpoint evaluations (eval-criterion setups): quick, 10 episodes. */
@@ -76,18 +80,18 @@ const FINAL_EVAL_EPISODES = 100;
 const SUITES: Record<string, { setups: Setup[]; seeds: string; logEvery: number }> = {
   cartpole: {
     setups: [
-      { algo: 'ppo', env: 'CartPole-v1', preset: 'zoo', label: 'PPO (zoo)' },
-      { algo: 'reinforce', env: 'CartPole-v1', preset: 'classic-baseline', label: 'REINFORCE (baseline)' },
+      { algo: 'ppo', env: 'CartPole-v1', preset: 'zoo', label: 'PPO (zoo)', goal: 'solved within 100k steps on every seed', within: 100_000, everySeed: true },
+      { algo: 'reinforce', env: 'CartPole-v1', preset: 'classic-baseline', label: 'REINFORCE (baseline)', goal: 'solved within 1,000 episodes' },
     ],
     seeds: '0-4',
     logEvery: 0,
   },
   lunar: {
     setups: [
-      { algo: 'ppo', env: 'LunarLander-v3', preset: 'zoo', label: 'PPO LunarLander (zoo)', seeds: '0-2' },
-      { algo: 'ppo', env: 'LunarLander-v3', preset: 'zoo-continuous', label: 'PPO LunarLander continuous (zoo)', key: 'ppo-continuous' },
-      { algo: 'a2c', env: 'LunarLander-v3', preset: 'zoo', label: 'A2C LunarLander (zoo)', target: 100, within: 1_000_000 },
-      { algo: 'dqn', env: 'LunarLander-v3', preset: 'zoo', label: 'DQN LunarLander (zoo)', target: 100, within: 300_000 },
+      { algo: 'ppo', env: 'LunarLander-v3', preset: 'zoo', label: 'PPO LunarLander (zoo)', seeds: '0-2', goal: 'mean100 ≥ 200 within 1M steps (seeds 0–2)', within: 1_000_000, everySeed: true },
+      { algo: 'ppo', env: 'LunarLander-v3', preset: 'zoo-continuous', label: 'PPO LunarLander continuous (zoo)', key: 'ppo-continuous', goal: 'mean100 ≥ 200 within 1M steps (seed 0)', within: 1_000_000 },
+      { algo: 'a2c', env: 'LunarLander-v3', preset: 'zoo', label: 'A2C LunarLander (zoo)', target: 100, within: 1_000_000, goal: 'mean100 ≥ 100 within 1M steps (seed 0)' },
+      { algo: 'dqn', env: 'LunarLander-v3', preset: 'zoo', label: 'DQN LunarLander (zoo)', target: 100, within: 300_000, goal: 'mean100 ≥ 100 within 300k steps (seed 0)' },
     ],
     seeds: '0',
     logEvery: 100_000,
@@ -95,19 +99,19 @@ const SUITES: Record<string, { setups: Setup[]; seeds: string; logEvery: number 
 };
 SUITES['cartpole-value'] = {
   setups: [
-    { algo: 'dqn', env: 'CartPole-v1', preset: 'zoo', label: 'DQN (zoo)', criterion: 'eval', target: 475 },
-    { algo: 'q-learning', env: 'CartPole-v1', preset: 'classic', label: 'Q-learning (classic)', target: 195, maxEpisodes: 20_000 },
+    { algo: 'dqn', env: 'CartPole-v1', preset: 'zoo', label: 'DQN (zoo)', criterion: 'eval', target: 475, within: 100_000, goal: 'evaluation mean ≥ 475 within 100k steps' },
+    { algo: 'q-learning', env: 'CartPole-v1', preset: 'classic', label: 'Q-learning (classic)', target: 195, maxEpisodes: 20_000, goal: 'mean100 ≥ 195 within 20,000 episodes' },
   ],
   seeds: '0-4',
   logEvery: 0,
 };
 SUITES['cartpole-ac'] = {
   setups: [
-    { algo: 'actor-critic', key: 'actor-critic-td', env: 'CartPole-v1', preset: 'classic-td', label: 'Actor-critic TD (classic-td)', maxEpisodes: 1000 },
-    { algo: 'actor-critic', key: 'actor-critic-mc', env: 'CartPole-v1', preset: 'classic-mc', label: 'Actor-critic MC (classic-mc)', maxEpisodes: 1000 },
-    { algo: 'actor-critic', key: 'actor-critic-shared', env: 'CartPole-v1', preset: 'classic-shared', label: 'Actor-critic shared (classic-shared)', maxEpisodes: 1000 },
-    { algo: 'a2c', key: 'a2c-zoo', env: 'CartPole-v1', preset: 'zoo', label: 'A2C (zoo)' },
-    { algo: 'a2c', key: 'a2c-classic', env: 'CartPole-v1', preset: 'classic', label: 'A2C (classic)' },
+    { algo: 'actor-critic', key: 'actor-critic-td', env: 'CartPole-v1', preset: 'classic-td', label: 'Actor-critic TD (classic-td)', maxEpisodes: 1000, goal: 'solved within 1,000 episodes' },
+    { algo: 'actor-critic', key: 'actor-critic-mc', env: 'CartPole-v1', preset: 'classic-mc', label: 'Actor-critic MC (classic-mc)', maxEpisodes: 1000, goal: 'solved within 1,000 episodes' },
+    { algo: 'actor-critic', key: 'actor-critic-shared', env: 'CartPole-v1', preset: 'classic-shared', label: 'Actor-critic shared (classic-shared)', maxEpisodes: 1000, goal: 'solved within 1,000 episodes' },
+    { algo: 'a2c', key: 'a2c-zoo', env: 'CartPole-v1', preset: 'zoo', label: 'A2C (zoo)', goal: 'solved within 500k steps', within: 500_000 },
+    { algo: 'a2c', key: 'a2c-classic', env: 'CartPole-v1', preset: 'classic', label: 'A2C (classic)', goal: 'solved within 500k steps (tutorial preset)', within: 500_000 },
   ],
   seeds: '0-4',
   logEvery: 0,
@@ -115,6 +119,9 @@ SUITES['cartpole-ac'] = {
 SUITES['lunar-discrete'] = { ...SUITES.lunar, setups: [SUITES.lunar.setups[0]] };
 SUITES['lunar-continuous'] = { ...SUITES.lunar, setups: [SUITES.lunar.setups[1]] };
 SUITES['lunar-value'] = { ...SUITES.lunar, setups: SUITES.lunar.setups.slice(2) };
+// Every row of the issue's benchmark table (about an hour on 2 cores: run the two halves side by side).
+SUITES['cartpole-all'] = { setups: [...SUITES.cartpole.setups, ...SUITES['cartpole-ac'].setups, ...SUITES['cartpole-value'].setups], seeds: '0-4', logEvery: 0 };
+SUITES.all = { setups: [...SUITES['cartpole-all'].setups, ...SUITES.lunar.setups.map((s) => ({ ...s, seeds: s.seeds ?? SUITES.lunar.seeds }))], seeds: '0-4', logEvery: 0 };
 
 const { values } = parseArgs({
   options: {
@@ -168,6 +175,10 @@ const logEvery = values['log-every'] === undefined ? suite.logEvery : Number(val
 
 interface Row {
   setup: string;
+  goal: string;
+  everySeed: boolean;
+  /** Step budget of the target (null: an episode budget or none). */
+  within: number | null;
   algo: AlgoId;
   env: EnvId;
   envOptions: TrainerConfig['envOptions'];
@@ -278,6 +289,9 @@ for (const setup of setups) {
     }
     const row: Row = {
       setup: setup.label,
+      goal: setup.goal ?? '',
+      everySeed: !!setup.everySeed,
+      within: setup.within ?? null,
       algo,
       env,
       envOptions: r.envOptions,
