@@ -42,6 +42,7 @@ import { makeEnv } from '../../main/lab/envs/registry.ts';
 import { loadPolicy } from '../../main/lab/runs/policy-file.ts';
 import { EVAL_SEED_OFFSET, evaluatePolicy, train, type TrainResult } from '../../main/lab/training/trainer.ts';
 import type { TrainerConfig } from '../../main/lab/training/trainer-config.ts';
+import { median, type LearningRun as Row } from './learning-results.ts';
 
 interface Setup {
   algo: AlgoId;
@@ -173,39 +174,6 @@ const stepsOverride = values.steps === undefined ? null : Number(values.steps);
 if (stepsOverride !== null && !(Number.isSafeInteger(stepsOverride) && stepsOverride > 0)) throw new Error(`--steps must be a positive integer, got "${values.steps}"`);
 const logEvery = values['log-every'] === undefined ? suite.logEvery : Number(values['log-every']);
 
-interface Row {
-  setup: string;
-  goal: string;
-  everySeed: boolean;
-  /** Step budget of the target (null: an episode budget or none). */
-  within: number | null;
-  algo: AlgoId;
-  env: EnvId;
-  envOptions: TrainerConfig['envOptions'];
-  seed: number;
-  solved: boolean;
-  solvedAtStep: number | null;
-  solvedAtEpisode: number | null;
-  solvedAtSeconds: number | null;
-  steps: number;
-  budget: number;
-  wallSeconds: number;
-  sps: number;
-  mean100: number | null;
-  /** Eval-criterion setups: each evaluation [step, mean] and the final policy's mean. */
-  evals?: [number, number][];
-  /** 100-episode deterministic evaluation of the final policy (mean, population std). */
-  finalEval: number | null;
-  finalEvalStd: number | null;
-  backend: string;
-}
-
-const median = (xs: number[]): number | null => {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** Deterministic evaluation (EVAL_EPISODES on the run's eval seeds) of every checkpoint, by step. */
 async function evaluateCheckpoints(runDir: string, env: EnvId, seed: number): Promise<[number, number][]> {

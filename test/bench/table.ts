@@ -6,26 +6,8 @@
  *   node --import tsx test/bench/table.ts results.jsonl [more.jsonl …]
  */
 import { readFileSync } from 'node:fs';
+import { median, type LearningRun as Run } from './learning-results.ts';
 
-interface Run {
-  setup: string;
-  goal: string;
-  everySeed: boolean;
-  within: number | null;
-  env: string;
-  seed: number;
-  solved: boolean;
-  solvedAtStep: number | null;
-  solvedAtEpisode: number | null;
-  solvedAtSeconds: number | null;
-  steps: number;
-  wallSeconds: number;
-  sps: number;
-  mean100: number | null;
-  finalEval: number | null;
-  finalEvalStd: number | null;
-  backend: string;
-}
 
 const files = process.argv.slice(2);
 if (files.length === 0) {
@@ -41,12 +23,6 @@ for (const f of files) {
   }
 }
 
-const median = (xs: number[]): number | null => {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const known = (xs: (number | null)[]) => xs.filter((x): x is number => x !== null);
 const num = (x: number | null, d = 0) => (x === null ? '—' : x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
 const seeds = (ss: number[]) => {
