@@ -21,14 +21,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { VecEnv } from '../envs/env.ts';
-import type { Generator } from '../envs/numpy-rng.ts';
-import { DiagGaussian, clipToBox, distributionFor, type ActionArray, type ActionDistribution } from '../nn/distributions.ts';
-import { Mlp, type Activation } from '../nn/mlp.ts';
+import type { ActionDistribution } from '../nn/distributions.ts';
+import type { Mlp } from '../nn/mlp.ts';
 import { common, completeRules, parseSchedule, type Preset, type Rule, type Schedule, type Values } from '../training/hyperparameters.ts';
 import { explainedVariance, meanStd } from '../training/returns.ts';
-import { RolloutBuffer } from '../training/rollout-buffer.ts';
-import { MlpPolicy, gradientStep, setLearningRate, type Algorithm, type AlgorithmOptions, type IterationContext, type IterationResult } from './algorithm.ts';
+import type { RolloutBuffer } from '../training/rollout-buffer.ts';
+import { adam, checkNumEnvs, gradientStep, setLearningRate, type Algorithm, type AlgorithmOptions, type IterationContext, type IterationResult, type MlpPolicy } from './algorithm.ts';
 import type { AlgorithmDef } from './definition.ts';
+import { RolloutCollector, createActorCritic, logStdInitRule, meanActionStd, type ActorCriticNetHyperparameters } from './on-policy.ts';
 
 /**
  * torch.optim.RMSprop without momentum (SB3's A2C optimizer): per parameter
@@ -81,8 +81,9 @@ export class TorchRmsprop extends tf.Optimizer {
   }
 }
 
+/** ε is a hyperparameter here: Spinning Up's Adam keeps torch's 1e-8, SB3's RMSprop uses 1e-5. */
 function makeOptimizer(kind: 'adam' | 'rmsprop', vars: tf.Variable[], lr: number, eps: number): tf.Optimizer {
-  return kind === 'rmsprop' ? new TorchRmsprop(vars, lr, 0.99, eps) : tf.train.adam(lr, 0.9, 0.999, eps);
+  return kind === 'rmsprop' ? new TorchRmsprop(vars, lr, 0.99, eps) : adam(lr, eps);
 }
 
 export class A2c implements Algorithm {
@@ -92,30 +93,22 @@ export class A2c implements Algorithm {
   readonly critic: Mlp;
   readonly buffer: RolloutBuffer;
   private readonly vecEnv: VecEnv;
-  private readonly rng: Generator;
   private readonly dist: ActionDistribution;
+  private readonly rollout: RolloutCollector;
   /** The policy's optimizer, or (joint_update) the one over both networks. */
   private readonly optimizer: tf.Optimizer;
   private readonly vfOptimizer: tf.Optimizer | null;
   private readonly lrSchedule: Schedule;
   private readonly vfLrSchedule: Schedule;
-  private readonly actions: ActionArray;
-  private readonly envActions: ActionArray;
-  private readonly logProbs: Float32Array;
-  private readonly values: Float32Array;
 
   constructor({ vecEnv, hyperparameters, rng }: AlgorithmOptions) {
     const hp = (this.hp = completeRules<A2cHyperparameters>('a2c', RULES, hyperparameters, crossCheck));
-    if (hp.n_envs !== vecEnv.numEnvs) throw new Error(`n_envs is ${hp.n_envs} but the vec env has ${vecEnv.numEnvs} envs`);
+    checkNumEnvs(hp.n_envs, vecEnv);
     this.vecEnv = vecEnv;
-    this.rng = rng;
-    const discrete = vecEnv.actionSpace.kind === 'discrete';
-    this.dist = distributionFor(vecEnv.actionSpace, { logStdInit: hp.log_std_init });
-    const scheme = hp.ortho_init ? 'orthogonal' : 'glorot';
-    const spec = { inputDim: vecEnv.obsDim, netArch: hp.net_arch, activation: hp.activation_fn };
-    const actor = Mlp.create({ ...spec, outputDim: this.dist.paramDim }, { scheme, rng, outputGain: 0.01 });
-    this.critic = Mlp.create({ ...spec, outputDim: 1 }, { scheme, rng, outputGain: 1 });
-    this.policy = new MlpPolicy(actor, this.dist, vecEnv.observationSpace, vecEnv.actionSpace);
+    const nets = createActorCritic(vecEnv, hp, rng);
+    this.dist = nets.dist;
+    this.policy = nets.policy;
+    this.critic = nets.critic;
     this.lrSchedule = parseSchedule(hp.learning_rate);
     this.vfLrSchedule = parseSchedule(hp.vf_learning_rate);
     if (hp.joint_update) {
@@ -125,41 +118,18 @@ export class A2c implements Algorithm {
       this.optimizer = makeOptimizer(hp.optimizer, this.policy.variables, this.lrSchedule(1), hp.optimizer_eps);
       this.vfOptimizer = makeOptimizer(hp.optimizer, this.critic.variables, this.vfLrSchedule(1), hp.optimizer_eps);
     }
-    this.buffer = new RolloutBuffer(hp.n_steps, hp.n_envs, vecEnv.obsDim, this.dist.actionDim, discrete);
-    this.actions = discrete ? new Int32Array(hp.n_envs) : new Float32Array(hp.n_envs * this.dist.actionDim);
-    this.envActions = discrete ? this.actions : new Float32Array(this.actions.length);
-    this.logProbs = new Float32Array(hp.n_envs);
-    this.values = new Float32Array(hp.n_envs);
+    this.rollout = new RolloutCollector(vecEnv, nets, hp.n_steps, rng);
+    this.buffer = this.rollout.buffer;
   }
 
   async iterate(ctx: IterationContext): Promise<IterationResult> {
     const { hp, vecEnv, buffer, dist, critic } = this;
     const actor = this.policy.net;
-    const N = vecEnv.numEnvs;
     const D = vecEnv.obsDim;
 
-    // ---- 1. collect n_steps × n_envs transitions with the current policy ----
-    buffer.reset();
-    for (let t = 0; t < hp.n_steps; t++) {
-      const obs = vecEnv.obs;
-      dist.sample(actor.forward(obs, N), N, this.rng, this.actions, this.logProbs);
-      critic.forward(obs, N, this.values);
-      buffer.addStep(obs, this.actions, this.values, this.logProbs);
-      if (vecEnv.actionSpace.kind === 'box') clipToBox(this.actions as Float32Array, N, vecEnv.actionSpace, this.envActions as Float32Array);
-      vecEnv.step(this.envActions);
-      buffer.addOutcome(vecEnv.rewards, vecEnv.terminated, vecEnv.truncated);
-      // Time-limit truncation is not a terminal state: bootstrap from V(final observation).
-      for (let i = 0; i < N; i++) {
-        if (vecEnv.truncated[i] && !vecEnv.terminated[i]) buffer.setFinalValue(i, critic.forward(vecEnv.finalObs.subarray(i * D, (i + 1) * D), 1)[0]);
-      }
-      ctx.onEnvStep();
-    }
-
-    // ---- 2. GAE(λ) advantages and λ-returns, V(s_T) for the rows still running ----
-    const lastValues = new Float32Array(N);
-    critic.forward(vecEnv.obs, N, lastValues);
-    buffer.computeReturnsAndAdvantages(lastValues, hp.gamma, hp.gae_lambda);
-    const steps = hp.n_steps * N;
+    // ---- 1–2. collect n_steps × n_envs transitions with the current policy; GAE(λ) advantages and
+    // λ-returns, V(s_T) for the rows still running (on-policy.ts) ----
+    const steps = this.rollout.collect(ctx, hp.gamma, hp.gae_lambda);
     const M = buffer.size;
     const adv = buffer.advantages.slice();
     if (hp.normalize_advantage) {
@@ -239,10 +209,8 @@ export class A2c implements Algorithm {
 
     const ev = explainedVariance(buffer.values, buffer.returns);
     if (Number.isFinite(ev)) metrics.explained_variance = ev;
-    if (dist instanceof DiagGaussian) {
-      const sd = dist.std();
-      metrics.std = sd.reduce((a, b) => a + b, 0) / sd.length;
-    }
+    const std = meanActionStd(dist);
+    if (std !== null) metrics.std = std;
     return { steps, metrics };
   }
 
@@ -256,7 +224,7 @@ export class A2c implements Algorithm {
 
 // ---------- definition: hyperparameters (SB3 names where they exist) and presets ----------
 
-export interface A2cHyperparameters {
+export interface A2cHyperparameters extends ActorCriticNetHyperparameters {
   learning_rate: number | string;
   vf_learning_rate: number | string;
   n_steps: number;
@@ -270,10 +238,6 @@ export interface A2cHyperparameters {
   joint_update: boolean;
   optimizer: 'adam' | 'rmsprop';
   optimizer_eps: number;
-  net_arch: number[];
-  activation_fn: Activation;
-  ortho_init: boolean;
-  log_std_init: number;
   n_envs: number;
 }
 
@@ -294,13 +258,7 @@ const RULES: Rule[] = [
   { ...common.net_arch, default: [64, 32] },
   common.activation_fn,
   { ...common.ortho_init, default: false },
-  {
-    key: 'log_std_init',
-    type: 'float',
-    default: 0.0,
-    max: 5,
-    description: 'Initial log σ of the diagonal Gaussian policy (Box action spaces only; state-independent, learned).',
-  },
+  logStdInitRule,
   common.n_envs,
 ];
 

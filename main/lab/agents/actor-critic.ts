@@ -34,7 +34,7 @@ import { Categorical } from '../nn/distributions.ts';
 import { Mlp, initMlpWeights, type Activation } from '../nn/mlp.ts';
 import { common, completeRules, parseSchedule, type Preset, type Rule, type Schedule } from '../training/hyperparameters.ts';
 import { explainedVariance, meanStd, rewardToGo } from '../training/returns.ts';
-import { MlpPolicy, gradientStep, setLearningRate, type Algorithm, type AlgorithmOptions, type IterationContext, type IterationResult } from './algorithm.ts';
+import { MlpPolicy, adam, checkNumEnvs, gradientStep, setLearningRate, type Algorithm, type AlgorithmOptions, type IterationContext, type IterationResult } from './algorithm.ts';
 import type { AlgorithmDef } from './definition.ts';
 
 export type Variant = 'td' | 'mc' | 'shared';
@@ -136,7 +136,7 @@ export class ActorCritic implements Algorithm {
 
   constructor({ vecEnv, hyperparameters, rng }: AlgorithmOptions) {
     const hp = (this.hp = completeRules<ActorCriticHyperparameters>('actor-critic', RULES, hyperparameters));
-    if (hp.n_envs !== vecEnv.numEnvs) throw new Error(`n_envs is ${hp.n_envs} but the vec env has ${vecEnv.numEnvs} envs`);
+    checkNumEnvs(hp.n_envs, vecEnv);
     if (vecEnv.actionSpace.kind !== 'discrete') throw new Error('actor-critic here supports Discrete action spaces only');
     this.vecEnv = vecEnv;
     this.rng = rng;
@@ -148,8 +148,8 @@ export class ActorCritic implements Algorithm {
     this.policy = new MlpPolicy(actor, this.dist, vecEnv.observationSpace, vecEnv.actionSpace);
     this.lrSchedule = parseSchedule(hp.learning_rate);
     this.vfLrSchedule = parseSchedule(hp.vf_learning_rate);
-    // PyTorch / Keras Adam defaults (the tutorials' optimizer).
-    this.optimizer = tf.train.adam(this.lrSchedule(1), 0.9, 0.999, 1e-8);
+    // ε 1e-8 for actor and critic: torch's Adam default, as the PyTorch tutorials (Keras' would be 1e-7).
+    this.optimizer = adam(this.lrSchedule(1), 1e-8);
     if (hp.variant === 'shared') {
       const hidden = hp.net_arch.length ? hp.net_arch[hp.net_arch.length - 1] : D;
       const w = initMlpWeights({ inputDim: hidden, outputDim: 1, netArch: [], activation: hp.activation_fn }, { scheme, rng, outputGain: 1 });
@@ -160,7 +160,7 @@ export class ActorCritic implements Algorithm {
       this.sharedValueNet = new Mlp({ ...spec, outputDim: 1 }, { kernels: [...trunk.kernels.slice(0, -1), w.kernels[0]], biases: [...trunk.biases.slice(0, -1), w.biases[0]] });
     } else {
       this.separateCritic = Mlp.create({ ...spec, outputDim: 1 }, { scheme, rng, outputGain: 1 });
-      this.vfOptimizer = tf.train.adam(this.vfLrSchedule(1), 0.9, 0.999, 1e-8);
+      this.vfOptimizer = adam(this.vfLrSchedule(1), 1e-8);
     }
     this.actions = new Int32Array(vecEnv.numEnvs);
     this.running = Array.from({ length: vecEnv.numEnvs }, () => new Episode());

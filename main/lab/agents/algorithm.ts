@@ -145,6 +145,11 @@ export class NonFiniteLossError extends Error {
   }
 }
 
+/** The validated n_envs must match the vec env the trainer built (an algorithm sizes its buffers by it). */
+export function checkNumEnvs(nEnvs: number, vecEnv: VecEnv): void {
+  if (nEnvs !== vecEnv.numEnvs) throw new Error(`n_envs is ${nEnvs} but the vec env has ${vecEnv.numEnvs} envs`);
+}
+
 /** Fisher–Yates shuffle of 0..n-1 with our Generator (minibatch order). */
 export function permutation(n: number, rng: Generator, out?: Int32Array): Int32Array {
   const p = out ?? new Int32Array(n);
@@ -209,6 +214,15 @@ export function gradientStep(
     side?.dispose();
     tf.dispose(Object.values(grads));
   }
+}
+
+/**
+ * Adam with torch's β (0.9, 0.999) and an explicit ε. Left out, tfjs' ε is the backend's (1e-7 in
+ * float32), which matches neither torch's default 1e-8 nor SB3's actor-critic 1e-5, so every caller
+ * names the one of the implementation it follows.
+ */
+export function adam(learningRate: number, epsilon: number): tf.Optimizer {
+  return tf.train.adam(learningRate, 0.9, 0.999, epsilon);
 }
 
 /** Sets an optimizer's step size in place (tfjs declares it protected; Adam reads it every step). */

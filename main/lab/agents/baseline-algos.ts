@@ -19,7 +19,7 @@ import { isEnvId } from '../envs/registry.ts';
 import { describeSpace, flatDim, type Space } from '../envs/spaces.ts';
 import type { ActionArray } from '../nn/distributions.ts';
 import { common, completeRules, type Rule } from '../training/hyperparameters.ts';
-import type { Algorithm, AlgorithmOptions, IterationContext, IterationResult, PolicyKind, SavablePolicy } from './algorithm.ts';
+import { checkNumEnvs, type Algorithm, type AlgorithmOptions, type IterationContext, type IterationResult, type PolicyKind, type SavablePolicy } from './algorithm.ts';
 import { heuristicActor, type Actor } from './baselines.ts';
 import type { AlgorithmDef } from './definition.ts';
 
@@ -126,7 +126,7 @@ export class BaselineAlgorithm implements Algorithm {
     { vecEnv, hyperparameters, rng }: AlgorithmOptions,
   ) {
     const hp = completeRules<{ n_envs: number; action?: number }>(id, RULES[id], hyperparameters);
-    if (hp.n_envs !== vecEnv.numEnvs) throw new Error(`n_envs is ${hp.n_envs} but the vec env has ${vecEnv.numEnvs} envs`);
+    checkNumEnvs(hp.n_envs, vecEnv);
     const env = vecEnv.spec.id;
     if (!isEnvId(env)) throw new Error(`unknown env ${env}`);
     const space = vecEnv.actionSpace;

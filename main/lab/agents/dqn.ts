@@ -28,7 +28,7 @@ import { flatDim, type Space } from '../envs/spaces.ts';
 import { Mlp, type Activation } from '../nn/mlp.ts';
 import { common, completeRules, parseSchedule, type Preset, type Rule, type Schedule } from '../training/hyperparameters.ts';
 import { ReplayBuffer } from '../training/replay-buffer.ts';
-import { gradientStep, setLearningRate, type Algorithm, type AlgorithmOptions, type IterationContext, type IterationResult, type PolicyKind, type SavablePolicy } from './algorithm.ts';
+import { adam, checkNumEnvs, gradientStep, setLearningRate, type Algorithm, type AlgorithmOptions, type IterationContext, type IterationResult, type PolicyKind, type SavablePolicy } from './algorithm.ts';
 import type { AlgorithmDef } from './definition.ts';
 
 const LOSS_NAMES = ['loss', 'q_mean'] as const;
@@ -173,7 +173,7 @@ export class Dqn implements Algorithm {
 
   constructor({ vecEnv, hyperparameters, rng }: AlgorithmOptions) {
     const hp = (this.hp = completeRules<DqnHyperparameters>('dqn', RULES, hyperparameters));
-    if (hp.n_envs !== vecEnv.numEnvs) throw new Error(`n_envs is ${hp.n_envs} but the vec env has ${vecEnv.numEnvs} envs`);
+    checkNumEnvs(hp.n_envs, vecEnv);
     const why = supports(vecEnv.observationSpace, vecEnv.actionSpace);
     if (why) throw new Error(why);
     this.vecEnv = vecEnv;
@@ -186,8 +186,8 @@ export class Dqn implements Algorithm {
     this.lrSchedule = parseSchedule(hp.learning_rate);
     this.epsSchedule = linearSchedule(hp.exploration_initial_eps, hp.exploration_final_eps, hp.exploration_fraction);
     this.epsilon = hp.exploration_initial_eps;
-    // PyTorch's Adam defaults (SB3 DQN passes no optimizer kwargs): eps 1e-8.
-    this.optimizer = tf.train.adam(this.lrSchedule(1), 0.9, 0.999, 1e-8);
+    // torch's Adam default ε 1e-8: SB3's DQN passes no optimizer kwargs (unlike its actor-critic 1e-5).
+    this.optimizer = adam(this.lrSchedule(1), 1e-8);
     this.buffer = new ReplayBuffer(hp.buffer_size, vecEnv.obsDim);
     this.obsBefore = new Float32Array(vecEnv.numEnvs * vecEnv.obsDim);
     this.actions = new Int32Array(vecEnv.numEnvs);

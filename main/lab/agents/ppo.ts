@@ -11,15 +11,15 @@
 import * as tf from '@tensorflow/tfjs';
 import type { VecEnv } from '../envs/env.ts';
 import type { Generator } from '../envs/numpy-rng.ts';
-import { DiagGaussian, clipToBox, distributionFor, type ActionArray, type ActionDistribution } from '../nn/distributions.ts';
-import { Mlp } from '../nn/mlp.ts';
+import type { ActionDistribution } from '../nn/distributions.ts';
+import type { Mlp } from '../nn/mlp.ts';
 import { common, completeRules, parseSchedule, type Preset, type Rule, type Schedule, type Values } from '../training/hyperparameters.ts';
 import type { AlgorithmDef } from './definition.ts';
-import type { Activation } from '../nn/mlp.ts';
 import { explainedVariance } from '../training/returns.ts';
-import { RolloutBuffer } from '../training/rollout-buffer.ts';
+import { RolloutCollector, createActorCritic, logStdInitRule, meanActionStd, type ActorCriticNetHyperparameters } from './on-policy.ts';
 import {
-  MlpPolicy,
+  adam,
+  checkNumEnvs,
   gradientStep,
   permutation,
   setLearningRate,
@@ -27,6 +27,7 @@ import {
   type AlgorithmOptions,
   type IterationContext,
   type IterationResult,
+  type MlpPolicy,
 } from './algorithm.ts';
 
 const LOSS_NAMES = ['loss', 'policy_loss', 'value_loss', 'entropy', 'approx_kl', 'clip_fraction'] as const;
@@ -40,66 +41,34 @@ export class Ppo implements Algorithm {
   private readonly rng: Generator;
   private readonly dist: ActionDistribution;
   private readonly optimizer: tf.Optimizer;
-  private readonly buffer: RolloutBuffer;
+  private readonly rollout: RolloutCollector;
   private readonly lrSchedule: Schedule;
   private readonly clipSchedule: Schedule;
-  // Reused per-step scratch: sampled actions (stored), what the env gets (clipped, Box only).
-  private readonly actions: ActionArray;
-  private readonly envActions: ActionArray;
-  private readonly logProbs: Float32Array;
-  private readonly values: Float32Array;
 
   constructor({ vecEnv, hyperparameters, rng }: AlgorithmOptions) {
     const hp = (this.hp = completeRules<PpoHyperparameters>('ppo', RULES, hyperparameters, crossCheck));
-    if (hp.n_envs !== vecEnv.numEnvs) throw new Error(`n_envs is ${hp.n_envs} but the vec env has ${vecEnv.numEnvs} envs`);
+    checkNumEnvs(hp.n_envs, vecEnv);
     this.vecEnv = vecEnv;
     this.rng = rng;
-    const discrete = vecEnv.actionSpace.kind === 'discrete';
-    this.dist = distributionFor(vecEnv.actionSpace, { logStdInit: hp.log_std_init });
-    const obsDim = vecEnv.obsDim;
-    const scheme = hp.ortho_init ? 'orthogonal' : 'glorot';
-    // SB3 gains: √2 hidden layers, 0.01 policy head (near-uniform initial policy), 1 value head.
-    const actor = Mlp.create({ inputDim: obsDim, outputDim: this.dist.paramDim, netArch: hp.net_arch, activation: hp.activation_fn }, { scheme, rng, outputGain: 0.01 });
-    this.critic = Mlp.create({ inputDim: obsDim, outputDim: 1, netArch: hp.net_arch, activation: hp.activation_fn }, { scheme, rng, outputGain: 1 });
-    this.policy = new MlpPolicy(actor, this.dist, vecEnv.observationSpace, vecEnv.actionSpace);
+    const nets = createActorCritic(vecEnv, hp, rng);
+    this.dist = nets.dist;
+    this.policy = nets.policy;
+    this.critic = nets.critic;
     this.lrSchedule = parseSchedule(hp.learning_rate);
     this.clipSchedule = parseSchedule(hp.clip_range);
-    this.optimizer = tf.train.adam(this.lrSchedule(1), 0.9, 0.999, 1e-5);
-    this.buffer = new RolloutBuffer(hp.n_steps, hp.n_envs, obsDim, this.dist.actionDim, discrete);
-    this.actions = discrete ? new Int32Array(hp.n_envs) : new Float32Array(hp.n_envs * this.dist.actionDim);
-    this.envActions = discrete ? this.actions : new Float32Array(this.actions.length);
-    this.logProbs = new Float32Array(hp.n_envs);
-    this.values = new Float32Array(hp.n_envs);
+    // SB3's ActorCriticPolicy gives Adam eps 1e-5 ("small values to avoid NaN"), not torch's 1e-8.
+    this.optimizer = adam(this.lrSchedule(1), 1e-5);
+    this.rollout = new RolloutCollector(vecEnv, nets, hp.n_steps, rng);
   }
 
   async iterate(ctx: IterationContext): Promise<IterationResult> {
-    const { hp, vecEnv, buffer, dist, critic } = this;
+    const { hp, vecEnv, dist, critic } = this;
+    const { buffer } = this.rollout;
     const actor = this.policy.net;
-    const N = vecEnv.numEnvs;
     const D = vecEnv.obsDim;
 
-    // ---- 1. collect n_steps × n_envs transitions with the current policy ----
-    buffer.reset();
-    for (let t = 0; t < hp.n_steps; t++) {
-      const obs = vecEnv.obs;
-      dist.sample(actor.forward(obs, N), N, this.rng, this.actions, this.logProbs);
-      critic.forward(obs, N, this.values);
-      buffer.addStep(obs, this.actions, this.values, this.logProbs);
-      if (vecEnv.actionSpace.kind === 'box') clipToBox(this.actions as Float32Array, N, vecEnv.actionSpace, this.envActions as Float32Array);
-      vecEnv.step(this.envActions);
-      buffer.addOutcome(vecEnv.rewards, vecEnv.terminated, vecEnv.truncated);
-      // Time-limit truncation is not a terminal state: bootstrap from V(final observation).
-      for (let i = 0; i < N; i++) {
-        if (vecEnv.truncated[i] && !vecEnv.terminated[i]) {
-          buffer.setFinalValue(i, critic.forward(vecEnv.finalObs.subarray(i * D, (i + 1) * D), 1)[0]);
-        }
-      }
-      ctx.onEnvStep();
-    }
-    const lastValues = new Float32Array(N);
-    critic.forward(vecEnv.obs, N, lastValues);
-    buffer.computeReturnsAndAdvantages(lastValues, hp.gamma, hp.gae_lambda);
-    const steps = hp.n_steps * N;
+    // ---- 1. collect n_steps × n_envs transitions with the current policy; GAE(λ) (on-policy.ts) ----
+    const steps = this.rollout.collect(ctx, hp.gamma, hp.gae_lambda);
 
     // ---- 2. schedules: SB3 evaluates them at progress_remaining after this rollout ----
     const progress = 1 - (ctx.stepsDone + steps) / ctx.totalSteps;
@@ -172,11 +141,8 @@ export class Ppo implements Algorithm {
     if (Number.isFinite(ev)) metrics.explained_variance = ev;
     metrics.learning_rate = lr;
     metrics.clip_range = clip;
-    if (dist instanceof DiagGaussian) {
-      // Mean σ over action dimensions (SB3 logs the same as train/std).
-      const sd = dist.std();
-      metrics.std = sd.reduce((a, b) => a + b, 0) / sd.length;
-    }
+    const std = meanActionStd(dist);
+    if (std !== null) metrics.std = std;
     return { steps, metrics };
   }
 
@@ -201,7 +167,7 @@ function normalizeInPlace(x: Float32Array): void {
 
 // ---------- definition: hyperparameters (SB3 names and defaults) and presets ----------
 
-export interface PpoHyperparameters {
+export interface PpoHyperparameters extends ActorCriticNetHyperparameters {
   learning_rate: number | string;
   n_steps: number;
   batch_size: number;
@@ -213,10 +179,6 @@ export interface PpoHyperparameters {
   ent_coef: number;
   vf_coef: number;
   max_grad_norm: number;
-  net_arch: number[];
-  activation_fn: Activation;
-  ortho_init: boolean;
-  log_std_init: number;
   n_envs: number;
 }
 
@@ -249,13 +211,7 @@ const RULES: Rule[] = [
   common.net_arch,
   common.activation_fn,
   common.ortho_init,
-  {
-    key: 'log_std_init',
-    type: 'float',
-    default: 0.0,
-    max: 5, // σ ≤ e⁵ ≈ 148; no lower bound, like SB3 (zoo presets use down to −3.29)
-    description: 'Initial log σ of the diagonal Gaussian policy (Box action spaces only; state-independent, learned).',
-  },
+  logStdInitRule,
   common.n_envs,
 ];
 

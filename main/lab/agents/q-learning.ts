@@ -14,7 +14,7 @@ import type { Generator } from '../envs/numpy-rng.ts';
 import type { VecEnv } from '../envs/env.ts';
 import type { Space } from '../envs/spaces.ts';
 import { common, completeRules, parseSchedule, type Preset, type Rule, type Schedule } from '../training/hyperparameters.ts';
-import type { Algorithm, AlgorithmOptions, IterationContext, IterationResult, PolicyKind, SavablePolicy } from './algorithm.ts';
+import { checkNumEnvs, type Algorithm, type AlgorithmOptions, type IterationContext, type IterationResult, type PolicyKind, type SavablePolicy } from './algorithm.ts';
 import type { AlgorithmDef } from './definition.ts';
 import { MAX_STATES, binSpecFor, numStates, stateIndex, validateBinSpec, type BinSpec } from './obs-binning.ts';
 
@@ -125,7 +125,7 @@ export class QLearning implements Algorithm {
 
   constructor({ vecEnv, hyperparameters, rng }: AlgorithmOptions) {
     const hp = (this.hp = completeRules<QLearningHyperparameters>('q-learning', RULES, hyperparameters));
-    if (hp.n_envs !== vecEnv.numEnvs) throw new Error(`n_envs is ${hp.n_envs} but the vec env has ${vecEnv.numEnvs} envs`);
+    checkNumEnvs(hp.n_envs, vecEnv);
     const why = supports(vecEnv.observationSpace, vecEnv.actionSpace);
     if (why) throw new Error(why);
     this.vecEnv = vecEnv;

@@ -18,7 +18,7 @@ import { common, completeRules, parseSchedule, type Preset, type Rule, type Sche
 import type { AlgorithmDef } from './definition.ts';
 import type { Activation } from '../nn/mlp.ts';
 import { meanStd, rewardToGo } from '../training/returns.ts';
-import { MlpPolicy, gradientStep, setLearningRate, type Algorithm, type AlgorithmOptions, type IterationContext, type IterationResult } from './algorithm.ts';
+import { MlpPolicy, adam, checkNumEnvs, gradientStep, setLearningRate, type Algorithm, type AlgorithmOptions, type IterationContext, type IterationResult } from './algorithm.ts';
 
 const LOSS_NAMES = ['loss', 'policy_loss', 'entropy'] as const;
 
@@ -43,7 +43,7 @@ export class Reinforce implements Algorithm {
 
   constructor({ vecEnv, hyperparameters, rng }: AlgorithmOptions) {
     const hp = (this.hp = completeRules<ReinforceHyperparameters>('reinforce', RULES, hyperparameters));
-    if (hp.n_envs !== vecEnv.numEnvs) throw new Error(`n_envs is ${hp.n_envs} but the vec env has ${vecEnv.numEnvs} envs`);
+    checkNumEnvs(hp.n_envs, vecEnv);
     if (vecEnv.actionSpace.kind !== 'discrete') throw new Error('REINFORCE here supports Discrete action spaces only');
     this.vecEnv = vecEnv;
     this.rng = rng;
@@ -54,8 +54,8 @@ export class Reinforce implements Algorithm {
     );
     this.policy = new MlpPolicy(net, this.dist, vecEnv.observationSpace, vecEnv.actionSpace);
     this.lrSchedule = parseSchedule(hp.learning_rate);
-    // PyTorch's Adam defaults (the classic setup), eps 1e-8.
-    this.optimizer = tf.train.adam(this.lrSchedule(1), 0.9, 0.999, 1e-8);
+    // torch's Adam default ε 1e-8 (the classic setup is plain torch.optim.Adam).
+    this.optimizer = adam(this.lrSchedule(1), 1e-8);
     this.running = Array.from({ length: vecEnv.numEnvs }, () => new Trajectory());
     this.actions = new Int32Array(vecEnv.numEnvs);
   }
