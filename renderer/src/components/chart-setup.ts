@@ -5,6 +5,8 @@ Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, T
 
 export { Chart };
 
+export type XY = { x: number; y: number };
+
 export interface ChartTheme {
   text: string;
   muted: string;
@@ -33,6 +35,14 @@ export function onThemeChange(listener: () => void): () => void {
   const mq = window.matchMedia('(prefers-color-scheme: dark)');
   mq.addEventListener('change', listener);
   return () => mq.removeEventListener('change', listener);
+}
+
+/** `#rrggbb` with an alpha, as rgba(); other colour strings are returned as they are. */
+export function withAlpha(color: string, alpha: number): string {
+  const hex = /^#([0-9a-f]{6})$/i.exec(color.trim());
+  if (!hex) return color;
+  const n = parseInt(hex[1], 16);
+  return `rgba(${n >> 16}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
 }
 
 export function compactNumber(n: number): string {
@@ -65,3 +75,29 @@ export function baseOptions(theme: ChartTheme): ChartOptions<'line'> {
     },
   };
 }
+
+type ScaleOptions = NonNullable<ChartOptions<'line'>['scales']>[string];
+type LegendOptions = NonNullable<NonNullable<ChartOptions<'line'>['plugins']>['legend']>;
+type LegendLabels = NonNullable<LegendOptions['labels']>;
+
+/** A titled linear value axis with compact tick labels, as the Train and Compare charts draw it. */
+export function valueAxis(theme: ChartTheme, title: string, limits: { min?: number; maxTicksLimit?: number } = {}): ScaleOptions {
+  // Set only the limits asked for; the others keep Chart.js's defaults.
+  const min = limits.min !== undefined ? { min: limits.min } : {};
+  const maxTicks = limits.maxTicksLimit !== undefined ? { maxTicksLimit: limits.maxTicksLimit } : {};
+  return {
+    type: 'linear',
+    ...min,
+    title: { display: true, text: title, color: theme.muted },
+    ticks: { color: theme.muted, callback: (v) => compactNumber(Number(v)), ...maxTicks },
+    grid: { color: theme.grid },
+  };
+}
+
+/** The base options' legend with some label options replaced (a filter, smaller boxes). */
+export function legendWith(base: ChartOptions<'line'>, labels: LegendLabels): LegendOptions {
+  return { ...base.plugins?.legend, labels: { ...base.plugins?.legend?.labels, ...labels } };
+}
+
+/** Legend filter: only datasets with something drawn (a threshold not known yet, not solved yet). */
+export const hasPoints: NonNullable<LegendLabels['filter']> = (item, data) => (data.datasets[item.datasetIndex ?? 0]?.data.length ?? 0) > 0;

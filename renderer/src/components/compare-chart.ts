@@ -1,5 +1,5 @@
 /** Shapes and colours for the Compare tab's chart (CompareChart.vue). */
-import type { ChartTheme } from './chart-setup.ts';
+import type { ChartTheme, XY } from './chart-setup.ts';
 
 /** The theme's three series colours first, then fixed ones that read on light and dark. */
 const EXTRA = ['#2a9d8f', '#e05d5d', '#c9a227', '#4cb5e6', '#d45fa8', '#6c9a3b', '#a1887f', '#7f8c9d'];
@@ -7,19 +7,6 @@ const EXTRA = ['#2a9d8f', '#e05d5d', '#c9a227', '#4cb5e6', '#d45fa8', '#6c9a3b',
 export function seriesColor(theme: ChartTheme, index: number): string {
   const all = [...theme.series, ...EXTRA];
   return all[((index % all.length) + all.length) % all.length];
-}
-
-/** `#rrggbb` with an alpha, as rgba(); other colour strings are returned as they are. */
-export function withAlpha(color: string, alpha: number): string {
-  const hex = /^#([0-9a-f]{6})$/i.exec(color.trim());
-  if (!hex) return color;
-  const n = parseInt(hex[1], 16);
-  return `rgba(${n >> 16}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
-}
-
-export interface XY {
-  x: number;
-  y: number;
 }
 
 export interface ChartSeries {

@@ -5,7 +5,7 @@
  * again; the checks here exist so a bad value is flagged at the field before anything is sent.
  */
 import type { EnvInfo, EnvOptionInfo } from '../../../preload/contract.ts';
-import { formatNumber } from './hyperparams.ts';
+import { formatNumber, parseNumber } from './hyperparams.ts';
 
 export type EnvOptionValue = boolean | number;
 export type EnvOptionValues = Record<string, EnvOptionValue>;
@@ -35,7 +35,6 @@ interface Interval {
   hiOpen: boolean;
 }
 
-const NUMBER_RE = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
 // "in (−12, 0)", "in [0, 1]": a hard bound the lab enforces ("recommends 0..20" is advice, not a bound).
 const INTERVAL_RE = /\bin\s*([([])\s*([-+−]?\d+(?:\.\d+)?)\s*,\s*([-+−]?\d+(?:\.\d+)?)\s*([)\]])/;
 
@@ -81,8 +80,8 @@ function parse(info: EnvOptionInfo, input: boolean | string): { value: EnvOption
   if (info.type === 'boolean') return { value: input === true, error: null };
   const t = String(input).trim();
   if (t === '') return { value: null, error: 'enter a number' };
-  if (!NUMBER_RE.test(t)) return { value: null, error: 'must be a number' };
-  const n = Number(t);
+  const n = parseNumber(t);
+  if (n === null) return { value: null, error: 'must be a number' };
   if (!Number.isFinite(n)) return { value: null, error: 'must be a finite number' };
   if (info.type === 'integer' && !Number.isSafeInteger(n)) return { value: null, error: 'must be an integer' };
   if (isStepLimit(info) && n < 1) return { value: null, error: 'must be ≥ 1' };

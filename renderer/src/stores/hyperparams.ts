@@ -1,6 +1,6 @@
 /**
- * Text ⇄ value for the hyperparameter fields of the Train form. The lab validates again (zod and
- * its own ranges); this exists so a bad value is flagged at the field before anything is sent.
+ * Text ⇄ value for the Train form's fields (hyperparameters, counts). The lab validates again (zod
+ * and its own ranges); this exists so a bad value is flagged at the field before anything is sent.
  */
 import type { HyperparameterSpec, HyperValue } from '../../../preload/contract.ts';
 
@@ -8,9 +8,21 @@ export type ParseResult = { ok: true; value: HyperValue } | { ok: false; error: 
 
 const NUMBER_RE = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
 
-function parseNumber(text: string): number | null {
+/** A plain decimal number (optionally with an exponent), or null; env option fields use it too. */
+export function parseNumber(text: string): number | null {
   const t = text.trim();
   return NUMBER_RE.test(t) ? Number(t) : null;
+}
+
+/**
+ * A count typed into one of the Train form's small fields (episodes, steps between evaluations):
+ * digits only (`_` and `,` as separators where `grouped`), at most `max`. Blank is null where
+ * `optional`, else `error`, like anything else that is not such a count.
+ */
+export function parseCount(text: string, opts: { max: number; optional?: boolean; grouped?: boolean }, error: string): { value: number | null; error: string | null } {
+  const t = opts.grouped ? text.trim().replace(/[_,]/g, '') : text.trim();
+  if (t === '' && opts.optional) return { value: null, error: null };
+  return /^\d+$/.test(t) && Number(t) <= opts.max ? { value: Number(t), error: null } : { value: null, error };
 }
 
 function checkRange(spec: HyperparameterSpec, n: number): string | null {

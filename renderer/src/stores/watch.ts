@@ -7,6 +7,7 @@ import { computed, ref, shallowRef, watch } from 'vue';
 import type { EnvId, PolicyInfo, RequestPayload, RolloutResult } from '../../../preload/contract.ts';
 import { base64ToBlob, downloadBlob, formatBytes } from '../download.ts';
 import { errorMessage, getLabClient } from '../lab-client.ts';
+import { policyLabel, policyOption, SOURCE_GROUPS, type PickerOption } from '../policy-picker.ts';
 import { carriedEnvOptions, envOptionsToSend, optionErrorCount, optionRows, type EnvOptionEdits, type EnvOptionValues } from './env-options.ts';
 import { useLabStore } from './lab.ts';
 
@@ -16,26 +17,6 @@ export type Actor = { kind: 'policy'; policy: PolicyInfo } | { kind: 'agent'; ag
 const FILE_NAME_RE = /^[A-Za-z0-9._-]{1,128}$/;
 // The contract caps each file's base64 at 64 MiB, i.e. 48 MiB of bytes.
 const MAX_FILE_BYTES = 48 * 1024 * 1024;
-
-// Run ids are "<yyyymmdd>-<hhmmss>-<env>-<algo>-s<seed>-<rand>" (main/lab/runs/run-store.ts).
-const RUN_ID_RE = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-(.+)-([a-z0-9]+)$/i;
-
-/**
- * What the agent select shows for a policy. A run's label ("CartPole-v1 · ppo · seed 0 · <run id>")
- * names the env twice, once in the run id, which also repeats algorithm and seed; the env select
- * already says which env, so the option keeps algorithm, seed and the run's start time. The full
- * label stays in the tooltips.
- */
-export function policyLabel(p: PolicyInfo): string {
-  const parts = p.label
-    .split(' · ')
-    .filter((part) => part !== p.env)
-    .map((part) => {
-      const m = RUN_ID_RE.exec(part);
-      return m && m[7].includes(p.env) ? `${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6]}` : part;
-    });
-  return parts.join(' · ') || p.label;
-}
 
 /** Env options recorded with a policy, if the lab lists them (PolicyInfo does not carry them yet). */
 const policyEnvOptions = (p: PolicyInfo): EnvOptionValues | undefined => carriedEnvOptions(p);
@@ -83,14 +64,13 @@ export const useWatchStore = defineStore('watch', () => {
   const envInfo = computed(() => lab.env(env.value || undefined));
 
   const actors = computed(() => {
-    const list: { value: string; label: string; title: string; group: string; actor: Actor }[] = [];
-    const groups: Record<PolicyInfo['source'], string> = { demo: 'Bundled demos', run: 'From runs', checkpoint: 'Checkpoints', file: 'Imported' };
+    const list: (PickerOption & { actor: Actor })[] = [];
     const e = envInfo.value;
     if (!e) return list;
     for (const p of policies.value) {
       if (p.env !== e.id) continue;
       let label = policyLabel(p);
-      let group = groups[p.source];
+      let group = SOURCE_GROUPS[p.source];
       // Checkpoints: one group per run, each entry named by its step.
       const cut = p.source === 'checkpoint' ? label.lastIndexOf(' · checkpoint @ ') : -1;
       if (cut >= 0) {
@@ -99,7 +79,7 @@ export const useWatchStore = defineStore('watch', () => {
         const [at, ...rest] = label.slice(cut + ' · checkpoint @ '.length).split(' · ');
         label = [`@ ${at} steps`, ...rest].join(' · ');
       }
-      list.push({ value: `policy:${p.path}`, label, title: `${p.label} (${p.path})`, group, actor: { kind: 'policy', policy: p } });
+      list.push({ ...policyOption(p, `policy:${p.path}`, group, label), actor: { kind: 'policy', policy: p } });
     }
     for (const agent of ['heuristic', 'random'] as const) {
       const label = `${agent === 'random' ? 'Random' : 'Heuristic'} agent`;
