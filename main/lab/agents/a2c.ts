@@ -327,6 +327,31 @@ const PRESETS: Preset[] = [
     steps: 200_000,
     values: { ...SB3_A2C, n_envs: 8, gamma: 0.995, n_steps: 5, learning_rate: 'lin_0.00083', ent_coef: 0.00001 },
   },
+  {
+    name: 'tuned',
+    env: 'LunarLander-v3',
+    description:
+      "Policy Lab's own LunarLander setting (not a published one; the zoo entry plateaus near 0 here): 16 envs × 64 steps, GAE λ 0.95, γ 0.99, normalised advantages, one Adam policy step (lr 1e-3, entropy 0.01) then 10 value steps (lr 1e-3), gradient clip 0.5, 64,64 tanh, orthogonal init. 100-episode training mean ≥ 100 within 1M steps on seeds 0 and 1 of 0–2 (BENCHMARKS.md).",
+    steps: 1_000_000,
+    values: {
+      n_envs: 16,
+      n_steps: 64,
+      gamma: 0.99,
+      gae_lambda: 0.95,
+      normalize_advantage: true,
+      learning_rate: 1e-3,
+      vf_learning_rate: 1e-3,
+      train_v_iters: 10,
+      ent_coef: 0.01,
+      max_grad_norm: 0.5,
+      joint_update: false,
+      optimizer: 'adam',
+      optimizer_eps: 1e-8,
+      net_arch: [64, 64],
+      activation_fn: 'tanh',
+      ortho_init: true,
+    },
+  },
 ];
 
 export const a2cDef: AlgorithmDef = {
