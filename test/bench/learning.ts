@@ -67,6 +67,8 @@ interface Setup {
    * linear learning-rate decay, are tuned to it), which must not exceed this; --steps overrides.
    */
   within?: number;
+  /** Run this many steps instead of the preset's (schedules given as fractions of the run stretch). */
+  steps?: number;
   /** The target as the issue states it (for the results table). */
   goal?: string;
   /** The target holds only if every seed meets it (else: the median seed, i.e. a majority). */
@@ -93,7 +95,7 @@ const SUITES: Record<string, { setups: Setup[]; seeds: string; logEvery: number 
       { algo: 'ppo', env: 'LunarLander-v3', preset: 'zoo-continuous', label: 'PPO LunarLander continuous (zoo)', key: 'ppo-continuous', goal: 'mean100 ≥ 200 within 1M steps (seed 0)', within: 1_000_000 },
       { algo: 'a2c', key: 'a2c-lunar-zoo', env: 'LunarLander-v3', preset: 'zoo', label: 'A2C LunarLander (zoo)', target: 100, within: 1_000_000, goal: 'mean100 ≥ 100 within 1M steps (seed 0)' },
       { algo: 'a2c', key: 'a2c-lunar-tuned', env: 'LunarLander-v3', preset: 'tuned', label: 'A2C LunarLander (tuned)', target: 100, within: 1_000_000, goal: 'mean100 ≥ 100 within 1M steps (seed 0)' },
-      { algo: 'dqn', env: 'LunarLander-v3', preset: 'zoo', label: 'DQN LunarLander (zoo)', target: 100, within: 300_000, goal: 'mean100 ≥ 100 within 300k steps (seed 0)' },
+      { algo: 'dqn', env: 'LunarLander-v3', preset: 'zoo', label: 'DQN LunarLander (zoo, run to 300k)', target: 100, within: 300_000, steps: 300_000, goal: 'mean100 ≥ 100 within 300k steps (seed 0)' },
     ],
     seeds: '0',
     logEvery: 100_000,
@@ -198,7 +200,7 @@ const rows: Row[] = [];
 for (const setup of setups) {
   const { algo, env, preset } = setup;
   const r = resolveHyperparameters(algo, env, preset, overrides);
-  const budget = stepsOverride ?? r.steps;
+  const budget = stepsOverride ?? setup.steps ?? r.steps;
   if (setup.within !== undefined && budget > setup.within) console.error(`note: ${setup.label} runs ${budget} steps, beyond the target's ${setup.within}`);
   const byEval = setup.criterion === 'eval';
   for (const seed of values.seeds ? seeds : parseSeeds(setup.seeds ?? suite.seeds)) {
