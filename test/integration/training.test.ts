@@ -18,7 +18,7 @@ import type { DiagGaussian } from '../../main/lab/nn/distributions.ts';
 import { Mlp } from '../../main/lab/nn/mlp.ts';
 import { loadPolicy, PolicyFileError, savePolicy } from '../../main/lab/runs/policy-file.ts';
 import { createAlgorithm, resolveHyperparameters } from '../../main/lab/agents/registry.ts';
-import { algorithmRng, EVAL_SEED_OFFSET, evaluatePolicy, PERIODIC_EVAL_EPISODES, train, type TrainHooks } from '../../main/lab/training/trainer.ts';
+import { algorithmRng, EVAL_SEED_OFFSET, evaluatePolicy, initFromPolicy, PERIODIC_EVAL_EPISODES, train, type TrainHooks } from '../../main/lab/training/trainer.ts';
 import type { TrainerConfig } from '../../main/lab/training/trainer-config.ts';
 
 let tmp: string;
@@ -211,6 +211,29 @@ test('periodic evaluation: eval_mean on the crossing updates, best/ holds the be
   assert.equal(evaluatePolicy(loaded, PERIODIC_EVAL_EPISODES, 3 + EVAL_SEED_OFFSET).mean, best.eval_mean);
   loaded.dispose();
   await assert.rejects(train(config('reinforce', 'classic', 100, {}, { evalEvery: -1 })), /evalEvery must be a non-negative integer/);
+});
+
+test('continuing from a policy folder restores the actor, and the critic when saved', async () => {
+  const runDir = join(tmp, 'continue-from');
+  await train(config('ppo', 'zoo', 1024, { n_epochs: 2 }, { evalEpisodes: 0 }), { runDir });
+  const saved = await loadPolicy(join(runDir, 'policy'));
+  assert.ok(saved.critic, 'PPO saves its critic');
+  const r = resolveHyperparameters('ppo', 'CartPole-v1', 'zoo', {});
+  const vecEnv = makeVecEnv('CartPole-v1', r.hyperparameters.n_envs as number, {});
+  const algo = createAlgorithm('ppo', { vecEnv, hyperparameters: r.hyperparameters, rng: algorithmRng(99) });
+  try {
+    const critic = (algo as unknown as { critic: Mlp }).critic;
+    assert.notDeepEqual(critic.getWeights(), saved.critic.getWeights(), 'a fresh critic differs');
+    await initFromPolicy(algo, join(runDir, 'policy'));
+    assert.deepEqual((algo.policy as MlpPolicy).net.getWeights(), (saved as unknown as MlpPolicy).net.getWeights());
+    assert.deepEqual(critic.getWeights(), saved.critic.getWeights());
+    const obs = new Float32Array([0.01, -0.2, 0.03, 0.1]);
+    assert.deepEqual(Array.from(critic.forward(obs, 1)), Array.from(saved.values!(obs, 1)), 'the JS mirror re-read the weights');
+  } finally {
+    algo.dispose();
+    vecEnv.close();
+    saved.dispose();
+  }
 });
 
 test('a saved policy loads and acts exactly like the in-memory one', async () => {

@@ -101,6 +101,8 @@ export interface LoadedPolicy extends SavablePolicy {
   readonly dir: string;
   /** V(s) per row, when the folder holds the critic the policy was trained with (critic/). */
   values?(obs: Float32Array, n: number): Float32Array;
+  /** That critic itself (owned by this policy: freed by dispose()), e.g. to continue training. */
+  readonly critic?: Mlp;
 }
 
 /** Sub-folder holding the value network (same tfjs files), for the X-ray and Insights. */
@@ -487,6 +489,7 @@ export async function loadPolicy(dir: string, opts: LoadPolicyOptions = {}): Pro
     }
     const dispose = policy.dispose.bind(policy);
     return Object.assign(policy, {
+      critic,
       values: (obs: Float32Array, n: number) => Float32Array.from(critic.forward(obs, n)),
       dispose: () => {
         dispose();

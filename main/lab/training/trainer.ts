@@ -327,27 +327,40 @@ export function evaluatePolicy(policy: ActingPolicy, a: Env | number, b: number,
 }
 
 /**
- * Continuing a run: the acting network (and a Gaussian's log σ) start from a saved policy. The critic
- * and optimizer moments start fresh (they are not part of a policy folder), so expect a short dip.
+ * Continuing a run: the acting network (and a Gaussian's log σ) start from a saved policy, and so
+ * does the critic when the folder has one (critic/) of the same shape. The optimizer moments start
+ * fresh (they are not part of a policy folder), so expect a short dip.
  */
-async function initFromPolicy(algo: Algorithm, dir: string): Promise<void> {
+export async function initFromPolicy(algo: Algorithm, dir: string): Promise<void> {
   const saved = await loadPolicy(dir);
   try {
     const target = algo.policy;
     if (!(target instanceof MlpPolicy) || !(saved instanceof MlpPolicy)) throw new Error(`${algo.id} cannot start from a saved policy`);
     const a = target.net.spec;
     const b = saved.net.spec;
-    if (a.inputDim !== b.inputDim || a.outputDim !== b.outputDim || a.netArch.join(',') !== b.netArch.join(',') || a.activation !== b.activation) {
+    if (!sameNet(target.net, saved.net)) {
       throw new Error(`the saved policy's network (${b.netArch.join('×')} ${b.activation}) differs from this run's (${a.netArch.join('×')} ${a.activation})`);
     }
     target.net.setWeights(saved.net.getWeights());
     if (target.distribution instanceof DiagGaussian && saved.distribution instanceof DiagGaussian) target.distribution.setLogStd(saved.distribution.getLogStd());
     target.invalidate();
+    // A critic of another shape (e.g. continuing with a different net_arch for it) starts fresh.
+    const critic = criticOf(algo);
+    const savedCritic = (saved as LoadedPolicy).critic;
+    if (critic && savedCritic && sameNet(critic, savedCritic)) {
+      critic.setWeights(savedCritic.getWeights());
+    }
   } catch (err) {
     throw new Error(`cannot continue from ${dir}: ${(err as Error).message}`);
   } finally {
     saved.dispose();
   }
+}
+
+function sameNet(x: Mlp, y: Mlp): boolean {
+  const a = x.spec;
+  const b = y.spec;
+  return a.inputDim === b.inputDim && a.outputDim === b.outputDim && a.netArch.join(',') === b.netArch.join(',') && a.activation === b.activation;
 }
 
 /** The value network an algorithm trains beside its policy, if it has one (saved for the X-ray). */
