@@ -92,6 +92,7 @@ const SUITES: Record<string, { setups: Setup[]; seeds: string; logEvery: number 
   lunar: {
     setups: [
       { algo: 'ppo', env: 'LunarLander-v3', preset: 'zoo', label: 'PPO LunarLander (zoo)', seeds: '0-2', goal: 'mean100 ≥ 200 within 1M steps (seeds 0–2)', within: 1_000_000, everySeed: true },
+      { algo: 'ppo', key: 'ppo-tuned', env: 'LunarLander-v3', preset: 'tuned', label: 'PPO LunarLander (tuned: ent_coef 0)', seeds: '0-2', goal: 'mean100 ≥ 200 within 1M steps (seeds 0–2)', within: 1_000_000, everySeed: true },
       { algo: 'ppo', env: 'LunarLander-v3', preset: 'zoo-continuous', label: 'PPO LunarLander continuous (zoo)', key: 'ppo-continuous', goal: 'mean100 ≥ 200 within 1M steps (seed 0)', within: 1_000_000 },
       { algo: 'a2c', key: 'a2c-lunar-zoo', env: 'LunarLander-v3', preset: 'zoo', label: 'A2C LunarLander (zoo)', target: 100, within: 1_000_000, goal: 'mean100 ≥ 100 within 1M steps (seed 0)' },
       { algo: 'a2c', key: 'a2c-lunar-tuned', env: 'LunarLander-v3', preset: 'tuned', label: 'A2C LunarLander (tuned)', target: 100, within: 1_000_000, goal: 'mean100 ≥ 100 within 1M steps (seed 0)' },
@@ -121,8 +122,8 @@ SUITES['cartpole-ac'] = {
   logEvery: 0,
 };
 SUITES['lunar-discrete'] = { ...SUITES.lunar, setups: [SUITES.lunar.setups[0]] };
-SUITES['lunar-continuous'] = { ...SUITES.lunar, setups: [SUITES.lunar.setups[1]] };
-SUITES['lunar-value'] = { ...SUITES.lunar, setups: SUITES.lunar.setups.slice(2) };
+SUITES['lunar-continuous'] = { ...SUITES.lunar, setups: SUITES.lunar.setups.filter((s) => s.preset.endsWith('continuous')) };
+SUITES['lunar-value'] = { ...SUITES.lunar, setups: SUITES.lunar.setups.filter((s) => s.algo !== 'ppo') };
 // Every row of the benchmark table (about an hour on 2 cores: run the two halves side by side).
 SUITES['cartpole-all'] = { setups: [...SUITES.cartpole.setups, ...SUITES['cartpole-ac'].setups, ...SUITES['cartpole-value'].setups], seeds: '0-4', logEvery: 0 };
 SUITES.all = { setups: [...SUITES['cartpole-all'].setups, ...SUITES.lunar.setups.map((s) => ({ ...s, seeds: s.seeds ?? SUITES.lunar.seeds }))], seeds: '0-4', logEvery: 0 };

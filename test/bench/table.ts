@@ -25,6 +25,7 @@ for (const f of files) {
 
 const known = (xs: (number | null)[]) => xs.filter((x): x is number => x !== null);
 const num = (x: number | null, d = 0) => (x === null ? '—' : x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
+const secs = (x: number | null) => (x === null ? '—' : `${x.toFixed(x < 1 ? 2 : 1)} s`);
 const seeds = (ss: number[]) => {
   const s = [...ss].sort((a, b) => a - b);
   return s.length > 1 && s[s.length - 1] - s[0] === s.length - 1 ? `${s[0]}–${s[s.length - 1]}` : s.join(',');
@@ -45,7 +46,7 @@ for (const label of [...new Set(runs.map((r) => r.setup))]) {
     seeds(rs.map((r) => r.seed)),
     `${ok.length}/${rs.length}`,
     stepsToTarget === null ? '—' : `${num(stepsToTarget)}${episodes !== null ? ` (ep. ${num(episodes)})` : ''}`,
-    ok.some((r) => r.solvedAtSeconds !== null) ? `${num(median(known(ok.map((r) => r.solvedAtSeconds))), 1)} s` : `${num(median(rs.map((r) => r.wallSeconds)), 1)} s (whole run)`,
+    ok.some((r) => r.solvedAtSeconds !== null) ? secs(median(known(ok.map((r) => r.solvedAtSeconds)))) : `${secs(median(rs.map((r) => r.wallSeconds)))} (whole run)`,
     num(median(known(rs.map((r) => r.mean100))), 1),
     num(median(known(rs.map((r) => r.finalEval))), 1),
     num(median(rs.map((r) => r.sps))),
