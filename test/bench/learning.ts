@@ -94,6 +94,7 @@ const SUITES: Record<string, { setups: Setup[]; seeds: string; logEvery: number 
       { algo: 'ppo', env: 'LunarLander-v3', preset: 'zoo', label: 'PPO LunarLander (zoo)', seeds: '0-2', goal: 'mean100 ≥ 200 within 1M steps (seeds 0–2)', within: 1_000_000, everySeed: true },
       { algo: 'ppo', key: 'ppo-tuned', env: 'LunarLander-v3', preset: 'tuned', label: 'PPO LunarLander (tuned: ent_coef 0)', seeds: '0-2', goal: 'mean100 ≥ 200 within 1M steps (seeds 0–2)', within: 1_000_000, everySeed: true },
       { algo: 'ppo', env: 'LunarLander-v3', preset: 'zoo-continuous', label: 'PPO LunarLander continuous (zoo)', key: 'ppo-continuous', goal: 'mean100 ≥ 200 within 1M steps (seed 0)', within: 1_000_000 },
+      { algo: 'ppo', key: 'ppo-tuned-continuous', env: 'LunarLander-v3', preset: 'tuned-continuous', label: 'PPO LunarLander continuous (tuned)', goal: 'mean100 ≥ 200 within 1M steps (seed 0)', within: 1_000_000 },
       { algo: 'a2c', key: 'a2c-lunar-zoo', env: 'LunarLander-v3', preset: 'zoo', label: 'A2C LunarLander (zoo)', target: 100, within: 1_000_000, goal: 'mean100 ≥ 100 within 1M steps (seed 0)' },
       { algo: 'a2c', key: 'a2c-lunar-tuned', env: 'LunarLander-v3', preset: 'tuned', label: 'A2C LunarLander (tuned)', target: 100, within: 1_000_000, goal: 'mean100 ≥ 100 within 1M steps (seed 0)' },
       { algo: 'dqn', env: 'LunarLander-v3', preset: 'zoo', label: 'DQN LunarLander (zoo, run to 300k)', target: 100, within: 300_000, steps: 300_000, goal: 'mean100 ≥ 100 within 300k steps (seed 0)' },
