@@ -28,6 +28,8 @@ import {
 } from './harness.ts';
 
 const STEPS = 60_000;
+/** Periodic evaluation interval typed into the Train form; the run is stopped after the first one. */
+const EVAL_EVERY = 2048;
 /** A list of seeds in the Seeds field starts one run per seed. */
 const SEEDS = '0,1';
 
@@ -78,6 +80,8 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
     await page.getByTestId('seed-input').fill(SEEDS);
     await page.getByTestId('steps-input').fill(String(STEPS));
     await page.getByTestId('eval-input').fill('20');
+    await page.getByTestId('eval-every-input').fill(String(EVAL_EVERY));
+    assert.equal(await page.getByTestId('eval-every-input').inputValue(), String(EVAL_EVERY));
     assert.equal(await page.getByTestId('env-select').inputValue(), 'CartPole-v1');
     assert.equal(await page.getByTestId('algo-select').inputValue(), 'ppo');
     assert.equal(await page.getByTestId('preset-select').inputValue(), 'zoo');
@@ -169,7 +173,9 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
     await waitUntil(page, `progress to move past step ${stillAt} after Resume`, async () => (await numAttr(page, '[data-testid=progress]', 'data-step')) > stillAt, { timeout: 30_000, describe: trainState });
     t.diagnostic(`paused at step ${heldAt}, resumed`);
 
-    // Stop: the worker saves the policy and the run ends as "stopped".
+    // Past the first periodic evaluation (so the run keeps a best/ policy), then Stop: the worker
+    // saves the policy and the run ends as "stopped".
+    await waitUntil(page, `progress past the evaluation at ${EVAL_EVERY}`, async () => (await numAttr(page, '[data-testid=progress]', 'data-step')) > EVAL_EVERY, { timeout: 30_000, describe: trainState });
     const stepAtStop = await numAttr(page, '[data-testid=progress]', 'data-step');
     assert.ok(stepAtStop < STEPS, `the run should still be going when we stop it (step ${stepAtStop}/${STEPS}); raise STEPS if this machine got faster`);
     const tStop = Date.now();
@@ -227,6 +233,12 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
       const values = await select.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
       return values.find((v) => v.startsWith('policy:') && v.includes(runId) && /[\\/]policy$/.test(v)) ?? null;
     }, { timeout: 20_000, describe: async () => `options: ${(await select.locator('option').allTextContents()).join(' | ')}` });
+    // The best periodically evaluated policy is listed with the run's checkpoints.
+    const best = await waitUntil(page, `the best evaluated policy of ${runId} in policy-select`, async () => {
+      const opts = await select.locator('option').evaluateAll((os) => os.map((o) => [(o as HTMLOptionElement).value, o.textContent ?? '']));
+      return opts.find(([v]) => v.includes(runId) && /[\\/]best$/.test(v)) ?? null;
+    }, { timeout: 20_000, describe: async () => `options: ${(await select.locator('option').allTextContents()).join(' | ')}` });
+    assert.match(best[1], /^@ [\d,]+ steps · best evaluation -?\d+\.\d$/, `best entry label: "${best[1]}"`);
     await select.selectOption(value);
     assert.equal(await select.inputValue(), value);
 
