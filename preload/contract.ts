@@ -119,7 +119,14 @@ export interface RunSummary {
   /** The run this one continues (resume from a checkpoint), if any. */
   continuesRunId?: string | null;
   /** Best periodic evaluation during training; its policy is kept in best/. */
-  bestEval?: { step: number; mean: number; std: number } | null;
+  bestEval?: BestEval | null;
+}
+
+/** A periodic evaluation: deterministic episodes on unseen seeds at a training step. */
+export interface BestEval {
+  step: number;
+  mean: number;
+  std: number;
 }
 
 export interface RunDetail {

@@ -510,17 +510,18 @@ export class LabService {
     const out: PolicyInfo[] = [];
     for (const s of await this.listRuns()) {
       const base = { env: s.env, algo: s.algo, runId: s.runId, envOptions: s.envOptions };
+      const runLabel = `${s.env} · ${s.algo} · seed ${s.seed} · ${s.name ?? s.runId}`;
       const dir = join(s.runDir, 'policy');
       if (existsSync(join(dir, 'policy.json'))) {
-        out.push({ ...base, path: dir, label: `${s.env} · ${s.algo} · seed ${s.seed} · ${s.name ?? s.runId}`, steps: s.steps, evalMean: s.evalMean, source: 'run' });
+        out.push({ ...base, path: dir, label: runLabel, steps: s.steps, evalMean: s.evalMean, source: 'run' });
       }
       const best = join(s.runDir, 'best');
       if (s.bestEval && existsSync(join(best, 'policy.json'))) {
         const at = s.bestEval.step.toLocaleString('en-US');
-        out.push({ ...base, path: best, label: `${s.env} · ${s.algo} · seed ${s.seed} · ${s.name ?? s.runId} · checkpoint @ ${at} · best evaluation ${s.bestEval.mean.toFixed(1)}`, steps: s.bestEval.step, evalMean: s.bestEval.mean, source: 'checkpoint' });
+        out.push({ ...base, path: best, label: `${runLabel} · checkpoint @ ${at} · best evaluation ${s.bestEval.mean.toFixed(1)}`, steps: s.bestEval.step, evalMean: s.bestEval.mean, source: 'checkpoint' });
       }
       for (const cp of await this.checkpoints(s.runId)) {
-        out.push({ ...base, path: cp.dir, label: `${s.env} · ${s.algo} · seed ${s.seed} · ${s.name ?? s.runId} · checkpoint @ ${cp.step.toLocaleString('en-US')}`, steps: cp.step, evalMean: null, source: 'checkpoint' });
+        out.push({ ...base, path: cp.dir, label: `${runLabel} · checkpoint @ ${cp.step.toLocaleString('en-US')}`, steps: cp.step, evalMean: null, source: 'checkpoint' });
       }
     }
     for (const [root, source] of [

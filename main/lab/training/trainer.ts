@@ -5,7 +5,7 @@
  * training never used.
  */
 import { join } from 'node:path';
-import type { EpisodeFramesEvent, EpisodeRecord, HyperValue, ProgressEvent, RenderState, UpdateRecord } from '../../../preload/contract.ts';
+import type { BestEval, EpisodeFramesEvent, EpisodeRecord, HyperValue, ProgressEvent, RenderState, UpdateRecord } from '../../../preload/contract.ts';
 import { MlpPolicy, NonFiniteLossError, type ActingPolicy, type Algorithm } from '../agents/algorithm.ts';
 import { createAlgorithm, validateHyperparameters } from '../agents/registry.ts';
 import type { Env } from '../envs/env.ts';
@@ -54,12 +54,6 @@ export interface TrainResult {
   bestEval: BestEval | null;
 }
 
-export interface BestEval {
-  step: number;
-  mean: number;
-  std: number;
-}
-
 /** Episodes per periodic evaluation: SB3's EvalCallback uses 5; 10 halves the noise for little cost. */
 export const PERIODIC_EVAL_EPISODES = 10;
 
@@ -88,8 +82,9 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
   let algo: Algorithm | null = null;
 
   const t0 = performance.now();
-  let pausedMs = 0;
-  const wall = () => (performance.now() - t0 - pausedMs) / 1000;
+  // Time spent paused or in periodic evaluation: off the training clock (SPS, ETA and wall time).
+  let offClockMs = 0;
+  const wall = () => (performance.now() - t0 - offClockMs) / 1000;
   let steps = 0;
   let episodes = 0;
   let updates = 0;
@@ -157,7 +152,7 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
       if (control.pauseRequested?.()) {
         const p0 = performance.now();
         while (control.pauseRequested() && !control.stopRequested()) await new Promise((r) => setTimeout(r, 50));
-        pausedMs += performance.now() - p0;
+        offClockMs += performance.now() - p0;
         lastYield = performance.now();
       }
       if (control.stopRequested()) {
@@ -182,7 +177,6 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
       const evalMetrics: Record<string, number> = {};
       if (steps >= nextEval) {
         while (nextEval <= steps) nextEval += evalEvery;
-        // Off the training clock: SPS and ETA describe learning, not evaluation.
         const e0 = performance.now();
         evalEnv ??= makeEnv(config.env, config.envOptions);
         const ev = evaluatePolicy(algo.policy, evalEnv, PERIODIC_EVAL_EPISODES, (config.seed + EVAL_SEED_OFFSET) % 2 ** 32);
@@ -192,7 +186,7 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
           bestEval = { step: steps, mean: ev.mean, std: ev.std };
           if (runDir) await saveTo(join(runDir, 'best'), ev.mean, ev.std);
         }
-        pausedMs += performance.now() - e0;
+        offClockMs += performance.now() - e0;
       }
       const w = wall();
       const sps = w > 0 ? steps / w : 0;
@@ -224,14 +218,10 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
     let evalMean: number | null = null;
     let evalStd: number | null = null;
     if (config.evalEpisodes > 0 && steps > 0) {
-      const env = makeEnv(config.env, config.envOptions);
-      try {
-        const ev = evaluatePolicy(algo.policy, env, config.evalEpisodes, (config.seed + EVAL_SEED_OFFSET) % 2 ** 32);
-        evalMean = ev.mean;
-        evalStd = ev.std;
-      } finally {
-        env.close();
-      }
+      evalEnv ??= makeEnv(config.env, config.envOptions);
+      const ev = evaluatePolicy(algo.policy, evalEnv, config.evalEpisodes, (config.seed + EVAL_SEED_OFFSET) % 2 ** 32);
+      evalMean = ev.mean;
+      evalStd = ev.std;
     }
     if (runDir) await saveTo(join(runDir, 'policy'), evalMean, evalStd);
 
