@@ -298,22 +298,6 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
-  async function startRun(request: StartRunRequest): Promise<RunSummary | null> {
-    starting.value = true;
-    actionError.value = null;
-    try {
-      const summary = await client.invoke('startRun', request);
-      upsert(summary);
-      await selectRun(summary.runId);
-      return summary;
-    } catch (err) {
-      actionError.value = errorMessage(err);
-      return null;
-    } finally {
-      starting.value = false;
-    }
-  }
-
   /** One run per seed, queued by the lab; follows the first. */
   async function startRuns(request: StartRunRequest, seeds: number[]): Promise<RunSummary[] | null> {
     starting.value = true;
@@ -431,7 +415,6 @@ export const useRunsStore = defineStore('runs', () => {
     start,
     refreshRuns,
     selectRun,
-    startRun,
     startRuns,
     setPaused,
     continueRun,
