@@ -225,6 +225,9 @@ function crossCheck(v: Values): void {
   }
 }
 
+/** rl-baselines3-zoo's LunarLander-v2 and LunarLanderContinuous-v2 PPO entries are the same values. */
+const ZOO_LUNAR: Values = { n_envs: 16, n_steps: 1024, batch_size: 64, gae_lambda: 0.98, gamma: 0.999, n_epochs: 4, ent_coef: 0.01 };
+
 const PRESETS: Preset[] = [
     {
       name: 'zoo',
@@ -248,7 +251,7 @@ const PRESETS: Preset[] = [
       env: 'LunarLander-v3',
       description: 'rl-baselines3-zoo LunarLander-v2 entry (hyperparams/ppo.yml), applied to v3.',
       steps: 1_000_000,
-      values: { n_envs: 16, n_steps: 1024, batch_size: 64, gae_lambda: 0.98, gamma: 0.999, n_epochs: 4, ent_coef: 0.01 },
+      values: ZOO_LUNAR,
     },
     {
       name: 'tuned',
@@ -256,7 +259,7 @@ const PRESETS: Preset[] = [
       description:
         "Policy Lab's variant of the zoo entry with no entropy bonus (ent_coef 0): the zoo's 0.01 keeps the training policy exploratory, so its 100-episode training mean stays near 150 at 1M steps while its greedy policy already scores ~250; without it the training mean passes 200 on seeds 0–2 (BENCHMARKS.md).",
       steps: 1_000_000,
-      values: { n_envs: 16, n_steps: 1024, batch_size: 64, gae_lambda: 0.98, gamma: 0.999, n_epochs: 4, ent_coef: 0.0 },
+      values: { ...ZOO_LUNAR, ent_coef: 0.0 },
     },
     {
       name: 'zoo-continuous',
@@ -265,7 +268,7 @@ const PRESETS: Preset[] = [
       description:
         'rl-baselines3-zoo LunarLanderContinuous-v2 entry (hyperparams/ppo.yml), applied to LunarLander-v3 with continuous: true; diagonal Gaussian policy, log_std_init 0 (SB3 default).',
       steps: 1_000_000,
-      values: { n_envs: 16, n_steps: 1024, batch_size: 64, gae_lambda: 0.98, gamma: 0.999, n_epochs: 4, ent_coef: 0.01 },
+      values: ZOO_LUNAR,
     },
     {
       name: 'tuned-continuous',
@@ -274,7 +277,7 @@ const PRESETS: Preset[] = [
       description:
         "Policy Lab's variant of the zoo's continuous entry: no entropy bonus, initial σ e⁻¹ (log_std_init −1) and 10 epochs per rollout, so the Gaussian's exploration noise shrinks sooner and the training mean passes 200 within 1M steps (seed 0; BENCHMARKS.md). Its greedy (mean-action) policy is less reliable than the zoo preset's.",
       steps: 1_000_000,
-      values: { n_envs: 16, n_steps: 1024, batch_size: 64, gae_lambda: 0.98, gamma: 0.999, n_epochs: 10, ent_coef: 0.0, log_std_init: -1 },
+      values: { ...ZOO_LUNAR, n_epochs: 10, ent_coef: 0.0, log_std_init: -1 },
     },
 ];
 
