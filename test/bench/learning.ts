@@ -11,15 +11,15 @@
  *                       Gaussian policy), seed 0
  *   lunar-discrete | lunar-continuous   one of the two
  *   cartpole-value      value-based methods on CartPole-v1, seeds 0–4:
- *                       DQN (zoo preset, 50k-step budget): solved = a deterministic evaluation
- *                         (10 episodes on the eval seeds) of a checkpoint taken every --eval-every
- *                         steps (default 5000) or of the final policy reaches ≥ 475
+ *                       DQN (zoo preset, 50k-step budget): solved = the trainer's periodic
+ *                         deterministic evaluation (10 episodes on the eval seeds, every --eval-every
+ *                         steps, default 5000) or that of the final policy reaches ≥ 475
  *                       Q-learning (tabular, "classic"): solved = mean return of the last 100 training
  *                         episodes ≥ 195 (CartPole-v0's threshold) within 20,000 episodes
  *   cartpole-ac         actor-critic (td, mc, shared "classic" presets; solved within 1,000 episodes)
  *                       and A2C ("zoo" and Spinning Up-style "classic", 500k-step budget) on
  *                       CartPole-v1 (≥ 475), seeds 0–4
- *   --algo dqn|q-learning|actor-critic|a2c without --suite picks the suite that has it;
+ *   --algo dqn|q-learning|actor-critic|a2c without --suite picks the CartPole suite that has it;
  *   --algo actor-critic-td|actor-critic-mc|actor-critic-shared|a2c-zoo|a2c-classic picks one setup.
  *
  *   node --import tsx test/bench/learning.ts                      # CartPole, both algos, seeds 0–4, table
@@ -32,15 +32,10 @@
  *            --backend auto|tensorflow|wasm|cpu  --eval-every N (eval-criterion setups)
  *            --set key=value (a hyperparameter over the preset; repeatable)
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AlgoId, EnvId } from '../../preload/contract.ts';
 import { resolveHyperparameters } from '../../main/lab/agents/registry.ts';
-import { makeEnv } from '../../main/lab/envs/registry.ts';
-import { loadPolicy } from '../../main/lab/runs/policy-file.ts';
-import { EVAL_SEED_OFFSET, evaluatePolicy, train, type TrainResult } from '../../main/lab/training/trainer.ts';
+import { train, type TrainResult } from '../../main/lab/training/trainer.ts';
 import type { TrainerConfig } from '../../main/lab/training/trainer-config.ts';
 import { median, type LearningRun as Row } from './learning-results.ts';
 
@@ -75,8 +70,6 @@ interface Setup {
   everySeed?: boolean;
 }
 
-/** Periodic checkpoint evaluations (eval-criterion setups): quick, 10 episodes. */
-const EVAL_EPISODES = 10;
 /** Every run ends with this many deterministic episodes of the final policy on unseen seeds. */
 const FINAL_EVAL_EPISODES = 100;
 
@@ -160,7 +153,9 @@ function parseSeeds(s: string): number[] {
 const picks = (s: Setup, algo: string) => s.algo === algo || s.key === algo;
 const benchAlgos = [...new Set(Object.values(SUITES).flatMap((x) => x.setups.flatMap((s) => (s.key ? [s.algo, s.key] : [s.algo]))))];
 if (values.algo !== 'all' && !benchAlgos.includes(values.algo as AlgoId)) throw new Error(`--algo must be ${benchAlgos.join(', ')} or all, got "${values.algo}"`);
-const suiteName = values.suite ?? (values.algo === 'all' ? 'cartpole' : Object.keys(SUITES).find((k) => SUITES[k].setups.some((s) => picks(s, values.algo!)))!);
+// --algo alone: CartPole first (dqn means the CartPole DQN), LunarLander for the algorithms or setup keys only it has.
+const ALGO_SUITES = ['cartpole', 'cartpole-value', 'cartpole-ac', 'lunar'];
+const suiteName = values.suite ?? (values.algo === 'all' ? 'cartpole' : ALGO_SUITES.find((k) => SUITES[k].setups.some((s) => picks(s, values.algo!)))!);
 const suite = SUITES[suiteName];
 if (!suite) throw new Error(`--suite must be one of ${Object.keys(SUITES).join(', ')}, got "${suiteName}"`);
 const setups = suite.setups.filter((s) => values.algo === 'all' || picks(s, values.algo!));
@@ -173,30 +168,12 @@ for (const kv of values.set ?? []) {
 }
 const evalEvery = Number(values['eval-every']);
 if (!(Number.isSafeInteger(evalEvery) && evalEvery > 0)) throw new Error(`--eval-every must be a positive integer, got "${values['eval-every']}"`);
-const seeds = parseSeeds(values.seeds ?? suite.seeds);
+const seedsOverride = values.seeds === undefined ? null : parseSeeds(values.seeds);
 const backend = values.backend as TrainerConfig['backend'];
 const stepsOverride = values.steps === undefined ? null : Number(values.steps);
 if (stepsOverride !== null && !(Number.isSafeInteger(stepsOverride) && stepsOverride > 0)) throw new Error(`--steps must be a positive integer, got "${values.steps}"`);
 const logEvery = values['log-every'] === undefined ? suite.logEvery : Number(values['log-every']);
 
-
-/** Deterministic evaluation (EVAL_EPISODES on the run's eval seeds) of every checkpoint, by step. */
-async function evaluateCheckpoints(runDir: string, env: EnvId, seed: number): Promise<[number, number][]> {
-  const dir = join(runDir, 'checkpoints');
-  const steps = (await readdir(dir)).map((n) => Number(/^step-(\d+)$/.exec(n)?.[1])).filter(Number.isFinite).sort((a, b) => a - b);
-  const out: [number, number][] = [];
-  const e = makeEnv(env);
-  try {
-    for (const step of steps) {
-      const p = await loadPolicy(join(dir, `step-${step}`));
-      out.push([step, evaluatePolicy(p, e, EVAL_EPISODES, (seed + EVAL_SEED_OFFSET) % 2 ** 32).mean]);
-      p.dispose();
-    }
-  } finally {
-    e.close();
-  }
-  return out;
-}
 
 const rows: Row[] = [];
 for (const setup of setups) {
@@ -205,7 +182,7 @@ for (const setup of setups) {
   const budget = stepsOverride ?? setup.steps ?? r.steps;
   if (setup.within !== undefined && budget > setup.within) console.error(`note: ${setup.label} runs ${budget} steps, beyond the target's ${setup.within}`);
   const byEval = setup.criterion === 'eval';
-  for (const seed of values.seeds ? seeds : parseSeeds(setup.seeds ?? suite.seeds)) {
+  for (const seed of seedsOverride ?? parseSeeds(setup.seeds ?? suite.seeds)) {
     const config: TrainerConfig = {
       env,
       envOptions: r.envOptions,
@@ -217,11 +194,13 @@ for (const setup of setups) {
       hyperparameters: r.hyperparameters,
       backend,
       evalEpisodes: FINAL_EVAL_EPISODES,
-      checkpointEvery: byEval ? evalEvery : 0,
+      checkpointEvery: 0,
+      // Eval-criterion setups: the trainer's periodic evaluation (PERIODIC_EVAL_EPISODES, unseen seeds).
+      ...(byEval ? { evalEvery } : {}),
       // A custom training target is watched here (below); the env's threshold by the trainer.
       stopWhenSolved: !byEval && setup.target === undefined,
     };
-    const runDir = byEval ? await mkdtemp(join(tmpdir(), 'policy-lab-bench-')) : null;
+    const evals: [number, number, number][] = []; // [step, mean, wall seconds]
     // Training-return target other than the env's threshold: track mean100 here and stop on it.
     const last100: number[] = [];
     let hit: { step: number; episode: number; seconds: number } | null = null;
@@ -229,7 +208,9 @@ for (const setup of setups) {
     const res: TrainResult = await train(
       config,
       {
-        runDir,
+        onUpdate: (u) => {
+          if (typeof u.eval_mean === 'number') evals.push([u.step, u.eval_mean, u.wall]);
+        },
         onEpisode: (e) => {
           if (byEval || setup.target === undefined || hit) return;
           last100.push(e.return);
@@ -246,15 +227,12 @@ for (const setup of setups) {
     );
     let solved = res.solved;
     let solvedAt: { step: number | null; episode: number | null; seconds: number | null } = { step: res.solvedAtStep, episode: res.solvedAtEpisode, seconds: res.solvedAtSeconds };
-    let evals: [number, number][] | undefined;
     if (byEval) {
-      evals = await evaluateCheckpoints(runDir!, env, seed);
-      // The final policy (a checkpoint may already hold it: same step, same weights).
-      if (res.evalMean !== null && evals[evals.length - 1]?.[0] !== res.steps) evals.push([res.steps, res.evalMean]);
-      await rm(runDir!, { recursive: true, force: true });
+      // The final policy too, unless the last periodic evaluation was of it (same step).
+      if (res.evalMean !== null && evals[evals.length - 1]?.[0] !== res.steps) evals.push([res.steps, res.evalMean, res.wallSeconds]);
       const first = evals.find(([, m]) => m >= setup.target!);
       solved = !!first;
-      solvedAt = { step: first?.[0] ?? null, episode: null, seconds: null };
+      solvedAt = { step: first?.[0] ?? null, episode: null, seconds: first?.[2] ?? null };
     } else if (setup.target !== undefined) {
       const h = hit as { step: number; episode: number; seconds: number } | null;
       solved = !!h;
@@ -278,13 +256,13 @@ for (const setup of setups) {
       wallSeconds: res.wallSeconds,
       sps: res.wallSeconds > 0 ? res.steps / res.wallSeconds : 0,
       mean100: res.mean100,
-      ...(evals ? { evals } : {}),
+      ...(byEval ? { evals: evals.map(([st, m]) => [st, m] as [number, number]) } : {}),
       finalEval: res.evalMean,
       finalEvalStd: res.evalStd,
       backend: res.backend,
     };
     rows.push(row);
-    const evalText = evals ? `; evaluations ${evals.map(([st, m]) => `${st}:${m.toFixed(0)}`).join(' ')}` : '';
+    const evalText = row.evals ? `; evaluations ${row.evals.map(([st, m]) => `${st}:${m.toFixed(0)}`).join(' ')}` : '';
     const at = row.solvedAtEpisode !== null ? ` (episode ${row.solvedAtEpisode}${row.solvedAtSeconds !== null ? `, ${row.solvedAtSeconds.toFixed(1)} s` : ''})` : '';
     if (values.json) console.log(JSON.stringify({ event: 'run', ...row }));
     else console.error(`${setup.label} seed ${seed}: ${row.solved ? `solved at step ${row.solvedAtStep}${at}` : `not solved in ${row.steps} steps`} (mean100 ${row.mean100?.toFixed(1)})${evalText}, ${row.sps.toFixed(0)} steps/s`);
