@@ -36,3 +36,8 @@ export function median(xs: number[]): number | null {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
+
+/** The numbers of a list that may hold nulls (a run that never reached its target). */
+export function known(xs: (number | null)[]): number[] {
+  return xs.filter((x): x is number => x !== null);
+}

@@ -37,7 +37,7 @@ import type { AlgoId, EnvId } from '../../preload/contract.ts';
 import { resolveHyperparameters } from '../../main/lab/agents/registry.ts';
 import { train, type TrainResult } from '../../main/lab/training/trainer.ts';
 import type { TrainerConfig } from '../../main/lab/training/trainer-config.ts';
-import { median, type LearningRun as Row } from './learning-results.ts';
+import { known, median, type LearningRun as Row } from './learning-results.ts';
 
 interface Setup {
   algo: AlgoId;
@@ -269,8 +269,6 @@ for (const setup of setups) {
   }
 }
 
-const known = (xs: (number | null)[]): number[] => xs.filter((x): x is number => x !== null);
-
 const summary = setups.map((setup) => {
   const rs = rows.filter((r) => r.setup === setup.label);
   const ok = rs.filter((r) => r.solved);
@@ -283,7 +281,7 @@ const summary = setups.map((setup) => {
     medianSteps: median(known(ok.map((r) => r.solvedAtStep))),
     medianEpisodes: median(known(ok.map((r) => r.solvedAtEpisode))),
     medianSeconds: median(known(ok.map((r) => r.solvedAtSeconds))),
-    medianFinalEval: median(known(rs.map((r) => r.finalEval ?? null))),
+    medianFinalEval: median(known(rs.map((r) => r.finalEval))),
     medianSps: median(rs.map((r) => r.sps)),
     backend: rs[0]?.backend ?? '',
   };
@@ -295,7 +293,7 @@ if (values.json) {
   const fmt = (x: number | null, d = 0) => (x === null ? '—' : x.toFixed(d));
   const lines = [
     ['setup', 'seed', 'solved', 'step', 'episode', 'seconds', 'mean100', 'final eval', 'steps/s', 'backend'],
-    ...rows.map((r) => [r.setup, String(r.seed), r.solved ? 'yes' : 'no', fmt(r.solvedAtStep), fmt(r.solvedAtEpisode), fmt(r.solvedAtSeconds, 1), fmt(r.mean100, 1), fmt(r.finalEval ?? null, 1), fmt(r.sps), r.backend]),
+    ...rows.map((r) => [r.setup, String(r.seed), r.solved ? 'yes' : 'no', fmt(r.solvedAtStep), fmt(r.solvedAtEpisode), fmt(r.solvedAtSeconds, 1), fmt(r.mean100, 1), fmt(r.finalEval, 1), fmt(r.sps), r.backend]),
     ...summary.map((s) => [s.setup, 'median', `${s.solved}/${s.runs}`, fmt(s.medianSteps), fmt(s.medianEpisodes), fmt(s.medianSeconds, 1), '', fmt(s.medianFinalEval, 1), fmt(s.medianSps), s.backend]),
   ];
   const widths = lines[0].map((_, c) => Math.max(...lines.map((l) => l[c].length)));

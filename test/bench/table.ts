@@ -6,8 +6,7 @@
  *   node --import tsx test/bench/table.ts results.jsonl [more.jsonl …]
  */
 import { readFileSync } from 'node:fs';
-import { median, type LearningRun as Run } from './learning-results.ts';
-
+import { known, median, type LearningRun as Run } from './learning-results.ts';
 
 const files = process.argv.slice(2);
 if (files.length === 0) {
@@ -23,7 +22,6 @@ for (const f of files) {
   }
 }
 
-const known = (xs: (number | null)[]) => xs.filter((x): x is number => x !== null);
 const num = (x: number | null, d = 0) => (x === null ? '—' : x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
 const secs = (x: number | null) => (x === null ? '—' : `${x.toFixed(x < 1 ? 2 : 1)} s`);
 const seeds = (ss: number[]) => {
