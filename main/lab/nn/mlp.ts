@@ -124,7 +124,10 @@ export class Mlp {
   readonly kernels: tf.Variable[];
   readonly biases: tf.Variable[];
   private cache: MlpWeights | null = null;
+  /** The fused engine trains outside tfjs: its weights land in `cache` and the variables catch up when read. */
+  private variablesStale = false;
   private scratch: Float32Array[] = [];
+  private acc = new Float64Array(0);
 
   constructor(spec: MlpSpec, weights: MlpWeights) {
     validateMlpSpec(spec);
@@ -150,6 +153,7 @@ export class Mlp {
 
   /** Trainable variables in a fixed order (the optimizer keys its slots by this order). */
   get variables(): tf.Variable[] {
+    this.syncVariables();
     const out: tf.Variable[] = [];
     for (let l = 0; l < this.kernels.length; l++) out.push(this.kernels[l], this.biases[l]);
     return out;
@@ -157,6 +161,7 @@ export class Mlp {
 
   /** Differentiable tfjs forward: [n × inputDim] → [n × outputDim]. */
   apply(x: tf.Tensor2D): tf.Tensor2D {
+    this.syncVariables();
     let h: tf.Tensor2D = x;
     const last = this.kernels.length - 1;
     for (let l = 0; l <= last; l++) {
@@ -168,7 +173,24 @@ export class Mlp {
 
   /** Call after the variables change (optimizer step, setWeights) so the JS mirror is re-read. */
   invalidate(): void {
+    this.syncVariables();
     this.cache = null;
+  }
+
+  /**
+   * Sets the weights the JS forward (acting, saving) uses without touching tfjs — the fused engine
+   * calls this after every update; the tf.Variables are assigned only if something reads them.
+   * Takes ownership of `w`.
+   */
+  setJsWeights(w: MlpWeights): void {
+    this.cache = w;
+    this.variablesStale = true;
+  }
+
+  private syncVariables(): void {
+    if (!this.variablesStale) return;
+    this.variablesStale = false;
+    this.setWeights(this.cache!);
   }
 
   /** JS forward on n rows of x; returns a reused buffer unless `out` is given. */
@@ -192,12 +214,21 @@ export class Mlp {
       const k = w.kernels[l];
       const b = w.biases[l];
       const relu = this.spec.activation === 'relu';
+      // Row-wise with a float64 accumulator row: the kernel is read contiguously, and each output
+      // is the same float64 sum, in the same order, as a per-output dot product.
+      if (this.acc.length < dout) this.acc = new Float64Array(dout);
+      const acc = this.acc;
       for (let r = 0; r < n; r++) {
         const xo = r * din;
         const yo = r * dout;
+        for (let j = 0; j < dout; j++) acc[j] = b[j];
+        for (let i = 0; i < din; i++) {
+          const xi = input[xo + i];
+          const ko = i * dout;
+          for (let j = 0; j < dout; j++) acc[j] += xi * k[ko + j];
+        }
         for (let j = 0; j < dout; j++) {
-          let s = b[j];
-          for (let i = 0; i < din; i++) s += input[xo + i] * k[i * dout + j];
+          const s = acc[j];
           dst[yo + j] = isOut ? s : relu ? (s > 0 ? s : 0) : Math.tanh(s);
         }
       }
@@ -207,6 +238,7 @@ export class Mlp {
   }
 
   getWeights(): MlpWeights {
+    if (this.variablesStale) return { kernels: this.cache!.kernels.map((k) => k.slice()), biases: this.cache!.biases.map((b) => b.slice()) };
     return {
       kernels: this.kernels.map((v) => new Float32Array(v.dataSync())),
       biases: this.biases.map((v) => new Float32Array(v.dataSync())),
@@ -214,6 +246,7 @@ export class Mlp {
   }
 
   setWeights(w: MlpWeights): void {
+    this.variablesStale = false;
     for (let l = 0; l < this.kernels.length; l++) {
       tf.tidy(() => {
         this.kernels[l].assign(tf.tensor(w.kernels[l], this.kernels[l].shape));
@@ -224,7 +257,7 @@ export class Mlp {
   }
 
   dispose(): void {
-    for (const v of this.variables) v.dispose();
+    for (const v of [...this.kernels, ...this.biases]) v.dispose();
     this.cache = null;
   }
 }
