@@ -18,6 +18,8 @@
  * reward-to-go (the λ = 1 return) instead.
  * Discrete actions use a Categorical policy, Box actions a diagonal Gaussian with a learned
  * state-independent log σ (the env receives the samples clipped to the bounds).
+ * Two engines take the same update (AlgorithmOptions.engine): 'tfjs' (tfjsUpdate, the reference)
+ * and 'fused' (fusedUpdate: flat buffers, the loss gradient written out by hand; nn/fused/).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { VecEnv } from '../envs/env.ts';
@@ -26,9 +28,23 @@ import type { Mlp } from '../nn/mlp.ts';
 import { common, completeRules, parseSchedule, type Preset, type Rule, type Schedule, type Values } from '../training/hyperparameters.ts';
 import { explainedVariance, meanStd } from '../training/returns.ts';
 import type { RolloutBuffer } from '../training/rollout-buffer.ts';
-import { adam, checkNumEnvs, gradientStep, setLearningRate, type Algorithm, type AlgorithmOptions, type IterationContext, type IterationResult, type MlpPolicy } from './algorithm.ts';
+import type { EngineName } from '../nn/fused/engine-choice.ts';
+import type { ParamSet } from '../nn/fused/fused-mlp.ts';
+import { FusedAdam, FusedRmsprop, type FusedOptimizer } from '../nn/fused/optimizers.ts';
+import {
+  NonFiniteLossError,
+  adam,
+  checkNumEnvs,
+  gradientStep,
+  setLearningRate,
+  type Algorithm,
+  type AlgorithmOptions,
+  type IterationContext,
+  type IterationResult,
+  type MlpPolicy,
+} from './algorithm.ts';
 import type { AlgorithmDef } from './definition.ts';
-import { RolloutCollector, createActorCritic, logStdInitRule, meanActionStd, type ActorCriticNetHyperparameters } from './on-policy.ts';
+import { FusedActorCritic, RolloutCollector, createActorCritic, logStdInitRule, meanActionStd, type ActorCriticNetHyperparameters } from './on-policy.ts';
 
 /**
  * torch.optim.RMSprop without momentum (SB3's A2C optimizer): per parameter
@@ -86,6 +102,11 @@ function makeOptimizer(kind: 'adam' | 'rmsprop', vars: tf.Variable[], lr: number
   return kind === 'rmsprop' ? new TorchRmsprop(vars, lr, 0.99, eps) : adam(lr, eps);
 }
 
+/** The fused engine's twin of makeOptimizer (same α, β, ε). */
+function makeFusedOptimizer(kind: 'adam' | 'rmsprop', set: ParamSet, eps: number): FusedOptimizer {
+  return kind === 'rmsprop' ? new FusedRmsprop(set, eps, 0.99) : new FusedAdam(set, eps);
+}
+
 export class A2c implements Algorithm {
   readonly id = 'a2c' as const;
   readonly hp: A2cHyperparameters;
@@ -95,13 +116,18 @@ export class A2c implements Algorithm {
   private readonly vecEnv: VecEnv;
   private readonly dist: ActionDistribution;
   private readonly rollout: RolloutCollector;
-  /** The policy's optimizer, or (joint_update) the one over both networks. */
-  private readonly optimizer: tf.Optimizer;
-  private readonly vfOptimizer: tf.Optimizer | null;
+  readonly engine: EngineName;
+  /** tfjs engine: the policy's optimizer, or (joint_update) the one over both networks; the value net's. */
+  private readonly optimizer: tf.Optimizer | null = null;
+  private readonly vfOptimizer: tf.Optimizer | null = null;
+  /** fused engine: the nets as flat buffers (one set when joint_update, else one each) and their optimizers. */
+  private readonly fused: FusedActorCritic | null = null;
+  private readonly fusedOptimizer: FusedOptimizer | null = null;
+  private readonly fusedVfOptimizer: FusedOptimizer | null = null;
   private readonly lrSchedule: Schedule;
   private readonly vfLrSchedule: Schedule;
 
-  constructor({ vecEnv, hyperparameters, rng }: AlgorithmOptions) {
+  constructor({ vecEnv, hyperparameters, rng, engine }: AlgorithmOptions) {
     const hp = (this.hp = completeRules<A2cHyperparameters>('a2c', RULES, hyperparameters, crossCheck));
     checkNumEnvs(hp.n_envs, vecEnv);
     this.vecEnv = vecEnv;
@@ -111,24 +137,27 @@ export class A2c implements Algorithm {
     this.critic = nets.critic;
     this.lrSchedule = parseSchedule(hp.learning_rate);
     this.vfLrSchedule = parseSchedule(hp.vf_learning_rate);
-    if (hp.joint_update) {
+    this.engine = engine ?? 'tfjs';
+    if (this.engine === 'fused') {
+      this.fused = new FusedActorCritic(nets, { separateSets: !hp.joint_update });
+      this.fusedOptimizer = makeFusedOptimizer(hp.optimizer, this.fused.actorSet, hp.optimizer_eps);
+      if (!hp.joint_update) this.fusedVfOptimizer = makeFusedOptimizer(hp.optimizer, this.fused.criticSet, hp.optimizer_eps);
+    } else if (hp.joint_update) {
       this.optimizer = makeOptimizer(hp.optimizer, [...this.policy.variables, ...this.critic.variables], this.lrSchedule(1), hp.optimizer_eps);
-      this.vfOptimizer = null;
     } else {
       this.optimizer = makeOptimizer(hp.optimizer, this.policy.variables, this.lrSchedule(1), hp.optimizer_eps);
       this.vfOptimizer = makeOptimizer(hp.optimizer, this.critic.variables, this.vfLrSchedule(1), hp.optimizer_eps);
     }
-    this.rollout = new RolloutCollector(vecEnv, nets, hp.n_steps, rng);
+    this.rollout = new RolloutCollector(vecEnv, nets, hp.n_steps, rng, this.fused);
     this.buffer = this.rollout.buffer;
   }
 
   async iterate(ctx: IterationContext): Promise<IterationResult> {
-    const { hp, vecEnv, buffer, dist, critic } = this;
-    const actor = this.policy.net;
-    const D = vecEnv.obsDim;
+    const { hp, buffer, dist, critic } = this;
 
     // ---- 1–2. collect n_steps × n_envs transitions with the current policy; GAE(λ) advantages and
     // λ-returns, V(s_T) for the rows still running (on-policy.ts) ----
+    this.fused?.pullWeights(); // weights set on the Mlps since (a continued run's) are seen
     const steps = this.rollout.collect(ctx, hp.gamma, hp.gae_lambda);
     const M = buffer.size;
     const adv = buffer.advantages.slice();
@@ -142,69 +171,19 @@ export class A2c implements Algorithm {
     // ---- 3. schedules at progress_remaining after this rollout (as SB3) ----
     const progress = 1 - (ctx.stepsDone + steps) / ctx.totalSteps;
     const lr = this.lrSchedule(progress);
-    setLearningRate(this.optimizer, lr);
     const metrics: Record<string, number> = { learning_rate: lr };
 
     // ---- 4. policy step, then value iterations (or one joint step) ----
-    const discrete = dist.kind === 'categorical';
     try {
-      tf.tidy(() => {
-        const obsT = tf.tensor2d(buffer.obs, [M, D]);
-        const actT = discrete ? tf.tensor1d(buffer.actions as Int32Array, 'int32') : tf.tensor2d(buffer.actions as Float32Array, [M, dist.actionDim]);
-        const advT = tf.tensor1d(adv);
-        const retT = tf.tensor1d(buffer.returns);
-        const policyTerms = () => {
-          const params = actor.apply(obsT);
-          const entropy = tf.mean(dist.entropy(params));
-          const policyLoss = tf.neg(tf.mean(tf.mul(dist.logProb(params, actT), advT))) as tf.Scalar;
-          return { policyLoss, entropy };
-        };
-        const valueLoss = () => tf.mean(tf.square(tf.sub(retT, tf.reshape(critic.apply(obsT), [-1])))) as tf.Scalar;
-
-        if (hp.joint_update) {
-          const r = gradientStep(
-            this.optimizer,
-            [...this.policy.variables, ...critic.variables],
-            () => {
-              const { policyLoss, entropy } = policyTerms();
-              const vLoss = valueLoss();
-              const loss = tf.add(tf.sub(policyLoss, tf.mul(hp.ent_coef, entropy)), tf.mul(hp.vf_coef, vLoss)) as tf.Scalar;
-              return [loss, policyLoss, vLoss, entropy] as tf.Scalar[];
-            },
-            ['loss', 'policy_loss', 'value_loss', 'entropy'],
-            hp.max_grad_norm,
-          );
-          Object.assign(metrics, { policy_loss: r.values[1], value_loss: r.values[2], entropy: r.values[3], grad_norm: r.gradNorm });
-        } else {
-          const p = gradientStep(
-            this.optimizer,
-            this.policy.variables,
-            () => {
-              const { policyLoss, entropy } = policyTerms();
-              return [tf.sub(policyLoss, tf.mul(hp.ent_coef, entropy)), policyLoss, entropy] as tf.Scalar[];
-            },
-            ['loss', 'policy_loss', 'entropy'],
-            hp.max_grad_norm,
-          );
-          Object.assign(metrics, { policy_loss: p.values[1], entropy: p.values[2], grad_norm: p.gradNorm });
-          const vfLr = this.vfLrSchedule(progress);
-          setLearningRate(this.vfOptimizer!, vfLr);
-          let vfGradNorm = 0;
-          for (let k = 0; k < hp.train_v_iters; k++) {
-            const v = gradientStep(this.vfOptimizer!, critic.variables, () => [valueLoss()], ['value_loss'], hp.max_grad_norm);
-            // value_loss: before the first value step (comparable with the joint update); _final: before the last.
-            if (k === 0) metrics.value_loss = v.values[0];
-            metrics.value_loss_final = v.values[0];
-            vfGradNorm += v.gradNorm;
-          }
-          metrics.vf_grad_norm = vfGradNorm / hp.train_v_iters;
-          metrics.vf_learning_rate = vfLr;
-        }
-      });
+      if (this.fused) this.fusedUpdate(adv, lr, progress, metrics);
+      else this.tfjsUpdate(adv, lr, progress, metrics);
     } finally {
-      // Weights changed (even if a later step threw): the JS mirrors must re-read them.
-      this.policy.invalidate();
-      critic.invalidate();
+      // Weights changed (even if a later step threw): acting and saving must see them.
+      if (this.fused) this.fused.pushWeights();
+      else {
+        this.policy.invalidate();
+        critic.invalidate();
+      }
     }
 
     const ev = explainedVariance(buffer.values, buffer.returns);
@@ -214,12 +193,213 @@ export class A2c implements Algorithm {
     return { steps, metrics };
   }
 
+  /** The update on the tfjs engine: the losses as tf ops, tf.variableGrads, clip, optimizer steps. */
+  private tfjsUpdate(adv: Float32Array, lr: number, progress: number, metrics: Record<string, number>): void {
+    const { hp, vecEnv, buffer, dist, critic } = this;
+    const actor = this.policy.net;
+    const D = vecEnv.obsDim;
+    const M = buffer.size;
+    const discrete = dist.kind === 'categorical';
+    setLearningRate(this.optimizer!, lr);
+    tf.tidy(() => {
+      const obsT = tf.tensor2d(buffer.obs, [M, D]);
+      const actT = discrete ? tf.tensor1d(buffer.actions as Int32Array, 'int32') : tf.tensor2d(buffer.actions as Float32Array, [M, dist.actionDim]);
+      const advT = tf.tensor1d(adv);
+      const retT = tf.tensor1d(buffer.returns);
+      const policyTerms = () => {
+        const params = actor.apply(obsT);
+        const entropy = tf.mean(dist.entropy(params));
+        const policyLoss = tf.neg(tf.mean(tf.mul(dist.logProb(params, actT), advT))) as tf.Scalar;
+        return { policyLoss, entropy };
+      };
+      const valueLoss = () => tf.mean(tf.square(tf.sub(retT, tf.reshape(critic.apply(obsT), [-1])))) as tf.Scalar;
+
+      if (hp.joint_update) {
+        const r = gradientStep(
+          this.optimizer!,
+          [...this.policy.variables, ...critic.variables],
+          () => {
+            const { policyLoss, entropy } = policyTerms();
+            const vLoss = valueLoss();
+            const loss = tf.add(tf.sub(policyLoss, tf.mul(hp.ent_coef, entropy)), tf.mul(hp.vf_coef, vLoss)) as tf.Scalar;
+            return [loss, policyLoss, vLoss, entropy] as tf.Scalar[];
+          },
+          ['loss', 'policy_loss', 'value_loss', 'entropy'],
+          hp.max_grad_norm,
+        );
+        Object.assign(metrics, { policy_loss: r.values[1], value_loss: r.values[2], entropy: r.values[3], grad_norm: r.gradNorm });
+      } else {
+        const p = gradientStep(
+          this.optimizer!,
+          this.policy.variables,
+          () => {
+            const { policyLoss, entropy } = policyTerms();
+            return [tf.sub(policyLoss, tf.mul(hp.ent_coef, entropy)), policyLoss, entropy] as tf.Scalar[];
+          },
+          ['loss', 'policy_loss', 'entropy'],
+          hp.max_grad_norm,
+        );
+        Object.assign(metrics, { policy_loss: p.values[1], entropy: p.values[2], grad_norm: p.gradNorm });
+        const vfLr = this.vfLrSchedule(progress);
+        setLearningRate(this.vfOptimizer!, vfLr);
+        let vfGradNorm = 0;
+        for (let k = 0; k < hp.train_v_iters; k++) {
+          const v = gradientStep(this.vfOptimizer!, critic.variables, () => [valueLoss()], ['value_loss'], hp.max_grad_norm);
+          // value_loss: before the first value step (comparable with the joint update); _final: before the last.
+          if (k === 0) metrics.value_loss = v.values[0];
+          metrics.value_loss_final = v.values[0];
+          vfGradNorm += v.gradNorm;
+        }
+        metrics.vf_grad_norm = vfGradNorm / hp.train_v_iters;
+        metrics.vf_learning_rate = vfLr;
+      }
+    });
+  }
+
+  /**
+   * The same update on the fused engine: forward, the losses and their gradients with respect to the
+   * network outputs (policyLossGrad, valueLossGrad below), backward, clip + optimizer step — no tfjs
+   * ops. Advantages and returns are constants, as in the tfjs loss.
+   */
+  private fusedUpdate(adv: Float32Array, lr: number, progress: number, metrics: Record<string, number>): void {
+    const { hp, buffer, dist } = this;
+    const f = this.fused!;
+    const M = buffer.size;
+    f.reserve(M);
+    f.kernels.f32.set(buffer.obs, f.obsOff);
+    const pOff = f.actor.forward(f.obsOff, M); // logits, or Gaussian means
+    const { policyLoss, entropy } = policyLossGrad(f, dist, pOff, M, buffer.actions, adv, hp.ent_coef);
+
+    if (hp.joint_update) {
+      // One step on policy_loss − ent_coef·H + vf_coef·value_loss over both nets (one set).
+      const vOff = f.critic.forward(f.obsOff, M);
+      const vLoss = valueLossGrad(f, vOff, M, buffer.returns, hp.vf_coef);
+      checkFinite(['loss', 'policy_loss', 'value_loss', 'entropy'], [policyLoss - hp.ent_coef * entropy + hp.vf_coef * vLoss, policyLoss, vLoss, entropy]);
+      f.actor.backward(f.dParamsOff, M);
+      f.critic.backward(f.dValuesOff, M);
+      const gradNorm = fusedStep(this.fusedOptimizer!, lr, hp.max_grad_norm);
+      Object.assign(metrics, { policy_loss: policyLoss, value_loss: vLoss, entropy, grad_norm: gradNorm });
+      return;
+    }
+
+    // Policy step, then train_v_iters full-batch value steps with the critic's own optimizer.
+    checkFinite(['loss', 'policy_loss', 'entropy'], [policyLoss - hp.ent_coef * entropy, policyLoss, entropy]);
+    f.actor.backward(f.dParamsOff, M);
+    const gradNorm = fusedStep(this.fusedOptimizer!, lr, hp.max_grad_norm);
+    Object.assign(metrics, { policy_loss: policyLoss, entropy, grad_norm: gradNorm });
+    const vfLr = this.vfLrSchedule(progress);
+    let vfGradNorm = 0;
+    for (let k = 0; k < hp.train_v_iters; k++) {
+      const vOff = f.critic.forward(f.obsOff, M);
+      const vLoss = valueLossGrad(f, vOff, M, buffer.returns, 1);
+      checkFinite(['value_loss'], [vLoss]);
+      f.critic.backward(f.dValuesOff, M);
+      vfGradNorm += fusedStep(this.fusedVfOptimizer!, vfLr, hp.max_grad_norm);
+      // value_loss: before the first value step (comparable with the joint update); _final: before the last.
+      if (k === 0) metrics.value_loss = vLoss;
+      metrics.value_loss_final = vLoss;
+    }
+    metrics.vf_grad_norm = vfGradNorm / hp.train_v_iters;
+    metrics.vf_learning_rate = vfLr;
+  }
+
   dispose(): void {
     this.policy.dispose();
     this.critic.dispose();
-    this.optimizer.dispose();
+    this.optimizer?.dispose();
     this.vfOptimizer?.dispose();
+    this.fused?.dispose();
   }
+}
+
+// ---------- the fused engine's loss gradients (the tfjs losses are in tfjsUpdate) ----------
+
+const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/**
+ * −mean(log π(a|s)·A) − ent_coef·mean H(π(·|s)) on the actor outputs [m × paramDim] at pOff; writes
+ * dL/d(outputs) at f.dParamsOff and, Gaussian, dL/d log σ into the set's gradient buffer (backward
+ * leaves that slot alone). Returns both terms.
+ *   Categorical (logits z, π = softmax z):  ∂log π_a/∂z_j = 1[j = a] − π_j,  ∂H/∂z_j = −π_j (log π_j + H)
+ *   Gaussian (means μ, log σ):  ∂log π/∂μ_j = z_j/σ_j,  ∂log π/∂log σ_j = z_j² − 1  (z = (a − μ)/σ),
+ *                               H = Σ_j log σ_j + const, the same for every row
+ */
+function policyLossGrad(f: FusedActorCritic, dist: ActionDistribution, pOff: number, m: number, actions: ArrayLike<number>, adv: Float32Array, entCoef: number): { policyLoss: number; entropy: number } {
+  const H = f.kernels.f32;
+  const P = dist.paramDim;
+  const dP = f.dParamsOff;
+  let policyLoss = 0;
+  let entropy = 0;
+  if (!f.logStd) {
+    const probs = new Float64Array(P);
+    for (let i = 0; i < m; i++) {
+      const row = pOff + i * P;
+      let max = -Infinity;
+      for (let j = 0; j < P; j++) if (H[row + j] > max) max = H[row + j];
+      let sum = 0;
+      for (let j = 0; j < P; j++) sum += probs[j] = Math.exp(H[row + j] - max);
+      const lse = max + Math.log(sum);
+      let rowEntropy = 0;
+      for (let j = 0; j < P; j++) {
+        probs[j] /= sum;
+        rowEntropy -= probs[j] * (H[row + j] - lse);
+      }
+      const a = actions[i];
+      policyLoss -= (H[row + a] - lse) * adv[i];
+      entropy += rowEntropy;
+      const dLogp = -adv[i] / m;
+      for (let j = 0; j < P; j++) {
+        H[dP + i * P + j] = dLogp * ((j === a ? 1 : 0) - probs[j]) + (entCoef / m) * probs[j] * (H[row + j] - lse + rowEntropy);
+      }
+    }
+    return { policyLoss: policyLoss / m, entropy: entropy / m };
+  }
+  const logSd = f.logStd.get();
+  const sd = Float64Array.from(logSd, Math.exp);
+  const logSdGrad = new Float64Array(P);
+  for (let i = 0; i < m; i++) {
+    const row = pOff + i * P;
+    let logp = 0;
+    const dLogp = -adv[i] / m;
+    for (let j = 0; j < P; j++) {
+      const z = (actions[i * P + j] - H[row + j]) / sd[j];
+      logp += -0.5 * z * z - logSd[j] - HALF_LOG_2PI;
+      H[dP + i * P + j] = (dLogp * z) / sd[j];
+      logSdGrad[j] += dLogp * (z * z - 1);
+    }
+    policyLoss -= logp * adv[i];
+  }
+  for (let j = 0; j < P; j++) {
+    entropy += logSd[j] + 0.5 + HALF_LOG_2PI;
+    H[f.logStd.gradOff + j] = logSdGrad[j] - entCoef; // d(−ent_coef·H)/d log σ_j = −ent_coef
+  }
+  return { policyLoss: policyLoss / m, entropy };
+}
+
+/** mean((R − V)²) on the critic outputs at vOff; writes coef·dL/dV at f.dValuesOff; returns the loss. */
+function valueLossGrad(f: FusedActorCritic, vOff: number, m: number, returns: Float32Array, coef: number): number {
+  const H = f.kernels.f32;
+  let loss = 0;
+  for (let i = 0; i < m; i++) {
+    const diff = H[vOff + i] - returns[i];
+    loss += diff * diff;
+    H[f.dValuesOff + i] = (coef * 2 * diff) / m;
+  }
+  return loss / m;
+}
+
+/** As gradientStep: a non-finite loss term is an error before anything is applied. */
+function checkFinite(names: readonly string[], values: readonly number[]): void {
+  values.forEach((v, k) => {
+    if (!Number.isFinite(v)) throw new NonFiniteLossError(names[k], v);
+  });
+}
+
+/** Clip + optimizer step; a non-finite gradient norm applied nothing and is an error. Returns the pre-clip norm. */
+function fusedStep(opt: FusedOptimizer, lr: number, maxGradNorm: number): number {
+  const norm = opt.step(lr, maxGradNorm);
+  if (!Number.isFinite(norm)) throw new NonFiniteLossError('grad_norm', norm);
+  return norm;
 }
 
 // ---------- definition: hyperparameters (SB3 names where they exist) and presets ----------

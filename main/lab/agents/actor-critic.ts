@@ -26,6 +26,11 @@
  * normalize_returns the critic learns standardised returns, whose scale changes every batch, so
  * truncated episodes are then not bootstrapped (their tail counts as 0, as in the tutorial).
  * Discrete action spaces only.
+ *
+ * Two engines take the same updates (AlgorithmOptions.engine): 'tfjs' (the reference) and 'fused'
+ * (flat buffers, the loss gradients written out by hand: categoricalPolicyGrad, valueLossGrad;
+ * nn/fused/). On the fused engine td also acts from the fused actor and reuses that forward pass
+ * for the actor's step; mc and shared act with the JS forward, as on tfjs.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { VecEnv } from '../envs/env.ts';
@@ -34,8 +39,24 @@ import { Categorical } from '../nn/distributions.ts';
 import { Mlp, initMlpWeights, type Activation } from '../nn/mlp.ts';
 import { common, completeRules, parseSchedule, type Preset, type Rule, type Schedule } from '../training/hyperparameters.ts';
 import { explainedVariance, meanStd, rewardToGo } from '../training/returns.ts';
-import { MlpPolicy, adam, checkNumEnvs, gradientStep, setLearningRate, type Algorithm, type AlgorithmOptions, type IterationContext, type IterationResult } from './algorithm.ts';
+import type { EngineName } from '../nn/fused/engine-choice.ts';
+import { createKernels, type Kernels } from '../nn/fused/kernels.ts';
+import { ParamSet, type FusedMlp } from '../nn/fused/fused-mlp.ts';
+import { FusedAdam } from '../nn/fused/optimizers.ts';
+import {
+  MlpPolicy,
+  NonFiniteLossError,
+  adam,
+  checkNumEnvs,
+  gradientStep,
+  setLearningRate,
+  type Algorithm,
+  type AlgorithmOptions,
+  type IterationContext,
+  type IterationResult,
+} from './algorithm.ts';
 import type { AlgorithmDef } from './definition.ts';
+import { FusedActorCritic } from './on-policy.ts';
 
 export type Variant = 'td' | 'mc' | 'shared';
 export type ValueLossKind = 'mse' | 'huber';
@@ -86,6 +107,88 @@ export function valueLoss(kind: ValueLossKind, target: tf.Tensor1D, pred: tf.Ten
   return tf.mean(tf.add(tf.mul(0.5, tf.square(quad)), tf.sub(abs, quad))) as tf.Scalar;
 }
 
+// ---------- the same pieces for the fused engine: losses and their gradients ----------
+
+/**
+ * policyGradientLoss − entCoef·mean H(π) on Categorical logits [m × k] at H[zOff]: writes dL/dlogits
+ * at H[dOff] and returns both terms. The advantages are constants (detached in the tfjs loss).
+ *   ∂log π_a/∂z_j = 1[j = a] − π_j,   ∂H/∂z_j = −π_j (log π_j + H)   (π = softmax of the logits z)
+ */
+export function categoricalPolicyGrad(
+  H: Float32Array,
+  zOff: number,
+  m: number,
+  k: number,
+  actions: Int32Array,
+  adv: ArrayLike<number>,
+  entCoef: number,
+  dOff: number,
+): { policyLoss: number; entropy: number } {
+  const probs = new Float64Array(k);
+  let policyLoss = 0;
+  let entropy = 0;
+  for (let i = 0; i < m; i++) {
+    const row = zOff + i * k;
+    let max = -Infinity;
+    for (let j = 0; j < k; j++) if (H[row + j] > max) max = H[row + j];
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += probs[j] = Math.exp(H[row + j] - max);
+    const lse = max + Math.log(sum);
+    let rowEntropy = 0;
+    for (let j = 0; j < k; j++) {
+      probs[j] /= sum;
+      rowEntropy -= probs[j] * (H[row + j] - lse);
+    }
+    const a = actions[i];
+    policyLoss -= (H[row + a] - lse) * adv[i];
+    entropy += rowEntropy;
+    const dLogp = -adv[i] / m;
+    for (let j = 0; j < k; j++) {
+      H[dOff + i * k + j] = dLogp * ((j === a ? 1 : 0) - probs[j]) + (entCoef / m) * probs[j] * (H[row + j] - lse + rowEntropy);
+    }
+  }
+  return { policyLoss: policyLoss / m, entropy: entropy / m };
+}
+
+/**
+ * valueLoss(kind, target, V) on V at H[vOff] (m rows): writes coef·dL/dV at H[dOff], returns the loss.
+ * The target is a constant. e = y − V; mse: ∂/∂V = −2e/m. huber: −e/m for |e| ≤ 1, −sign(e)/m beyond
+ * (what tfjs' autodiff gives through tf.minimum(|e|, 1), whose gradient goes to |e| on ties).
+ */
+export function valueLossGrad(kind: ValueLossKind, target: ArrayLike<number>, H: Float32Array, vOff: number, m: number, coef: number, dOff: number): number {
+  let loss = 0;
+  for (let i = 0; i < m; i++) {
+    const e = target[i] - H[vOff + i];
+    let d: number;
+    if (kind === 'mse') {
+      loss += e * e;
+      d = -2 * e;
+    } else if (Math.abs(e) <= 1) {
+      loss += 0.5 * e * e;
+      d = -e;
+    } else {
+      loss += Math.abs(e) - 0.5;
+      d = e > 0 ? -1 : 1;
+    }
+    H[dOff + i] = (coef * d) / m;
+  }
+  return loss / m;
+}
+
+/** As gradientStep: a non-finite loss term is an error before anything is applied. */
+function checkFinite(names: readonly string[], values: readonly number[]): void {
+  values.forEach((v, k) => {
+    if (!Number.isFinite(v)) throw new NonFiniteLossError(names[k], v);
+  });
+}
+
+/** Clip + Adam; a non-finite gradient norm applied nothing and is an error. Returns the pre-clip norm. */
+function fusedStep(opt: FusedAdam, lr: number, maxGradNorm: number): number {
+  const norm = opt.step(lr, maxGradNorm);
+  if (!Number.isFinite(norm)) throw new NonFiniteLossError('grad_norm', norm);
+  return norm;
+}
+
 // ---------- shared trunk: the policy Mlp's hidden layers feed a second (value) head ----------
 
 let valueHeadCounter = 0;
@@ -101,6 +204,101 @@ export function sharedForward(net: Mlp, valueKernel: tf.Variable, valueBias: tf.
   const logits = tf.add(tf.matMul(h, net.kernels[last]), net.biases[last]) as tf.Tensor2D;
   const value = tf.reshape(tf.add(tf.matMul(h, valueKernel), valueBias), [-1]) as tf.Tensor1D;
   return { logits, value };
+}
+
+/**
+ * The fused engine's shared network: trunk + policy head as one FusedMlp (the acting Mlp's layout)
+ * and the value head as a FusedMlp without hidden layers reading the trunk's last hidden activations
+ * (the observations when there are no hidden layers), both in one ParamSet under one Adam. The head's
+ * dL/d(input) joins the trunk's backward at that layer. pull()/push() copy to and from the Mlp and
+ * the value-head variables, which acting and saving (`critic`) read.
+ */
+class FusedSharedNet {
+  readonly kernels: Kernels;
+  readonly trunk: FusedMlp;
+  readonly head: FusedMlp;
+  readonly adam: FusedAdam;
+  private readonly hiddenLayers: number;
+  private cap = 0;
+  /** Batch scratch (heap offsets): observations, dL/dlogits, dL/dV, dL/d(last hidden) from the head. */
+  obsOff = -1;
+  dLogitsOff = -1;
+  dValuesOff = -1;
+  private dHiddenOff = -1;
+
+  constructor(
+    private readonly net: Mlp,
+    private readonly valueKernel: tf.Variable,
+    private readonly valueBias: tf.Variable,
+  ) {
+    this.kernels = createKernels();
+    const set = new ParamSet(this.kernels);
+    const { spec } = net;
+    this.hiddenLayers = spec.netArch.length;
+    this.trunk = set.mlp(spec);
+    this.head = set.mlp({ inputDim: this.hiddenLayers ? spec.netArch[this.hiddenLayers - 1] : spec.inputDim, outputDim: 1, netArch: [], activation: spec.activation });
+    set.build();
+    this.adam = new FusedAdam(set, 1e-8);
+    this.pull();
+  }
+
+  /** Room for m rows. Episode batches vary in length and the heap never frees, so it grows by doubling. */
+  reserve(m: number): void {
+    if (m <= this.cap) return;
+    const cap = Math.max(m, 2 * this.cap);
+    const k = this.kernels;
+    this.obsOff = k.alloc(cap * this.trunk.inputDim);
+    this.dLogitsOff = k.alloc(cap * this.trunk.outputDim);
+    this.dValuesOff = k.alloc(cap);
+    this.dHiddenOff = k.alloc(cap * this.head.inputDim);
+    this.trunk.reserve(cap);
+    this.head.reserve(cap);
+    this.cap = cap;
+  }
+
+  /** Forward on m rows of obs (copied in): offsets of the logits [m × k] and of V [m]. */
+  forward(obs: Float32Array, m: number): { logitsOff: number; valuesOff: number } {
+    this.reserve(m);
+    this.kernels.f32.set(obs.subarray(0, m * this.trunk.inputDim), this.obsOff);
+    const logitsOff = this.trunk.forward(this.obsOff, m);
+    const hidden = this.hiddenLayers ? this.trunk.activationOff(this.hiddenLayers - 1) : this.obsOff;
+    return { logitsOff, valuesOff: this.head.forward(hidden, m) };
+  }
+
+  /** Backward through the last forward from dL/dlogits and dL/dV at their scratch offsets. */
+  backward(m: number): void {
+    if (!this.hiddenLayers) {
+      this.head.backward(this.dValuesOff, m);
+      this.trunk.backward(this.dLogitsOff, m);
+      return;
+    }
+    this.head.backward(this.dValuesOff, m, { dxOff: this.dHiddenOff });
+    this.trunk.backward(this.dLogitsOff, m, { hiddenGradOff: this.dHiddenOff });
+  }
+
+  /** V(s) for n rows from the flat weights. */
+  values(obs: Float32Array, n: number): Float32Array {
+    const { valuesOff } = this.forward(obs, n);
+    return this.kernels.f32.slice(valuesOff, valuesOff + n);
+  }
+
+  pull(): void {
+    this.trunk.setWeights(this.net.getWeights());
+    this.head.setWeights({ kernels: [new Float32Array(this.valueKernel.dataSync())], biases: [new Float32Array(this.valueBias.dataSync())] });
+  }
+
+  push(): void {
+    this.net.setJsWeights(this.trunk.getWeights());
+    const w = this.head.getWeights();
+    tf.tidy(() => {
+      this.valueKernel.assign(tf.tensor2d(w.kernels[0], [this.head.inputDim, 1]));
+      this.valueBias.assign(tf.tensor1d(w.biases[0]));
+    });
+  }
+
+  dispose(): void {
+    this.kernels.dispose();
+  }
 }
 
 /** One env's episode in progress. */
@@ -127,14 +325,24 @@ export class ActorCritic implements Algorithm {
   private readonly vecEnv: VecEnv;
   private readonly rng: Generator;
   private readonly dist: Categorical;
-  private readonly optimizer: tf.Optimizer; // actor (td, mc) or everything (shared)
+  readonly engine: EngineName;
+  /** tfjs engine: Adam over the actor (td, mc) or everything (shared), and over the critic. */
+  private readonly optimizer: tf.Optimizer | null = null;
   private readonly vfOptimizer: tf.Optimizer | null = null;
+  /** fused engine, td and mc: actor and critic as flat buffers, each set under its own Adam. */
+  private readonly fusedAc: FusedActorCritic | null = null;
+  private readonly fusedAdam: FusedAdam | null = null;
+  private readonly fusedVfAdam: FusedAdam | null = null;
+  /** fused engine, td: s′ rows in the heap. */
+  private readonly fusedNextOff: number = -1;
+  /** fused engine, shared: trunk and both heads in one set under one Adam. */
+  private readonly fusedShared: FusedSharedNet | null = null;
   private readonly lrSchedule: Schedule;
   private readonly vfLrSchedule: Schedule;
   private readonly actions: Int32Array;
   private running: Episode[];
 
-  constructor({ vecEnv, hyperparameters, rng }: AlgorithmOptions) {
+  constructor({ vecEnv, hyperparameters, rng, engine }: AlgorithmOptions) {
     const hp = (this.hp = completeRules<ActorCriticHyperparameters>('actor-critic', RULES, hyperparameters));
     checkNumEnvs(hp.n_envs, vecEnv);
     if (vecEnv.actionSpace.kind !== 'discrete') throw new Error('actor-critic here supports Discrete action spaces only');
@@ -148,8 +356,10 @@ export class ActorCritic implements Algorithm {
     this.policy = new MlpPolicy(actor, this.dist, vecEnv.observationSpace, vecEnv.actionSpace);
     this.lrSchedule = parseSchedule(hp.learning_rate);
     this.vfLrSchedule = parseSchedule(hp.vf_learning_rate);
+    this.engine = engine ?? 'tfjs';
+    const fused = this.engine === 'fused';
     // ε 1e-8 for actor and critic: torch's Adam default, as the PyTorch tutorials (Keras' would be 1e-7).
-    this.optimizer = adam(this.lrSchedule(1), 1e-8);
+    if (!fused) this.optimizer = adam(this.lrSchedule(1), 1e-8);
     if (hp.variant === 'shared') {
       const hidden = hp.net_arch.length ? hp.net_arch[hp.net_arch.length - 1] : D;
       const w = initMlpWeights({ inputDim: hidden, outputDim: 1, netArch: [], activation: hp.activation_fn }, { scheme, rng, outputGain: 1 });
@@ -158,9 +368,20 @@ export class ActorCritic implements Algorithm {
       this.valueBias = tf.tidy(() => tf.variable(tf.tensor1d(w.biases[0]), true, `${id}_bias`));
       const trunk = actor.getWeights();
       this.sharedValueNet = new Mlp({ ...spec, outputDim: 1 }, { kernels: [...trunk.kernels.slice(0, -1), w.kernels[0]], biases: [...trunk.biases.slice(0, -1), w.biases[0]] });
+      if (fused) this.fusedShared = new FusedSharedNet(actor, this.valueKernel, this.valueBias);
     } else {
       this.separateCritic = Mlp.create({ ...spec, outputDim: 1 }, { scheme, rng, outputGain: 1 });
-      this.vfOptimizer = adam(this.vfLrSchedule(1), 1e-8);
+      if (fused) {
+        this.fusedAc = new FusedActorCritic({ dist: this.dist, policy: this.policy, critic: this.separateCritic }, { separateSets: true });
+        this.fusedAdam = new FusedAdam(this.fusedAc.actorSet, 1e-8);
+        this.fusedVfAdam = new FusedAdam(this.fusedAc.criticSet, 1e-8);
+        if (hp.variant === 'td') {
+          this.fusedAc.reserve(vecEnv.numEnvs);
+          this.fusedNextOff = this.fusedAc.kernels.alloc(vecEnv.numEnvs * D);
+        }
+      } else {
+        this.vfOptimizer = adam(this.vfLrSchedule(1), 1e-8);
+      }
     }
     this.actions = new Int32Array(vecEnv.numEnvs);
     this.running = Array.from({ length: vecEnv.numEnvs }, () => new Episode());
@@ -190,13 +411,16 @@ export class ActorCritic implements Algorithm {
     const { hp, vecEnv, dist } = this;
     const actor = this.policy.net;
     const critic = this.separateCritic!;
+    const f = this.fusedAc;
     const N = vecEnv.numEnvs;
     const D = vecEnv.obsDim;
     const progress = 1 - ctx.stepsDone / ctx.totalSteps;
     const lr = this.lrSchedule(progress);
     const vfLr = this.vfLrSchedule(progress);
-    setLearningRate(this.optimizer, lr);
-    setLearningRate(this.vfOptimizer!, vfLr);
+    if (!f) {
+      setLearningRate(this.optimizer!, lr);
+      setLearningRate(this.vfOptimizer!, vfLr);
+    }
 
     const obs = new Float32Array(N * D);
     const next = new Float32Array(N * D);
@@ -207,51 +431,41 @@ export class ActorCritic implements Algorithm {
     const sums = { policy_loss: 0, value_loss: 0, entropy: 0, grad_norm: 0, vf_grad_norm: 0, td_error: 0 };
     let steps = 0;
     let updates = 0;
-    while (updates < TD_REPORT_STEPS && ctx.stepsDone + steps < ctx.totalSteps) {
-      // ---- 1. act, step ----
-      obs.set(vecEnv.obs.subarray(0, N * D));
-      dist.sample(actor.forward(obs, N), N, this.rng, this.actions);
-      vecEnv.step(this.actions);
-      steps += N;
-      ctx.onEnvStep();
+    f?.pullWeights(); // weights set on the Mlps since (a continued run's) are seen
+    try {
+      while (updates < TD_REPORT_STEPS && ctx.stepsDone + steps < ctx.totalSteps) {
+        // ---- 1. act, step (fused: from the flat actor; its step below reuses this forward) ----
+        obs.set(vecEnv.obs.subarray(0, N * D));
+        dist.sample(f ? f.actorForward(obs, N) : actor.forward(obs, N), N, this.rng, this.actions);
+        vecEnv.step(this.actions);
+        steps += N;
+        ctx.onEnvStep();
 
-      // ---- 2. TD target y = r + γ·V(s')·(1 − terminated) and error δ = y − V(s), before any update ----
-      nextObservations(vecEnv, next);
-      critic.forward(obs, N, vNow);
-      critic.forward(next, N, vNext);
-      tdTargets(vecEnv.rewards, vNext, vecEnv.terminated, hp.gamma, target);
-      for (let i = 0; i < N; i++) delta[i] = target[i] - vNow[i];
+        // ---- 2. TD target y = r + γ·V(s')·(1 − terminated) and error δ = y − V(s), before any update ----
+        nextObservations(vecEnv, next);
+        if (f) this.fusedTdValues(next, vNow, vNext);
+        else {
+          critic.forward(obs, N, vNow);
+          critic.forward(next, N, vNext);
+        }
+        tdTargets(vecEnv.rewards, vNext, vecEnv.terminated, hp.gamma, target);
+        for (let i = 0; i < N; i++) delta[i] = target[i] - vNow[i];
 
-      // ---- 3. critic step on (y − V(s))², actor step on −log π(a|s)·δ − ent_coef·H ----
-      const r = tf.tidy(() => {
-        const obsT = tf.tensor2d(obs, [N, D]);
-        const c = gradientStep(this.vfOptimizer!, critic.variables, () => [valueLoss(hp.value_loss, tf.tensor1d(target), tf.reshape(critic.apply(obsT), [-1]) as tf.Tensor1D)], ['value_loss'], hp.max_grad_norm);
-        const a = gradientStep(
-          this.optimizer,
-          actor.variables,
-          () => {
-            const logits = actor.apply(obsT);
-            const entropy = tf.mean(dist.entropy(logits));
-            const policyLoss = policyGradientLoss(dist.logProb(logits, tf.tensor1d(this.actions, 'int32')), tf.tensor1d(delta));
-            return [tf.sub(policyLoss, tf.mul(hp.ent_coef, entropy)), policyLoss, entropy] as tf.Scalar[];
-          },
-          ['loss', 'policy_loss', 'entropy'],
-          hp.max_grad_norm,
-        );
-        return { c, a };
-      });
-      critic.invalidate();
-      actor.invalidate();
-      sums.value_loss += r.c.values[0];
-      sums.vf_grad_norm += r.c.gradNorm;
-      sums.policy_loss += r.a.values[1];
-      sums.entropy += r.a.values[2];
-      sums.grad_norm += r.a.gradNorm;
-      let absDelta = 0;
-      for (let i = 0; i < N; i++) absDelta += Math.abs(delta[i]);
-      sums.td_error += absDelta / N;
-      updates++;
-      if (vecEnv.finishedEpisodes.length > 0) break;
+        // ---- 3. critic step on (y − V(s))², actor step on −log π(a|s)·δ − ent_coef·H ----
+        const r = f ? this.fusedTdSteps(target, delta, lr, vfLr) : this.tfjsTdSteps(obs, target, delta);
+        sums.value_loss += r.valueLoss;
+        sums.vf_grad_norm += r.vfGradNorm;
+        sums.policy_loss += r.policyLoss;
+        sums.entropy += r.entropy;
+        sums.grad_norm += r.gradNorm;
+        let absDelta = 0;
+        for (let i = 0; i < N; i++) absDelta += Math.abs(delta[i]);
+        sums.td_error += absDelta / N;
+        updates++;
+        if (vecEnv.finishedEpisodes.length > 0) break;
+      }
+    } finally {
+      f?.pushWeights(); // acting (the JS forward elsewhere) and saving must see the weights
     }
     const metrics: Record<string, number> = {};
     for (const [k, v] of Object.entries(sums)) metrics[k] = v / updates;
@@ -261,11 +475,76 @@ export class ActorCritic implements Algorithm {
     return { steps, metrics };
   }
 
+  /** td step 3 on the tfjs engine. */
+  private tfjsTdSteps(obs: Float32Array, target: Float32Array, delta: Float32Array): TdStepResult {
+    const { hp, dist } = this;
+    const actor = this.policy.net;
+    const critic = this.separateCritic!;
+    const N = this.vecEnv.numEnvs;
+    const r = tf.tidy(() => {
+      const obsT = tf.tensor2d(obs, [N, this.vecEnv.obsDim]);
+      const c = gradientStep(this.vfOptimizer!, critic.variables, () => [valueLoss(hp.value_loss, tf.tensor1d(target), tf.reshape(critic.apply(obsT), [-1]) as tf.Tensor1D)], ['value_loss'], hp.max_grad_norm);
+      const a = gradientStep(
+        this.optimizer!,
+        actor.variables,
+        () => {
+          const logits = actor.apply(obsT);
+          const entropy = tf.mean(dist.entropy(logits));
+          const policyLoss = policyGradientLoss(dist.logProb(logits, tf.tensor1d(this.actions, 'int32')), tf.tensor1d(delta));
+          return [tf.sub(policyLoss, tf.mul(hp.ent_coef, entropy)), policyLoss, entropy] as tf.Scalar[];
+        },
+        ['loss', 'policy_loss', 'entropy'],
+        hp.max_grad_norm,
+      );
+      return { c, a };
+    });
+    critic.invalidate();
+    actor.invalidate();
+    return { valueLoss: r.c.values[0], vfGradNorm: r.c.gradNorm, policyLoss: r.a.values[1], entropy: r.a.values[2], gradNorm: r.a.gradNorm };
+  }
+
+  /**
+   * td step 2 on the fused engine: V(s′), then V(s) from the flat critic (s staged by the acting
+   * forward) — V(s) last, so its activations are the ones the critic's step backpropagates.
+   */
+  private fusedTdValues(next: Float32Array, vNow: Float32Array, vNext: Float32Array): void {
+    const f = this.fusedAc!;
+    const N = this.vecEnv.numEnvs;
+    f.kernels.f32.set(next, this.fusedNextOff);
+    const nextOff = f.critic.forward(this.fusedNextOff, N);
+    vNext.set(f.kernels.f32.subarray(nextOff, nextOff + N));
+    const nowOff = f.critic.forward(f.obsOff, N);
+    vNow.set(f.kernels.f32.subarray(nowOff, nowOff + N));
+  }
+
+  /**
+   * td step 3 on the fused engine, through the last forwards: the critic's on s (fusedTdValues) and
+   * the actor's acting one on s (same weights, same rows). y and δ are constants.
+   */
+  private fusedTdSteps(target: Float32Array, delta: Float32Array, lr: number, vfLr: number): TdStepResult {
+    const { hp } = this;
+    const f = this.fusedAc!;
+    const N = this.vecEnv.numEnvs;
+    const vOff = outputOff(f.critic);
+    const valueLoss = valueLossGrad(hp.value_loss, target, f.kernels.f32, vOff, N, 1, f.dValuesOff);
+    checkFinite(['value_loss'], [valueLoss]);
+    f.critic.backward(f.dValuesOff, N);
+    const vfGradNorm = fusedStep(this.fusedVfAdam!, vfLr, hp.max_grad_norm);
+
+    const zOff = outputOff(f.actor);
+    const { policyLoss, entropy } = categoricalPolicyGrad(f.kernels.f32, zOff, N, this.dist.paramDim, this.actions, delta, hp.ent_coef, f.dParamsOff);
+    checkFinite(['loss', 'policy_loss', 'entropy'], [policyLoss - hp.ent_coef * entropy, policyLoss, entropy]);
+    f.actor.backward(f.dParamsOff, N);
+    const gradNorm = fusedStep(this.fusedAdam!, lr, hp.max_grad_norm);
+    return { valueLoss, vfGradNorm, policyLoss, entropy, gradNorm };
+  }
+
   // ---------- mc, shared: complete episodes, returns-to-go ----------
 
   /** V(s) for n rows, read back to JS (no gradient): the critic, or the shared trunk's value head. */
   private values(obs: Float32Array, n: number): Float32Array {
     if (this.separateCritic) return this.separateCritic.forward(obs, n, new Float32Array(n));
+    if (this.fusedShared) return this.fusedShared.values(obs, n);
     return tf.tidy(() => new Float32Array(sharedForward(this.policy.net, this.valueKernel!, this.valueBias!, tf.tensor2d(obs, [n, this.vecEnv.obsDim])).value.dataSync()));
   }
 
@@ -274,6 +553,9 @@ export class ActorCritic implements Algorithm {
     const net = this.policy.net;
     const N = vecEnv.numEnvs;
     const D = vecEnv.obsDim;
+    // Both engines act with the Mlp's JS forward (fused: on the weights pushed after its last update).
+    this.fusedAc?.pullWeights(); // weights set on the Mlps since (a continued run's) are seen
+    this.fusedShared?.pull();
 
     // ---- 1. act until episodes_per_update episodes have finished ----
     const done: Episode[] = [];
@@ -329,13 +611,38 @@ export class ActorCritic implements Algorithm {
     // ---- 3. gradient steps ----
     const progress = 1 - (ctx.stepsDone + steps) / ctx.totalSteps;
     const lr = this.lrSchedule(progress);
-    setLearningRate(this.optimizer, lr);
     const metrics: Record<string, number> = { learning_rate: lr };
+    const batch: EpisodeBatch = { obs: obsBatch, actions: actBatch, adv, returns, T };
+    try {
+      if (this.fusedAc || this.fusedShared) this.fusedEpisodeSteps(batch, lr, progress, metrics);
+      else this.tfjsEpisodeSteps(batch, lr, progress, metrics);
+    } finally {
+      // Weights changed (even if a later step threw): acting and saving must see them.
+      this.fusedAc?.pushWeights();
+      this.fusedShared?.push();
+      if (this.optimizer) {
+        net.invalidate();
+        this.separateCritic?.invalidate();
+      }
+    }
+
+    const ev = explainedVariance(v, returns);
+    if (Number.isFinite(ev)) metrics.explained_variance = ev;
+    metrics.batch_episodes = done.length;
+    metrics.batch_steps = T;
+    return { steps, metrics };
+  }
+
+  /** mc / shared step 3 on the tfjs engine: the losses as tf ops, tf.variableGrads, clip, Adam. */
+  private tfjsEpisodeSteps(b: EpisodeBatch, lr: number, progress: number, metrics: Record<string, number>): void {
+    const { hp, dist } = this;
+    const net = this.policy.net;
+    setLearningRate(this.optimizer!, lr);
     tf.tidy(() => {
-      const obsT = tf.tensor2d(obsBatch, [T, D]);
-      const actT = tf.tensor1d(actBatch, 'int32');
-      const advT = tf.tensor1d(adv);
-      const retT = tf.tensor1d(returns);
+      const obsT = tf.tensor2d(b.obs, [b.T, this.vecEnv.obsDim]);
+      const actT = tf.tensor1d(b.actions, 'int32');
+      const advT = tf.tensor1d(b.adv);
+      const retT = tf.tensor1d(b.returns);
       if (this.separateCritic) {
         // mc: separate critic regresses G_t; actor step on −mean(log π·A) − ent_coef·H.
         const critic = this.separateCritic;
@@ -343,7 +650,7 @@ export class ActorCritic implements Algorithm {
         setLearningRate(this.vfOptimizer!, vfLr);
         const c = gradientStep(this.vfOptimizer!, critic.variables, () => [valueLoss(hp.value_loss, retT, tf.reshape(critic.apply(obsT), [-1]) as tf.Tensor1D)], ['value_loss'], hp.max_grad_norm);
         const a = gradientStep(
-          this.optimizer,
+          this.optimizer!,
           net.variables,
           () => {
             const logits = net.apply(obsT);
@@ -358,7 +665,7 @@ export class ActorCritic implements Algorithm {
       } else {
         // shared: one step on −mean(log π·A) + vf_coef·L(V, G) − ent_coef·H over trunk and both heads.
         const s = gradientStep(
-          this.optimizer,
+          this.optimizer!,
           [...net.variables, this.valueKernel!, this.valueBias!],
           () => {
             const { logits, value } = sharedForward(net, this.valueKernel!, this.valueBias!, obsT);
@@ -374,14 +681,45 @@ export class ActorCritic implements Algorithm {
         Object.assign(metrics, { policy_loss: s.values[1], value_loss: s.values[2], entropy: s.values[3], grad_norm: s.gradNorm });
       }
     });
-    net.invalidate();
-    this.separateCritic?.invalidate();
+  }
 
-    const ev = explainedVariance(v, returns);
-    if (Number.isFinite(ev)) metrics.explained_variance = ev;
-    metrics.batch_episodes = done.length;
-    metrics.batch_steps = T;
-    return { steps, metrics };
+  /**
+   * The same steps on the fused engine: forward, the losses and their gradients with respect to the
+   * network outputs (categoricalPolicyGrad, valueLossGrad), backward, clip + Adam — no tfjs ops. The
+   * advantages and returns are constants, as in the tfjs losses.
+   */
+  private fusedEpisodeSteps(b: EpisodeBatch, lr: number, progress: number, metrics: Record<string, number>): void {
+    const { hp } = this;
+    const K = this.dist.paramDim;
+    const T = b.T;
+    if (this.fusedAc) {
+      // mc: critic step on L(V(s), G), then actor step on −mean(log π·A) − ent_coef·H.
+      const f = this.fusedAc;
+      f.reserve(2 ** Math.ceil(Math.log2(T))); // episode batches vary in length; the heap never frees
+      f.kernels.f32.set(b.obs, f.obsOff);
+      const vfLr = this.vfLrSchedule(progress);
+      const vOff = f.critic.forward(f.obsOff, T);
+      const vLoss = valueLossGrad(hp.value_loss, b.returns, f.kernels.f32, vOff, T, 1, f.dValuesOff);
+      checkFinite(['value_loss'], [vLoss]);
+      f.critic.backward(f.dValuesOff, T);
+      const vfGradNorm = fusedStep(this.fusedVfAdam!, vfLr, hp.max_grad_norm);
+      const zOff = f.actor.forward(f.obsOff, T);
+      const { policyLoss, entropy } = categoricalPolicyGrad(f.kernels.f32, zOff, T, K, b.actions, b.adv, hp.ent_coef, f.dParamsOff);
+      checkFinite(['loss', 'policy_loss', 'entropy'], [policyLoss - hp.ent_coef * entropy, policyLoss, entropy]);
+      f.actor.backward(f.dParamsOff, T);
+      const gradNorm = fusedStep(this.fusedAdam!, lr, hp.max_grad_norm);
+      Object.assign(metrics, { value_loss: vLoss, vf_grad_norm: vfGradNorm, policy_loss: policyLoss, entropy, grad_norm: gradNorm, vf_learning_rate: vfLr });
+      return;
+    }
+    // shared: one step on −mean(log π·A) + vf_coef·L(V, G) − ent_coef·H over trunk and both heads.
+    const s = this.fusedShared!;
+    const { logitsOff, valuesOff } = s.forward(b.obs, T);
+    const { policyLoss, entropy } = categoricalPolicyGrad(s.kernels.f32, logitsOff, T, K, b.actions, b.adv, hp.ent_coef, s.dLogitsOff);
+    const vLoss = valueLossGrad(hp.value_loss, b.returns, s.kernels.f32, valuesOff, T, hp.vf_coef, s.dValuesOff);
+    checkFinite(['loss', 'policy_loss', 'value_loss', 'entropy'], [policyLoss - hp.ent_coef * entropy + hp.vf_coef * vLoss, policyLoss, vLoss, entropy]);
+    s.backward(T);
+    const gradNorm = fusedStep(s.adam, lr, hp.max_grad_norm);
+    Object.assign(metrics, { policy_loss: policyLoss, value_loss: vLoss, entropy, grad_norm: gradNorm });
   }
 
   dispose(): void {
@@ -390,9 +728,33 @@ export class ActorCritic implements Algorithm {
     this.sharedValueNet?.dispose();
     this.valueKernel?.dispose();
     this.valueBias?.dispose();
-    this.optimizer.dispose();
+    this.optimizer?.dispose();
     this.vfOptimizer?.dispose();
+    this.fusedAc?.dispose();
+    this.fusedShared?.dispose();
   }
+}
+
+interface TdStepResult {
+  valueLoss: number;
+  vfGradNorm: number;
+  policyLoss: number;
+  entropy: number;
+  gradNorm: number;
+}
+
+/** mc / shared: one update's rows (A and G are constants of the losses). */
+interface EpisodeBatch {
+  obs: Float32Array;
+  actions: Int32Array;
+  adv: Float32Array;
+  returns: Float32Array;
+  T: number;
+}
+
+/** Offset of a FusedMlp's outputs from its last forward. */
+function outputOff(net: FusedMlp): number {
+  return net.activationOff(net.dims.length - 2);
 }
 
 // ---------- definition: hyperparameters and presets ----------

@@ -13,6 +13,7 @@ import type { Generator } from '../envs/numpy-rng.ts';
 import { flatDim, type Space } from '../envs/spaces.ts';
 import { DiagGaussian, clipToBox, type ActionArray, type ActionDistribution } from '../nn/distributions.ts';
 import type { Mlp } from '../nn/mlp.ts';
+import type { EngineName } from '../nn/fused/engine-choice.ts';
 
 /** Anything that maps observations to actions. */
 export interface ActingPolicy {
@@ -132,6 +133,8 @@ export interface AlgorithmOptions {
   hyperparameters: Record<string, unknown>;
   /** Seeded stream for weight init, action sampling and shuffles. */
   rng: Generator;
+  /** Training engine (absent = tfjs, the reference path). */
+  engine?: EngineName;
 }
 
 /**

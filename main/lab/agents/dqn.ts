@@ -20,15 +20,33 @@
  * update records arrive at a readable rate whatever train_freq is; its metrics average the
  * iteration's gradient steps. The saved policy is the Q-network (policy.json kind 'q-network',
  * head 'q'): it acts greedily (argmax Q); "stochastic" acting is ε-greedy with exploration_final_eps.
+ * Two engines train the same loss (nn/fused/engine-choice.ts): tfjs ops (tfjsGradientStep, the
+ * reference) or the fused engine's flat buffers (fusedGradientStep, FusedQNetworks below).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { VecEnv } from '../envs/env.ts';
 import type { Generator } from '../envs/numpy-rng.ts';
 import { flatDim, type Space } from '../envs/spaces.ts';
 import { Mlp, type Activation } from '../nn/mlp.ts';
+import type { EngineName } from '../nn/fused/engine-choice.ts';
+import { ParamSet, type FusedMlp } from '../nn/fused/fused-mlp.ts';
+import { createKernels, type Kernels } from '../nn/fused/kernels.ts';
+import { FusedAdam } from '../nn/fused/optimizers.ts';
 import { common, completeRules, parseSchedule, type Preset, type Rule, type Schedule } from '../training/hyperparameters.ts';
-import { ReplayBuffer } from '../training/replay-buffer.ts';
-import { adam, checkNumEnvs, gradientStep, setLearningRate, type Algorithm, type AlgorithmOptions, type IterationContext, type IterationResult, type PolicyKind, type SavablePolicy } from './algorithm.ts';
+import { ReplayBuffer, type ReplaySample } from '../training/replay-buffer.ts';
+import {
+  adam,
+  checkNumEnvs,
+  gradientStep,
+  NonFiniteLossError,
+  setLearningRate,
+  type Algorithm,
+  type AlgorithmOptions,
+  type IterationContext,
+  type IterationResult,
+  type PolicyKind,
+  type SavablePolicy,
+} from './algorithm.ts';
 import type { AlgorithmDef } from './definition.ts';
 
 const LOSS_NAMES = ['loss', 'q_mean'] as const;
@@ -156,11 +174,15 @@ export class Dqn implements Algorithm {
   readonly id = 'dqn' as const;
   readonly hp: DqnHyperparameters;
   readonly policy: QNetworkPolicy;
-  readonly target: Mlp;
   readonly buffer: ReplayBuffer;
+  readonly engine: EngineName;
+  /** tfjs engine: the target network and Adam over the online net's tf.Variables. */
+  readonly target: Mlp | null = null;
+  private readonly optimizer: tf.Optimizer | null = null;
+  /** fused engine: online and target nets as flat buffers, and Adam over the online one. */
+  private readonly fused: FusedQNetworks | null = null;
   private readonly vecEnv: VecEnv;
   private readonly rng: Generator;
-  private readonly optimizer: tf.Optimizer;
   private readonly lrSchedule: Schedule;
   private readonly epsSchedule: Schedule;
   private epsilon: number;
@@ -171,7 +193,7 @@ export class Dqn implements Algorithm {
   private readonly obsBefore: Float32Array;
   private readonly actions: Int32Array;
 
-  constructor({ vecEnv, hyperparameters, rng }: AlgorithmOptions) {
+  constructor({ vecEnv, hyperparameters, rng, engine }: AlgorithmOptions) {
     const hp = (this.hp = completeRules<DqnHyperparameters>('dqn', RULES, hyperparameters));
     checkNumEnvs(hp.n_envs, vecEnv);
     const why = supports(vecEnv.observationSpace, vecEnv.actionSpace);
@@ -181,13 +203,19 @@ export class Dqn implements Algorithm {
     const nActions = (vecEnv.actionSpace as { n: number }).n;
     const spec = { inputDim: vecEnv.obsDim, outputDim: nActions, netArch: hp.net_arch, activation: hp.activation_fn };
     const online = Mlp.create(spec, { scheme: 'glorot', rng });
-    this.target = new Mlp(spec, online.getWeights());
     this.policy = new QNetworkPolicy(online, vecEnv.observationSpace, vecEnv.actionSpace, hp.exploration_final_eps);
     this.lrSchedule = parseSchedule(hp.learning_rate);
     this.epsSchedule = linearSchedule(hp.exploration_initial_eps, hp.exploration_final_eps, hp.exploration_fraction);
     this.epsilon = hp.exploration_initial_eps;
-    // torch's Adam default ε 1e-8: SB3's DQN passes no optimizer kwargs (unlike its actor-critic 1e-5).
-    this.optimizer = adam(this.lrSchedule(1), 1e-8);
+    // The target starts as a copy of the online net. Adam: torch's default ε 1e-8, since SB3's DQN
+    // passes no optimizer kwargs (unlike its actor-critic 1e-5).
+    this.engine = engine ?? 'tfjs';
+    if (this.engine === 'fused') {
+      this.fused = new FusedQNetworks(online, hp.batch_size, 1e-8);
+    } else {
+      this.target = new Mlp(spec, online.getWeights());
+      this.optimizer = adam(this.lrSchedule(1), 1e-8);
+    }
     this.buffer = new ReplayBuffer(hp.buffer_size, vecEnv.obsDim);
     this.obsBefore = new Float32Array(vecEnv.numEnvs * vecEnv.obsDim);
     this.actions = new Int32Array(vecEnv.numEnvs);
@@ -209,6 +237,7 @@ export class Dqn implements Algorithm {
     let nGrad = 0;
     let lr = this.lrSchedule(1 - this.numTimesteps / ctx.totalSteps);
     let steps = 0;
+    this.fused?.pullWeights(); // weights set on the Mlp since (a continued run's) are seen
 
     for (let cycle = 0; cycle < cycles; cycle++) {
       // ---- 1. collect train_freq steps per env: random before learning_starts, then ε-greedy ----
@@ -226,7 +255,10 @@ export class Dqn implements Algorithm {
         buffer.addVecStep(this.obsBefore, this.actions, vecEnv, N);
         // SB3's _on_step: target update on the call count, then the exploration rate for the next step.
         this.nCalls++;
-        if (this.nCalls % targetEvery === 0) syncTarget(policy.net, this.target, hp.tau);
+        if (this.nCalls % targetEvery === 0) {
+          if (this.fused) this.fused.syncTarget(hp.tau);
+          else syncTarget(policy.net, this.target!, hp.tau);
+        }
         this.epsilon = this.epsSchedule(1 - this.numTimesteps / ctx.totalSteps);
         ctx.onEnvStep();
       }
@@ -234,36 +266,20 @@ export class Dqn implements Algorithm {
       // ---- 2. gradient_steps minibatch updates on the Huber TD loss ----
       if (this.numTimesteps <= hp.learning_starts) continue;
       lr = this.lrSchedule(1 - this.numTimesteps / ctx.totalSteps);
-      setLearningRate(this.optimizer, lr);
-      const online = policy.net;
-      const D = vecEnv.obsDim;
-      const B = hp.batch_size;
+      if (this.optimizer) setLearningRate(this.optimizer, lr);
       try {
         for (let g = 0; g < hp.gradient_steps; g++) {
-          const mb = buffer.sample(B, this.rng);
-          const { values, gradNorm } = tf.tidy(() => {
-            const obsT = tf.tensor2d(mb.obs, [B, D]);
-            const nextT = tf.tensor2d(mb.nextObs, [B, D]);
-            const actOneHot = tf.oneHot(tf.tensor1d(mb.actions, 'int32'), A);
-            const y = dqnTargets(this.target.apply(nextT), hp.double_q ? online.apply(nextT) : null, tf.tensor1d(mb.rewards), tf.tensor1d(mb.dones), hp.gamma);
-            return gradientStep(
-              this.optimizer,
-              online.variables,
-              () => {
-                const qa = tf.sum(tf.mul(online.apply(obsT), actOneHot), 1); // Q(s, a) of the actions taken
-                return [huberLoss(tf.sub(qa, y)), tf.mean(qa)] as tf.Scalar[];
-              },
-              LOSS_NAMES,
-              hp.max_grad_norm,
-            );
-          });
+          const mb = buffer.sample(hp.batch_size, this.rng);
+          const { values, gradNorm } = this.fused ? this.fusedGradientStep(mb, lr) : this.tfjsGradientStep(mb);
           for (let k = 0; k < values.length; k++) sums[k] += values[k];
           sums[LOSS_NAMES.length] += gradNorm;
           nGrad++;
           this.nUpdates++;
         }
       } finally {
-        online.invalidate(); // the JS mirror that acts must re-read the new weights
+        // Weights changed (even if a later step threw): the next cycle acts, and saving reads, with them.
+        if (this.fused) this.fused.pushWeights();
+        else policy.net.invalidate();
       }
     }
 
@@ -278,10 +294,151 @@ export class Dqn implements Algorithm {
     return { steps, metrics };
   }
 
+  /** One gradient step on the tfjs engine: the Huber TD loss as tf ops, tf.variableGrads, clip, Adam. */
+  private tfjsGradientStep(mb: ReplaySample): { values: number[]; gradNorm: number } {
+    const { hp } = this;
+    const online = this.policy.net;
+    const B = mb.actions.length;
+    const D = online.spec.inputDim;
+    return tf.tidy(() => {
+      const obsT = tf.tensor2d(mb.obs, [B, D]);
+      const nextT = tf.tensor2d(mb.nextObs, [B, D]);
+      const actOneHot = tf.oneHot(tf.tensor1d(mb.actions, 'int32'), this.policy.nActions);
+      const y = dqnTargets(this.target!.apply(nextT), hp.double_q ? online.apply(nextT) : null, tf.tensor1d(mb.rewards), tf.tensor1d(mb.dones), hp.gamma);
+      return gradientStep(
+        this.optimizer!,
+        online.variables,
+        () => {
+          const qa = tf.sum(tf.mul(online.apply(obsT), actOneHot), 1); // Q(s, a) of the actions taken
+          return [huberLoss(tf.sub(qa, y)), tf.mean(qa)] as tf.Scalar[];
+        },
+        LOSS_NAMES,
+        hp.max_grad_norm,
+      );
+    });
+  }
+
+  /**
+   * The same step on the fused engine: forward passes, the TD targets, the Huber loss and its
+   * gradient with respect to Q(s, ·) written out below, backward, clip + Adam — no tfjs ops. The
+   * gradient is the one tfjs' autodiff takes through tfjsGradientStep: d mean-Huber / d(Q(s, a) − y)
+   * = clamp(Q(s, a) − y, −1, 1) / B at the action taken, 0 at the other actions and through y.
+   */
+  private fusedGradientStep(mb: ReplaySample, lr: number): { values: number[]; gradNorm: number } {
+    const { hp } = this;
+    const f = this.fused!;
+    const B = mb.actions.length;
+    const A = this.policy.nActions;
+    f.kernels.f32.set(mb.obs, f.obsOff);
+    f.kernels.f32.set(mb.nextObs, f.nextObsOff);
+
+    // TD targets first: the online net's forward on s' (double DQN) must come before its forward on
+    // s, whose activations backward uses. The target net has buffers of its own.
+    const qNextTarget = f.target.forward(f.nextObsOff, B);
+    const qNextOnline = hp.double_q ? f.online.forward(f.nextObsOff, B) : -1;
+    let H = f.kernels.f32; // re-read after gemm (a grown wasm memory detaches views)
+    const y = f.targets;
+    for (let i = 0; i < B; i++) {
+      const row = qNextTarget + i * A;
+      const next = H[row + argmaxRow(H, qNextOnline >= 0 ? qNextOnline + i * A : row, A)];
+      y[i] = mb.rewards[i] + (1 - mb.dones[i]) * hp.gamma * next;
+    }
+
+    // Q(s, a), the mean Huber loss, and dL/dQ(s, ·) (zero but at the action taken).
+    const q = f.online.forward(f.obsOff, B);
+    H = f.kernels.f32;
+    const dq = f.dqOff;
+    H.fill(0, dq, dq + B * A);
+    let loss = 0;
+    let qSum = 0;
+    for (let i = 0; i < B; i++) {
+      const a = mb.actions[i];
+      const qa = H[q + i * A + a];
+      const x = qa - y[i];
+      const ax = Math.abs(x);
+      loss += ax < 1 ? 0.5 * x * x : ax - 0.5;
+      qSum += qa;
+      H[dq + i * A + a] = (x > 1 ? 1 : x < -1 ? -1 : x) / B;
+    }
+    const values = [loss / B, qSum / B];
+    values.forEach((v, k) => {
+      if (!Number.isFinite(v)) throw new NonFiniteLossError(LOSS_NAMES[k], v);
+    });
+
+    f.online.backward(dq, B);
+    const gradNorm = f.adam.step(lr, hp.max_grad_norm); // applies nothing when the norm is not finite
+    if (!Number.isFinite(gradNorm)) throw new NonFiniteLossError('grad_norm', gradNorm);
+    return { values, gradNorm };
+  }
+
   dispose(): void {
     this.policy.dispose();
-    this.target.dispose();
-    this.optimizer.dispose();
+    this.target?.dispose();
+    this.optimizer?.dispose();
+    this.fused?.dispose();
+  }
+}
+
+/**
+ * The fused engine's Q-networks (nn/fused/): the online net in one ParamSet trained by FusedAdam,
+ * the target in a second ParamSet on the same heap, and the minibatch scratch. The online Mlp stays
+ * what acts and saves: pullWeights() copies its weights in before an update (so a continued run's
+ * or a test's setWeights is seen), pushWeights() hands the result back to its JS forward.
+ */
+class FusedQNetworks {
+  readonly kernels: Kernels;
+  readonly online: FusedMlp;
+  readonly target: FusedMlp;
+  readonly adam: FusedAdam;
+  /** Minibatch scratch (heap offsets): observations, next observations, dL/dQ(s, ·). */
+  readonly obsOff: number;
+  readonly nextObsOff: number;
+  readonly dqOff: number;
+  /** The minibatch's TD targets. */
+  readonly targets: Float64Array;
+  private readonly onlineSet: ParamSet;
+  private readonly targetSet: ParamSet;
+
+  constructor(
+    private readonly net: Mlp,
+    batchSize: number,
+    adamEpsilon: number,
+  ) {
+    const k = (this.kernels = createKernels());
+    this.onlineSet = new ParamSet(k);
+    this.online = this.onlineSet.mlp(net.spec);
+    this.onlineSet.build();
+    this.targetSet = new ParamSet(k);
+    this.target = this.targetSet.mlp(net.spec);
+    this.targetSet.build();
+    this.adam = new FusedAdam(this.onlineSet, adamEpsilon);
+    const { inputDim, outputDim } = net.spec;
+    this.obsOff = k.alloc(batchSize * inputDim);
+    this.nextObsOff = k.alloc(batchSize * inputDim);
+    this.dqOff = k.alloc(batchSize * outputDim);
+    this.targets = new Float64Array(batchSize);
+    this.online.reserve(batchSize);
+    this.target.reserve(batchSize);
+    this.pullWeights();
+    this.targetSet.copyFrom(this.onlineSet);
+  }
+
+  /** θ⁻ ← τ·θ + (1 − τ)·θ⁻ (τ = 1 copies). */
+  syncTarget(tau: number): void {
+    if (tau === 1) this.targetSet.copyFrom(this.onlineSet);
+    else this.targetSet.polyakFrom(this.onlineSet, tau);
+  }
+
+  pullWeights(): void {
+    this.online.setWeights(this.net.getWeights());
+  }
+
+  pushWeights(): void {
+    this.net.setJsWeights(this.online.getWeights());
+  }
+
+  dispose(): void {
+    this.kernels.dispose();
   }
 }
 

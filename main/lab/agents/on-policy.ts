@@ -7,6 +7,8 @@ import type { VecEnv } from '../envs/env.ts';
 import type { Generator } from '../envs/numpy-rng.ts';
 import { DiagGaussian, clipToBox, distributionFor, type ActionArray, type ActionDistribution } from '../nn/distributions.ts';
 import { Mlp, type Activation } from '../nn/mlp.ts';
+import { createKernels, type Kernels } from '../nn/fused/kernels.ts';
+import { ParamSet, type FusedMlp, type ParamVector } from '../nn/fused/fused-mlp.ts';
 import type { Rule } from '../training/hyperparameters.ts';
 import { RolloutBuffer } from '../training/rollout-buffer.ts';
 import { MlpPolicy, type IterationContext } from './algorithm.ts';
@@ -68,6 +70,8 @@ export class RolloutCollector {
     private readonly nets: ActorCriticNets,
     readonly nSteps: number,
     private readonly rng: Generator,
+    /** Fused engine: act from its flat weights (pulled in before collect). */
+    private readonly fused: FusedActorCritic | null = null,
   ) {
     const N = vecEnv.numEnvs;
     const discrete = vecEnv.actionSpace.kind === 'discrete';
@@ -90,24 +94,112 @@ export class RolloutCollector {
     const N = vecEnv.numEnvs;
     const D = vecEnv.obsDim;
 
+    // The fused engine acts from its own flat weights (XNNPACK for these row counts beats JS loops).
+    const fused = this.fused;
+    const actorOut = fused ? (x: Float32Array, n: number) => fused.actorForward(x, n) : (x: Float32Array, n: number) => actor.forward(x, n);
+    const criticOut = fused ? (x: Float32Array, n: number, out?: Float32Array) => fused.criticForward(x, n, out) : (x: Float32Array, n: number, out?: Float32Array) => critic.forward(x, n, out);
     buffer.reset();
     for (let t = 0; t < this.nSteps; t++) {
       const obs = vecEnv.obs;
-      dist.sample(actor.forward(obs, N), N, rng, this.actions, this.logProbs);
-      critic.forward(obs, N, this.values);
+      dist.sample(actorOut(obs, N), N, rng, this.actions, this.logProbs);
+      criticOut(obs, N, this.values);
       buffer.addStep(obs, this.actions, this.values, this.logProbs);
       if (vecEnv.actionSpace.kind === 'box') clipToBox(this.actions as Float32Array, N, vecEnv.actionSpace, this.envActions as Float32Array);
       vecEnv.step(this.envActions);
       buffer.addOutcome(vecEnv.rewards, vecEnv.terminated, vecEnv.truncated);
       // Time-limit truncation is not a terminal state: bootstrap from V(final observation).
       for (let i = 0; i < N; i++) {
-        if (vecEnv.truncated[i] && !vecEnv.terminated[i]) buffer.setFinalValue(i, critic.forward(vecEnv.finalObs.subarray(i * D, (i + 1) * D), 1)[0]);
+        if (vecEnv.truncated[i] && !vecEnv.terminated[i]) buffer.setFinalValue(i, criticOut(vecEnv.finalObs.subarray(i * D, (i + 1) * D), 1)[0]);
       }
       ctx.onEnvStep();
     }
     const lastValues = new Float32Array(N);
-    critic.forward(vecEnv.obs, N, lastValues);
+    criticOut(vecEnv.obs, N, lastValues);
     buffer.computeReturnsAndAdvantages(lastValues, gamma, gaeLambda);
     return this.nSteps * N;
+  }
+}
+
+/**
+ * The fused engine's copy of an actor and critic (nn/fused/): flat parameters in one ParamSet over
+ * both nets (+ a Gaussian's log σ) when they share one optimizer, or one set each. The Mlp/
+ * distribution objects stay what acts and saves: pullWeights() copies their weights in before an
+ * update (so a continued run or a test's setWeights is seen), pushWeights() hands the result back.
+ */
+export class FusedActorCritic {
+  readonly kernels: Kernels;
+  readonly actorSet: ParamSet;
+  readonly criticSet: ParamSet;
+  readonly actor: FusedMlp;
+  readonly critic: FusedMlp;
+  readonly logStd: ParamVector | null;
+  private cap = 0;
+  /** Minibatch scratch (heap offsets): observations, dL/d(actor outputs), dL/d(values). */
+  obsOff = -1;
+  dParamsOff = -1;
+  dValuesOff = -1;
+
+  constructor(
+    private readonly nets: ActorCriticNets,
+    opts: { separateSets: boolean },
+  ) {
+    this.kernels = createKernels();
+    this.actorSet = new ParamSet(this.kernels);
+    this.criticSet = opts.separateSets ? new ParamSet(this.kernels) : this.actorSet;
+    this.actor = this.actorSet.mlp(nets.policy.net.spec);
+    this.logStd = nets.dist instanceof DiagGaussian ? this.actorSet.vector(nets.dist.dim) : null;
+    this.critic = this.criticSet.mlp(nets.critic.spec);
+    this.actorSet.build();
+    if (this.criticSet !== this.actorSet) this.criticSet.build();
+    this.pullWeights();
+  }
+
+  /** Room for minibatches of m rows. */
+  reserve(m: number): void {
+    if (m <= this.cap) return;
+    const k = this.kernels;
+    this.obsOff = k.alloc(m * this.actor.inputDim);
+    this.dParamsOff = k.alloc(m * this.actor.outputDim);
+    this.dValuesOff = k.alloc(m);
+    this.actor.reserve(m);
+    this.critic.reserve(m);
+    this.cap = m;
+  }
+
+  /** Actor outputs for n observations from the flat weights: a heap view, valid until the next call. */
+  actorForward(obs: Float32Array, n: number): Float32Array {
+    const off = this.actor.forward(this.stage(obs, n), n);
+    return this.kernels.f32.subarray(off, off + n * this.actor.outputDim);
+  }
+
+  /** V(s) for n observations from the flat weights, into out (a new array if absent). */
+  criticForward(obs: Float32Array, n: number, out: Float32Array = new Float32Array(n)): Float32Array {
+    const off = this.critic.forward(this.stage(obs, n), n);
+    out.set(this.kernels.f32.subarray(off, off + n));
+    return out;
+  }
+
+  /** Copies n observations into the heap's minibatch slot. */
+  private stage(obs: Float32Array, n: number): number {
+    this.reserve(n);
+    const D = this.actor.inputDim;
+    this.kernels.f32.set(obs.subarray(0, n * D), this.obsOff);
+    return this.obsOff;
+  }
+
+  pullWeights(): void {
+    this.actor.setWeights(this.nets.policy.net.getWeights());
+    this.critic.setWeights(this.nets.critic.getWeights());
+    if (this.logStd) this.logStd.set((this.nets.dist as DiagGaussian).getLogStd());
+  }
+
+  pushWeights(): void {
+    this.nets.policy.net.setJsWeights(this.actor.getWeights());
+    this.nets.critic.setJsWeights(this.critic.getWeights());
+    if (this.logStd) (this.nets.dist as DiagGaussian).setLogStd(this.logStd.get());
+  }
+
+  dispose(): void {
+    this.kernels.dispose();
   }
 }

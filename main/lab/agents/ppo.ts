@@ -16,7 +16,10 @@ import type { Mlp } from '../nn/mlp.ts';
 import { common, completeRules, parseSchedule, type Preset, type Rule, type Schedule, type Values } from '../training/hyperparameters.ts';
 import type { AlgorithmDef } from './definition.ts';
 import { explainedVariance } from '../training/returns.ts';
-import { RolloutCollector, createActorCritic, logStdInitRule, meanActionStd, type ActorCriticNetHyperparameters } from './on-policy.ts';
+import { FusedActorCritic, RolloutCollector, createActorCritic, logStdInitRule, meanActionStd, type ActorCriticNetHyperparameters } from './on-policy.ts';
+import { FusedAdam } from '../nn/fused/optimizers.ts';
+import type { EngineName } from '../nn/fused/engine-choice.ts';
+import type { RolloutBuffer } from '../training/rollout-buffer.ts';
 import {
   adam,
   checkNumEnvs,
@@ -27,6 +30,7 @@ import {
   type AlgorithmOptions,
   type IterationContext,
   type IterationResult,
+  NonFiniteLossError,
   type MlpPolicy,
 } from './algorithm.ts';
 
@@ -40,12 +44,17 @@ export class Ppo implements Algorithm {
   private readonly vecEnv: VecEnv;
   private readonly rng: Generator;
   private readonly dist: ActionDistribution;
-  private readonly optimizer: tf.Optimizer;
+  readonly engine: EngineName;
+  /** tfjs engine: Adam over the tf.Variables. */
+  private readonly optimizer: tf.Optimizer | null = null;
+  /** fused engine: the same nets as flat buffers, and Adam over them. */
+  private readonly fused: FusedActorCritic | null = null;
+  private readonly fusedAdam: FusedAdam | null = null;
   private readonly rollout: RolloutCollector;
   private readonly lrSchedule: Schedule;
   private readonly clipSchedule: Schedule;
 
-  constructor({ vecEnv, hyperparameters, rng }: AlgorithmOptions) {
+  constructor({ vecEnv, hyperparameters, rng, engine }: AlgorithmOptions) {
     const hp = (this.hp = completeRules<PpoHyperparameters>('ppo', RULES, hyperparameters, crossCheck));
     checkNumEnvs(hp.n_envs, vecEnv);
     this.vecEnv = vecEnv;
@@ -57,81 +66,53 @@ export class Ppo implements Algorithm {
     this.lrSchedule = parseSchedule(hp.learning_rate);
     this.clipSchedule = parseSchedule(hp.clip_range);
     // SB3's ActorCriticPolicy gives Adam eps 1e-5 ("small values to avoid NaN"), not torch's 1e-8.
-    this.optimizer = adam(this.lrSchedule(1), 1e-5);
-    this.rollout = new RolloutCollector(vecEnv, nets, hp.n_steps, rng);
+    this.engine = engine ?? 'tfjs';
+    if (this.engine === 'fused') {
+      this.fused = new FusedActorCritic(nets, { separateSets: false });
+      this.fusedAdam = new FusedAdam(this.fused.actorSet, 1e-5);
+    } else {
+      this.optimizer = adam(this.lrSchedule(1), 1e-5);
+    }
+    this.rollout = new RolloutCollector(vecEnv, nets, hp.n_steps, rng, this.fused);
   }
 
   async iterate(ctx: IterationContext): Promise<IterationResult> {
-    const { hp, vecEnv, dist, critic } = this;
+    const { hp, dist } = this;
     const { buffer } = this.rollout;
-    const actor = this.policy.net;
-    const D = vecEnv.obsDim;
 
     // ---- 1. collect n_steps × n_envs transitions with the current policy; GAE(λ) (on-policy.ts) ----
+    this.fused?.pullWeights(); // weights set on the Mlps since (a continued run's) are seen
     const steps = this.rollout.collect(ctx, hp.gamma, hp.gae_lambda);
 
     // ---- 2. schedules: SB3 evaluates them at progress_remaining after this rollout ----
     const progress = 1 - (ctx.stepsDone + steps) / ctx.totalSteps;
     const lr = this.lrSchedule(progress);
     const clip = this.clipSchedule(progress);
-    setLearningRate(this.optimizer, lr);
 
-    // ---- 3. n_epochs over shuffled minibatches ----
-    const vars = [...this.policy.variables, ...critic.variables];
-    const discrete = dist.kind === 'categorical';
-    const ad = dist.actionDim;
+    // ---- 3. n_epochs over shuffled minibatches, one optimizer step each ----
     const sums = new Float64Array(LOSS_NAMES.length + 1); // + grad_norm
     let nBatches = 0;
     const perm = new Int32Array(buffer.size);
+    if (this.optimizer) setLearningRate(this.optimizer, lr);
     try {
       for (let epoch = 0; epoch < hp.n_epochs; epoch++) {
         permutation(buffer.size, this.rng, perm);
         for (let start = 0; start < buffer.size; start += hp.batch_size) {
           const mb = buffer.gather(perm.subarray(start, Math.min(start + hp.batch_size, buffer.size)));
-          const m = mb.logProbs.length;
-          const adv = mb.advantages;
-          if (hp.normalize_advantage && m > 1) normalizeInPlace(adv);
-
-          const { values, gradNorm } = tf.tidy(() => {
-            const obsT = tf.tensor2d(mb.obs, [m, D]);
-            const actT = discrete ? tf.tensor1d(mb.actions as Int32Array, 'int32') : tf.tensor2d(mb.actions as Float32Array, [m, ad]);
-            const oldLogpT = tf.tensor1d(mb.logProbs);
-            const advT = tf.tensor1d(adv);
-            const retT = tf.tensor1d(mb.returns);
-            return gradientStep(
-              this.optimizer,
-              vars,
-              () => {
-                const params = actor.apply(obsT); // logits, or Gaussian means
-                const logp = dist.logProb(params, actT);
-                const entropy = tf.mean(dist.entropy(params));
-                const logRatio = tf.sub(logp, oldLogpT);
-                const ratio = tf.exp(logRatio);
-                // Clipped surrogate: pessimistic minimum of the unclipped and clipped objectives.
-                const surr1 = tf.mul(advT, ratio);
-                const surr2 = tf.mul(advT, tf.clipByValue(ratio, 1 - clip, 1 + clip));
-                const policyLoss = tf.neg(tf.mean(tf.minimum(surr1, surr2)));
-                const vPred = tf.reshape(critic.apply(obsT), [-1]);
-                const valueLoss = tf.mean(tf.square(tf.sub(retT, vPred)));
-                const loss = tf.add(tf.add(policyLoss, tf.mul(-hp.ent_coef, entropy)), tf.mul(hp.vf_coef, valueLoss)) as tf.Scalar;
-                // Diagnostics (no gradient): KL estimate k3 = E[(r − 1) − log r] (Schulman's blog), clip rate.
-                const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
-                const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), clip), 'float32'));
-                return [loss, policyLoss, valueLoss, entropy, approxKl, clipFrac] as tf.Scalar[];
-              },
-              LOSS_NAMES,
-              hp.max_grad_norm,
-            );
-          });
+          if (hp.normalize_advantage && mb.advantages.length > 1) normalizeInPlace(mb.advantages);
+          const { values, gradNorm } = this.fused ? this.fusedMinibatch(mb, lr, clip) : this.tfjsMinibatch(mb, clip);
           for (let k = 0; k < values.length; k++) sums[k] += values[k];
           sums[LOSS_NAMES.length] += gradNorm;
           nBatches++;
         }
       }
     } finally {
-      // Weights changed (even if a later minibatch threw): the JS mirrors must re-read them.
-      this.policy.invalidate();
-      critic.invalidate();
+      // Weights changed (even if a later minibatch threw): acting and saving must see them.
+      if (this.fused) this.fused.pushWeights();
+      else {
+        this.policy.invalidate();
+        this.critic.invalidate();
+      }
     }
 
     const metrics: Record<string, number> = {};
@@ -146,12 +127,170 @@ export class Ppo implements Algorithm {
     return { steps, metrics };
   }
 
+  /** One minibatch on the tfjs engine: the loss as tf ops, tf.variableGrads, clip, Adam. */
+  private tfjsMinibatch(mb: Minibatch, clip: number): { values: number[]; gradNorm: number } {
+    const { hp, dist, critic } = this;
+    const actor = this.policy.net;
+    const m = mb.logProbs.length;
+    const discrete = dist.kind === 'categorical';
+    return tf.tidy(() => {
+      const obsT = tf.tensor2d(mb.obs, [m, actor.spec.inputDim]);
+      const actT = discrete ? tf.tensor1d(mb.actions as Int32Array, 'int32') : tf.tensor2d(mb.actions as Float32Array, [m, dist.actionDim]);
+      const oldLogpT = tf.tensor1d(mb.logProbs);
+      const advT = tf.tensor1d(mb.advantages);
+      const retT = tf.tensor1d(mb.returns);
+      return gradientStep(
+        this.optimizer!,
+        [...this.policy.variables, ...critic.variables],
+        () => {
+          const params = actor.apply(obsT); // logits, or Gaussian means
+          const logp = dist.logProb(params, actT);
+          const entropy = tf.mean(dist.entropy(params));
+          const logRatio = tf.sub(logp, oldLogpT);
+          const ratio = tf.exp(logRatio);
+          // Clipped surrogate: pessimistic minimum of the unclipped and clipped objectives.
+          const surr1 = tf.mul(advT, ratio);
+          const surr2 = tf.mul(advT, tf.clipByValue(ratio, 1 - clip, 1 + clip));
+          const policyLoss = tf.neg(tf.mean(tf.minimum(surr1, surr2)));
+          const vPred = tf.reshape(critic.apply(obsT), [-1]);
+          const valueLoss = tf.mean(tf.square(tf.sub(retT, vPred)));
+          const loss = tf.add(tf.add(policyLoss, tf.mul(-hp.ent_coef, entropy)), tf.mul(hp.vf_coef, valueLoss)) as tf.Scalar;
+          // Diagnostics (no gradient): KL estimate k3 = E[(r − 1) − log r] (Schulman's blog), clip rate.
+          const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
+          const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), clip), 'float32'));
+          return [loss, policyLoss, valueLoss, entropy, approxKl, clipFrac] as tf.Scalar[];
+        },
+        LOSS_NAMES,
+        hp.max_grad_norm,
+      );
+    });
+  }
+
+  /**
+   * The same minibatch step on the fused engine: forward both nets, the loss and its gradient with
+   * respect to the network outputs written out below, backward, clip + Adam — no tfjs ops. Each
+   * gradient is the one tfjs' autodiff takes through the ops of tfjsMinibatch (e.g. tf.minimum
+   * passes it to the first operand on ties, tf.clipByValue inside [lo, hi] inclusive).
+   */
+  private fusedMinibatch(mb: Minibatch, lr: number, clip: number): { values: number[]; gradNorm: number } {
+    const { hp, dist } = this;
+    const f = this.fused!;
+    const m = mb.logProbs.length;
+    f.reserve(m);
+    f.kernels.f32.set(mb.obs, f.obsOff);
+    const pOff = f.actor.forward(f.obsOff, m); // logits, or Gaussian means
+    const vOff = f.critic.forward(f.obsOff, m);
+    const H = f.kernels.f32;
+    const P = dist.paramDim;
+    const dP = f.dParamsOff;
+    const dV = f.dValuesOff;
+    let policyLoss = 0;
+    let entropy = 0;
+    let valueLoss = 0;
+    let kl = 0;
+    let clipped = 0;
+    // Gaussian: σ per dimension from the flat log σ, and dL/d log σ accumulated over rows.
+    const gauss = f.logStd;
+    const d = dist.actionDim;
+    const logSd = gauss ? gauss.get() : null;
+    const logSdGrad = gauss ? new Float64Array(d) : null;
+    let rowEntropy = 0;
+    if (logSd) {
+      for (let j = 0; j < d; j++) rowEntropy += logSd[j] + 0.5 + HALF_LOG_2PI;
+    }
+    const probs = new Float64Array(P);
+
+    for (let i = 0; i < m; i++) {
+      const row = pOff + i * P;
+      // log π(a|s) and the row's entropy.
+      let logp: number;
+      let lse = 0;
+      if (!logSd) {
+        let max = -Infinity;
+        for (let j = 0; j < P; j++) if (H[row + j] > max) max = H[row + j];
+        let sum = 0;
+        for (let j = 0; j < P; j++) sum += (probs[j] = Math.exp(H[row + j] - max));
+        lse = max + Math.log(sum);
+        rowEntropy = 0;
+        for (let j = 0; j < P; j++) {
+          probs[j] /= sum;
+          rowEntropy -= probs[j] * (H[row + j] - lse);
+        }
+        logp = H[row + (mb.actions as Int32Array)[i]] - lse;
+      } else {
+        logp = 0;
+        for (let j = 0; j < d; j++) {
+          const z = (mb.actions[i * d + j] - H[row + j]) / Math.exp(logSd[j]);
+          logp += -0.5 * z * z - logSd[j] - HALF_LOG_2PI;
+        }
+      }
+      entropy += rowEntropy;
+
+      // Clipped surrogate and its gradient with respect to log π(a|s).
+      const adv = mb.advantages[i];
+      const logRatio = logp - mb.logProbs[i];
+      const ratio = Math.exp(logRatio);
+      const surr1 = adv * ratio;
+      const inside = ratio >= 1 - clip && ratio <= 1 + clip;
+      const surr2 = adv * (inside ? ratio : ratio < 1 - clip ? 1 - clip : 1 + clip);
+      policyLoss -= Math.min(surr1, surr2);
+      const dSurrDRatio = surr1 <= surr2 || inside ? adv : 0;
+      const dLogp = (-dSurrDRatio * ratio) / m;
+      kl += ratio - 1 - logRatio;
+      if (Math.abs(ratio - 1) > clip) clipped++;
+
+      // dL/d(network outputs): through log π(a|s), and −ent_coef·H for Categorical.
+      if (!logSd) {
+        const a = (mb.actions as Int32Array)[i];
+        for (let j = 0; j < P; j++) {
+          const logPj = H[row + j] - lse;
+          H[dP + i * P + j] = dLogp * ((j === a ? 1 : 0) - probs[j]) + (hp.ent_coef / m) * probs[j] * (logPj + rowEntropy);
+        }
+      } else {
+        for (let j = 0; j < d; j++) {
+          const sd = Math.exp(logSd[j]);
+          const z = (mb.actions[i * d + j] - H[row + j]) / sd;
+          H[dP + i * d + j] = (dLogp * z) / sd;
+          logSdGrad![j] += dLogp * (z * z - 1);
+        }
+      }
+
+      // Value loss: vf_coef · mean((R − V)²).
+      const diff = H[vOff + i] - mb.returns[i];
+      valueLoss += diff * diff;
+      H[dV + i] = (hp.vf_coef * 2 * diff) / m;
+    }
+    policyLoss /= m;
+    entropy /= m;
+    valueLoss /= m;
+    const loss = policyLoss - hp.ent_coef * entropy + hp.vf_coef * valueLoss;
+    const values = [loss, policyLoss, valueLoss, entropy, kl / m, clipped / m];
+    values.forEach((v, k) => {
+      if (!Number.isFinite(v)) throw new NonFiniteLossError(LOSS_NAMES[k], v);
+    });
+
+    f.actor.backward(dP, m);
+    f.critic.backward(dV, m);
+    if (gauss) {
+      // The entropy term's gradient: d(−ent_coef · mean H)/d log σ_j = −ent_coef.
+      for (let j = 0; j < d; j++) f.kernels.f32[gauss.gradOff + j] = logSdGrad![j] - hp.ent_coef;
+    }
+    const gradNorm = this.fusedAdam!.step(lr, hp.max_grad_norm);
+    if (!Number.isFinite(gradNorm)) throw new NonFiniteLossError('grad_norm', gradNorm);
+    return { values, gradNorm };
+  }
+
   dispose(): void {
     this.policy.dispose();
     this.critic.dispose();
-    this.optimizer.dispose();
+    this.optimizer?.dispose();
+    this.fused?.dispose();
   }
 }
+
+type Minibatch = ReturnType<RolloutBuffer['gather']>;
+
+const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /** (x − mean) / (std + 1e-8), std with Bessel's correction as torch.std (SB3's choice). */
 function normalizeInPlace(x: Float32Array): void {

@@ -8,6 +8,8 @@
  * at an update carry over to the next batch (their early actions come from the previous policy:
  * slightly off-policy, the usual trade-off for not throwing away or biasing toward short episodes).
  * There is no critic, so a time-limit truncation cannot be bootstrapped: its tail counts as 0.
+ * Two engines take the same step (AlgorithmOptions.engine): 'tfjs' (tfjsStep, the reference) and
+ * 'fused' (fusedStep: flat buffers, the loss gradient written out by hand; nn/fused/).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { VecEnv } from '../envs/env.ts';
@@ -18,7 +20,22 @@ import { common, completeRules, parseSchedule, type Preset, type Rule, type Sche
 import type { AlgorithmDef } from './definition.ts';
 import type { Activation } from '../nn/mlp.ts';
 import { meanStd, rewardToGo } from '../training/returns.ts';
-import { MlpPolicy, adam, checkNumEnvs, gradientStep, setLearningRate, type Algorithm, type AlgorithmOptions, type IterationContext, type IterationResult } from './algorithm.ts';
+import type { EngineName } from '../nn/fused/engine-choice.ts';
+import { createKernels, type Kernels } from '../nn/fused/kernels.ts';
+import { ParamSet, type FusedMlp } from '../nn/fused/fused-mlp.ts';
+import { FusedAdam } from '../nn/fused/optimizers.ts';
+import {
+  MlpPolicy,
+  NonFiniteLossError,
+  adam,
+  checkNumEnvs,
+  gradientStep,
+  setLearningRate,
+  type Algorithm,
+  type AlgorithmOptions,
+  type IterationContext,
+  type IterationResult,
+} from './algorithm.ts';
 
 const LOSS_NAMES = ['loss', 'policy_loss', 'entropy'] as const;
 
@@ -36,12 +53,16 @@ export class Reinforce implements Algorithm {
   private readonly vecEnv: VecEnv;
   private readonly rng: Generator;
   private readonly dist: ActionDistribution;
-  private readonly optimizer: tf.Optimizer;
+  readonly engine: EngineName;
+  /** tfjs engine: Adam over the tf.Variables. */
+  private readonly optimizer: tf.Optimizer | null = null;
+  /** fused engine: the policy net as flat buffers, with its Adam. */
+  private readonly fused: FusedPolicyNet | null = null;
   private readonly lrSchedule: Schedule;
   private running: Trajectory[];
   private readonly actions: Int32Array;
 
-  constructor({ vecEnv, hyperparameters, rng }: AlgorithmOptions) {
+  constructor({ vecEnv, hyperparameters, rng, engine }: AlgorithmOptions) {
     const hp = (this.hp = completeRules<ReinforceHyperparameters>('reinforce', RULES, hyperparameters));
     checkNumEnvs(hp.n_envs, vecEnv);
     if (vecEnv.actionSpace.kind !== 'discrete') throw new Error('REINFORCE here supports Discrete action spaces only');
@@ -55,7 +76,9 @@ export class Reinforce implements Algorithm {
     this.policy = new MlpPolicy(net, this.dist, vecEnv.observationSpace, vecEnv.actionSpace);
     this.lrSchedule = parseSchedule(hp.learning_rate);
     // torch's Adam default ε 1e-8 (the classic setup is plain torch.optim.Adam).
-    this.optimizer = adam(this.lrSchedule(1), 1e-8);
+    this.engine = engine ?? 'tfjs';
+    if (this.engine === 'fused') this.fused = new FusedPolicyNet(net, 1e-8);
+    else this.optimizer = adam(this.lrSchedule(1), 1e-8);
     this.running = Array.from({ length: vecEnv.numEnvs }, () => new Trajectory());
     this.actions = new Int32Array(vecEnv.numEnvs);
   }
@@ -65,6 +88,8 @@ export class Reinforce implements Algorithm {
     const net = this.policy.net;
     const N = vecEnv.numEnvs;
     const D = vecEnv.obsDim;
+    // Both engines act with the Mlp's JS forward (fused: on the weights pushed after its last step).
+    this.fused?.pull(); // weights set on the Mlp since (a continued run's) are seen
 
     // ---- 1. act until episodes_per_update episodes have finished ----
     const done: Trajectory[] = [];
@@ -117,13 +142,32 @@ export class Reinforce implements Algorithm {
 
     // ---- 3. one gradient step on −mean(log π(a|s)·w) − ent_coef·H ----
     const lr = this.lrSchedule(1 - (ctx.stepsDone + steps) / ctx.totalSteps);
-    setLearningRate(this.optimizer, lr);
-    const { values, gradNorm } = tf.tidy(() => {
+    const { values, gradNorm } = this.fused ? this.fusedStep(obsBatch, actBatch, weights, T, lr) : this.tfjsStep(obsBatch, actBatch, weights, T, lr);
+    if (this.fused) this.fused.push();
+    else net.invalidate(); // the JS mirror must re-read the new weights
+
+    const metrics: Record<string, number> = {};
+    LOSS_NAMES.forEach((name, k) => (metrics[name] = values[k]));
+    metrics.grad_norm = gradNorm;
+    metrics.learning_rate = lr;
+    metrics.batch_episodes = done.length;
+    metrics.batch_steps = T;
+    metrics.batch_return_mean = returnSum / done.length;
+    return { steps, metrics };
+  }
+
+  /** The step on the tfjs engine: the loss as tf ops, tf.variableGrads, Adam (no clipping). */
+  private tfjsStep(obsBatch: Float32Array, actBatch: Int32Array, weights: Float32Array, T: number, lr: number): { values: number[]; gradNorm: number } {
+    const { hp, dist } = this;
+    const net = this.policy.net;
+    const D = this.vecEnv.obsDim;
+    setLearningRate(this.optimizer!, lr);
+    return tf.tidy(() => {
       const obsT = tf.tensor2d(obsBatch, [T, D]);
       const actT = tf.tensor1d(actBatch, 'int32');
       const wT = tf.tensor1d(weights);
       return gradientStep(
-        this.optimizer,
+        this.optimizer!,
         net.variables,
         () => {
           const logits = net.apply(obsT);
@@ -137,21 +181,109 @@ export class Reinforce implements Algorithm {
         0,
       );
     });
-    net.invalidate(); // the JS mirror must re-read the new weights
+  }
 
-    const metrics: Record<string, number> = {};
-    LOSS_NAMES.forEach((name, k) => (metrics[name] = values[k]));
-    metrics.grad_norm = gradNorm;
-    metrics.learning_rate = lr;
-    metrics.batch_episodes = done.length;
-    metrics.batch_steps = T;
-    metrics.batch_return_mean = returnSum / done.length;
-    return { steps, metrics };
+  /**
+   * The same step on the fused engine: forward, the loss and its gradient with respect to the logits
+   * written out below (the weights w are constants), backward, Adam — no tfjs ops.
+   *   ∂log π_a/∂z_j = 1[j = a] − π_j,   ∂H/∂z_j = −π_j (log π_j + H)   (π = softmax of the logits z)
+   */
+  private fusedStep(obsBatch: Float32Array, actBatch: Int32Array, weights: Float32Array, T: number, lr: number): { values: number[]; gradNorm: number } {
+    const { hp } = this;
+    const f = this.fused!;
+    const K = this.dist.paramDim;
+    f.reserve(T);
+    f.kernels.f32.set(obsBatch, f.obsOff);
+    const zOff = f.net.forward(f.obsOff, T);
+    const H = f.kernels.f32;
+    const dz = f.dLogitsOff;
+    const probs = new Float64Array(K);
+    let policyLoss = 0;
+    let entropy = 0;
+    for (let t = 0; t < T; t++) {
+      const row = zOff + t * K;
+      let max = -Infinity;
+      for (let j = 0; j < K; j++) if (H[row + j] > max) max = H[row + j];
+      let sum = 0;
+      for (let j = 0; j < K; j++) sum += probs[j] = Math.exp(H[row + j] - max);
+      const lse = max + Math.log(sum);
+      let rowEntropy = 0;
+      for (let j = 0; j < K; j++) {
+        probs[j] /= sum;
+        rowEntropy -= probs[j] * (H[row + j] - lse);
+      }
+      const a = actBatch[t];
+      policyLoss -= (H[row + a] - lse) * weights[t];
+      entropy += rowEntropy;
+      const dLogp = -weights[t] / T;
+      for (let j = 0; j < K; j++) {
+        H[dz + t * K + j] = dLogp * ((j === a ? 1 : 0) - probs[j]) + (hp.ent_coef / T) * probs[j] * (H[row + j] - lse + rowEntropy);
+      }
+    }
+    policyLoss /= T;
+    entropy /= T;
+    const values = [policyLoss - hp.ent_coef * entropy, policyLoss, entropy];
+    values.forEach((v, k) => {
+      if (!Number.isFinite(v)) throw new NonFiniteLossError(LOSS_NAMES[k], v);
+    });
+    f.net.backward(dz, T);
+    const gradNorm = f.adam.step(lr, 0);
+    if (!Number.isFinite(gradNorm)) throw new NonFiniteLossError('grad_norm', gradNorm);
+    return { values, gradNorm };
   }
 
   dispose(): void {
     this.policy.net.dispose();
-    this.optimizer.dispose();
+    this.optimizer?.dispose();
+    this.fused?.dispose();
+  }
+}
+
+/**
+ * The fused engine's copy of the policy net (nn/fused/): flat parameters under one Adam, and scratch
+ * for a batch. The Mlp stays what acts and saves: pull() copies its weights in, push() hands them back.
+ */
+class FusedPolicyNet {
+  readonly kernels: Kernels;
+  readonly net: FusedMlp;
+  readonly adam: FusedAdam;
+  private cap = 0;
+  /** Batch scratch (heap offsets): observations, dL/d(logits). */
+  obsOff = -1;
+  dLogitsOff = -1;
+
+  constructor(
+    private readonly mlp: Mlp,
+    adamEps: number,
+  ) {
+    this.kernels = createKernels();
+    const set = new ParamSet(this.kernels);
+    this.net = set.mlp(mlp.spec);
+    set.build();
+    this.adam = new FusedAdam(set, adamEps);
+    this.pull();
+  }
+
+  /** Room for T rows. Episode batches vary in length and the heap never frees, so it grows by doubling. */
+  reserve(T: number): void {
+    if (T <= this.cap) return;
+    const cap = Math.max(T, 2 * this.cap);
+    this.obsOff = this.kernels.alloc(cap * this.net.inputDim);
+    this.dLogitsOff = this.kernels.alloc(cap * this.net.outputDim);
+    this.net.reserve(cap);
+    this.cap = cap;
+  }
+
+  pull(): void {
+    this.net.setWeights(this.mlp.getWeights());
+  }
+
+  push(): void {
+    this.mlp.setJsWeights(this.net.getWeights());
+  }
+
+  dispose(): void {
+    this.kernels.dispose();
   }
 }
 
