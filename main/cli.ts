@@ -8,7 +8,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { LabService } from './lab/service.ts';
 import { ForkLauncher } from './lab/runs/fork-launcher.ts';
 import { defaultRunsDir, resourcesDir } from './lab/paths.ts';
-import { requestSchemas, type HyperValue, type RunSummary } from '../preload/contract.ts';
+import { EngineRequest, requestSchemas, type HyperValue, type RunSummary } from '../preload/contract.ts';
 import { ENV_IDS, ensureEnvReady, envSpec, makeEnv } from './lab/envs/registry.ts';
 import type { Actor } from './lab/agents/baselines.ts';
 import { makeActor, runEpisode, type ActorSource } from './lab/rollout.ts';
@@ -26,7 +26,8 @@ const HELP = `policy-lab — train, evaluate and watch RL agents (CartPole-v1, L
 Usage:
   policy-lab train --env ID [--env-opt key=value]... --algo ALGO [--seed N] [--steps N] [--preset NAME]
                    [--set key=value]... [--runs-dir DIR] [--backend auto|tensorflow|wasm|cpu]
-                   [--eval-episodes N] [--eval-every N] [--stop-when-solved] [--name TEXT] [--json]
+                   [--engine ${EngineRequest.options.join('|')}] [--eval-episodes N] [--eval-every N] [--stop-when-solved]
+                   [--name TEXT] [--json]
   policy-lab eval --policy DIR [--episodes N] [--seed N] [--stochastic] [--json]
   policy-lab env rollout --env ID [--env-opt key=value]... --seed N (--actions 1,0,... | --agent random|heuristic|DIR)
                    [--max-steps N] [--json]
@@ -129,6 +130,7 @@ async function cmdTrain(args: string[]): Promise<number> {
     'env-opt': { type: 'string', multiple: true },
     'runs-dir': { type: 'string' },
     backend: { type: 'string' },
+    engine: { type: 'string' },
     name: { type: 'string' },
     'eval-episodes': { type: 'string' },
     'eval-every': { type: 'string' },
@@ -145,6 +147,7 @@ async function cmdTrain(args: string[]): Promise<number> {
     preset: values.preset,
     hyperparameters,
     backend: values.backend === 'auto' ? undefined : values.backend,
+    engine: values.engine,
     name: values.name,
     evalEpisodes: intArg('eval-episodes', values['eval-episodes'], 0, 10_000),
     evalEvery: intArg('eval-every', values['eval-every'], 0, 1e9),
@@ -155,6 +158,7 @@ async function cmdTrain(args: string[]): Promise<number> {
     const key = issue.path.join('.');
     if (key === 'algo') throw new UsageError(`--algo must be one of ${algorithmDefs().map((d) => d.id).join(', ')}, got "${values.algo ?? ''}"`);
     if (key === 'backend') throw new UsageError(`--backend must be one of auto, tensorflow, wasm, cpu, got "${values.backend}"`);
+    if (key === 'engine') throw new UsageError(`--engine must be one of ${EngineRequest.options.join(', ')}, got "${values.engine}"`);
     throw new UsageError(`${key}: ${issue.message}`);
   }
   const service = new LabService({ runsDir: values['runs-dir'] ?? defaultRunsDir(), launcher: new ForkLauncher(), mode: 'cli', allowAnyPolicyPath: true });
@@ -177,7 +181,7 @@ async function cmdTrain(args: string[]): Promise<number> {
       } else bar.update(p);
     } else if (event === 'run:status') {
       const s = payload as RunSummary;
-      if (json) out(true, { event: 'status', runId: s.runId, status: s.status, backend: s.backend });
+      if (json) out(true, { event: 'status', runId: s.runId, status: s.status, backend: s.backend, engine: s.engine });
     }
   });
   const started = await service.startRun(req.data);
@@ -203,6 +207,7 @@ async function cmdTrain(args: string[]): Promise<number> {
     algo: s.algo,
     seed: s.seed,
     backend: s.backend,
+    engine: s.engine,
     status: s.status,
     steps: s.steps,
     episodes: s.episodes,
@@ -223,7 +228,7 @@ async function cmdTrain(args: string[]): Promise<number> {
     process.stdout.write(
       [
         `${s.status}${s.error ? `: ${s.error}` : ''}`,
-        `  backend ${s.backend} · ${s.steps.toLocaleString('en-US')} steps · ${s.episodes} episodes · ${formatDuration(s.wallSeconds)}`,
+        `  backend ${s.backend} · engine ${s.engine} · ${s.steps.toLocaleString('en-US')} steps · ${s.episodes} episodes · ${formatDuration(s.wallSeconds)}`,
         `  solved: ${s.solved ? `yes, at step ${s.solvedAtStep} (episode ${s.solvedAtEpisode}, ${formatDuration(s.solvedAtSeconds ?? 0)})` : 'no'} · last-100 mean ${f(s.mean100)}`,
         `  evaluation: ${f(s.evalMean)} ± ${f(s.evalStd)} (${config.evalEpisodes} deterministic episodes)`,
         `  policy: ${s.hasPolicy ? `${s.runDir}/policy` : 'not saved'}`,

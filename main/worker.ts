@@ -91,7 +91,7 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       config,
       {
         runDir,
-        onBackend: (backend) => send({ type: 'ready', backend }),
+        onBackend: (backend, engine) => send({ type: 'ready', backend, engine }),
         onEpisode: (rec) => pending.push(rec),
         onUpdate: (rec) => pending.push(rec),
         onProgress: (p) => (progress = p),

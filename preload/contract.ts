@@ -18,6 +18,11 @@ export type AlgoId = z.infer<typeof AlgoId>;
 export const BackendName = z.enum(['tensorflow', 'wasm', 'cpu']);
 export type BackendName = z.infer<typeof BackendName>;
 
+/** Training engine a run asks for: main/lab/nn/fused/engine-choice.ts says what each is and what 'auto' picks
+ *  (its ENGINE_REQUESTS lists the same values; a unit test keeps the two equal). */
+export const EngineRequest = z.enum(['auto', 'fused', 'tfjs']);
+export type EngineRequest = z.infer<typeof EngineRequest>;
+
 /** Hyperparameter values as they travel: JSON scalars or small arrays (net_arch). */
 export const HyperValue = z.union([z.number(), z.string(), z.boolean(), z.array(z.number())]);
 export type HyperValue = z.infer<typeof HyperValue>;
@@ -93,7 +98,10 @@ export interface RunSummary {
   env: EnvId;
   algo: AlgoId;
   seed: number;
+  /** The requested backend until the run process reports the one it got. */
   backend: string;
+  /** Likewise the training engine: the request ('auto', …) until the run process resolves it. */
+  engine: string;
   status: RunStatus;
   steps: number;
   totalSteps: number;
@@ -226,6 +234,8 @@ export interface GifExport {
 export interface SystemInfo {
   version: string;
   backend: string;
+  /** What a run's 'auto' engine resolves to on that backend. */
+  engine: string;
   runsDir: string;
   mode: 'electron' | 'browser';
   /** CPU cores = how many runs train at once; more are queued. */
@@ -245,6 +255,8 @@ export const StartRunRequest = z.object({
   preset: z.string().max(64).optional(),
   hyperparameters: Hyperparameters.default({}),
   backend: BackendName.optional(),
+  /** Absent = 'auto'. */
+  engine: EngineRequest.optional(),
   name: z.string().max(200).optional(),
   /** Episodes in the deterministic evaluation after training (0 = skip). */
   evalEpisodes: z.number().int().min(0).max(10_000).default(100),

@@ -36,6 +36,7 @@ import type { Actor } from './agents/baselines.ts';
 import { makeActor, runEpisode, type ActorSource } from './rollout.ts';
 import { loadPolicy, type LoadedPolicy } from './runs/policy-file.ts';
 import { initBackend } from './nn/backend.ts';
+import { resolveEngine } from './nn/fused/engine-choice.ts';
 import { LAB_VERSION } from './version.ts';
 import { ACTION_LABELS, OBS_LABELS, insightGrid, xray, type XrayPolicy } from './xray.ts';
 import { flatDim } from './envs/spaces.ts';
@@ -146,6 +147,7 @@ export class LabService {
     return {
       version: LAB_VERSION,
       backend,
+      engine: resolveEngine('auto', backend).name,
       runsDir: this.store.root,
       mode: this.opts.mode === 'electron' ? 'electron' : 'browser',
       concurrency: this.concurrency(),
@@ -197,6 +199,7 @@ export class LabService {
       preset: resolved.preset,
       hyperparameters: resolved.hyperparameters,
       backend: p.backend ?? 'auto',
+      engine: p.engine ?? 'auto',
       evalEpisodes: p.evalEpisodes,
       checkpointEvery,
       evalEvery: p.evalEvery ?? checkpointEvery,
@@ -225,6 +228,7 @@ export class LabService {
       algo: config.algo,
       seed: config.seed,
       backend: config.backend,
+      engine: config.engine ?? 'auto',
       status: 'queued',
       steps: 0,
       totalSteps: config.totalSteps,
@@ -304,7 +308,7 @@ export class LabService {
     const runId = run.summary.runId;
     switch (msg.type) {
       case 'ready':
-        this.updateSummary(run, { backend: msg.backend });
+        this.updateSummary(run, { backend: msg.backend, engine: msg.engine });
         break;
       case 'metrics':
         this.emit('run:metrics', { runId, records: msg.records });
@@ -410,6 +414,7 @@ export class LabService {
         preset: config.preset ?? 'none',
         hyperparameters: config.hyperparameters,
         backend: config.backend === 'auto' ? undefined : config.backend,
+        engine: config.engine,
         name: s.name ? `${s.name} (continued)` : undefined,
         evalEpisodes: config.evalEpisodes,
         stopWhenSolved: config.stopWhenSolved,

@@ -7,6 +7,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { Abort, artifact, delay, launchBrowser, numAttr, pixelStats, preparePage, startServe, waitUntil, type Problems, type Serve } from './harness.ts';
 
@@ -43,13 +45,14 @@ describe('Policy X-ray and Insights in the browser (real serve)', { timeout: 150
     await waitUntil(page, `the ${name} tab to be selected`, async () => (await page.getByTestId(`tab-${name}`).getAttribute('aria-selected')) === 'true');
   }
 
-  async function startRun(env: string, preset: string, steps: number): Promise<string> {
+  async function startRun(env: string, preset: string, steps: number, engine = 'auto'): Promise<string> {
     await page.getByTestId('env-select').selectOption(env);
     await page.getByTestId('algo-select').selectOption('ppo');
     await page.getByTestId('preset-select').selectOption(preset);
     await page.getByTestId('seed-input').fill('0');
     await page.getByTestId('steps-input').fill(String(steps));
     await page.getByTestId('eval-input').fill('3');
+    await page.getByTestId('engine-select').selectOption(engine);
     await waitUntil(page, 'the Start button to be enabled', () => page.getByTestId('start-button').isEnabled());
     const before = await page.locator('[data-testid=run-list] .run-item').count();
     await page.getByTestId('start-button').click();
@@ -77,7 +80,7 @@ describe('Policy X-ray and Insights in the browser (real serve)', { timeout: 150
     });
     runIds.cartpole = await startRun('CartPole-v1', 'zoo', CARTPOLE_STEPS);
     // "algorithm defaults": one 2048-step PPO rollout and update, enough for a saved policy.
-    runIds.lunar = await startRun('LunarLander-v3', '', LUNAR_STEPS);
+    runIds.lunar = await startRun('LunarLander-v3', '', LUNAR_STEPS, 'tfjs');
     assert.ok(runIds.cartpole && runIds.lunar, 'both runs were started');
 
     const items = page.locator('[data-testid=run-list] .run-item');
@@ -89,6 +92,13 @@ describe('Policy X-ray and Insights in the browser (real serve)', { timeout: 150
       }, { timeout: 90_000, describe: async () => (await items.allTextContents()).join(' | ') });
     }
     t.diagnostic(`both runs ended after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+    // The form's Engine choice reaches the run's config; the followed (LunarLander) run shows the engine it trained on.
+    const engineOf = async (id: string) => JSON.parse(await readFile(join(serve!.runsDir, id, 'config.json'), 'utf8')).engine;
+    assert.equal(await engineOf(runIds.cartpole), 'auto');
+    assert.equal(await engineOf(runIds.lunar), 'tfjs');
+    assert.equal((await page.getByTestId('run-engine').textContent())?.trim(), 'engine tfjs');
+    assert.match((await page.getByTestId('status-line').textContent()) ?? '', /engine: (fused|tfjs)/);
   });
 
   test('Watch: X-ray probabilities, step buttons, keyboard, episode plot', async (t) => {

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, refdata } from '../helpers/cli.ts';
+import { resolveEngine } from '../../main/lab/nn/fused/engine-choice.ts';
 
 interface CartPoleRef {
   episodes: { seed: number; reset: { obs: number[] }; fixed_actions: { actions: number[]; obs: number[][]; rewards: number[]; terminated: boolean[]; length: number } }[];
@@ -48,6 +49,7 @@ test('usage errors exit 2 with one line on stderr and no stack trace', async () 
     ['train', '--env', 'CartPole-v1', '--algo', 'sarsa'],
     ['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--set', 'learning_rate=-1'],
     ['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--set', 'no_such_key=3'],
+    ['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--engine', 'bogus'],
     ['env', 'rollout', '--env', 'CartPole-v1', '--seed', 'x', '--agent', 'random'],
     ['frobnicate'],
   ]) {
@@ -62,6 +64,36 @@ test('usage errors exit 2 with one line on stderr and no stack trace', async () 
   assert.match(bad.stderr, /learning_rate/);
   const unknown = await runCli(['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--set', 'no_such_key=3']);
   assert.match(unknown.stderr, /no_such_key/);
+  const engine = await runCli(['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--engine', 'bogus']);
+  assert.equal(engine.stderr.trim(), 'policy-lab: --engine must be one of auto, fused, tfjs, got "bogus"');
+});
+
+test('train --engine: the request goes to config.json, the resolved engine to the status and summary', async () => {
+  const runsDir = await mkdtemp(join(tmpdir(), 'pl-cli-'));
+  try {
+    const tiny = ['train', '--env', 'CartPole-v1', '--algo', 'reinforce', '--steps', '300', '--eval-episodes', '1', '--runs-dir', runsDir];
+    const r = await runCli([...tiny, '--engine', 'tfjs', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const s = r.lines.at(-1)!;
+    assert.equal(s.event, 'summary');
+    assert.equal(s.engine, 'tfjs');
+    const statuses = r.lines.filter((l) => l.event === 'status');
+    assert.equal(statuses.at(-1)?.engine, 'tfjs', 'status events carry the engine');
+    const dir = s.runDir as string;
+    assert.equal(JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')).engine, 'tfjs');
+    assert.equal(JSON.parse(await readFile(join(dir, 'status.json'), 'utf8')).engine, 'tfjs');
+
+    // No --engine: config.json keeps "auto", the summary line says what it became on this backend.
+    const h = await runCli(tiny);
+    assert.equal(h.code, 0, h.stderr);
+    const m = /backend (\S+) · engine (\S+) · /.exec(h.stdout);
+    assert.ok(m, h.stdout);
+    assert.equal(m[2], resolveEngine('auto', m[1]).name);
+    const folder = /folder (.+)/.exec(h.stderr)![1].trim();
+    assert.equal(JSON.parse(await readFile(join(folder, 'config.json'), 'utf8')).engine, 'auto');
+  } finally {
+    await rm(runsDir, { recursive: true, force: true });
+  }
 });
 
 test('train --json → run folder → eval → rollout with the saved policy', async () => {

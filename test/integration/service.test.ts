@@ -1,7 +1,7 @@
 /** LabService with real run processes: streaming, stop, and a killed process losing nothing. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import type { RunLauncher, RunProcess } from '../../main/lab/runs/launcher.ts';
 import type { EventName } from '../../preload/contract.ts';
 import { dispatch } from '../../main/lab/dispatch.ts';
 import { readMetrics } from '../../main/lab/runs/run-store.ts';
+import { resolveEngine } from '../../main/lab/nn/fused/engine-choice.ts';
 
 /** A fork launcher that remembers its processes so a test can kill one like a crash would. */
 class RecordingLauncher implements RunLauncher {
@@ -102,6 +103,47 @@ test('dispatch validates names and payloads before the service sees them', async
     assert.ok(!d.ok && /only be loaded/.test(d.error.message), 'bridges cannot load policies from arbitrary paths');
     const e = await dispatch(service, 'getRun', { runId: '../../etc' });
     assert.ok(!e.ok);
+  } finally {
+    await service.close();
+    await rm(runsDir, { recursive: true, force: true });
+  }
+});
+
+test('the engine a run asks for is recorded, reported once resolved, and kept by continueRun', async () => {
+  const runsDir = await mkdtemp(join(tmpdir(), 'pl-svc-'));
+  const service = new LabService({ runsDir, launcher: new ForkLauncher(), mode: 'browser' });
+  try {
+    const call = async <T>(name: string, payload: unknown): Promise<T> => {
+      const r = await dispatch(service, name, payload);
+      if (!r.ok) throw new Error(`${name}: ${r.error.message}`);
+      return r.result as T;
+    };
+    const info = await call<{ backend: string; engine: string }>('systemInfo', {});
+    assert.equal(info.engine, resolveEngine('auto', info.backend).name, "systemInfo says what 'auto' becomes");
+
+    const tiny = { env: 'CartPole-v1', algo: 'reinforce', steps: 300, evalEpisodes: 1 };
+    const started = await call<{ runId: string; engine: string }>('startRun', { ...tiny, engine: 'tfjs' });
+    assert.equal(started.engine, 'tfjs');
+    const s = await service.waitForRun(started.runId);
+    assert.equal(s.status, 'finished', s.error);
+    assert.equal(s.engine, 'tfjs');
+    assert.equal((await service.store.readConfig(s.runId)).engine, 'tfjs');
+
+    const cont = await call<{ runId: string }>('continueRun', { runId: s.runId, steps: 100 });
+    const sc = await service.waitForRun(cont.runId);
+    assert.equal(sc.status, 'finished', sc.error);
+    assert.equal(sc.engine, 'tfjs', 'the continued run trains on the engine the source run asked for');
+    assert.equal((await service.store.readConfig(sc.runId)).engine, 'tfjs');
+
+    // No engine asked for: "auto" on disk, the resolved one in the summary.
+    const auto = await service.waitForRun((await call<{ runId: string }>('startRun', tiny)).runId);
+    assert.equal((await service.store.readConfig(auto.runId)).engine, 'auto');
+    assert.equal(auto.engine, info.engine);
+
+    // A status.json from before engines existed reads as tfjs, the only engine there was.
+    const { engine: _, ...old } = JSON.parse(await readFile(join(auto.runDir, 'status.json'), 'utf8'));
+    await writeFile(join(auto.runDir, 'status.json'), JSON.stringify(old));
+    assert.equal((await service.listRuns()).find((r) => r.runId === auto.runId)?.engine, 'tfjs');
   } finally {
     await service.close();
     await rm(runsDir, { recursive: true, force: true });

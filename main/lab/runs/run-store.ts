@@ -83,7 +83,8 @@ export class RunStore {
 
   async readStatus(runId: string): Promise<RunSummary | null> {
     try {
-      return JSON.parse(await readFile(join(this.runDir(runId), 'status.json'), 'utf8')) as RunSummary;
+      // Runs from before training engines existed have no engine: they all trained op-by-op on tfjs.
+      return { engine: 'tfjs', ...(JSON.parse(await readFile(join(this.runDir(runId), 'status.json'), 'utf8')) as Omit<RunSummary, 'engine'>) };
     } catch {
       return null;
     }

@@ -9,7 +9,7 @@ export type ToWorker =
   | { type: 'resume' };
 
 export type FromWorker =
-  | { type: 'ready'; backend: string }
+  | { type: 'ready'; backend: string; engine: string }
   | { type: 'metrics'; records: (EpisodeRecord | UpdateRecord)[] }
   | { type: 'progress'; progress: Omit<ProgressEvent, 'runId'> }
   | { type: 'episode'; frames: Omit<EpisodeFramesEvent, 'runId'> }

@@ -1,5 +1,6 @@
 /** The fully-resolved description of a training run, as stored in the run's config.json. */
 import type { AlgoId, EnvId, HyperValue } from '../../../preload/contract.ts';
+import type { EngineRequest } from '../nn/fused/engine-choice.ts';
 
 export interface TrainerConfig {
   env: EnvId;
@@ -15,6 +16,9 @@ export interface TrainerConfig {
   hyperparameters: Record<string, HyperValue>;
   /** Requested backend ('auto' picks tensorflow-gpu → tensorflow → wasm → cpu). */
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /** Requested training engine, resolved against the backend (nn/fused/engine-choice.ts); absent (configs
+   *  written before engines existed) = 'auto'. */
+  engine?: EngineRequest;
   evalEpisodes: number;
   /** Save a checkpoint every this many env steps (0 = only the final policy). */
   checkpointEvery: number;

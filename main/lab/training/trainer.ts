@@ -12,6 +12,7 @@ import type { Env } from '../envs/env.ts';
 import { npRandom, type Generator } from '../envs/numpy-rng.ts';
 import { ensureEnvReady, makeEnv, makeVecEnv } from '../envs/registry.ts';
 import { initBackend } from '../nn/backend.ts';
+import { resolveEngine, type EngineName } from '../nn/fused/engine-choice.ts';
 import { loadPolicy, savePolicy, type LoadedPolicy } from '../runs/policy-file.ts';
 import { DiagGaussian } from '../nn/distributions.ts';
 import { Mlp } from '../nn/mlp.ts';
@@ -20,7 +21,8 @@ import type { TrainerConfig } from './trainer-config.ts';
 export interface TrainHooks {
   /** Run folder for checkpoints/ and policy/; null/undefined = save nothing (benchmarks, tests). */
   runDir?: string | null;
-  onBackend?(backend: string): void;
+  /** The backend the run got and the engine resolved for it. */
+  onBackend?(backend: string, engine: EngineName): void;
   onEpisode?(rec: EpisodeRecord): void;
   onUpdate?(rec: UpdateRecord): void;
   onProgress?(p: Omit<ProgressEvent, 'runId'>): void;
@@ -49,6 +51,8 @@ export interface TrainResult {
   evalMean: number | null;
   evalStd: number | null;
   backend: string;
+  /** The resolved training engine. */
+  engine: EngineName;
   hasPolicy: boolean;
   /** The best periodic evaluation (config.evalEvery), whose policy is in best/; null if none ran. */
   bestEval: BestEval | null;
@@ -70,7 +74,8 @@ export function algorithmRng(seed: number): Generator {
 
 export async function train(config: TrainerConfig, hooks: TrainHooks = {}, control: TrainControl = { stopRequested: () => false }): Promise<TrainResult> {
   const backend = await initBackend(config.backend);
-  hooks.onBackend?.(backend.name);
+  const engine = resolveEngine(config.engine ?? 'auto', backend.name);
+  hooks.onBackend?.(backend.name, engine.name);
 
   const hp = validateHyperparameters(config.algo, config.hyperparameters);
   const nEnvs = typeof hp.n_envs === 'number' ? hp.n_envs : 1;
@@ -109,7 +114,7 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
 
   try {
     vecEnv.reset(config.seed);
-    algo = createAlgorithm(config.algo, { vecEnv, hyperparameters: hp, rng: algorithmRng(config.seed) });
+    algo = createAlgorithm(config.algo, { vecEnv, hyperparameters: hp, rng: algorithmRng(config.seed), engine: engine.name });
     if (config.initPolicy) await initFromPolicy(algo, config.initPolicy);
     if (wantFrames) frames = [vecEnv.renderState(0)];
 
@@ -241,6 +246,7 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
       evalMean,
       evalStd,
       backend: backend.name,
+      engine: engine.name,
       hasPolicy: !!runDir,
       bestEval,
     };

@@ -9,6 +9,7 @@ import { expandFrames } from '@shared/frames.ts';
 import { computed, markRaw, reactive, ref, shallowRef } from 'vue';
 import type {
   AlgoId,
+  EngineRequest,
   EnvId,
   EpisodeFramesEvent,
   MetricRecord,
@@ -161,6 +162,8 @@ export const useRunsStore = defineStore('runs', () => {
     evalEpisodes: '100',
     /** Periodic evaluation interval in steps; blank = every tenth of the run, 0 = never. */
     evalEvery: '',
+    /** Training engine; 'auto' lets the lab pick for its backend. */
+    engine: 'auto' as EngineRequest,
     /** Only fields the user has edited, as typed; the rest show the preset's value. */
     fields: {} as Record<string, string>,
     /** Env option fields the user has edited (checkbox state or typed text); the rest show preset/default. */
