@@ -7,8 +7,8 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../main/lab/nn/backend.ts';
-import { JsKernels, createKernels, type Kernels } from '../../main/lab/nn/fused/kernels.ts';
-import { ParamSet, tanhInPlace } from '../../main/lab/nn/fused/fused-mlp.ts';
+import { JsKernels, createKernels, tanhInPlace, type Kernels } from '../../main/lab/nn/fused/kernels.ts';
+import { ParamSet } from '../../main/lab/nn/fused/fused-mlp.ts';
 import { FusedAdam, FusedRmsprop } from '../../main/lab/nn/fused/optimizers.ts';
 import { Mlp, type Activation, type MlpSpec } from '../../main/lab/nn/mlp.ts';
 import { npRandom } from '../../main/lab/envs/numpy-rng.ts';
@@ -84,7 +84,111 @@ test('gemm sees weights changed in place (the backend caches packed weights by t
   }
 });
 
-test('tanhInPlace is within one float32 ulp of Math.tanh, saturates and keeps NaN', () => {
+test('cached gemm operands: the same products, kept until forgotten; a caching ParamSet forgets on every write', () => {
+  for (const k of kernelsUnderTest()) {
+    const a = k.alloc(2 * 3);
+    const b = k.alloc(3 * 2);
+    const bias = k.alloc(2);
+    const c = k.alloc(2 * 2);
+    fill(k, a, [1, 2, 3, 4, 5, 6]);
+    fill(k, b, [1, 0, 0, 1, 1, 1]);
+    fill(k, bias, [10, 20]);
+    const key = k.cacheKey();
+    k.gemm(2, 3, 2, a, b, c, bias, false, key);
+    assert.deepEqual(Array.from(k.f32.subarray(c, c + 4)), [14, 25, 20, 31], k.name);
+    fill(k, a, [1, 1, 1, 0, 0, 0]); // A is read afresh on every call
+    k.gemm(2, 3, 2, a, b, c, bias, false, key);
+    assert.deepEqual(Array.from(k.f32.subarray(c, c + 4)), [12, 22, 10, 20], k.name);
+    fill(k, b, [2, 0, 0, 2, 2, 2]);
+    k.forget(key); // B changed: after forget() the new values count
+    k.gemm(2, 3, 2, a, b, c, bias, false, key);
+    assert.deepEqual(Array.from(k.f32.subarray(c, c + 4)), [14, 24, 10, 20], k.name);
+    k.dispose();
+  }
+  // A target network (caching) follows its online network through copyFrom and polyakFrom.
+  const k = createKernels();
+  const spec: MlpSpec = { inputDim: 3, netArch: [5], outputDim: 2, activation: 'relu' };
+  const online = new ParamSet(k);
+  const onlineNet = online.mlp(spec);
+  online.build();
+  const target = new ParamSet(k).cacheWeights();
+  const targetNet = target.mlp(spec);
+  target.build();
+  const x = k.alloc(4 * 3);
+  fill(k, x, randoms(12, 1));
+  const outputs = (net: typeof onlineNet) => Array.from(k.f32.subarray(net.forward(x, 4), net.forward(x, 4) + 8));
+  for (let round = 0; round < 3; round++) {
+    fill(k, online.paramOff, randoms(online.size, 10 + round));
+    if (round < 2) target.copyFrom(online);
+    else target.polyakFrom(online, 1);
+    assert.deepEqual(outputs(targetNet), outputs(onlineNet), `round ${round}`);
+  }
+  k.dispose();
+});
+
+test('the wasm SIMD loops (simd.wat) give the JS loops\' results bit for bit, odd sizes and NaN included', () => {
+  const simd = createKernels();
+  assert.equal(simd.name, 'xnnpack');
+  assert.ok((simd as { simd?: boolean }).simd, 'wasm SIMD is available on Node 20');
+  const js = new JsKernels();
+  const N = 1031; // odd: every loop's tail runs
+  const both = [simd, js].map((k) => ({ k, a: k.alloc(N), b: k.alloc(N), c: k.alloc(N), d: k.alloc(N) }));
+  const data = (seed: number) => {
+    const x = Float32Array.from(randoms(N, seed, 3));
+    x[5] = NaN;
+    x[6] = -0;
+    x[7] = 40;
+    x[8] = -1e-30;
+    return x;
+  };
+  const same = (what: string, off: (b: (typeof both)[0]) => number, n = N) => {
+    // Bits, so −0 ≠ 0 counts; any NaN equals any NaN (SIMD min/max may flip a NaN's sign bit).
+    const [s, j] = both.map((b) => b.k.f32.slice(off(b), off(b) + n).map((x) => (Number.isNaN(x) ? NaN : x)));
+    assert.deepEqual(new Uint32Array(s.buffer), new Uint32Array(j.buffer), what);
+  };
+  const reset = () => {
+    for (const b of both) {
+      b.k.f32.set(data(1), b.a);
+      b.k.f32.set(data(2), b.b);
+      b.k.f32.set(data(3), b.c);
+      b.k.f32.set(data(4).map(Math.abs), b.d);
+    }
+  };
+  reset();
+  for (const b of both) b.k.tanh(b.a, N);
+  same('tanh', (b) => b.a);
+  for (const b of both) b.k.tanhBackward(b.b, b.a, N);
+  same('tanhBackward', (b) => b.b);
+  for (const b of both) b.k.reluBackward(b.c, b.b, N);
+  same('reluBackward', (b) => b.c);
+  for (const [rows, cols] of [[1, 1], [7, 5], [16, 64], [3, 343]]) {
+    reset();
+    for (const b of both) b.k.transpose(b.a, rows, cols, b.b);
+    same(`transpose ${rows}×${cols}`, (b) => b.b, rows * cols);
+    for (const b of both) b.k.columnSums(b.c, rows, cols, b.d);
+    same(`columnSums ${rows}×${cols}`, (b) => b.d, cols);
+  }
+  reset();
+  const sums = both.map((b) => [b.k.squaredSum(b.b + 9, N - 9), b.k.squaredSum(b.b + 9, N - 10)]);
+  assert.deepEqual(sums[0], sums[1], 'squaredSum');
+  for (const b of both) b.k.adam(b.a + 9, b.b + 9, b.c + 9, b.d + 9, N - 9, 0.7, 0.9, 0.999, 3e-4, 0.19, 0.002, 1e-5);
+  for (const off of ['a', 'c', 'd'] as const) same(`adam ${off}`, (b) => b[off]);
+  reset();
+  for (const b of both) b.k.rmsprop(b.a + 9, b.b + 9, b.d + 9, N - 10, 0.7, 0.99, 7e-4, 1e-5);
+  for (const off of ['a', 'd'] as const) same(`rmsprop ${off}`, (b) => b[off]);
+  simd.dispose();
+});
+
+test('simd-wasm.ts is what simd.wat assembles to (npm run build:wasm)', async () => {
+  const { readFile } = await import('node:fs/promises');
+  // @ts-expect-error -- a plain .mjs build script without types
+  const { assemble, moduleSource } = await import('../../main/bin/build-wasm.mjs');
+  const dir = new URL('../../main/lab/nn/fused/', import.meta.url);
+  const bytes = await assemble(await readFile(new URL('simd.wat', dir), 'utf8'));
+  assert.equal(await readFile(new URL('simd-wasm.ts', dir), 'utf8'), moduleSource(bytes), 'run npm run build:wasm');
+});
+
+test('tanhInPlace (float32 arithmetic) is within 4 float32 ulp of Math.tanh (measured: at most 3), saturates and keeps NaN', () => {
   const xs: number[] = [0, -0, 1e-30, -1e-8, 1e-4, 0.3, -0.7, 1, 2.5, -4, 8.9, 9, 30, -1e9];
   for (let x = -10; x <= 10; x += 0.001) xs.push(x);
   const H = new Float32Array(xs.length + 1);
@@ -95,7 +199,7 @@ test('tanhInPlace is within one float32 ulp of Math.tanh, saturates and keeps Na
   for (let i = 0; i < xs.length; i++) {
     const want = Math.fround(Math.tanh(src[i]));
     const ulp = Math.max(Math.abs(want) * 2 ** -23, 2 ** -149);
-    assert.ok(Math.abs(H[i] - want) <= ulp, `tanh(${src[i]}) = ${H[i]}, want ${want}`);
+    assert.ok(Math.abs(H[i] - want) <= 4 * ulp, `tanh(${src[i]}) = ${H[i]}, want ${want}`);
   }
   assert.ok(Number.isNaN(H[xs.length]));
 });

@@ -6,7 +6,8 @@
  * Mlps, a Gaussian's log σ, the shared variant's value head) holds the fused weights.
  *
  * Tolerances: after one update every metric within 1e-4 relative (+1e-6 absolute, for terms that are
- * ~0 such as a policy loss on normalised advantages) and every weight within 1e-5; after several
+ * ~0 such as a policy loss on normalised advantages) and every weight within 1e-5 (1e-4 for a
+ * deliberately large learning rate); after several
  * updates, where float32 rounding differences (XNNPACK vs tfjs' kernels) compound through the
  * optimizer, 1e-3 relative (+1e-5) and 1e-4. The largest measured differences are ~1/8 of these
  * (weights after one A2C update on LunarLander continuous: 1.2e-6); most are 1/100 or less.
@@ -125,12 +126,12 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 }
 
 /** The fused engine against the tfjs engine over `updates` updates from the same seed. */
-async function compareEngines(name: string, c: Case, updates: number): Promise<void> {
+async function compareEngines(name: string, c: Case, updates: number, firstWeightTol = 1e-5): Promise<void> {
   const ref = await run(c, 'tfjs', updates);
   const fused = await run(c, 'fused', updates);
   assert.equal(fused.steps, ref.steps, `${name}: the same env steps`);
   for (let i = 0; i < updates; i++) {
-    const [rtol, atol, wtol] = i === 0 ? [1e-4, 1e-6, 1e-5] : [1e-3, 1e-5, 1e-4];
+    const [rtol, atol, wtol] = i === 0 ? [1e-4, 1e-6, firstWeightTol] : [1e-3, 1e-5, 1e-4];
     assertClose(`${name} update ${i + 1}`, fused.metrics[i], ref.metrics[i], rtol, atol);
     const d = maxAbsDiff(fused.weights[i], ref.weights[i]);
     assert.ok(d <= wtol, `${name} update ${i + 1}: weights differ by ${d}`);
@@ -167,6 +168,7 @@ test('PPO update with a large step, entropy bonus and ratio clipping: fused = tf
     'ppo box entropy',
     { algo: 'ppo', env: LUNAR, envOptions: BOX, preset: 'zoo-continuous', overrides: { n_envs: 2, n_steps: 64, batch_size: 32, n_epochs: 2, ent_coef: 0.05, clip_range: 0.05, learning_rate: 0.01, ortho_init: false } },
     1,
+    1e-4, // steps 30× the preset's move weights 30× as far, and their rounding differences with them
   );
 });
 

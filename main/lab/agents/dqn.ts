@@ -408,7 +408,7 @@ class FusedQNetworks {
     this.onlineSet = new ParamSet(k);
     this.online = this.onlineSet.mlp(net.spec);
     this.onlineSet.build();
-    this.targetSet = new ParamSet(k);
+    this.targetSet = new ParamSet(k).cacheWeights(); // constant between syncs: packed once per sync
     this.target = this.targetSet.mlp(net.spec);
     this.targetSet.build();
     this.adam = new FusedAdam(this.onlineSet, adamEpsilon);

@@ -16,24 +16,6 @@
 import type { Activation, MlpSpec, MlpWeights } from '../mlp.ts';
 import type { Kernels } from './kernels.ts';
 
-/**
- * tanh in place, as x·P(x²)/Q(x²) on x clamped to ±9 (tanh(±9) is ±1 in float32). Math.tanh costs
- * ~12 ns an element on this machine's V8 (and the wasm backend's tanhf as much), which made tanh
- * the costliest part of a PPO minibatch; this costs ~3 ns. Coefficients fitted for this project
- * (iterated least squares on the relative error over [0, 9]); within 1 float32 ulp of Math.tanh
- * (unit-tested). NaN stays NaN.
- */
-export function tanhInPlace(H: Float32Array, off: number, n: number): void {
-  for (let i = off, end = off + n; i < end; i++) {
-    let x = H[i];
-    x = x > 9 ? 9 : x < -9 ? -9 : x;
-    const s = x * x;
-    H[i] =
-      (x * (0.9999999832285981 + s * (0.1339243794258121 + s * (0.0035091405327935493 + s * (2.0832052058225928e-5 + s * 1.3663558590115699e-8))))) /
-      (1 + s * (0.46725756592745843 + s * (0.025928544475518553 + s * (0.0003307796158417746 + s * 7.902996491671033e-7))));
-  }
-}
-
 /** A slice of a ParamSet that is not an MLP (a Gaussian's log σ). Offsets are absolute after build(). */
 export class ParamVector {
   constructor(
@@ -52,6 +34,7 @@ export class ParamVector {
   }
   set(values: ArrayLike<number>): void {
     if (values.length !== this.size) throw new Error(`expected ${this.size} values, got ${values.length}`);
+    this.owner.weightsChanged();
     this.owner.k.f32.set(values, this.paramOff);
   }
 }
@@ -63,8 +46,25 @@ export class ParamSet {
   paramOff = -1;
   gradOff = -1;
   private readonly members: FusedMlp[] = [];
+  /** Whether gemm may keep these weights prepared between calls (see cacheWeights()). */
+  cachesWeights = false;
 
   constructor(readonly k: Kernels) {}
+
+  /**
+   * Lets the kernels keep this set's weights prepared (packed) between forwards: for weights read
+   * far more often than written, such as a target network between syncs. Every write here
+   * (copyFrom, polyakFrom, setWeights, an optimizer step) drops what was kept.
+   */
+  cacheWeights(): this {
+    this.cachesWeights = true;
+    return this;
+  }
+
+  /** Called before any write to the parameters. */
+  weightsChanged(): void {
+    if (this.cachesWeights) for (const net of this.members) net.forgetCachedWeights();
+  }
 
   mlp(spec: MlpSpec): FusedMlp {
     if (this.paramOff >= 0) throw new Error('ParamSet: add models before build()');
@@ -89,21 +89,20 @@ export class ParamSet {
 
   /** Σ g² over the whole gradient buffer (float64). */
   gradSquaredSum(): number {
-    const H = this.k.f32;
-    let s = 0;
-    for (let i = this.gradOff, end = this.gradOff + this.size; i < end; i++) s += H[i] * H[i];
-    return s;
+    return this.k.squaredSum(this.gradOff, this.size);
   }
 
   /** Copies every parameter from another set of the same layout (target networks). */
   copyFrom(other: ParamSet): void {
     if (other.size !== this.size || other.k !== this.k) throw new Error('ParamSet.copyFrom: layouts differ');
+    this.weightsChanged();
     this.k.f32.copyWithin(this.paramOff, other.paramOff, other.paramOff + other.size);
   }
 
   /** this ← τ·other + (1 − τ)·this (Polyak averaging). */
   polyakFrom(other: ParamSet, tau: number): void {
     if (other.size !== this.size || other.k !== this.k) throw new Error('ParamSet.polyakFrom: layouts differ');
+    this.weightsChanged();
     const H = this.k.f32;
     for (let i = 0; i < this.size; i++) H[this.paramOff + i] = tau * H[other.paramOff + i] + (1 - tau) * H[this.paramOff + i];
   }
@@ -123,8 +122,11 @@ export class FusedMlp {
   private gB = -1;
   private xT = -1; // a layer input transposed [maxWidth × cap]
   private wT = -1; // a kernel transposed [maxIn × maxOut]
+  private dxT = -1; // an input gradient transposed [maxWidth × cap]
   private inputOff = -1;
   private batch = 0;
+  /** Per layer, the kernels' cache key while its weights are kept prepared (ParamSet.cacheWeights). */
+  private cacheKeys: number[] = [];
 
   constructor(
     readonly set: ParamSet,
@@ -178,6 +180,7 @@ export class FusedMlp {
     this.gA = k.alloc(m * maxW);
     this.gB = k.alloc(m * maxW);
     this.xT = k.alloc(m * maxW);
+    this.dxT = k.alloc(m * maxW);
     let maxKernel = 0;
     for (let l = 0; l < this.layers; l++) maxKernel = Math.max(maxKernel, this.dims[l] * this.dims[l + 1]);
     this.wT = k.alloc(maxKernel);
@@ -196,8 +199,8 @@ export class FusedMlp {
     for (let l = 0; l < this.layers; l++) {
       const hidden = l < this.layers - 1;
       const out = this.acts[l];
-      k.gemm(m, this.dims[l], this.dims[l + 1], inOff, this.kernelOff(l), out, this.biasOff(l), hidden && relu);
-      if (hidden && !relu) tanhInPlace(k.f32, out, m * this.dims[l + 1]);
+      k.gemm(m, this.dims[l], this.dims[l + 1], inOff, this.kernelOff(l), out, this.biasOff(l), hidden && relu, this.cacheKey(l));
+      if (hidden && !relu) k.tanh(out, m * this.dims[l + 1]);
       inOff = out;
     }
     this.inputOff = xOff;
@@ -221,31 +224,41 @@ export class FusedMlp {
       const dout = this.dims[l + 1];
       const inOff = l === 0 ? this.inputOff : this.acts[l - 1];
       // dW = xᵀ·g (XNNPACK reads plain row-major operands fastest: transpose here).
-      transpose(k.f32, inOff, m, din, this.xT);
+      k.transpose(inOff, m, din, this.xT);
       k.gemm(din, m, dout, this.xT, g, this.kernelGradOff(l), -1, false);
-      columnSums(k.f32, g, m, dout, this.biasGradOff(l));
+      k.columnSums(g, m, dout, this.biasGradOff(l));
       if (l === 0 && opts.dxOff === undefined) break;
-      // dx = g·Wᵀ, then through the previous layer's activation.
+      // dx = g·Wᵀ, then through the previous layer's activation. The gemm's right operand is packed
+      // on every call, so for wide layers and small batches (DQN's 256×256 on 64 rows) dxᵀ = W·gᵀ,
+      // which packs gᵀ instead of Wᵀ, moves fewer floats: 2·m·dout + m·din against 2·din·dout.
       const dst = l === 0 ? opts.dxOff! : g === this.gA ? this.gB : this.gA;
-      transpose(k.f32, this.kernelOff(l), din, dout, this.wT);
-      k.gemm(m, dout, din, g, this.wT, dst, -1, false);
+      if (m * (2 * dout + din) < 2 * din * dout) {
+        k.transpose(g, m, dout, this.xT);
+        k.gemm(din, dout, m, this.kernelOff(l), this.xT, this.dxT, -1, false);
+        k.transpose(this.dxT, din, m, dst);
+      } else {
+        k.transpose(this.kernelOff(l), din, dout, this.wT);
+        k.gemm(m, dout, din, g, this.wT, dst, -1, false);
+      }
       if (l === 0) break;
       const H = k.f32;
       const n = m * din;
       if (l === this.layers - 1 && opts.hiddenGradOff !== undefined) {
         for (let i = 0; i < n; i++) H[dst + i] += H[opts.hiddenGradOff + i];
       }
-      const h = this.acts[l - 1];
-      if (relu) {
-        for (let i = 0; i < n; i++) if (!(H[h + i] > 0)) H[dst + i] = 0;
-      } else {
-        for (let i = 0; i < n; i++) {
-          const y = H[h + i];
-          H[dst + i] *= 1 - y * y;
-        }
-      }
+      if (relu) k.reluBackward(dst, this.acts[l - 1], n);
+      else k.tanhBackward(dst, this.acts[l - 1], n);
       g = dst;
     }
+  }
+
+  private cacheKey(l: number): number {
+    if (!this.set.cachesWeights) return 0;
+    return (this.cacheKeys[l] ||= this.set.k.cacheKey());
+  }
+
+  forgetCachedWeights(): void {
+    for (const key of this.cacheKeys) if (key) this.set.k.forget(key);
   }
 
   getWeights(): MlpWeights {
@@ -262,31 +275,11 @@ export class FusedMlp {
   setWeights(w: MlpWeights): void {
     const H = this.set.k.f32;
     if (w.kernels.length !== this.layers || w.biases.length !== this.layers) throw new Error('FusedMlp.setWeights: layer count differs');
+    this.set.weightsChanged();
     for (let l = 0; l < this.layers; l++) {
       if (w.kernels[l].length !== this.dims[l] * this.dims[l + 1] || w.biases[l].length !== this.dims[l + 1]) throw new Error(`FusedMlp.setWeights: layer ${l} shape differs`);
       H.set(w.kernels[l], this.kernelOff(l));
       H.set(w.biases[l], this.biasOff(l));
     }
-  }
-}
-
-/** dst[c × r] = src[r × c]ᵀ. */
-export function transpose(H: Float32Array, src: number, rows: number, cols: number, dst: number): void {
-  if (cols === 1 || rows === 1) {
-    H.copyWithin(dst, src, src + rows * cols);
-    return;
-  }
-  for (let r = 0; r < rows; r++) {
-    const s = src + r * cols;
-    for (let c = 0; c < cols; c++) H[dst + c * rows + r] = H[s + c];
-  }
-}
-
-/** dst[c] = Σ_r src[r × c] (a bias gradient). */
-function columnSums(H: Float32Array, src: number, rows: number, cols: number, dst: number): void {
-  H.fill(0, dst, dst + cols);
-  for (let r = 0; r < rows; r++) {
-    const s = src + r * cols;
-    for (let c = 0; c < cols; c++) H[dst + c] += H[s + c];
   }
 }

@@ -5,7 +5,7 @@
  * max_norm / (norm + 1e-6) when norm > max_norm and takes the step.
  *
  * Same update rules as the tfjs path (tf.train.adam; agents/a2c.ts's torch-style RMSprop) and as
- * torch, computed in float64 per element and stored as float32.
+ * torch, computed in float64 per element and stored as float32 (the loops: Kernels.adam/rmsprop).
  */
 import type { ParamSet } from './fused-mlp.ts';
 
@@ -43,17 +43,9 @@ export class FusedAdam implements FusedOptimizer {
     const { beta1: b1, beta2: b2, epsilon: eps } = this;
     const c1 = 1 - b1 ** this.t;
     const c2 = 1 - b2 ** this.t;
-    const H = this.set.k.f32;
-    const { paramOff: p, gradOff: g, size } = this.set;
-    const { m, v } = this;
-    for (let i = 0; i < size; i++) {
-      const gi = H[g + i] * scale;
-      const mi = b1 * H[m + i] + (1 - b1) * gi;
-      const vi = b2 * H[v + i] + (1 - b2) * gi * gi;
-      H[m + i] = mi;
-      H[v + i] = vi;
-      H[p + i] -= (learningRate * (mi / c1)) / (Math.sqrt(vi / c2) + eps);
-    }
+    this.set.weightsChanged();
+    const { paramOff, gradOff, size } = this.set;
+    this.set.k.adam(paramOff, gradOff, this.m, this.v, size, scale, b1, b2, learningRate, c1, c2, eps);
     return norm;
   }
 }
@@ -74,15 +66,9 @@ export class FusedRmsprop implements FusedOptimizer {
     const { norm, scale } = clipScale(this.set, maxGradNorm);
     if (!Number.isFinite(norm)) return norm;
     const { alpha: a, epsilon: eps } = this;
-    const H = this.set.k.f32;
-    const { paramOff: p, gradOff: g, size } = this.set;
-    const { v } = this;
-    for (let i = 0; i < size; i++) {
-      const gi = H[g + i] * scale;
-      const vi = a * H[v + i] + (1 - a) * gi * gi;
-      H[v + i] = vi;
-      H[p + i] -= (learningRate * gi) / (Math.sqrt(vi) + eps);
-    }
+    this.set.weightsChanged();
+    const { paramOff, gradOff, size } = this.set;
+    this.set.k.rmsprop(paramOff, gradOff, this.v, size, scale, a, learningRate, eps);
     return norm;
   }
 }
