@@ -1,8 +1,8 @@
 /**
- * `npm run bench`: env throughput (CartPole, LunarLander) then CartPole learning (PPO and REINFORCE,
- * seeds 0–4, median time and steps to solve). Each part is its own process so one's JIT state or
+ * `npm run bench`: env throughput (CartPole, LunarLander), the training engines (tfjs vs fused), then
+ * CartPole learning (PPO and REINFORCE, seeds 0–4, median time and steps to solve). Each part is its own process so one's JIT state or
  * tfjs backend cannot colour another's numbers. Flags (--json, --quick) pass through.
- *   npm run bench -- --only envs|lunar|learning
+ *   npm run bench -- --only envs|lunar|engine|learning
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ const pass = onlyIdx >= 0 ? args.filter((_, i) => i !== onlyIdx && i !== onlyIdx
 const parts: [string, string, string[]][] = [
   ['envs', 'envs.ts', pass.filter((a) => a === '--json' || a === '--quick')],
   ['lunar', 'lunar.ts', pass.filter((a) => a === '--json' || a === '--quick')],
+  ['engine', 'engine.ts', pass.filter((a) => a === '--json' || a === '--quick')],
   ['learning', 'learning.ts', pass.filter((a) => a !== '--quick')],
 ];
 
