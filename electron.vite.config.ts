@@ -2,14 +2,15 @@ import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import vue from '@vitejs/plugin-vue';
 
-// Three bundles: main (Electron main + the run-process worker), preload (CommonJS, because a
+// Three bundles: main (Electron main, the run-process worker and its critic thread), preload (CommonJS, because a
 // sandboxed preload cannot be an ES module) and the renderer (Vue), which browser mode also serves.
 export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
       rollupOptions: {
-        input: { index: resolve('main/index.ts'), worker: resolve('main/worker.ts') },
+        // critic-thread: the worker thread a run process may start for PPO's critic (nn/fused/thread-critic.ts).
+        input: { index: resolve('main/index.ts'), worker: resolve('main/worker.ts'), 'critic-thread': resolve('main/lab/nn/fused/critic-thread.ts') },
         // tfjs and its native/wasm backends stay real node_modules imports, loaded at run time.
         external: [/^@tensorflow\//, 'ws', 'zod'],
       },

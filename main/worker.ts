@@ -37,11 +37,13 @@ const FRAMES_EVERY_MS = 1000;
 let stopRequested = false;
 let pauseRequested = false;
 let started = false;
+let threads = 1;
 
 onMessage((msg) => {
   if (msg.type === 'stop') stopRequested = true;
   else if (msg.type === 'pause') pauseRequested = true;
   else if (msg.type === 'resume') pauseRequested = false;
+  else if (msg.type === 'threads') threads = msg.threads;
   else if (msg.type === 'start' && !started) {
     started = true;
     run(msg).then(
@@ -97,7 +99,7 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
         onProgress: (p) => (progress = p),
         onEpisodeFrames: (f) => (frames = f),
       },
-      { stopRequested: () => stopRequested, pauseRequested: () => pauseRequested },
+      { stopRequested: () => stopRequested, pauseRequested: () => pauseRequested, threads: () => threads },
     );
     clearInterval(timer);
     flush();

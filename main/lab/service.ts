@@ -67,6 +67,8 @@ interface ActiveRun {
   writes: Promise<void>;
   exited: Promise<void>;
   resolveExited: () => void;
+  /** Cores last granted to its process (shareCores). */
+  threads?: number;
 }
 
 export class LabService {
@@ -276,6 +278,22 @@ export class LabService {
       const runId = this.queue.shift()!;
       const run = this.active.get(runId);
       if (run) this.launch(run);
+    }
+    this.shareCores();
+  }
+
+  /**
+   * A run that trains alone may use a second core (PPO's critic on a thread of its own); as soon as
+   * another runs, each gets one again. Results do not depend on it. POLICY_LAB_MAX_THREADS=1 turns it off.
+   */
+  private shareCores(): void {
+    const running = [...this.active.values()].filter((r) => r.proc);
+    const cap = Number(process.env.POLICY_LAB_MAX_THREADS) || 2;
+    const threads = running.length === 1 && availableParallelism() >= 2 ? Math.min(2, cap) : 1;
+    for (const r of running) {
+      if (r.threads === threads) continue;
+      r.threads = threads;
+      r.proc!.send({ type: 'threads', threads });
     }
   }
 

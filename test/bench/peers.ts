@@ -22,6 +22,7 @@ const { values } = parseArgs({
     seeds: { type: 'string', default: '0,1,2,3,4' },
     steps: { type: 'string' },
     engine: { type: 'string', default: 'auto' },
+    preset: { type: 'string', default: 'zoo' }, // SB3's side runs the zoo's hyperparameters
     peers: { type: 'string', default: resolve('..', 'shared', 'peers') },
   },
 });
@@ -55,7 +56,7 @@ function sb3(seed: number): Json {
 function ours(seed: number): Json {
   const dir = mkdtempSync(join(tmpdir(), 'policy-lab-peers-'));
   try {
-    const args = ['--import', 'tsx', 'main/cli.ts', 'train', '--env', values.env!, '--algo', values.algo!, '--seed', String(seed), '--engine', values.engine!, '--runs-dir', dir, '--json'];
+    const args = ['--import', 'tsx', 'main/cli.ts', 'train', '--env', values.env!, '--algo', values.algo!, '--seed', String(seed), '--preset', values.preset!, '--engine', values.engine!, '--runs-dir', dir, '--json'];
     if (values.steps) args.push('--steps', values.steps);
     const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
     return lastSummary(r.stdout);

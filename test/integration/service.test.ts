@@ -234,3 +234,52 @@ test('runs library: queue, pause/resume, rename/tag, export, insights, X-ray, co
     await rm(runsDir, { recursive: true, force: true });
   }
 });
+
+/** Run processes that do nothing but record what they are sent; exit() plays a process ending. */
+class ScriptedLauncher implements RunLauncher {
+  readonly procs: { sent: unknown[]; exit: () => void }[] = [];
+  launch(): RunProcess {
+    const exitListeners: ((code: number | null, signal: string | null) => void)[] = [];
+    let exited = false;
+    const rec = {
+      sent: [] as unknown[],
+      exit: () => {
+        if (!exited) exitListeners.forEach((l) => l(0, null));
+        exited = true;
+      },
+    };
+    this.procs.push(rec);
+    return {
+      send: (msg) => rec.sent.push(msg),
+      onMessage: () => undefined,
+      onExit: (l) => exitListeners.push(l),
+      kill: () => rec.exit(),
+    };
+  }
+}
+
+test('a run that trains alone is offered a second core; as soon as another runs, each gets one', async () => {
+  const runsDir = await mkdtemp(join(tmpdir(), 'pl-svc-'));
+  const launcher = new ScriptedLauncher();
+  const service = new LabService({ runsDir, launcher, mode: 'cli', concurrency: 2 });
+  const threadsSent = (i: number) => launcher.procs[i].sent.filter((m) => (m as { type: string }).type === 'threads').map((m) => (m as { threads: number }).threads);
+  try {
+    const config = service.buildConfigRequest({ env: 'CartPole-v1', algo: 'ppo', seed: 0, steps: 10_000 });
+    await service.startRun(config);
+    assert.deepEqual(threadsSent(0), [2], 'alone: two cores');
+    await service.startRun({ ...config, seed: 1 });
+    assert.deepEqual(threadsSent(0), [2, 1], 'a second run takes one back');
+    assert.deepEqual(threadsSent(1), [1]);
+    launcher.procs[1].exit();
+    assert.deepEqual(threadsSent(0), [2, 1, 2], 'alone again: two');
+    process.env.POLICY_LAB_MAX_THREADS = '1';
+    await service.startRun({ ...config, seed: 2 });
+    launcher.procs[2].exit();
+    assert.deepEqual(threadsSent(0), [2, 1, 2, 1], 'POLICY_LAB_MAX_THREADS=1: never two');
+  } finally {
+    delete process.env.POLICY_LAB_MAX_THREADS;
+    for (const p of launcher.procs) p.exit();
+    await service.close();
+    await rm(runsDir, { recursive: true, force: true });
+  }
+});

@@ -92,12 +92,13 @@ interface Run {
   steps: number;
 }
 
-async function run(c: Case, engine: EngineName, updates: number): Promise<Run> {
+/** `threads`: the cores offered to each update in turn (default 1). */
+async function run(c: Case, engine: EngineName, updates: number, threads: number[] = []): Promise<Run> {
   const algo = build(c, engine);
   const r: Run = { initial: savedWeights(algo), metrics: [], weights: [], tensors: [], steps: 0 };
   try {
     for (let i = 0; i < updates; i++) {
-      const res = await algo.iterate({ totalSteps: 200_000, stepsDone: r.steps, onEnvStep() {} });
+      const res = await algo.iterate({ totalSteps: 200_000, stepsDone: r.steps, onEnvStep() {}, threads: threads[i] ?? 1 });
       r.steps += res.steps;
       r.metrics.push(res.metrics);
       r.weights.push(savedWeights(algo));
@@ -170,6 +171,21 @@ test('PPO update with a large step, entropy bonus and ratio clipping: fused = tf
     1,
     1e-4, // steps 30× the preset's move weights 30× as far, and their rounding differences with them
   );
+});
+
+test('PPO with its critic on a second thread: the same metrics and weights, bit for bit, switching either way mid-run', async () => {
+  for (const c of [
+    { algo: 'ppo', env: CARTPOLE, preset: 'zoo', overrides: { n_epochs: 4 } },
+    { algo: 'ppo', env: LUNAR, envOptions: BOX, preset: 'zoo-continuous', overrides: { n_envs: 2, n_steps: 64, batch_size: 32, n_epochs: 2 } },
+  ] as Case[]) {
+    const one = await run(c, 'fused', 4, [1, 1, 1, 1]);
+    const two = await run(c, 'fused', 4, [2, 2, 2, 2]);
+    const mixed = await run(c, 'fused', 4, [2, 1, 2, 1]);
+    for (const other of [two, mixed]) {
+      assert.deepEqual(other.metrics, one.metrics, `${c.env}: metrics`);
+      assert.deepEqual(other.weights, one.weights, `${c.env}: weights`);
+    }
+  }
 });
 
 // ---------- A2C ----------

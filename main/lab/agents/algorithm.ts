@@ -110,6 +110,11 @@ export interface IterationContext {
   stepsDone: number;
   /** Call after every vecEnv.step(). */
   onEnvStep(): void;
+  /**
+   * Cores this run may use now (absent = 1): 2 when it trains alone on a machine with cores to spare.
+   * An algorithm that can split an update over two threads does so only then; results are the same.
+   */
+  threads?: number;
 }
 
 export interface IterationResult {

@@ -4,6 +4,8 @@
  * of shuffled minibatches, per-minibatch advantage normalisation, loss =
  * policy_loss − ent_coef·entropy + vf_coef·value_loss, one Adam (eps 1e-5) over both nets with
  * global gradient-norm clipping, and linear schedules for the learning rate and clip range.
+ * On the fused engine the critic's half of each minibatch (nn/fused/critic.ts) runs on the second core
+ * when the run trains alone (IterationContext.threads), meeting the actor's half at the global clip.
  * Discrete actions use a Categorical policy; Box actions a diagonal Gaussian with a state-independent
  * learned log σ (SB3's default, log_std_init): the rollout buffer keeps the unclipped samples (their
  * log-probs are the ones the ratio needs) while the env receives them clipped to the Box bounds.
@@ -17,7 +19,9 @@ import { common, completeRules, parseSchedule, type Preset, type Rule, type Sche
 import type { AlgorithmDef } from './definition.ts';
 import { explainedVariance } from '../training/returns.ts';
 import { FusedActorCritic, RolloutCollector, createActorCritic, logStdInitRule, meanActionStd, type ActorCriticNetHyperparameters } from './on-policy.ts';
-import { FusedAdam } from '../nn/fused/optimizers.ts';
+import { FusedAdam, clipFactor } from '../nn/fused/optimizers.ts';
+import { LocalCritic, type CriticTrainer } from '../nn/fused/critic.ts';
+import { ThreadCritic } from '../nn/fused/thread-critic.ts';
 import type { EngineName } from '../nn/fused/engine-choice.ts';
 import type { RolloutBuffer } from '../training/rollout-buffer.ts';
 import {
@@ -50,6 +54,11 @@ export class Ppo implements Algorithm {
   /** fused engine: the same nets as flat buffers, and Adam over them. */
   private readonly fused: FusedActorCritic | null = null;
   private readonly fusedAdam: FusedAdam | null = null;
+  /** fused engine: the critic's half of a minibatch, here or on a second thread (useThreads). */
+  private readonly localCritic: LocalCritic | null = null;
+  private critic2: CriticTrainer | null = null;
+  private threadCritic: ThreadCritic | null = null;
+  private threadUnavailable = false;
   private readonly rollout: RolloutCollector;
   private readonly lrSchedule: Schedule;
   private readonly clipSchedule: Schedule;
@@ -68,8 +77,12 @@ export class Ppo implements Algorithm {
     // SB3's ActorCriticPolicy gives Adam eps 1e-5 ("small values to avoid NaN"), not torch's 1e-8.
     this.engine = engine ?? 'tfjs';
     if (this.engine === 'fused') {
-      this.fused = new FusedActorCritic(nets, { separateSets: false });
+      // Actor (+ log σ) and critic in sets of their own, so the critic can move to another thread;
+      // one global norm over both all the same (fusedMinibatch).
+      this.fused = new FusedActorCritic(nets, { separateSets: true });
       this.fusedAdam = new FusedAdam(this.fused.actorSet, 1e-5);
+      this.localCritic = new LocalCritic(this.fused.kernels, nets.critic.spec, 1e-5, { set: this.fused.criticSet, net: this.fused.critic });
+      this.critic2 = this.localCritic;
     } else {
       this.optimizer = adam(this.lrSchedule(1), 1e-5);
     }
@@ -83,6 +96,7 @@ export class Ppo implements Algorithm {
     // ---- 1. collect n_steps × n_envs transitions with the current policy; GAE(λ) (on-policy.ts) ----
     this.fused?.pullWeights(); // weights set on the Mlps since (a continued run's) are seen
     const steps = this.rollout.collect(ctx, hp.gamma, hp.gae_lambda);
+    if (this.fused) await this.useThreads(ctx.threads ?? 1);
 
     // ---- 2. schedules: SB3 evaluates them at progress_remaining after this rollout ----
     const progress = 1 - (ctx.stepsDone + steps) / ctx.totalSteps;
@@ -108,6 +122,7 @@ export class Ppo implements Algorithm {
       }
     } finally {
       // Weights changed (even if a later minibatch threw): acting and saving must see them.
+      if (this.critic2?.threaded) this.fused!.critic.setWeights(this.critic2.getWeights());
       if (this.fused) this.fused.pushWeights();
       else {
         this.policy.invalidate();
@@ -176,17 +191,18 @@ export class Ppo implements Algorithm {
     const { hp, dist } = this;
     const f = this.fused!;
     const m = mb.logProbs.length;
+    const critic = this.critic2!;
+    // The critic's half — value loss vf_coef · mean((V − R)²), its gradient, backward (critic.ts) — starts
+    // first: on a second thread it runs while this one does the actor's half below.
+    critic.begin(mb.obs, mb.returns, m, hp.vf_coef);
     f.reserve(m);
     f.kernels.f32.set(mb.obs, f.obsOff);
     const pOff = f.actor.forward(f.obsOff, m); // logits, or Gaussian means
-    const vOff = f.critic.forward(f.obsOff, m);
     const H = f.kernels.f32;
     const P = dist.paramDim;
     const dP = f.dParamsOff;
-    const dV = f.dValuesOff;
     let policyLoss = 0;
     let entropy = 0;
-    let valueLoss = 0;
     let kl = 0;
     let clipped = 0;
     // Gaussian: σ per dimension from the flat log σ, and dL/d log σ accumulated over rows.
@@ -254,36 +270,53 @@ export class Ppo implements Algorithm {
           logSdGrad![j] += dLogp * (z * z - 1);
         }
       }
-
-      // Value loss: vf_coef · mean((R − V)²).
-      const diff = H[vOff + i] - mb.returns[i];
-      valueLoss += diff * diff;
-      H[dV + i] = (hp.vf_coef * 2 * diff) / m;
     }
+    f.actor.backward(dP, m);
+    if (gauss) {
+      // The entropy term's gradient: d(−ent_coef · mean H)/d log σ_j = −ent_coef.
+      for (let j = 0; j < d; j++) f.kernels.f32[gauss.gradOff + j] = logSdGrad![j] - hp.ent_coef;
+    }
+    const { valueLoss, gradSquared: criticSq } = critic.end();
+
     policyLoss /= m;
     entropy /= m;
-    valueLoss /= m;
     const loss = policyLoss - hp.ent_coef * entropy + hp.vf_coef * valueLoss;
     const values = [loss, policyLoss, valueLoss, entropy, kl / m, clipped / m];
     values.forEach((v, k) => {
       if (!Number.isFinite(v)) throw new NonFiniteLossError(LOSS_NAMES[k], v);
     });
-
-    f.actor.backward(dP, m);
-    f.critic.backward(dV, m);
-    if (gauss) {
-      // The entropy term's gradient: d(−ent_coef · mean H)/d log σ_j = −ent_coef.
-      for (let j = 0; j < d; j++) f.kernels.f32[gauss.gradOff + j] = logSdGrad![j] - hp.ent_coef;
-    }
-    const gradNorm = this.fusedAdam!.step(lr, hp.max_grad_norm);
+    // clip_grad_norm_ over both nets, then each half takes its Adam step with the same factor.
+    const gradNorm = Math.sqrt(f.actorSet.gradSquaredSum() + criticSq);
     if (!Number.isFinite(gradNorm)) throw new NonFiniteLossError('grad_norm', gradNorm);
+    const scale = clipFactor(gradNorm, hp.max_grad_norm);
+    this.fusedAdam!.stepScaled(lr, scale);
+    critic.apply(lr, scale);
     return { values, gradNorm };
+  }
+
+  /**
+   * The critic's half on a second thread when `threads` ≥ 2, else here; the Adam state moves along,
+   * and weights are synced per iteration, so switching changes nothing but speed.
+   */
+  private async useThreads(threads: number): Promise<void> {
+    const local = this.localCritic!;
+    if (threads >= 2 && !this.threadCritic && !this.threadUnavailable) {
+      this.threadCritic = await ThreadCritic.start(this.critic.spec, 1e-5, this.hp.batch_size);
+      if (!this.threadCritic) this.threadUnavailable = true;
+    }
+    const next: CriticTrainer = threads >= 2 && this.threadCritic ? this.threadCritic : local;
+    if (next !== this.critic2) {
+      next.setAdamState(this.critic2!.getAdamState());
+      this.critic2 = next;
+    }
+    if (next.threaded) next.setWeights(this.fused!.critic.getWeights());
   }
 
   dispose(): void {
     this.policy.dispose();
     this.critic.dispose();
     this.optimizer?.dispose();
+    this.threadCritic?.dispose();
     this.fused?.dispose();
   }
 }

@@ -6,7 +6,9 @@ export type ToWorker =
   | { type: 'start'; runDir: string; config: TrainerConfig; resumeFrom?: string }
   | { type: 'stop' }
   | { type: 'pause' }
-  | { type: 'resume' };
+  | { type: 'resume' }
+  /** Cores the run may use now (2 while it trains alone): see IterationContext.threads. */
+  | { type: 'threads'; threads: number };
 
 export type FromWorker =
   | { type: 'ready'; backend: string; engine: string }

@@ -34,6 +34,8 @@ export interface TrainControl {
   stopRequested(): boolean;
   /** While true the loop waits between iterations (the clock used for SPS, ETA and wall time stops too). */
   pauseRequested?(): boolean;
+  /** Cores the run may use now (absent: 1); asked before every iteration. */
+  threads?(): number;
 }
 
 export interface TrainResult {
@@ -166,7 +168,7 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
       }
       let res;
       try {
-        res = await algo.iterate({ totalSteps: config.totalSteps, stepsDone: steps, onEnvStep });
+        res = await algo.iterate({ totalSteps: config.totalSteps, stepsDone: steps, onEnvStep, threads: control.threads?.() ?? 1 });
       } catch (err) {
         if (err instanceof NonFiniteLossError) {
           let saved = '';

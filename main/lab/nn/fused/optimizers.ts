@@ -15,9 +15,21 @@ export interface FusedOptimizer {
   step(learningRate: number, maxGradNorm: number): number;
 }
 
+/** clip_grad_norm_'s factor for a global gradient norm: max_norm / (norm + 1e-6) above max_norm, else 1. */
+export function clipFactor(norm: number, maxGradNorm: number): number {
+  return maxGradNorm > 0 && norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1;
+}
+
 function clipScale(set: ParamSet, maxGradNorm: number): { norm: number; scale: number } {
   const norm = Math.sqrt(set.gradSquaredSum());
-  return { norm, scale: maxGradNorm > 0 && norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1 };
+  return { norm, scale: clipFactor(norm, maxGradNorm) };
+}
+
+/** An Adam's whole state, to move it between threads. */
+export interface AdamState {
+  t: number;
+  m: Float32Array;
+  v: Float32Array;
 }
 
 /** Adam (Kingma & Ba) with bias correction: p −= lr · m̂ / (√v̂ + ε). */
@@ -39,6 +51,12 @@ export class FusedAdam implements FusedOptimizer {
   step(learningRate: number, maxGradNorm: number): number {
     const { norm, scale } = clipScale(this.set, maxGradNorm);
     if (!Number.isFinite(norm)) return norm;
+    this.stepScaled(learningRate, scale);
+    return norm;
+  }
+
+  /** The step with gradients scaled by `scale`: the clip decided over several sets (clipFactor). */
+  stepScaled(learningRate: number, scale: number): void {
     this.t++;
     const { beta1: b1, beta2: b2, epsilon: eps } = this;
     const c1 = 1 - b1 ** this.t;
@@ -46,7 +64,20 @@ export class FusedAdam implements FusedOptimizer {
     this.set.weightsChanged();
     const { paramOff, gradOff, size } = this.set;
     this.set.k.adam(paramOff, gradOff, this.m, this.v, size, scale, b1, b2, learningRate, c1, c2, eps);
-    return norm;
+  }
+
+  getState(): AdamState {
+    const H = this.set.k.f32;
+    const n = this.set.size;
+    return { t: this.t, m: H.slice(this.m, this.m + n), v: H.slice(this.v, this.v + n) };
+  }
+
+  setState(s: AdamState): void {
+    const n = this.set.size;
+    if (s.m.length !== n || s.v.length !== n) throw new Error('FusedAdam.setState: sizes differ');
+    this.t = s.t;
+    this.set.k.f32.set(s.m, this.m);
+    this.set.k.f32.set(s.v, this.v);
   }
 }
 
