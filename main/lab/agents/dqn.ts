@@ -74,9 +74,12 @@ export class QNetworkPolicy implements SavablePolicy {
     if (!(epsilon >= 0 && epsilon <= 1)) throw new Error(`epsilon must be in [0, 1], got ${epsilon}`);
   }
 
+  /** While set (the fused engine's training), Q-values come from it instead of the JS forward. */
+  qSource: ((obs: Float32Array, n: number) => Float32Array) | null = null;
+
   /** [n × nActions] Q-values (JS forward; a reused buffer). */
   qValues(obs: Float32Array, n: number): Float32Array {
-    return this.net.forward(obs, n);
+    return this.qSource ? this.qSource(obs, n) : this.net.forward(obs, n);
   }
 
   /** ε-greedy over n rows with the given ε (ε = 0: greedy, ties to the lowest index). */
@@ -238,6 +241,8 @@ export class Dqn implements Algorithm {
     let lr = this.lrSchedule(1 - this.numTimesteps / ctx.totalSteps);
     let steps = 0;
     this.fused?.pullWeights(); // weights set on the Mlp since (a continued run's) are seen
+    // Fused: act from the trained flat weights (kept packed between bursts of updates), not the JS copy.
+    if (this.fused) policy.qSource = (obs, n) => this.fused!.qValues(obs, n);
 
     for (let cycle = 0; cycle < cycles; cycle++) {
       // ---- 1. collect train_freq steps per env: random before learning_starts, then ε-greedy ----
@@ -291,6 +296,7 @@ export class Dqn implements Algorithm {
     metrics.epsilon = this.epsilon;
     metrics.learning_rate = lr;
     metrics.n_updates = this.nUpdates;
+    policy.qSource = null;
     return { steps, metrics };
   }
 
@@ -397,6 +403,8 @@ class FusedQNetworks {
   /** The minibatch's TD targets. */
   readonly targets: Float64Array;
   private readonly onlineSet: ParamSet;
+  private actObsOff = -1;
+  private actCap = 0;
   private readonly targetSet: ParamSet;
 
   constructor(
@@ -405,10 +413,12 @@ class FusedQNetworks {
     adamEpsilon: number,
   ) {
     const k = (this.kernels = createKernels());
-    this.onlineSet = new ParamSet(k);
+    // Both sets keep their packed weights until written: the online net's serve a double-DQN step's two
+    // forwards and every acting step between bursts of updates; the target's, every step between syncs.
+    this.onlineSet = new ParamSet(k).cacheWeights();
     this.online = this.onlineSet.mlp(net.spec);
     this.onlineSet.build();
-    this.targetSet = new ParamSet(k).cacheWeights(); // constant between syncs: packed once per sync
+    this.targetSet = new ParamSet(k).cacheWeights();
     this.target = this.targetSet.mlp(net.spec);
     this.targetSet.build();
     this.adam = new FusedAdam(this.onlineSet, adamEpsilon);
@@ -421,6 +431,17 @@ class FusedQNetworks {
     this.target.reserve(batchSize);
     this.pullWeights();
     this.targetSet.copyFrom(this.onlineSet);
+  }
+
+  /** Q(s, ·) for n observations from the online net: a heap view, valid until the next forward. */
+  qValues(obs: Float32Array, n: number): Float32Array {
+    if (n > this.actCap) {
+      this.actObsOff = this.kernels.alloc(n * this.online.inputDim);
+      this.actCap = n;
+    }
+    this.kernels.f32.set(obs.subarray(0, n * this.online.inputDim), this.actObsOff);
+    const off = this.online.forward(this.actObsOff, n);
+    return this.kernels.f32.subarray(off, off + n * this.online.outputDim);
   }
 
   /** θ⁻ ← τ·θ + (1 − τ)·θ⁻ (τ = 1 copies). */

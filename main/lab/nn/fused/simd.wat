@@ -8,17 +8,6 @@
 (module
   (import "env" "memory" (memory 0))
 
-  ;; Two floats at byte address $a, as float64 lanes; and back.
-  (func $load2 (param $a i32) (result v128)
-    (f64x2.promote_low_f32x4 (v128.load64_zero align=4 (local.get $a))))
-  (func $store2 (param $a i32) (param $v v128)
-    (v128.store64_lane align=4 0 (local.get $a) (f32x4.demote_f64x2_zero (local.get $v))))
-  ;; One float as both float64 lanes; and lane 0 back.
-  (func $load1 (param $a i32) (result v128)
-    (f64x2.splat (f64.promote_f32 (f32.load (local.get $a)))))
-  (func $store1 (param $a i32) (param $v v128)
-    (f32.store (local.get $a) (f32.demote_f64 (f64x2.extract_lane 0 (local.get $v)))))
-
   ;; tanh in place on n floats at p: x clamped to ±9, then x·P(x²)/Q(x²) in float32, four at a time
   ;; (the coefficients of kernels.ts's tanhInPlace; NaN stays NaN).
   (func (export "tanh") (param $p i32) (param $n i32)
@@ -201,18 +190,19 @@
     (block $done2
       (loop $two
         (br_if $done2 (i32.ge_u (local.get $a) (local.get $end2)))
-        (local.set $t (call $load2 (local.get $a)))
+        (local.set $t (f64x2.promote_low_f32x4 (v128.load64_zero align=4 (local.get $a))))
         (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (local.get $t) (local.get $t))))
         (local.set $a (i32.add (local.get $a) (i32.const 8)))
         (br $two)))
     (if (i32.lt_u (local.get $a) (local.get $end))
       (then
-        (local.set $t (call $load1 (local.get $a)))
+        (local.set $t (f64x2.splat (f64.promote_f32 (f32.load (local.get $a)))))
         (local.set $acc (f64x2.replace_lane 0 (local.get $acc)
           (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64.mul (f64x2.extract_lane 0 (local.get $t)) (f64x2.extract_lane 0 (local.get $t))))))))
     (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))
 
-  ;; One Adam step over n parameters, float64 per element as optimizers.ts:
+  ;; One Adam step over n parameters, float64 per element as optimizers.ts (float64 also keeps the decaying
+  ;; moments of weights without gradient out of float32's subnormal range, which runs ~4× slower):
   ;;   g' = g·scale; m = b1·m + (1 − b1)·g'; v = b2·v + (1 − b2)·g'·g'; p −= lr·(m/c1) / (√(v/c2) + eps)
   (func (export "adam")
     (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
@@ -236,15 +226,14 @@
     (block $done2
       (loop $two
         (br_if $done2 (i32.ge_u (local.get $i) (local.get $n2)))
-        (local.set $gi (f64x2.mul (call $load2 (local.get $g)) (local.get $S)))
-        (local.set $mi (f64x2.add (f64x2.mul (local.get $B1) (call $load2 (local.get $m))) (f64x2.mul (local.get $B1c) (local.get $gi))))
-        (local.set $vi (f64x2.add (f64x2.mul (local.get $B2) (call $load2 (local.get $v))) (f64x2.mul (f64x2.mul (local.get $B2c) (local.get $gi)) (local.get $gi))))
-        (call $store2 (local.get $m) (local.get $mi))
-        (call $store2 (local.get $v) (local.get $vi))
-        (call $store2 (local.get $p)
-          (f64x2.sub (call $load2 (local.get $p))
+        (local.set $gi (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero align=4 (local.get $g))) (local.get $S)))
+        (local.set $mi (f64x2.add (f64x2.mul (local.get $B1) (f64x2.promote_low_f32x4 (v128.load64_zero align=4 (local.get $m)))) (f64x2.mul (local.get $B1c) (local.get $gi))))
+        (local.set $vi (f64x2.add (f64x2.mul (local.get $B2) (f64x2.promote_low_f32x4 (v128.load64_zero align=4 (local.get $v)))) (f64x2.mul (f64x2.mul (local.get $B2c) (local.get $gi)) (local.get $gi))))
+        (v128.store64_lane align=4 0 (local.get $m) (f32x4.demote_f64x2_zero (local.get $mi)))
+        (v128.store64_lane align=4 0 (local.get $v) (f32x4.demote_f64x2_zero (local.get $vi)))
+        (v128.store64_lane align=4 0 (local.get $p) (f32x4.demote_f64x2_zero (f64x2.sub (f64x2.promote_low_f32x4 (v128.load64_zero align=4 (local.get $p)))
             (f64x2.div (f64x2.mul (local.get $LR) (f64x2.div (local.get $mi) (local.get $C1)))
-              (f64x2.add (f64x2.sqrt (f64x2.div (local.get $vi) (local.get $C2))) (local.get $E)))))
+              (f64x2.add (f64x2.sqrt (f64x2.div (local.get $vi) (local.get $C2))) (local.get $E))))))
         (local.set $p (i32.add (local.get $p) (i32.const 8)))
         (local.set $g (i32.add (local.get $g) (i32.const 8)))
         (local.set $m (i32.add (local.get $m) (i32.const 8)))
@@ -253,15 +242,14 @@
         (br $two)))
     (if (i32.lt_u (local.get $i) (local.get $n))
       (then
-        (local.set $gi (f64x2.mul (call $load1 (local.get $g)) (local.get $S)))
-        (local.set $mi (f64x2.add (f64x2.mul (local.get $B1) (call $load1 (local.get $m))) (f64x2.mul (local.get $B1c) (local.get $gi))))
-        (local.set $vi (f64x2.add (f64x2.mul (local.get $B2) (call $load1 (local.get $v))) (f64x2.mul (f64x2.mul (local.get $B2c) (local.get $gi)) (local.get $gi))))
-        (call $store1 (local.get $m) (local.get $mi))
-        (call $store1 (local.get $v) (local.get $vi))
-        (call $store1 (local.get $p)
-          (f64x2.sub (call $load1 (local.get $p))
+        (local.set $gi (f64x2.mul (f64x2.splat (f64.promote_f32 (f32.load (local.get $g)))) (local.get $S)))
+        (local.set $mi (f64x2.add (f64x2.mul (local.get $B1) (f64x2.splat (f64.promote_f32 (f32.load (local.get $m))))) (f64x2.mul (local.get $B1c) (local.get $gi))))
+        (local.set $vi (f64x2.add (f64x2.mul (local.get $B2) (f64x2.splat (f64.promote_f32 (f32.load (local.get $v))))) (f64x2.mul (f64x2.mul (local.get $B2c) (local.get $gi)) (local.get $gi))))
+        (f32.store (local.get $m) (f32.demote_f64 (f64x2.extract_lane 0 (local.get $mi))))
+        (f32.store (local.get $v) (f32.demote_f64 (f64x2.extract_lane 0 (local.get $vi))))
+        (f32.store (local.get $p) (f32.demote_f64 (f64x2.extract_lane 0 (f64x2.sub (f64x2.splat (f64.promote_f32 (f32.load (local.get $p))))
             (f64x2.div (f64x2.mul (local.get $LR) (f64x2.div (local.get $mi) (local.get $C1)))
-              (f64x2.add (f64x2.sqrt (f64x2.div (local.get $vi) (local.get $C2))) (local.get $E))))))))
+              (f64x2.add (f64x2.sqrt (f64x2.div (local.get $vi) (local.get $C2))) (local.get $E))))))))))
 
   ;; One RMSprop step (torch's, no momentum, not centred), float64 per element as optimizers.ts:
   ;;   g' = g·scale; v = a·v + (1 − a)·g'·g'; p −= lr·g' / (√v + eps)
@@ -281,12 +269,11 @@
     (block $done2
       (loop $two
         (br_if $done2 (i32.ge_u (local.get $i) (local.get $n2)))
-        (local.set $gi (f64x2.mul (call $load2 (local.get $g)) (local.get $S)))
-        (local.set $vi (f64x2.add (f64x2.mul (local.get $A) (call $load2 (local.get $v))) (f64x2.mul (f64x2.mul (local.get $Ac) (local.get $gi)) (local.get $gi))))
-        (call $store2 (local.get $v) (local.get $vi))
-        (call $store2 (local.get $p)
-          (f64x2.sub (call $load2 (local.get $p))
-            (f64x2.div (f64x2.mul (local.get $LR) (local.get $gi)) (f64x2.add (f64x2.sqrt (local.get $vi)) (local.get $E)))))
+        (local.set $gi (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero align=4 (local.get $g))) (local.get $S)))
+        (local.set $vi (f64x2.add (f64x2.mul (local.get $A) (f64x2.promote_low_f32x4 (v128.load64_zero align=4 (local.get $v)))) (f64x2.mul (f64x2.mul (local.get $Ac) (local.get $gi)) (local.get $gi))))
+        (v128.store64_lane align=4 0 (local.get $v) (f32x4.demote_f64x2_zero (local.get $vi)))
+        (v128.store64_lane align=4 0 (local.get $p) (f32x4.demote_f64x2_zero (f64x2.sub (f64x2.promote_low_f32x4 (v128.load64_zero align=4 (local.get $p)))
+            (f64x2.div (f64x2.mul (local.get $LR) (local.get $gi)) (f64x2.add (f64x2.sqrt (local.get $vi)) (local.get $E))))))
         (local.set $p (i32.add (local.get $p) (i32.const 8)))
         (local.set $g (i32.add (local.get $g) (i32.const 8)))
         (local.set $v (i32.add (local.get $v) (i32.const 8)))
@@ -294,10 +281,9 @@
         (br $two)))
     (if (i32.lt_u (local.get $i) (local.get $n))
       (then
-        (local.set $gi (f64x2.mul (call $load1 (local.get $g)) (local.get $S)))
-        (local.set $vi (f64x2.add (f64x2.mul (local.get $A) (call $load1 (local.get $v))) (f64x2.mul (f64x2.mul (local.get $Ac) (local.get $gi)) (local.get $gi))))
-        (call $store1 (local.get $v) (local.get $vi))
-        (call $store1 (local.get $p)
-          (f64x2.sub (call $load1 (local.get $p))
-            (f64x2.div (f64x2.mul (local.get $LR) (local.get $gi)) (f64x2.add (f64x2.sqrt (local.get $vi)) (local.get $E))))))))
+        (local.set $gi (f64x2.mul (f64x2.splat (f64.promote_f32 (f32.load (local.get $g)))) (local.get $S)))
+        (local.set $vi (f64x2.add (f64x2.mul (local.get $A) (f64x2.splat (f64.promote_f32 (f32.load (local.get $v))))) (f64x2.mul (f64x2.mul (local.get $Ac) (local.get $gi)) (local.get $gi))))
+        (f32.store (local.get $v) (f32.demote_f64 (f64x2.extract_lane 0 (local.get $vi))))
+        (f32.store (local.get $p) (f32.demote_f64 (f64x2.extract_lane 0 (f64x2.sub (f64x2.splat (f64.promote_f32 (f32.load (local.get $p))))
+            (f64x2.div (f64x2.mul (local.get $LR) (local.get $gi)) (f64x2.add (f64x2.sqrt (local.get $vi)) (local.get $E))))))))))
 )
