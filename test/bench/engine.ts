@@ -1,6 +1,7 @@
 /**
  * Training-engine benchmark: the tfjs op-by-op engine against the fused engine (nn/fused/) on the
- * wasm backend, for the zoo presets of PPO, A2C and DQN on CartPole-v1 and PPO on LunarLander-v3.
+ * wasm backend, for the zoo presets of PPO, A2C and DQN on CartPole-v1 and PPO on LunarLander-v3
+ * (PPO also with its critic on a second thread, as a run training alone does).
  * Per algorithm: training env steps/s (collection + updates, no trainer around it). For PPO CartPole
  * also one minibatch update dissected: its wall time, the tfjs kernels it dispatches (tf.profile),
  * the gemm calls the fused engine makes, and the "FLOP floor": those same gemm calls alone, replayed
@@ -30,10 +31,10 @@ function build(algo: AlgoId, env: EnvId, engine: EngineName, overrides: Record<s
 }
 
 /** Env steps/s over `steps` training steps after `warmup` steps (the first updates JIT-compile). */
-async function throughput(algo: AlgoId, env: EnvId, engine: EngineName, warmup: number, steps: number, overrides: Record<string, unknown> = {}): Promise<number> {
-  const a = build(algo, env, engine, overrides);
+async function throughput(algo: AlgoId, env: EnvId, engine: EngineName, warmup: number, steps: number, threads = 1): Promise<number> {
+  const a = build(algo, env, engine);
   const total = warmup + steps + 1_000_000; // schedules stay near their start
-  const ctx = (done: number) => ({ totalSteps: total, stepsDone: done, onEnvStep() {} });
+  const ctx = (done: number) => ({ totalSteps: total, stepsDone: done, onEnvStep() {}, threads });
   try {
     let done = 0;
     while (done < warmup) done += (await a.iterate(ctx(done))).steps;
@@ -155,9 +156,12 @@ async function main(): Promise<void> {
       // DQN learns from learning_starts (1000 in the zoo preset): warm-up past it, measure learning.
       rates[engine] = await throughput(algo, env, engine, warmup, Math.round(steps * scale));
     }
+    // PPO splits its minibatches over two threads when offered them (a run training alone).
+    if (algo === 'ppo') rates.fused2 = await throughput(algo, env, 'fused', warmup, Math.round(steps * scale), 2);
+    const two = rates.fused2 ? ` · fused on 2 threads ${Math.round(rates.fused2).toLocaleString('en-US')} (${(rates.fused2 / rates.tfjs).toFixed(1)}×)` : '';
     out(
-      { bench: 'engine-throughput', name, algo, env, tfjs: rates.tfjs, fused: rates.fused },
-      `${name}: tfjs ${Math.round(rates.tfjs).toLocaleString('en-US')} · fused ${Math.round(rates.fused).toLocaleString('en-US')} env steps/s (${(rates.fused / rates.tfjs).toFixed(1)}×)`,
+      { bench: 'engine-throughput', name, algo, env, ...rates },
+      `${name}: tfjs ${Math.round(rates.tfjs).toLocaleString('en-US')} · fused ${Math.round(rates.fused).toLocaleString('en-US')} env steps/s (${(rates.fused / rates.tfjs).toFixed(1)}×)${two}`,
     );
   }
 }
