@@ -2,7 +2,8 @@
  * A saved policy is a folder with policy.json — {format: 'policy-lab.policy', version: 1, kind, env,
  * spaces, algo, …} — and the files its kind needs:
  *   kind 'mlp-actor' (the default when `kind` is absent: files written before kinds existed)
- *     model.json   tfjs LayersModel (Dense stack) topology + weights manifest (loadable by tf.loadLayersModel)
+ *     model.json   tfjs LayersModel (Dense stack) topology + weights manifest (loadable by tf.loadLayersModel;
+ *                  the lab itself reads it with model-file.ts, which validates before building anything)
  *     weights.bin  float32 weights
  *     policy.json  for a Box action space, `logStd`: the diagonal Gaussian's learned log σ per action
  *                  dimension (state-independent, so it is not part of the network; the model outputs the means)
@@ -16,7 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { AlgoId, EnvId, HyperValue } from '../../../preload/contract.ts';
 import { MlpPolicy, POLICY_KINDS, type PolicyKind, type SavablePolicy } from '../agents/algorithm.ts';
@@ -27,7 +28,8 @@ import { QTablePolicy } from '../agents/q-learning.ts';
 import { ensureEnvReady, isEnvId, isEnvImplemented, makeEnv } from '../envs/registry.ts';
 import { actionDim, describeSpace, flatDim, spacesEqual, type Space } from '../envs/spaces.ts';
 import { DiagGaussian, distributionFor } from '../nn/distributions.ts';
-import { fromLayersModel, toLayersModel, type Activation, type Mlp } from '../nn/mlp.ts';
+import { toLayersModel, type Activation, type Mlp } from '../nn/mlp.ts';
+import { MODEL_LIMITS, ModelFileError, readModel, readRegularFile } from './model-file.ts';
 
 export type { PolicyKind } from '../agents/algorithm.ts';
 
@@ -138,49 +140,27 @@ function fsHandler(dir: string): tf.io.IOHandler {
         },
       };
     },
-    async load(): Promise<tf.io.ModelArtifacts> {
-      const modelJson = await readJson(join(dir, MODEL_FILE), 'model.json');
-      const mj = modelJson as { modelTopology?: unknown; weightsManifest?: { paths?: unknown; weights?: tf.io.WeightsManifestEntry[] }[]; format?: string; generatedBy?: string; convertedBy?: string };
-      if (!mj || typeof mj !== 'object' || !mj.modelTopology || !Array.isArray(mj.weightsManifest)) {
-        throw new PolicyFileError('corrupt', `${join(dir, MODEL_FILE)} is not a tfjs model (no modelTopology/weightsManifest)`);
-      }
-      const weightSpecs = mj.weightsManifest.flatMap((g) => g.weights ?? []);
-      const weightData = await readBytes(join(dir, WEIGHTS_FILE), 'weights.bin');
-      const expected = weightSpecs.reduce((a, w) => a + w.shape.reduce((x, y) => x * y, 1) * bytesPer(w.dtype), 0);
-      if (weightData.byteLength !== expected) {
-        throw new PolicyFileError('corrupt', `${join(dir, WEIGHTS_FILE)} has ${weightData.byteLength} bytes, the model needs ${expected}`);
-      }
-      return { modelTopology: mj.modelTopology as object, weightSpecs, weightData, format: mj.format, generatedBy: mj.generatedBy, convertedBy: mj.convertedBy };
-    },
   };
 }
 
-function bytesPer(dtype: string): number {
-  if (dtype === 'float32' || dtype === 'int32') return 4;
-  throw new PolicyFileError('corrupt', `unsupported weight dtype "${dtype}"`);
-}
-
-async function readBytes(path: string, what: string): Promise<ArrayBuffer> {
+/** A regular file of the policy folder, at most `max` bytes (exactly `exact` when given); see model-file.ts. */
+async function readBytes(path: string, what: string, max: number, exact?: number): Promise<ArrayBuffer> {
   let buf: Buffer;
   try {
-    buf = await readFile(path);
+    buf = await readRegularFile(path, what, max, exact);
   } catch (e) {
-    throw new PolicyFileError('missing', `${what} is missing: ${path} (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+    if (e instanceof ModelFileError) throw new PolicyFileError(e.code, e.message);
+    throw e;
   }
   return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
 }
 
 async function readJson(path: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new PolicyFileError('missing', `${what} is missing: ${path} (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`);
-  }
+  const text = Buffer.from(await readBytes(path, what, MODEL_LIMITS.maxMetaBytes)).toString('utf8');
   try {
     return JSON.parse(text);
-  } catch (e) {
-    throw new PolicyFileError('corrupt', `${what} is not valid JSON: ${path} (${(e as Error).message})`);
+  } catch {
+    throw new PolicyFileError('corrupt', `${what} is not valid JSON`);
   }
 }
 
@@ -450,10 +430,10 @@ export async function loadPolicy(dir: string, opts: LoadPolicyOptions = {}): Pro
   try {
     if (!(await stat(dir)).isDirectory()) throw new Error('not a folder');
   } catch {
-    throw new PolicyFileError('missing', `policy folder not found: ${dir}`);
+    throw new PolicyFileError('missing', `policy folder not found: ${basename(dir)}`);
   }
   const metaPath = join(dir, META_FILE);
-  const meta = checkMeta(await readJson(metaPath, 'policy.json'), metaPath, opts.env);
+  const meta = checkMeta(await readJson(metaPath, 'policy.json'), META_FILE, opts.env);
 
   // The spaces recorded must be the env's (with the recorded options, then with the caller's) …
   if (isEnvImplemented(meta.env)) {
@@ -482,10 +462,10 @@ export async function loadPolicy(dir: string, opts: LoadPolicyOptions = {}): Pro
   if (meta.critic && existsSync(join(dir, CRITIC_DIR, MODEL_FILE))) {
     let critic: Mlp;
     try {
-      critic = await loadNet(join(dir, CRITIC_DIR), { ...meta, actionSpace: { kind: 'box', shape: [1], low: [-Infinity], high: [Infinity] } });
+      critic = await loadNet(join(dir, CRITIC_DIR), { ...meta, actionSpace: { kind: 'box', shape: [1], low: [-Infinity], high: [Infinity] } }, `${CRITIC_DIR}/`);
     } catch (e) {
       policy.dispose();
-      throw e instanceof PolicyFileError ? new PolicyFileError(e.code, `critic: ${e.message}`) : e;
+      throw e;
     }
     const dispose = policy.dispose.bind(policy);
     return Object.assign(policy, {
@@ -511,7 +491,7 @@ async function loadKind(dir: string, meta: PolicyMeta): Promise<LoadedPolicy> {
       } catch (e) {
         net.dispose();
         dist?.dispose();
-        throw new PolicyFileError('model', `${dir}: ${(e as Error).message}`);
+        throw new PolicyFileError('model', `policy: ${(e as Error).message}`);
       }
     }
     case 'q-network': {
@@ -520,12 +500,12 @@ async function loadKind(dir: string, meta: PolicyMeta): Promise<LoadedPolicy> {
         return loaded(new QNetworkPolicy(net, meta.observationSpace, meta.actionSpace, meta.epsilon ?? 0), meta, dir);
       } catch (e) {
         net.dispose();
-        throw new PolicyFileError('model', `${dir}: ${(e as Error).message}`);
+        throw new PolicyFileError('model', `policy: ${(e as Error).message}`);
       }
     }
     case 'q-table': {
       const path = join(dir, QTABLE_FILE);
-      const bytes = await readBytes(path, QTABLE_FILE);
+      const bytes = await readBytes(path, QTABLE_FILE, 8 * 50_000_000, meta.qTable!.shape[0] * meta.qTable!.shape[1] * 8);
       const [nStates, nActions] = meta.qTable!.shape;
       if (bytes.byteLength !== nStates * nActions * 8) {
         throw new PolicyFileError('corrupt', `${path} has ${bytes.byteLength} bytes, the q-table [${nStates}, ${nActions}] of float64 needs ${nStates * nActions * 8}`);
@@ -539,44 +519,27 @@ async function loadKind(dir: string, meta: PolicyMeta): Promise<LoadedPolicy> {
       try {
         return loaded(new QTablePolicy(meta.binning!, table, meta.observationSpace, meta.actionSpace, meta.epsilon ?? 0), meta, dir);
       } catch (e) {
-        throw new PolicyFileError('corrupt', `${dir}: ${(e as Error).message}`);
+        throw new PolicyFileError('corrupt', `policy: ${(e as Error).message}`);
       }
     }
     case 'baseline':
       try {
         return loaded(new BaselinePolicy(meta.agent!, meta.env, meta.observationSpace, meta.actionSpace), meta, dir);
       } catch (e) {
-        throw new PolicyFileError('corrupt', `${dir}: ${(e as Error).message}`);
+        throw new PolicyFileError('corrupt', `policy: ${(e as Error).message}`);
       }
   }
 }
 
-/** model.json + weights.bin as an Mlp whose input and output fit the policy's spaces. */
-async function loadNet(dir: string, meta: PolicyMeta): Promise<Mlp> {
-  let model: tf.LayersModel;
+/**
+ * model.json + weights.bin as an Mlp whose input and output fit the policy's spaces: validated by
+ * model-file.ts before anything is built (TensorFlow.js never sees a user's file).
+ */
+async function loadNet(dir: string, meta: PolicyMeta, label = ''): Promise<Mlp> {
   try {
-    model = await tf.loadLayersModel(fsHandler(dir));
+    return await readModel(dir, { inputDim: flatDim(meta.observationSpace), outputDim: actionDim(meta.actionSpace) }, label);
   } catch (e) {
-    if (e instanceof PolicyFileError) throw e;
-    throw new PolicyFileError('model', `${join(dir, MODEL_FILE)} could not be loaded: ${(e as Error).message}`);
-  }
-  try {
-    const inShape = model.inputs[0]?.shape ?? [];
-    const outShape = model.outputs[0]?.shape ?? [];
-    const obsDim = flatDim(meta.observationSpace);
-    const nOut = actionDim(meta.actionSpace);
-    if (inShape.length !== 2 || inShape[1] !== obsDim) {
-      throw new PolicyFileError('space', `model input shape [${inShape.map(String).join(', ')}] does not fit observation space ${describeSpace(meta.observationSpace)} (needs ${obsDim} inputs)`);
-    }
-    if (outShape.length !== 2 || outShape[1] !== nOut) {
-      throw new PolicyFileError('space', `model output shape [${outShape.map(String).join(', ')}] does not fit action space ${describeSpace(meta.actionSpace)} (needs ${nOut} outputs)`);
-    }
-    try {
-      return fromLayersModel(model);
-    } catch (e) {
-      throw new PolicyFileError('model', `${join(dir, MODEL_FILE)}: ${(e as Error).message}`);
-    }
-  } finally {
-    model.dispose();
+    if (e instanceof ModelFileError) throw new PolicyFileError(e.code, e.message);
+    throw e;
   }
 }

@@ -1,0 +1,167 @@
+/**
+ * A saved network (`model.json` + `weights.bin`, TensorFlow.js's layers format) read without letting
+ * TensorFlow.js build anything from it first: the policy folder may come from anyone (Watch → Import,
+ * `eval --policy`), and tf.loadLayersModel allocates whatever layers a 2 KB model.json declares. Here
+ * the topology is parsed with a schema, every layer is checked against the policy's spaces and the
+ * limits below, the parameter count against weights.bin's exact size (from lstat, before reading), and
+ * every weight must be finite; only then is an Mlp built. Files must be regular files (no symlinks,
+ * devices or FIFOs). Errors name the file within the policy folder and the problem — never a machine
+ * path or a file's content.
+ */
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { Mlp, type Activation } from '../nn/mlp.ts';
+
+/** Far above anything this lab trains (zoo nets are ≤ 2 × 256), far below what could stall it. */
+export const MODEL_LIMITS = { maxLayers: 8, maxUnits: 4096, maxParams: 4_000_000, maxModelJsonBytes: 1_000_000, maxMetaBytes: 1_000_000 } as const;
+
+export class ModelFileError extends Error {
+  constructor(
+    readonly code: 'missing' | 'corrupt' | 'space',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ModelFileError';
+  }
+}
+
+const Dense = z.object({
+  class_name: z.literal('Dense'),
+  config: z
+    .object({
+      units: z.number().int().min(1),
+      activation: z.enum(['tanh', 'relu', 'linear']),
+      use_bias: z.literal(true).optional(),
+      batch_input_shape: z.tuple([z.null(), z.number().int().min(1)]).optional(),
+      dtype: z.literal('float32').optional(),
+    })
+    .passthrough(),
+});
+
+const ModelJson = z.object({
+  format: z.literal('layers-model').optional(),
+  modelTopology: z.object({
+    class_name: z.literal('Sequential'),
+    config: z.object({ layers: z.array(Dense).min(1) }).passthrough(),
+  }).passthrough(),
+  weightsManifest: z
+    .array(
+      z.object({
+        paths: z.tuple([z.literal('./weights.bin')]),
+        weights: z.array(z.object({ name: z.string().max(200), shape: z.array(z.number().int().min(0)).max(2), dtype: z.literal('float32') })),
+      }),
+    )
+    .length(1),
+}).passthrough();
+
+/** What the network must look like: its input and output widths. */
+export interface ExpectedShape {
+  inputDim: number;
+  outputDim: number;
+}
+
+/**
+ * Reads and checks the network in `dir` (`label` names that folder in messages, e.g. "critic/").
+ * Resolves to an Mlp whose input and output fit `expected`.
+ */
+export async function readModel(dir: string, expected: ExpectedShape, label = ''): Promise<Mlp> {
+  const modelName = `${label}model.json`;
+  const weightsName = `${label}weights.bin`;
+  const text = (await readRegularFile(join(dir, 'model.json'), modelName, MODEL_LIMITS.maxModelJsonBytes)).toString('utf8');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ModelFileError('corrupt', `${modelName} is not valid JSON`);
+  }
+  const parsed = ModelJson.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ModelFileError('corrupt', `${modelName} is not a dense network saved by Policy Lab (at ${issue.path.join('.') || 'the top'}: ${issue.message})`);
+  }
+  const layers = parsed.data.modelTopology.config.layers.map((l) => l.config);
+  if (layers.length > MODEL_LIMITS.maxLayers) throw new ModelFileError('corrupt', `${modelName} declares ${layers.length} layers (at most ${MODEL_LIMITS.maxLayers})`);
+  const inputDim = layers[0].batch_input_shape?.[1];
+  if (inputDim === undefined) throw new ModelFileError('corrupt', `${modelName}: the first layer declares no input shape`);
+  const dims = [inputDim, ...layers.map((l) => l.units)];
+  const wide = dims.findIndex((d) => d > MODEL_LIMITS.maxUnits);
+  if (wide >= 0) throw new ModelFileError('corrupt', `${modelName}: ${wide === 0 ? 'the input' : `layer ${wide}`} has ${dims[wide]} units (at most ${MODEL_LIMITS.maxUnits})`);
+  if (inputDim !== expected.inputDim) throw new ModelFileError('space', `${modelName} takes ${inputDim} inputs; the observation space has ${expected.inputDim}`);
+  const outputDim = dims[dims.length - 1];
+  if (outputDim !== expected.outputDim) throw new ModelFileError('space', `${modelName} has ${outputDim} outputs; the action space needs ${expected.outputDim}`);
+
+  // Hidden layers share one activation (tanh or relu); the output is linear.
+  let activation: Activation | null = null;
+  for (let l = 0; l < layers.length; l++) {
+    const a = layers[l].activation;
+    if (l === layers.length - 1) {
+      if (a !== 'linear') throw new ModelFileError('corrupt', `${modelName}: the output layer must be linear, not ${a}`);
+    } else {
+      if (a === 'linear') throw new ModelFileError('corrupt', `${modelName}: hidden layer ${l + 1} is linear (tanh or relu expected)`);
+      if (activation && a !== activation) throw new ModelFileError('corrupt', `${modelName}: hidden layers mix ${activation} and ${a}`);
+      activation = a;
+    }
+  }
+
+  // The manifest: a kernel [in, out] then a bias [out] per layer, in order; then the exact byte count.
+  const specs = parsed.data.weightsManifest[0].weights;
+  if (specs.length !== 2 * layers.length) throw new ModelFileError('corrupt', `${modelName} lists ${specs.length} weight tensors; ${layers.length} dense layers have ${2 * layers.length}`);
+  let params = 0;
+  for (let l = 0; l < layers.length; l++) {
+    const [k, b] = [specs[2 * l].shape, specs[2 * l + 1].shape];
+    if (k.length !== 2 || k[0] !== dims[l] || k[1] !== dims[l + 1] || b.length !== 1 || b[0] !== dims[l + 1]) {
+      throw new ModelFileError('corrupt', `${modelName}: the weights of layer ${l + 1} are not [${dims[l]}, ${dims[l + 1]}] and [${dims[l + 1]}]`);
+    }
+    params += dims[l] * dims[l + 1] + dims[l + 1];
+  }
+  if (params > MODEL_LIMITS.maxParams) throw new ModelFileError('corrupt', `${modelName} declares ${params.toLocaleString('en-US')} parameters (at most ${MODEL_LIMITS.maxParams.toLocaleString('en-US')})`);
+  const bytes = await readRegularFile(join(dir, 'weights.bin'), weightsName, params * 4, params * 4);
+  const all = new Float32Array(params);
+  new Uint8Array(all.buffer).set(bytes);
+  const bad = all.findIndex((x) => !Number.isFinite(x));
+  if (bad >= 0) throw new ModelFileError('corrupt', `${weightsName} holds a non-finite weight (${all[bad]}) at index ${bad}`);
+
+  const kernels: Float32Array[] = [];
+  const biases: Float32Array[] = [];
+  let o = 0;
+  for (let l = 0; l < layers.length; l++) {
+    kernels.push(all.slice(o, (o += dims[l] * dims[l + 1])));
+    biases.push(all.slice(o, (o += dims[l + 1])));
+  }
+  return new Mlp({ inputDim, outputDim, netArch: dims.slice(1, -1), activation: activation ?? 'tanh' }, { kernels, biases });
+}
+
+/**
+ * A regular file's bytes, its size checked (fstat of the opened file, so it cannot be swapped after the
+ * check) before anything is read: at most `max` bytes, exactly `exact` when given. Symlinks (O_NOFOLLOW),
+ * devices, FIFOs (opened non-blocking, then refused) and folders are refused.
+ */
+export async function readRegularFile(path: string, name: string, max: number, exact?: number): Promise<Buffer> {
+  let fh;
+  try {
+    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw new ModelFileError('corrupt', `${name} is a symbolic link (only regular files are read)`);
+    throw new ModelFileError('missing', `${name} is missing or unreadable (${code ?? 'error'})`);
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new ModelFileError('corrupt', `${name} is not a regular file (${st.isDirectory() ? 'a folder' : 'a device or pipe'})`);
+    if (exact !== undefined && st.size !== exact) throw new ModelFileError('corrupt', `${name} has ${st.size.toLocaleString('en-US')} bytes; ${exact.toLocaleString('en-US')} expected`);
+    if (st.size > max) throw new ModelFileError('corrupt', `${name} has ${st.size.toLocaleString('en-US')} bytes (at most ${max.toLocaleString('en-US')})`);
+    const buf = Buffer.alloc(st.size);
+    let got = 0;
+    while (got < st.size) {
+      const { bytesRead } = await fh.read(buf, got, st.size - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    if (got !== st.size) throw new ModelFileError('corrupt', `${name} changed while it was read`);
+    return buf;
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * Hostile and broken policy folders: each is refused before TensorFlow.js (or anything else) builds
+ * from it — quickly, without memory growth, with an error that names the file and the problem but no
+ * machine path and none of the file's content. The demo policy, read the new way, acts exactly as
+ * TensorFlow.js's own loader reads it (tf.loadLayersModel is the oracle).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, truncate, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../main/lab/nn/backend.ts';
+import { loadPolicy, PolicyFileError } from '../../main/lab/runs/policy-file.ts';
+import type { MlpPolicy } from '../../main/lab/agents/algorithm.ts';
+import { MODEL_LIMITS } from '../../main/lab/runs/model-file.ts';
+
+const DEMO = join(import.meta.dirname, '..', '..', 'resources', 'policies', 'cartpole-v1-ppo');
+let tmp: string;
+let n = 0;
+
+before(async () => {
+  await initBackend('cpu');
+  tmp = await mkdtemp(join(tmpdir(), 'policy-lab-hostile-'));
+});
+after(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+/** A copy of the demo policy, changed by `edit`. */
+async function variant(edit: (dir: string) => Promise<void>): Promise<string> {
+  const dir = join(tmp, `p${n++}`);
+  await cp(DEMO, dir, { recursive: true });
+  await edit(dir);
+  return dir;
+}
+
+async function editModel(dir: string, f: (m: { modelTopology: { config: { layers: { config: Record<string, unknown> }[] } }; weightsManifest: { weights: { name: string; shape: number[]; dtype?: string }[] }[] }) => void): Promise<void> {
+  const path = join(dir, 'model.json');
+  const m = JSON.parse(await readFile(path, 'utf8'));
+  f(m);
+  await writeFile(path, JSON.stringify(m));
+}
+
+/** Refused with `code` and a message matching `re`, within 1 s, RSS growing < 100 MB, no path or content. */
+async function refused(dir: string, code: string, re: RegExp, forbidden: string[] = []): Promise<void> {
+  const rss0 = process.memoryUsage().rss;
+  const t0 = performance.now();
+  let err: unknown = null;
+  try {
+    (await loadPolicy(dir)).dispose();
+  } catch (e) {
+    err = e;
+  }
+  const ms = performance.now() - t0;
+  const grew = (process.memoryUsage().rss - rss0) / 2 ** 20;
+  assert.ok(err instanceof PolicyFileError, `refused with a PolicyFileError, got ${String(err)}`);
+  assert.equal(err.code, code, err.message);
+  assert.match(err.message, re);
+  for (const s of [tmp, dir, ...forbidden]) assert.ok(!err.message.includes(s), `the message shows "${s}": ${err.message}`);
+  assert.ok(ms < 1000, `refused in ${ms.toFixed(0)} ms`);
+  assert.ok(grew < 100, `memory grew ${grew.toFixed(0)} MB`);
+}
+
+test('a model.json declaring huge layers over a small weights.bin is refused before anything is built', async () => {
+  const dir = await variant((d) =>
+    editModel(d, (m) => {
+      const layers = m.modelTopology.config.layers;
+      layers[0].config.units = 30_000;
+      layers[1].config.units = 30_000;
+      m.weightsManifest[0].weights[0].shape = [4, 30_000];
+      m.weightsManifest[0].weights[1].shape = [30_000];
+      m.weightsManifest[0].weights[2].shape = [30_000, 30_000];
+      m.weightsManifest[0].weights[3].shape = [30_000];
+      m.weightsManifest[0].weights[4].shape = [30_000, 2];
+    }),
+  );
+  await refused(dir, 'corrupt', new RegExp(`model\\.json: layer 1 has 30000 units \\(at most ${MODEL_LIMITS.maxUnits}\\)`));
+});
+
+test('many modest layers adding up to too many parameters, or more layers than any policy has, are refused', async () => {
+  const wide = await variant((d) =>
+    editModel(d, (m) => {
+      const layers = m.modelTopology.config.layers;
+      const w = m.weightsManifest[0].weights;
+      layers.splice(1, 0, ...Array.from({ length: 4 }, () => structuredClone(layers[1])));
+      for (const l of layers.slice(0, -1)) l.config.units = 4000;
+      w.length = 0;
+      const dims = [4, 4000, 4000, 4000, 4000, 4000, 4000, 2];
+      for (let l = 0; l + 1 < dims.length; l++) w.push({ name: `k${l}`, shape: [dims[l], dims[l + 1]], dtype: 'float32' }, { name: `b${l}`, shape: [dims[l + 1]], dtype: 'float32' });
+    }),
+  );
+  await refused(wide, 'corrupt', /model\.json declares [\d,]+ parameters \(at most 4,000,000\)/);
+  const deep = await variant((d) =>
+    editModel(d, (m) => {
+      const layers = m.modelTopology.config.layers;
+      layers.splice(1, 0, ...Array.from({ length: 8 }, () => structuredClone(layers[1])));
+    }),
+  );
+  await refused(deep, 'corrupt', /model\.json declares 11 layers \(at most 8\)/);
+});
+
+test('weights.bin must have exactly the bytes the declared layers need; its size is checked before it is read', async () => {
+  await refused(await variant((d) => truncate(join(d, 'weights.bin'), 100)), 'corrupt', /weights\.bin has 100 bytes; 18,440 expected/);
+  // 1.5 GB (sparse): refused from its size alone, in well under a second.
+  await refused(await variant((d) => truncate(join(d, 'weights.bin'), 1.5 * 2 ** 30)), 'corrupt', /weights\.bin has 1,610,612,736 bytes; 18,440 expected/);
+});
+
+test('symbolic links, devices, FIFOs and folders are not read; the message shows none of their content', async () => {
+  await refused(
+    await variant(async (d) => {
+      await unlink(join(d, 'model.json'));
+      await symlink('/etc/passwd', join(d, 'model.json'));
+    }),
+    'corrupt',
+    /model\.json is a symbolic link/,
+    ['root:', '/etc/passwd'],
+  );
+  await refused(
+    await variant(async (d) => {
+      await unlink(join(d, 'weights.bin'));
+      await symlink('/dev/zero', join(d, 'weights.bin'));
+    }),
+    'corrupt',
+    /weights\.bin is a symbolic link/,
+  );
+  await refused(
+    await variant(async (d) => {
+      await unlink(join(d, 'weights.bin'));
+      execFileSync('mkfifo', [join(d, 'weights.bin')]);
+    }),
+    'corrupt',
+    /weights\.bin is not a regular file \(a device or pipe\)/,
+  );
+  await refused(
+    await variant(async (d) => {
+      await unlink(join(d, 'policy.json'));
+      await mkdir(join(d, 'policy.json'));
+    }),
+    'corrupt',
+    /policy\.json is not a regular file \(a folder\)/,
+  );
+});
+
+test('non-finite weights, a non-JSON model.json and a model of other layers are refused, without echoing the file', async () => {
+  await refused(
+    await variant(async (d) => {
+      const bytes = await readFile(join(d, 'weights.bin'));
+      new DataView(bytes.buffer, bytes.byteOffset).setFloat32(40, NaN, true);
+      await writeFile(join(d, 'weights.bin'), bytes);
+    }),
+    'corrupt',
+    /weights\.bin holds a non-finite weight \(NaN\) at index 10/,
+  );
+  await refused(await variant((d) => writeFile(join(d, 'model.json'), 'SECRET-CONTENT {not json')), 'corrupt', /^model\.json is not valid JSON$/, ['SECRET']);
+  await refused(
+    await variant((d) => editModel(d, (m) => (m.modelTopology.config.layers[0] = { class_name: 'Lambda', config: { function: 'SECRET' } } as never))),
+    'corrupt',
+    /model\.json is not a dense network saved by Policy Lab/,
+    ['SECRET'],
+  );
+  await refused(
+    await variant((d) => editModel(d, (m) => (m.modelTopology.config.layers[2].config.units = 3))),
+    'space',
+    /model\.json has 3 outputs; the action space needs 2/,
+  );
+});
+
+test('the demo policy read without TensorFlow.js acts exactly as tf.loadLayersModel reads it', async () => {
+  const policy = (await loadPolicy(DEMO)) as unknown as MlpPolicy & { dispose(): void };
+  const mj = JSON.parse(await readFile(join(DEMO, 'model.json'), 'utf8'));
+  const weights = await readFile(join(DEMO, 'weights.bin'));
+  const oracle = await tf.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: mj.modelTopology, weightSpecs: mj.weightsManifest[0].weights, weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer }),
+  );
+  try {
+    const obs = Float32Array.from({ length: 64 * 4 }, (_, i) => Math.sin(i * 12.9898) * 2);
+    const want = (oracle.predict(tf.tensor2d(obs, [64, 4])) as tf.Tensor).dataSync();
+    const got = policy.net.forward(obs, 64);
+    for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) <= 1e-5 * Math.max(1, Math.abs(want[i])), `output ${i}: ${got[i]} vs ${want[i]}`);
+  } finally {
+    oracle.dispose();
+    policy.dispose();
+  }
+});
+
+test('eval --policy on the hostile folder exits at once with one clear line', async () => {
+  const dir = await variant((d) => editModel(d, (m) => (m.modelTopology.config.layers[0].config.units = 30_000)));
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'main/cli.ts', 'eval', '--policy', dir, '--episodes', '1'], { cwd: join(import.meta.dirname, '..', '..'), encoding: 'utf8', timeout: 60_000 });
+  const s = (performance.now() - t0) / 1000;
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /model\.json: layer 1 has 30000 units/);
+  assert.ok(!r.stderr.includes(tmp), 'no machine path');
+  assert.ok(s < 20, `exited after ${s.toFixed(1)} s (process start included)`);
+});
