@@ -364,8 +364,13 @@ async function cmdServe(args: string[]): Promise<number> {
   const { startServer } = await import('./serve.ts');
   const host = values.host ?? '127.0.0.1';
   const port = intArg('port', values.port, 0, 65535) ?? 5170;
+  if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
+    process.stderr.write(
+      `policy-lab: warning: --host ${host} exposes the lab beyond this machine: whoever can reach it and has the address printed below (its token) can start, stop and delete runs and read and import policies. Plain HTTP: use only on a network you trust.\n`,
+    );
+  }
   const server = await startServer({ host, port, runsDir: values['runs-dir'] ?? defaultRunsDir(), resourcesDir: resourcesDir() });
-  out(!!values.json, { event: 'listening', url: server.url, runsDir: server.runsDir }, `Policy Lab (browser mode) at ${server.url}\n  runs: ${server.runsDir}\n  Ctrl-C to stop`);
+  out(!!values.json, { event: 'listening', url: server.url, runsDir: server.runsDir }, `Policy Lab (browser mode) at ${server.url}\n  (the address carries this launch's access token; set POLICY_LAB_TOKEN to choose it)\n  runs: ${server.runsDir}\n  Ctrl-C to stop`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

@@ -4,6 +4,7 @@
  * they are validated exactly as in the app.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -38,10 +39,22 @@ export interface ServeOptions {
   rendererDir?: string;
   /** Tests can pass a service; otherwise one is created with a fork launcher. */
   service?: LabService;
+  /** The bridge's access token (else POLICY_LAB_TOKEN, else a random one for this launch). */
+  token?: string;
+}
+
+/** The access token, compared in constant time; a missing or differently long one simply fails. */
+function tokenMatches(given: string | null, token: string): boolean {
+  if (given === null) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 export interface RunningServer {
+  /** The page's address, with the access token (?token=…): what to open. */
   url: string;
+  token: string;
   runsDir: string;
   service: LabService;
   close(): Promise<void>;
@@ -60,15 +73,18 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     });
   });
   const allowedHosts = new Set<string>();
+  const token = opts.token ?? (process.env.POLICY_LAB_TOKEN || randomBytes(24).toString('base64url'));
   const wss = new WebSocketServer({
     server: http,
     path: '/ws',
     maxPayload: 80 * 1024 * 1024,
-    // Only pages served by this server may connect: blocks cross-site WebSocket hijacking from
-    // other origins open in the same browser.
-    verifyClient: ({ origin, req }: { origin: string; req: IncomingMessage }) => {
+    // Every connection needs this launch's token (/ws?token=…): any local process or, with --host,
+    // any machine could otherwise drive the lab. Only pages served by this server may connect:
+    // blocks cross-site WebSocket hijacking from other origins open in the same browser.
+    verifyClient: ({ origin, req }: { origin: string; req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
       const host = req.headers.host ?? '';
-      return allowedHosts.has(host) && (origin === `http://${host}` || origin === undefined || origin === '');
+      if (!tokenMatches(new URL(req.url ?? '/', 'http://x').searchParams.get('token'), token)) return done(false, 401, 'Unauthorized');
+      done(allowedHosts.has(host) && (origin === `http://${host}` || origin === undefined || origin === ''), 403, 'Forbidden');
     },
   });
 
@@ -106,7 +122,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   if (opts.host === '127.0.0.1' || opts.host === '::1') allowedHosts.add(`localhost:${port}`);
 
   return {
-    url: `http://${hostForUrl}:${port}/`,
+    url: `http://${hostForUrl}:${port}/?token=${encodeURIComponent(token)}`,
+    token,
     runsDir: service.store.root,
     service,
     close: async () => {

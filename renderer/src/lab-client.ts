@@ -105,7 +105,8 @@ class WsLabClient implements LabClient {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly url: string) {
-    this.connection = { phase: 'connecting', url, failures: 0, retryAt: null, lastError: null };
+    // Shown in the connection banner: without the access token.
+    this.connection = { phase: 'connecting', url: url.replace(/\?token=.*$/, ''), failures: 0, retryAt: null, lastError: null };
     this.connect();
     // Coming back online or to the window is a good moment to skip a long backoff.
     window.addEventListener('online', () => this.retryNow());
@@ -269,13 +270,10 @@ class ElectronLabClient implements LabClient {
 /** A page opened from disk without the preload: nothing to talk to, say so instead of failing. */
 class UnavailableLabClient implements LabClient {
   readonly mode = 'browser' as const;
-  readonly connection: ConnectionState = {
-    phase: 'unavailable',
-    url: null,
-    failures: 0,
-    retryAt: null,
-    lastError: 'No lab bridge: open this page through `policy-lab serve` or the desktop app.',
-  };
+  readonly connection: ConnectionState;
+  constructor(why = 'No lab bridge: open this page through `policy-lab serve` or the desktop app.') {
+    this.connection = { phase: 'unavailable', url: null, failures: 0, retryAt: null, lastError: why };
+  }
   invoke<K extends RequestName>(): Promise<ResultTypes[K]> {
     return Promise.reject(new LabError(this.connection.lastError ?? 'No lab bridge.', 'disconnected'));
   }
@@ -289,14 +287,37 @@ class UnavailableLabClient implements LabClient {
   retryNow(): void {}
 }
 
-export function labSocketUrl(loc: Location = window.location): string | null {
+/**
+ * The bridge's access token: from the address `policy-lab serve` printed (?token=…), kept for this
+ * tab (reloads) and removed from the address bar so it is not bookmarked or shared by accident.
+ */
+export function labToken(loc: Location = window.location, store: Storage | null = window.sessionStorage): string | null {
+  const params = new URLSearchParams(loc.search);
+  const fromUrl = params.get('token');
+  if (fromUrl) {
+    store?.setItem('policy-lab-token', fromUrl);
+    params.delete('token');
+    const rest = params.toString();
+    window.history?.replaceState(null, '', `${loc.pathname}${rest ? `?${rest}` : ''}${loc.hash}`);
+    return fromUrl;
+  }
+  return store?.getItem('policy-lab-token') ?? null;
+}
+
+export function labSocketUrl(loc: Location = window.location, token: string | null = null): string | null {
   if (loc.protocol !== 'http:' && loc.protocol !== 'https:') return null;
-  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/ws`;
+  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`;
 }
 
 export function createLabClient(): LabClient {
   if (window.lab) return new ElectronLabClient(window.lab);
-  const url = labSocketUrl();
+  const token = labToken();
+  if (!token) {
+    return new UnavailableLabClient(
+      'This page needs the access token of the `policy-lab serve` that serves it: open the full address it printed (…/?token=…), or start `npm start` again.',
+    );
+  }
+  const url = labSocketUrl(window.location, token);
   return url ? new WsLabClient(url) : new UnavailableLabClient();
 }
 

@@ -60,6 +60,20 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
     `points=${await page.getByTestId('return-chart').getAttribute('data-points')} ` +
     `error=${(await page.getByTestId('error-message').count()) ? await page.getByTestId('error-message').textContent() : 'none'}`;
 
+  test('the page opened without the access token explains how to get in; with it, the token leaves the address bar', async () => {
+    const bare = await browser!.newPage();
+    try {
+      await bare.goto(new URL(serve!.url).origin + '/');
+      const banner = bare.getByTestId('connection-error');
+      await waitUntil(bare, 'the no-token banner', async () => (await banner.count()) > 0);
+      assert.match((await banner.textContent()) ?? '', /access token of the `policy-lab serve`.*\?token=/s);
+    } finally {
+      await bare.close();
+    }
+    await page.goto(serve!.url);
+    await waitUntil(page, 'the token to leave the address bar', async () => !page.url().includes('token='));
+  });
+
   test('Train: PPO on CartPole-v1 with seeds 0,1 — two runs, queue, pause/resume, live charts, stop', async (t) => {
     const t0 = Date.now();
     await page.goto(serve!.url);

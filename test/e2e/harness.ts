@@ -127,6 +127,7 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
 export async function labInvoke<T = unknown>(serve: Serve, name: string, payload: unknown, timeoutMs = 30_000): Promise<T> {
   const url = new URL('/ws', serve.url);
   url.protocol = 'ws:';
+  url.searchParams.set('token', new URL(serve.url).searchParams.get('token') ?? '');
   const socket = new WebSocket(url);
   try {
     return await new Promise<T>((resolve, reject) => {

@@ -7,6 +7,15 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { startServer } from '../../main/serve.ts';
 
+/** The bridge's address for a page address (http://host:port/?token=…), the token kept or replaced. */
+function wsUrl(pageUrl: string, token?: string | null): string {
+  const u = new URL('/ws', pageUrl);
+  u.protocol = 'ws:';
+  const t = token === undefined ? new URL(pageUrl).searchParams.get('token') : token;
+  if (t !== null) u.searchParams.set('token', t);
+  return u.href;
+}
+
 async function withServer(fn: (url: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'pl-serve-'));
   const rendererDir = join(dir, 'renderer');
@@ -21,9 +30,9 @@ async function withServer(fn: (url: string) => Promise<void>): Promise<void> {
   }
 }
 
-function connect(url: string, origin: string): Promise<WebSocket> {
+function connect(url: string, origin: string, opts: { token?: string | null; headers?: Record<string, string> } = {}): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url.replace('http', 'ws') + 'ws', { headers: { Origin: origin } });
+    const ws = new WebSocket(wsUrl(url, opts.token), { headers: { Origin: origin, ...opts.headers } });
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
@@ -52,7 +61,7 @@ test('serves the renderer with a CSP and refuses paths outside it', async () => 
     const csp = res.headers.get('content-security-policy') ?? '';
     assert.match(csp, /default-src 'self'/);
     assert.doesNotMatch(csp, /'unsafe-eval'/);
-    const trav = await fetch(url + '..%2F..%2Fpackage.json');
+    const trav = await fetch(new URL(url).origin + '/..%2F..%2Fpackage.json');
     assert.ok(trav.status === 403 || trav.status === 404, `traversal gives ${trav.status}`);
     const post = await fetch(url, { method: 'POST' });
     assert.equal(post.status, 405);
@@ -61,7 +70,7 @@ test('serves the renderer with a CSP and refuses paths outside it', async () => 
 
 test('the WebSocket bridge answers validated requests and rejects foreign origins', async () => {
   await withServer(async (url) => {
-    const origin = url.replace(/\/$/, '');
+    const origin = new URL(url).origin;
     const ws = await connect(url, origin);
     const envs = await invoke(ws, 1, 'listEnvs', {});
     assert.equal(envs.ok, true);
@@ -84,4 +93,28 @@ test('the WebSocket bridge answers validated requests and rejects foreign origin
     ws.close();
     await assert.rejects(connect(url, 'http://evil.example'), /HTTP 40\d/);
   });
+});
+
+test('the bridge needs the token of this launch: none, a wrong one, or one elsewhere than /ws?token= is refused (401)', async () => {
+  await withServer(async (url) => {
+    const origin = new URL(url).origin;
+    const token = new URL(url).searchParams.get('token')!;
+    assert.ok(token.length >= 32, 'a random token of at least 192 bits');
+    await assert.rejects(connect(url, origin, { token: null }), /HTTP 401/);
+    await assert.rejects(connect(url, origin, { token: token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A') }), /HTTP 401/);
+    await assert.rejects(connect(url, origin, { token: token + 'x' }), /HTTP 401/);
+    await assert.rejects(connect(url, origin, { token: null, headers: { Authorization: `Bearer ${token}`, Cookie: `token=${token}` } }), /HTTP 401/);
+    // With the token, a foreign origin is still refused (403), a script without Origin gets in.
+    await assert.rejects(connect(url, 'http://evil.example'), /HTTP 403/);
+    const ws = await connect(url, '');
+    assert.equal((await invoke(ws, 1, 'listEnvs', {})).ok, true);
+    ws.close();
+  });
+  // POLICY_LAB_TOKEN chooses it (scripts, tests).
+  process.env.POLICY_LAB_TOKEN = 'chosen-token-for-scripts-0123456789';
+  try {
+    await withServer(async (url) => assert.equal(new URL(url).searchParams.get('token'), 'chosen-token-for-scripts-0123456789'));
+  } finally {
+    delete process.env.POLICY_LAB_TOKEN;
+  }
 });
