@@ -45,6 +45,15 @@ function out(json: boolean, event: Record<string, unknown>, text?: string): void
 }
 
 function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  // A negative number after an option that takes a value is that value (`--steps -5`), not an option:
+  // written as --steps=-5 so parseArgs reads it and the option's own check can say what is wrong.
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i].startsWith('--') ? args[i].slice(2) : null;
+    if (name && !name.includes('=') && (options as Record<string, { type: string }>)[name]?.type === 'string' && /^-\d/.test(args[i + 1] ?? '')) joined.push(`${args[i]}=${args[++i]}`);
+    else joined.push(args[i]);
+  }
+  args = joined;
   try {
     return parseArgs({ args, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, ...options }, allowPositionals: false, strict: true });
   } catch (err) {

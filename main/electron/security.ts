@@ -18,7 +18,7 @@ import type { WebPreferences } from 'electron';
  * GIF export produce.
  */
 export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; worker-src 'self' blob:";
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'";
 
 /** A policy as directive → sources (lower-cased names), for checks and tests. */
 export function parseCsp(policy: string): Map<string, string[]> {

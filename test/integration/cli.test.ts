@@ -50,6 +50,7 @@ test('usage errors exit 2 with one line on stderr and no stack trace', async () 
     ['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--set', 'learning_rate=-1'],
     ['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--set', 'no_such_key=3'],
     ['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--engine', 'bogus'],
+    ['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--steps', '-5'],
     ['env', 'rollout', '--env', 'CartPole-v1', '--seed', 'x', '--agent', 'random'],
     ['frobnicate'],
   ]) {
@@ -66,6 +67,9 @@ test('usage errors exit 2 with one line on stderr and no stack trace', async () 
   assert.match(unknown.stderr, /no_such_key/);
   const engine = await runCli(['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--engine', 'bogus']);
   assert.equal(engine.stderr.trim(), 'policy-lab: --engine must be one of auto, fused, tfjs, got "bogus"');
+  // A negative number is read as the option's value and refused for what it is.
+  const negative = await runCli(['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--steps', '-5']);
+  assert.match(negative.stderr, /--steps must be an integer in \[1, .*got "-5"/);
 });
 
 test('train --engine: the request goes to config.json, the resolved engine to the status and summary', async () => {

@@ -103,6 +103,9 @@ test('CSP: no eval, scripts only from the app itself', () => {
   assert.deepEqual(csp.get('default-src'), ["'self'"]);
   assert.deepEqual(csp.get('script-src'), ["'self'", "'wasm-unsafe-eval'"]);
   assert.deepEqual(csp.get('connect-src'), ["'self'"]);
+  // No plugins, and no <base> that could re-point the app's relative URLs.
+  assert.deepEqual(csp.get('object-src'), ["'none'"]);
+  assert.deepEqual(csp.get('base-uri'), ["'none'"]);
   for (const [directive, sources] of csp) {
     for (const s of sources) {
       assert.ok(!/^(\*|https?:|wss?:|'unsafe-hashes')$/i.test(s) && !s.includes('*'), `${directive} allows ${s}`);
