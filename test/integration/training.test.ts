@@ -189,6 +189,18 @@ test('REINFORCE: finite metrics, files, flat memory, stop request', async () => 
   assert.equal(n, 3);
 });
 
+test('checkpoints also come on the clock, so a crash loses at most that much training', async () => {
+  const runDir = join(tmp, 'clock-checkpoints');
+  // A step schedule that never fires within the run; a clock of 0.3 s that does.
+  const { hooks } = recorder(runDir);
+  const res = await train(config('ppo', 'zoo', 12_288, {}, { evalEpisodes: 0, checkpointEvery: 1_000_000, checkpointSeconds: 0.3 }), hooks);
+  const { readdir } = await import('node:fs/promises');
+  const ckpts = await readdir(join(runDir, 'checkpoints'));
+  const expected = Math.floor(res.wallSeconds / 0.3);
+  assert.ok(ckpts.length >= 1 && ckpts.length >= expected - 1 && ckpts.length <= expected + 1, `${ckpts.length} checkpoints in ${res.wallSeconds.toFixed(2)} s`);
+  for (const c of ckpts) assert.ok(existsSync(join(runDir, 'checkpoints', c, 'policy.json')), `${c} is a complete policy`);
+});
+
 test('periodic evaluation: eval_mean on the crossing updates, best/ holds the best policy and scores it', async () => {
   const runDir = join(tmp, 'periodic-eval');
   const updates: UpdateRecord[] = [];

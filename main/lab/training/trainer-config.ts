@@ -22,6 +22,8 @@ export interface TrainerConfig {
   evalEpisodes: number;
   /** Save a checkpoint every this many env steps (0 = only the final policy). */
   checkpointEvery: number;
+  /** …and at least every this many training seconds when checkpointEvery > 0 (absent: CHECKPOINT_SECONDS, 60). */
+  checkpointSeconds?: number;
   stopWhenSolved: boolean;
   /**
    * Every this many env steps (0 or absent = never), evaluate the policy deterministically on

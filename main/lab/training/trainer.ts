@@ -60,6 +60,9 @@ export interface TrainResult {
   bestEval: BestEval | null;
 }
 
+/** At least this often (training seconds; config.checkpointSeconds) a run with checkpoints saves one, on top of its step schedule. */
+export const CHECKPOINT_SECONDS = 60;
+
 /** Episodes per periodic evaluation: SB3's EvalCallback uses 5; 10 halves the noise for little cost. */
 export const PERIODIC_EVAL_EPISODES = 10;
 
@@ -100,6 +103,8 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
   let solvedAtEpisode: number | null = null;
   let solvedAtSeconds: number | null = null;
   let nextCheckpoint = config.checkpointEvery > 0 ? config.checkpointEvery : Infinity;
+  // Also on the clock: a crash (or kill) loses at most CHECKPOINT_SECONDS of training, whatever the step budget.
+  let lastCheckpointWall = 0;
   const evalEvery = config.evalEvery ?? 0;
   if (!Number.isSafeInteger(evalEvery) || evalEvery < 0) throw new Error(`evalEvery must be a non-negative integer, got ${evalEvery}`);
   let nextEval = evalEvery > 0 ? evalEvery : Infinity;
@@ -206,7 +211,8 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
         etaSeconds: sps > 0 ? Math.max(0, config.totalSteps - steps) / sps : null,
         mean100: mean100(),
       });
-      if (runDir && steps >= nextCheckpoint) {
+      if (runDir && (steps >= nextCheckpoint || (config.checkpointEvery > 0 && w - lastCheckpointWall >= (config.checkpointSeconds ?? CHECKPOINT_SECONDS)))) {
+        lastCheckpointWall = w;
         await saveTo(join(runDir, 'checkpoints', `step-${steps}`));
         while (nextCheckpoint <= steps) nextCheckpoint += config.checkpointEvery;
       }
