@@ -6,7 +6,10 @@
  */
 import type { FromWorker, ToWorker } from './lab/training/protocol.ts';
 import type { MetricRecord } from '../preload/contract.ts';
-import { appendMetricsSync } from './lab/runs/run-store.ts';
+import { appendMetricsSync, progressPath, writeJsonAtomic, type RunProgress } from './lab/runs/run-store.ts';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { train } from './lab/training/trainer.ts';
 import { compactFrames } from './lab/media/frames.ts';
 
@@ -57,8 +60,11 @@ onMessage((msg) => {
   }
 });
 
-// The parent went away (e.g. CLI killed): there is nobody to stream to; stop cleanly.
-process.on('disconnect', () => (stopRequested = true));
+// The lab went away (crashed, or the CLI was killed): finish the run anyway and record its end in
+// status.json ourselves (runEnded), so nothing it learns is lost or mislabelled.
+let orphaned = false;
+process.on('disconnect', () => (orphaned = true));
+const PROGRESS_EVERY_MS = 2000;
 
 async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const { runDir, config } = msg;
@@ -66,6 +72,20 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   let progress: Extract<FromWorker, { type: 'progress' }>['progress'] | null = null;
   let frames: Extract<FromWorker, { type: 'episode' }>['frames'] | null = null;
   let lastFramesSent = 0;
+  let lastProgressWrite = 0;
+  let best100: number | null = null;
+  let progressWriting = false;
+  const writeProgress = (p: NonNullable<typeof progress>, force = false): void => {
+    const now = Date.now();
+    if (p.episodes >= 100 && p.mean100 !== null) best100 = Math.max(best100 ?? -Infinity, p.mean100);
+    if (progressWriting || (!force && now - lastProgressWrite < PROGRESS_EVERY_MS)) return;
+    lastProgressWrite = now;
+    progressWriting = true;
+    const rec: RunProgress = { pid: process.pid, steps: p.step, episodes: p.episodes, mean100: p.mean100, best100, wallSeconds: p.step / Math.max(p.sps, 1e-9), updatedAt: new Date().toISOString() };
+    writeJsonAtomic(progressPath(runDir), rec)
+      .catch(() => undefined) // a full disk must not stop training; status.json still tells the end
+      .finally(() => (progressWriting = false));
+  };
 
   const flush = (): void => {
     if (pending.length > 0) {
@@ -76,6 +96,7 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       send({ type: 'metrics', records: batch });
     }
     if (progress) {
+      writeProgress(progress);
       send({ type: 'progress', progress });
       progress = null;
     }
@@ -103,9 +124,23 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     );
     clearInterval(timer);
     flush();
+    if (orphaned) await runEnded(runDir, { ...result, status: result.status, hasPolicy: existsSync(join(runDir, 'policy', 'policy.json')) });
     await new Promise<void>((resolve) => send({ type: 'done', summary: { ...result } }, resolve));
+  } catch (err) {
+    if (orphaned) await runEnded(runDir, { status: 'crashed', error: err instanceof Error ? err.message : String(err) });
+    throw err;
   } finally {
     clearInterval(timer);
     flush();
+  }
+}
+
+/** With no lab to tell, the run process records how its run ended in status.json itself. */
+async function runEnded(runDir: string, patch: Record<string, unknown>): Promise<void> {
+  try {
+    const status = JSON.parse(await readFile(join(runDir, 'status.json'), 'utf8')) as Record<string, unknown>;
+    await writeJsonAtomic(join(runDir, 'status.json'), { ...status, ...patch });
+  } catch {
+    // nothing more to do: the next lab rebuilds the run from its folder (recoverInterrupted)
   }
 }

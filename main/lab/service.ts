@@ -26,7 +26,7 @@ import type {
 } from '../../preload/contract.ts';
 import { requestSchemas } from '../../preload/contract.ts';
 import { LabError } from './dispatch.ts';
-import { RunStore, readMetrics } from './runs/run-store.ts';
+import { RunStore, processAlive, readMetrics, readProgress } from './runs/run-store.ts';
 import type { RunLauncher, RunProcess } from './runs/launcher.ts';
 import type { FromWorker } from './training/protocol.ts';
 import type { TrainerConfig } from './training/trainer-config.ts';
@@ -515,15 +515,33 @@ export class LabService {
     return { summary, config: await this.store.readConfig(runId), metrics: await readMetrics(dir) };
   }
 
-  /** Runs left "running" by a lab that died are marked crashed; their files are kept as they are. */
+  /**
+   * Runs a lab that died left "running" or "queued". A run whose process still trains (progress.json
+   * names a live pid) is left to finish: it writes its own end into status.json. Any other is rebuilt
+   * from its folder — progress from progress.json, the policy if one was saved — and marked crashed;
+   * its files are kept as they are, and it can be continued from its last checkpoint.
+   */
   private async recoverInterrupted(): Promise<void> {
     const runs = await this.store.list().catch(() => []);
     for (const s of runs) {
-      if (s.status === 'running' || s.status === 'queued') {
-        await this.store
-          .writeStatus({ ...s, status: 'crashed', error: 'interrupted: the lab stopped while this run was active; metrics and checkpoints so far are kept' })
-          .catch(() => undefined);
+      if (s.status !== 'running' && s.status !== 'queued') continue;
+      const progress = await readProgress(s.runDir);
+      if (progress && processAlive(progress.pid) && progress.pid !== process.pid) {
+        await this.store.writeStatus({ ...s, status: 'running', steps: progress.steps, episodes: progress.episodes, mean100: progress.mean100, best100: progress.best100 }).catch(() => undefined);
+        continue;
       }
+      const rebuilt = progress
+        ? { steps: progress.steps, episodes: progress.episodes, mean100: progress.mean100, best100: progress.best100, wallSeconds: progress.wallSeconds }
+        : {};
+      await this.store
+        .writeStatus({
+          ...s,
+          ...rebuilt,
+          status: 'crashed',
+          hasPolicy: existsSync(join(s.runDir, 'policy', 'policy.json')),
+          error: 'interrupted: the lab and this run stopped while it trained; its metrics and checkpoints are kept, and it can be continued from the last checkpoint',
+        })
+        .catch(() => undefined);
     }
   }
 

@@ -1,7 +1,10 @@
 /**
  * The runs folder on disk. One folder per run:
  *   config.json       the resolved TrainerConfig (+ versions), written once
- *   status.json       the RunSummary, rewritten atomically on every status change
+ *   status.json       the RunSummary, rewritten atomically on every status change (by the lab; by the run
+ *                     process itself when it outlives the lab)
+ *   progress.json     the run process's own progress, rewritten atomically every few seconds: what a lab
+ *                     restarted after a crash rebuilds the summary from
  *   metrics.ndjson    append-only episode/update records (the worker appends; a crash loses at most a line)
  *   checkpoints/      policy snapshots during training
  *   policy/           the final policy (tfjs model + policy.json)
@@ -16,6 +19,42 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   await writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
   await rename(tmp, path);
+}
+
+/** What a run process last wrote of its progress (progress.json). */
+export interface RunProgress {
+  pid: number;
+  steps: number;
+  episodes: number;
+  mean100: number | null;
+  best100: number | null;
+  /** Training seconds so far. */
+  wallSeconds: number;
+  /** ISO time of the write. */
+  updatedAt: string;
+}
+
+export function progressPath(runDir: string): string {
+  return join(runDir, 'progress.json');
+}
+
+export async function readProgress(runDir: string): Promise<RunProgress | null> {
+  try {
+    const p = JSON.parse(await readFile(progressPath(runDir), 'utf8')) as RunProgress;
+    return typeof p.steps === 'number' && typeof p.pid === 'number' ? p : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a process with this pid is alive (and ours to signal). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export function metricsPath(runDir: string): string {

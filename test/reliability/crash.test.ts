@@ -1,0 +1,99 @@
+/**
+ * Crashes of the lab, of the run process, and of both: each run ends with a true status and a summary
+ * rebuilt from its folder. The lab here is the CLI (`train`), which hosts a LabService and forks the
+ * run process, so killing it is killing the run's parent.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LabService } from '../../main/lab/service.ts';
+import { ForkLauncher } from '../../main/lab/runs/fork-launcher.ts';
+import { processAlive, readProgress } from '../../main/lab/runs/run-store.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+function startCli(runsDir: string, steps: number): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'main/cli.ts', 'train', '--env', 'CartPole-v1', '--algo', 'ppo', '--steps', String(steps), '--eval-episodes', '1', '--runs-dir', runsDir, '--json'], {
+    cwd: ROOT,
+    stdio: 'ignore',
+  });
+}
+
+async function until<T>(what: string, f: () => Promise<T | null | false>, timeoutMs = 90_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const runDirOf = async (runsDir: string) => {
+  const names = existsSync(runsDir) ? await readdir(runsDir) : [];
+  return names.length === 1 ? join(runsDir, names[0]) : null;
+};
+const statusOf = async (runDir: string) => JSON.parse(await readFile(join(runDir, 'status.json'), 'utf8')) as Record<string, unknown>;
+
+test('the lab killed mid-run: the run process finishes the run and records it; a new lab shows it running, then finished', async () => {
+  const runsDir = await mkdtemp(join(tmpdir(), 'pl-crash-'));
+  try {
+    const cli = startCli(runsDir, 40_000);
+    const runDir = await until('the run folder', () => runDirOf(runsDir));
+    const progress = await until('progress.json', () => readProgress(runDir));
+    cli.kill('SIGKILL');
+    assert.ok(processAlive(progress.pid), 'the run process outlives its lab');
+
+    // A lab started meanwhile sees a live run process: still running, not crashed.
+    const lab = new LabService({ runsDir, launcher: new ForkLauncher(), mode: 'cli' });
+    const listed = (await lab.listRuns())[0];
+    if (processAlive(progress.pid)) assert.equal(listed.status, 'running');
+
+    const end = await until('the orphaned run to record its end', async () => {
+      const s = await statusOf(runDir);
+      return s.status !== 'running' ? s : null;
+    });
+    assert.match(String(end.status), /^(finished|solved)$/);
+    assert.ok((end.steps as number) >= 40_000, `steps ${end.steps}`);
+    assert.equal(end.hasPolicy, true);
+    assert.ok(existsSync(join(runDir, 'policy', 'policy.json')));
+    const after = (await new LabService({ runsDir, launcher: new ForkLauncher(), mode: 'cli' }).listRuns())[0];
+    assert.equal(after.status, end.status);
+  } finally {
+    await rm(runsDir, { recursive: true, force: true });
+  }
+});
+
+test('the lab and the run process both killed: a new lab rebuilds the run from its folder as crashed, with its progress', async () => {
+  const runsDir = await mkdtemp(join(tmpdir(), 'pl-crash-'));
+  try {
+    const cli = startCli(runsDir, 5_000_000);
+    const runDir = await until('the run folder', () => runDirOf(runsDir));
+    // Past a few progress writes (every 2 s), so there is something to rebuild.
+    const progress = await until('progress past 10k steps', async () => {
+      const p = await readProgress(runDir);
+      return p && p.steps >= 10_000 ? p : null;
+    });
+    cli.kill('SIGKILL');
+    process.kill(progress.pid, 'SIGKILL');
+    await until('the run process to be gone', async () => !processAlive(progress.pid));
+    const last = (await readProgress(runDir))!;
+
+    const lab = new LabService({ runsDir, launcher: new ForkLauncher(), mode: 'cli' });
+    const s = (await lab.listRuns())[0];
+    assert.equal(s.status, 'crashed');
+    assert.equal(s.steps, last.steps, 'steps from progress.json, not 0');
+    assert.ok(s.steps >= 10_000);
+    assert.equal(s.episodes, last.episodes);
+    assert.match(s.error ?? '', /interrupted/);
+    const text = await readFile(join(runDir, 'metrics.ndjson'), 'utf8');
+    const complete = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean);
+    assert.ok(complete.length > 0 && complete.every((l) => JSON.parse(l).kind), 'every newline-terminated metrics line parses');
+  } finally {
+    await rm(runsDir, { recursive: true, force: true });
+  }
+});
