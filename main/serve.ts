@@ -31,6 +31,9 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
+/** Requests one connection may have unanswered at once (the app's pages stay well below it; Compare over many runs sends one per run). */
+export const MAX_IN_FLIGHT = 64;
+
 export interface ServeOptions {
   host: string;
   port: number;
@@ -98,16 +101,31 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   wss.on('connection', (ws) => {
     sockets.add(ws);
     ws.on('close', () => sockets.delete(ws));
-    ws.on('message', async (data) => {
-      let msg: WsClientMessage;
+    let inFlight = 0;
+    ws.on('message', async (data, isBinary) => {
+      let msg: WsClientMessage | null = null;
       try {
-        msg = JSON.parse(String(data)) as WsClientMessage;
+        msg = isBinary ? null : (JSON.parse(String(data)) as WsClientMessage);
       } catch {
-        return; // not our protocol: nothing sensible to reply to
+        // answered below: a frame that is not our protocol gets an error, not silence
       }
-      if (msg?.type !== 'invoke' || typeof msg.id !== 'number') return;
-      const reply = await dispatch(service, msg.name, msg.payload);
-      send(ws, reply.ok ? { type: 'result', id: msg.id, ok: true, result: reply.result } : { type: 'result', id: msg.id, ok: false, error: reply.error });
+      const id = typeof msg?.id === 'number' && Number.isSafeInteger(msg.id) ? msg.id : -1;
+      if (msg?.type !== 'invoke' || id < 0 || typeof msg.name !== 'string') {
+        send(ws, { type: 'result', id, ok: false, error: { message: 'not a bridge request: expected a JSON text frame {type: "invoke", id: <integer ≥ 0>, name, payload}', code: 'invalid' } });
+        return;
+      }
+      // One page sends a handful at a time; a client flooding requests is told to wait, not queued.
+      if (inFlight >= MAX_IN_FLIGHT) {
+        send(ws, { type: 'result', id, ok: false, error: { message: `too many requests at once (at most ${MAX_IN_FLIGHT} per connection): wait for answers first`, code: 'failed' } });
+        return;
+      }
+      inFlight++;
+      try {
+        const reply = await dispatch(service, msg.name, msg.payload);
+        send(ws, reply.ok ? { type: 'result', id, ok: true, result: reply.result } : { type: 'result', id, ok: false, error: reply.error });
+      } finally {
+        inFlight--;
+      }
     });
   });
 
