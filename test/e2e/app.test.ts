@@ -27,7 +27,8 @@ import {
   type Serve,
 } from './harness.ts';
 
-const STEPS = 60_000;
+// Long enough that both runs still train when the test stops them (the fused engine does ~13k env steps/s here).
+const STEPS = 600_000;
 /** Periodic evaluation interval typed into the Train form; the run is stopped after the first one. */
 const EVAL_EVERY = 2048;
 /** A list of seeds in the Seeds field starts one run per seed. */
