@@ -148,3 +148,14 @@ test('algoInfos matches the contract shape', () => {
   // Round-trips through JSON (it crosses IPC).
   assert.deepEqual(JSON.parse(JSON.stringify(infos)), JSON.parse(JSON.stringify(algoInfos())));
 });
+
+test('every gradient algorithm refuses a step size above 1 (constant or lin_ start), and accepts 1', () => {
+  for (const algo of ['ppo', 'a2c', 'dqn', 'reinforce', 'actor-critic'] as AlgoId[]) {
+    const keys = algorithmDef(algo).rules.filter((r) => /learning_rate$/.test(r.key)).map((r) => r.key);
+    assert.ok(keys.includes('learning_rate'), algo);
+    for (const key of keys) {
+      for (const bad of [1e6, 1.5, 'lin_2']) assert.throws(() => validateHyperparameters(algo, { [key]: bad }), new RegExp(`${key} must be a finite number > 0 and ≤ 1`), `${algo} ${key}=${bad}`);
+      assert.doesNotThrow(() => validateHyperparameters(algo, { [key]: 1 }), `${algo} ${key}=1`);
+    }
+  }
+});

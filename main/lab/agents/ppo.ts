@@ -361,6 +361,7 @@ const RULES: Rule[] = [
     default: 3e-4,
     min: 0,
     exclusiveMin: true,
+    max: 1,
     description: 'Adam step size; "lin_<x>" decays linearly from x to 0 over the run.',
   },
   { key: 'n_steps', type: 'int', default: 2048, min: 1, max: 1_000_000, description: 'Steps per env per rollout (rollout size = n_steps × n_envs).' },

@@ -303,7 +303,7 @@ export interface ReinforceHyperparameters {
 }
 
 const RULES: Rule[] = [
-  { key: 'learning_rate', type: 'schedule', default: 0.01, min: 0, exclusiveMin: true, description: 'Adam step size; "lin_<x>" decays linearly to 0.' },
+  { key: 'learning_rate', type: 'schedule', default: 0.01, min: 0, exclusiveMin: true, max: 1, description: 'Adam step size; "lin_<x>" decays linearly to 0.' },
   common.gamma,
   { ...common.net_arch, default: [32] },
   { ...common.activation_fn, default: 'relu' },
