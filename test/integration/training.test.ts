@@ -364,9 +364,21 @@ test('a NaN loss throws before any weight changes', () => {
 });
 
 test('a diverging run stops with a clear error and still saves the last good policy', async () => {
+  // A learning rate large enough to diverge is refused now (≤ 1): start instead from a policy whose
+  // weights are finite but astronomically large, so the first update's losses overflow.
+  const seedDir = join(tmp, 'diverge-seed');
+  await train(config('ppo', 'zoo', 512, { n_epochs: 1 }, { evalEpisodes: 0 }), { runDir: seedDir });
+  // Actor and critic: all positive and ~1e38, so every hidden unit saturates alike and 64 of them sum
+  // past float32's largest number.
+  for (const wPath of [join(seedDir, 'policy', 'weights.bin'), join(seedDir, 'policy', 'critic', 'weights.bin')]) {
+    const w = await readFile(wPath);
+    const f = new Float32Array(w.buffer, w.byteOffset, w.byteLength / 4);
+    for (let i = 0; i < f.length; i++) f[i] = (Math.abs(f[i]) + 0.5) * 1e38;
+    await writeFile(wPath, w);
+  }
   const runDir = join(tmp, 'diverged');
   await assert.rejects(
-    train(config('ppo', 'zoo', 5000, { learning_rate: 1e30, n_epochs: 2 }), { runDir }),
+    train(config('ppo', 'zoo', 5000, { n_epochs: 2 }, { initPolicy: join(seedDir, 'policy') }), { runDir }),
     /^Error: training diverged at step \d+: \w+ became (NaN|Infinity|-Infinity) \(non-finite\); try a lower learning_rate; the last good policy was saved to .*diverged\/policy$/,
   );
   const p = await loadPolicy(join(runDir, 'policy'));
