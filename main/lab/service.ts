@@ -71,6 +71,9 @@ interface ActiveRun {
   threads?: number;
 }
 
+/** The files of a policy folder (policy-file.ts); an import keeps these and nothing else. */
+const IMPORTABLE_FILES = new Set(['policy.json', 'model.json', 'weights.bin', 'qtable.bin']);
+
 export class LabService {
   readonly store: RunStore;
   readonly importsDir: string;
@@ -584,15 +587,28 @@ export class LabService {
   }
 
   async importPolicy(files: { name: string; dataBase64: string }[]): Promise<PolicyInfo> {
+    // Only a policy folder's own files are kept (whatever else was picked is ignored), each once.
+    const kept = files.filter((f) => IMPORTABLE_FILES.has(f.name));
+    if (!kept.some((f) => f.name === 'policy.json')) throw new LabError(`no policy.json among the files (a policy is ${[...IMPORTABLE_FILES].join(', ')})`, 'invalid');
+    const names = kept.map((f) => f.name);
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice) throw new LabError(`${twice} was given twice`, 'invalid');
     const id = `import-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
     const dir = join(this.importsDir, id);
-    await mkdir(dir, { recursive: true });
-    for (const f of files) await writeFile(join(dir, f.name), Buffer.from(f.dataBase64, 'base64'));
+    const { rm } = await import('node:fs/promises');
+    try {
+      await mkdir(dir, { recursive: true });
+      for (const f of kept) await writeFile(join(dir, f.name), Buffer.from(f.dataBase64, 'base64'));
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EACCES' || code === 'EROFS' || code === 'EPERM' ? 'the runs folder is not writable' : `${code ?? 'write error'}`;
+      throw new LabError(`could not store the imported policy: ${why}`, 'failed');
+    }
     let p: LoadedPolicy;
     try {
       p = await this.policy(dir);
     } catch (err) {
-      const { rm } = await import('node:fs/promises');
       await rm(dir, { recursive: true, force: true });
       throw new LabError((err as Error).message, 'invalid');
     }

@@ -5,6 +5,7 @@
  * TensorFlow.js's own loader reads it (tf.loadLayersModel is the oracle).
  */
 import { test, before, after } from 'node:test';
+import { existsSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, truncate, unlink, writeFile } from 'node:fs/promises';
@@ -194,4 +195,35 @@ test('eval --policy on the hostile folder exits at once with one clear line', as
   assert.match(r.stderr, /model\.json: layer 1 has 30000 units/);
   assert.ok(!r.stderr.includes(tmp), 'no machine path');
   assert.ok(s < 20, `exited after ${s.toFixed(1)} s (process start included)`);
+});
+
+test('Watch → Import keeps only a policy folder\'s files, refuses junk and hostile files clearly, and leaves nothing behind', async () => {
+  const { LabService } = await import('../../main/lab/service.ts');
+  const { ForkLauncher } = await import('../../main/lab/runs/fork-launcher.ts');
+  const { readdir } = await import('node:fs/promises');
+  const runsDir = join(tmp, 'import-runs');
+  const service = new LabService({ runsDir, launcher: new ForkLauncher(), mode: 'browser' });
+  const file = async (dir: string, name: string) => ({ name, dataBase64: (await readFile(join(dir, name))).toString('base64') });
+  const demoFiles = await Promise.all(['policy.json', 'model.json', 'weights.bin'].map((n) => file(DEMO, n)));
+  const importsDir = (service as unknown as { importsDir: string }).importsDir;
+  const folders = async () => (existsSync(importsDir) ? (await readdir(importsDir)).length : 0);
+  try {
+    const info = await service.importPolicy([...demoFiles, { name: 'run-me.sh', dataBase64: Buffer.from('#!/bin/sh').toString('base64') }]);
+    assert.deepEqual((await readdir(info.path)).sort(), ['model.json', 'policy.json', 'weights.bin'], 'only the policy files are kept');
+    assert.equal(info.env, 'CartPole-v1');
+    const before = await folders();
+
+    await assert.rejects(service.importPolicy([{ name: '..', dataBase64: '' }, { name: '.', dataBase64: '' }]), /no policy\.json among the files/);
+    await assert.rejects(service.importPolicy([...demoFiles, demoFiles[0]]), /policy\.json was given twice/);
+    const hostile = await variant((d) => editModel(d, (m) => (m.modelTopology.config.layers[0].config.units = 30_000)));
+    const t0 = performance.now();
+    await assert.rejects(
+      service.importPolicy(await Promise.all(['policy.json', 'model.json', 'weights.bin'].map((n) => file(hostile, n)))),
+      (e: Error) => /model\.json: layer 1 has 30000 units/.test(e.message) && !e.message.includes(tmp),
+    );
+    assert.ok(performance.now() - t0 < 1000);
+    assert.equal(await folders(), before, 'a refused import leaves no folder');
+  } finally {
+    await service.close();
+  }
 });
