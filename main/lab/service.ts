@@ -225,7 +225,7 @@ export class LabService {
     const config = this.buildConfig(p);
     if (extra.initPolicy) config.initPolicy = extra.initPolicy;
     const runId = this.store.newRunId(config);
-    const runDir = await this.store.create(runId, config, { name: p.name ?? null, labVersion: LAB_VERSION, createdAt: new Date().toISOString() });
+    const runDir = this.store.runDir(runId);
     const summary: RunSummary = {
       runId,
       runDir,
@@ -255,10 +255,28 @@ export class LabService {
       best100: null,
       continuesRunId: extra.continuesRunId ?? null,
     };
+    // The folder, config.json, metrics.ndjson and status.json all, or none: a full disk or a read-only
+    // runs folder gives a clear error and leaves no half-made run behind.
+    try {
+      await this.store.create(runId, config, { name: p.name ?? null, labVersion: LAB_VERSION, createdAt: new Date().toISOString() });
+      await this.store.writeStatus(summary);
+    } catch (err) {
+      const { rm } = await import('node:fs/promises');
+      await rm(runDir, { recursive: true, force: true }).catch(() => undefined);
+      const code = (err as NodeJS.ErrnoException).code;
+      const why =
+        code === 'ENOSPC' || code === 'EDQUOT'
+          ? 'the disk is full'
+          : code === 'EACCES' || code === 'EROFS' || code === 'EPERM'
+            ? 'the runs folder is not writable'
+            : code === 'ENOENT' || code === 'ENOTDIR'
+              ? 'the runs folder cannot be created'
+              : (code ?? 'write error');
+      throw new LabError(`cannot start the run: ${why}`, 'failed');
+    }
     let resolveExited!: () => void;
     const exited = new Promise<void>((r) => (resolveExited = r));
     this.active.set(runId, { summary, config, proc: null, stopRequested: false, writes: Promise.resolve(), exited, resolveExited });
-    await this.store.writeStatus(summary);
     this.queue.push(runId);
     this.emit('run:status', summary);
     this.pump();

@@ -286,3 +286,21 @@ test('a run that trains alone is offered a second core; as soon as another runs,
     await rm(runsDir, { recursive: true, force: true });
   }
 });
+
+test('a runs folder that cannot be written gives a clear error and leaves no half-made run', async () => {
+  const base = await mkdtemp(join(tmpdir(), 'pl-svc-'));
+  try {
+    // A file where the runs folder should be: creating the run's folder fails (as root, permissions would not).
+    await writeFile(join(base, 'runs'), 'not a folder');
+    const service = new LabService({ runsDir: join(base, 'runs'), launcher: new ForkLauncher(), mode: 'cli' });
+    await assert.rejects(service.startRun(service.buildConfigRequest({ env: 'CartPole-v1', algo: 'ppo', seed: 0, steps: 1000 })), (e: Error) => {
+      assert.match(e.message, /^cannot start the run: the runs folder cannot be created$/);
+      assert.ok(!e.message.includes(base), 'no machine path');
+      return true;
+    });
+    assert.deepEqual((await service.listRuns()).length, 0);
+    await service.close();
+  } finally {
+    await rm(base, { recursive: true, force: true });
+  }
+});

@@ -135,7 +135,14 @@ export class RunStore {
 
   async list(): Promise<RunSummary[]> {
     if (!existsSync(this.root)) return [];
-    const names = await readdir(this.root);
+    let names: string[];
+    try {
+      names = await readdir(this.root);
+    } catch (e) {
+      // Not a folder (or unreadable): it holds no runs; starting one says why it cannot (service.startRun).
+      if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+      throw e;
+    }
     const out: RunSummary[] = [];
     for (const name of names) {
       if (name.startsWith('.')) continue;
