@@ -9,8 +9,14 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rollupOptions: {
-        // critic-thread: the worker thread a run process may start for PPO's critic (nn/fused/thread-critic.ts).
-        input: { index: resolve('main/index.ts'), worker: resolve('main/worker.ts'), 'critic-thread': resolve('main/lab/nn/fused/critic-thread.ts') },
+        // Worker threads: PPO's critic on the second core (nn/fused/thread-critic.ts) and the off-thread
+        // check of an imported policy (runs/policy-check.ts).
+        input: {
+          index: resolve('main/index.ts'),
+          worker: resolve('main/worker.ts'),
+          'critic-thread': resolve('main/lab/nn/fused/critic-thread.ts'),
+          'check-policy-thread': resolve('main/lab/runs/check-policy-thread.ts'),
+        },
         // tfjs and its native/wasm backends stay real node_modules imports, loaded at run time.
         external: [/^@tensorflow\//, 'ws', 'zod'],
       },

@@ -35,6 +35,7 @@ import { ENV_IDS, ensureEnvReady, envOptionDefs, envSpec, makeEnv, resolveEnvOpt
 import type { Actor } from './agents/baselines.ts';
 import { makeActor, runEpisode, type ActorSource } from './rollout.ts';
 import { loadPolicy, type LoadedPolicy } from './runs/policy-file.ts';
+import { checkPolicyOffThread } from './runs/policy-check.ts';
 import { initBackend } from './nn/backend.ts';
 import { resolveEngine } from './nn/fused/engine-choice.ts';
 import { LAB_VERSION } from './version.ts';
@@ -625,6 +626,7 @@ export class LabService {
     }
     let p: LoadedPolicy;
     try {
+      await checkPolicyOffThread(dir); // first where a hostile file cannot stall this process
       p = await this.policy(dir);
     } catch (err) {
       await rm(dir, { recursive: true, force: true });

@@ -227,3 +227,12 @@ test('Watch → Import keeps only a policy folder\'s files, refuses junk and hos
     await service.close();
   }
 });
+
+test('an imported policy is first loaded on a thread of its own, with a time limit', async () => {
+  const { checkPolicyOffThread } = await import('../../main/lab/runs/policy-check.ts');
+  await checkPolicyOffThread(DEMO);
+  const hostile = await variant((d) => truncate(join(d, 'weights.bin'), 1.5 * 2 ** 30));
+  await assert.rejects(checkPolicyOffThread(hostile), (e: Error) => e instanceof PolicyFileError && /weights\.bin has 1,610,612,736 bytes/.test(e.message));
+  // A check that outlives its limit is abandoned (its thread terminated) and reported as such.
+  await assert.rejects(checkPolicyOffThread(DEMO, 0.001), /the policy did not load within 0\.001 s/);
+});

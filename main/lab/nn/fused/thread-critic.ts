@@ -5,9 +5,8 @@
  * spin, so it pays only when a minibatch's work is well above that (PPO's 64–256 rows; see
  * BENCHMARKS.md). Commands are strictly sequential; apply is not waited for, the next command is.
  */
-import { Worker } from 'node:worker_threads';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerThread } from '../../worker-thread.ts';
 import type { MlpSpec, MlpWeights } from '../mlp.ts';
 import type { CriticStep, CriticTrainer } from './critic.ts';
 import type { AdamState } from './optimizers.ts';
@@ -57,16 +56,6 @@ const TIMEOUT_MS = 60_000;
 /** Busy-wait this many polls before sleeping: a minibatch's other half is well under a millisecond. */
 const SPINS = 20_000;
 
-/** Bundled (out/main/): critic-thread.js beside the bundle. From source: the .ts beside this file, through
- *  tsx's API (a worker does not inherit the process's --import loader). */
-function newThread(workerData: ThreadInit): Worker {
-  const js = fileURLToPath(new URL('./critic-thread.js', import.meta.url));
-  if (existsSync(js)) return new Worker(js, { workerData });
-  const ts = new URL('./critic-thread.ts', import.meta.url).href;
-  const load = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => tsx.tsImport(${JSON.stringify(ts)}, ${JSON.stringify(ts)}))`;
-  return new Worker(load, { eval: true, workerData });
-}
-
 export class ThreadCritic implements CriticTrainer {
   readonly threaded = true;
   private readonly ctl: Int32Array;
@@ -93,7 +82,7 @@ export class ThreadCritic implements CriticTrainer {
     const shared = new SharedArrayBuffer(F32_AT + layout(spec, cap).floats * 4);
     let worker: Worker;
     try {
-      worker = newThread({ spec, adamEpsilon, cap, shared });
+      worker = startWorkerThread(import.meta.url, 'critic-thread', { spec, adamEpsilon, cap, shared } satisfies ThreadInit);
     } catch {
       return null;
     }
