@@ -63,7 +63,10 @@ onMessage((msg) => {
 // The lab went away (crashed, or the CLI was killed): finish the run anyway and record its end in
 // status.json ourselves (runEnded), so nothing it learns is lost or mislabelled.
 let orphaned = false;
-process.on('disconnect', () => (orphaned = true));
+process.on('disconnect', () => {
+  orphaned = true;
+  pauseRequested = false; // nobody is left to resume it
+});
 const PROGRESS_EVERY_MS = 2000;
 
 async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
