@@ -56,7 +56,7 @@ export class Ppo implements Algorithm {
   private readonly fusedAdam: FusedAdam | null = null;
   /** fused engine: the critic's half of a minibatch, here or on a second thread (useThreads). */
   private readonly localCritic: LocalCritic | null = null;
-  private critic2: CriticTrainer | null = null;
+  private criticTrainer: CriticTrainer | null = null;
   private threadCritic: ThreadCritic | null = null;
   private threadUnavailable = false;
   private readonly rollout: RolloutCollector;
@@ -82,7 +82,7 @@ export class Ppo implements Algorithm {
       this.fused = new FusedActorCritic(nets, { separateSets: true });
       this.fusedAdam = new FusedAdam(this.fused.actorSet, 1e-5);
       this.localCritic = new LocalCritic(this.fused.kernels, nets.critic.spec, 1e-5, { set: this.fused.criticSet, net: this.fused.critic });
-      this.critic2 = this.localCritic;
+      this.criticTrainer = this.localCritic;
     } else {
       this.optimizer = adam(this.lrSchedule(1), 1e-5);
     }
@@ -122,7 +122,7 @@ export class Ppo implements Algorithm {
       }
     } finally {
       // Weights changed (even if a later minibatch threw): acting and saving must see them.
-      if (this.critic2?.threaded) this.fused!.critic.setWeights(this.critic2.getWeights());
+      if (this.criticTrainer?.threaded) this.fused!.critic.setWeights(this.criticTrainer.getWeights());
       if (this.fused) this.fused.pushWeights();
       else {
         this.policy.invalidate();
@@ -191,7 +191,7 @@ export class Ppo implements Algorithm {
     const { hp, dist } = this;
     const f = this.fused!;
     const m = mb.logProbs.length;
-    const critic = this.critic2!;
+    const critic = this.criticTrainer!;
     // The critic's half — value loss vf_coef · mean((V − R)²), its gradient, backward (critic.ts) — starts
     // first: on a second thread it runs while this one does the actor's half below.
     critic.begin(mb.obs, mb.returns, m, hp.vf_coef);
@@ -305,9 +305,9 @@ export class Ppo implements Algorithm {
       if (!this.threadCritic) this.threadUnavailable = true;
     }
     const next: CriticTrainer = threads >= 2 && this.threadCritic ? this.threadCritic : local;
-    if (next !== this.critic2) {
-      next.setAdamState(this.critic2!.getAdamState());
-      this.critic2 = next;
+    if (next !== this.criticTrainer) {
+      next.setAdamState(this.criticTrainer!.getAdamState());
+      this.criticTrainer = next;
     }
     if (next.threaded) next.setWeights(this.fused!.critic.getWeights());
   }
