@@ -33,6 +33,8 @@ const MIME: Record<string, string> = {
 
 /** Requests one connection may have unanswered at once (the app's pages stay well below it; Compare over many runs sends one per run). */
 export const MAX_IN_FLIGHT = 64;
+/** Largest frame for any request but importPolicy (whose files have their own caps in the contract). */
+export const MAX_FRAME_BYTES = 1024 * 1024;
 
 export interface ServeOptions {
   host: string;
@@ -103,6 +105,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     ws.on('close', () => sockets.delete(ws));
     let inFlight = 0;
     ws.on('message', async (data, isBinary) => {
+      // Only a policy import may be large: anything else over MAX_FRAME_BYTES is refused before it is
+      // parsed (the page sends {"type":"invoke","id":…,"name":…} in that order).
+      const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer | ArrayBuffer).byteLength;
+      if (!isBinary && bytes > MAX_FRAME_BYTES) {
+        const head = /^\{"type":"invoke","id":(\d{1,15}),"name":"([A-Za-z]{1,40})"/.exec(String(data).slice(0, 100));
+        if (!head || head[2] !== 'importPolicy') {
+          send(ws, { type: 'result', id: head ? Number(head[1]) : -1, ok: false, error: { message: `request too large (${bytes.toLocaleString('en-US')} bytes; at most ${MAX_FRAME_BYTES.toLocaleString('en-US')} but for a policy import)`, code: 'invalid' } });
+          return;
+        }
+      }
       let msg: WsClientMessage | null = null;
       try {
         msg = isBinary ? null : (JSON.parse(String(data)) as WsClientMessage);

@@ -5,7 +5,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { MAX_IN_FLIGHT, startServer } from '../../main/serve.ts';
+import { MAX_FRAME_BYTES, MAX_IN_FLIGHT, startServer } from '../../main/serve.ts';
 
 /** The bridge's address for a page address (http://host:port/?token=…), the token kept or replaced. */
 function wsUrl(pageUrl: string, token?: string | null): string {
@@ -144,6 +144,22 @@ test('frames that are not requests get an error reply; a flood of requests is re
     assert.equal(flood.filter((r) => r.ok).length + busy.length, n);
     // Still serving.
     assert.equal((await invoke(ws, 9999, 'listEnvs', {})).ok, true);
+    ws.close();
+  });
+});
+
+test('only a policy import may send a large frame; anything else over the cap is refused unparsed', async () => {
+  await withServer(async (url) => {
+    const ws = await connect(url, new URL(url).origin);
+    const big = 'x'.repeat(MAX_FRAME_BYTES + 10);
+    const r1 = await invoke(ws, 1, 'listEnvs', { junk: big });
+    assert.equal(r1.ok, false);
+    assert.match(r1.error!.message, /request too large \([\d,]+ bytes; at most 1,048,576 but for a policy import\)/);
+    // A large import gets through to validation (and is refused there for what it is, not its size).
+    const r2 = await invoke(ws, 2, 'importPolicy', { files: [{ name: 'notes.txt', dataBase64: Buffer.from(big).toString('base64') }] });
+    assert.equal(r2.ok, false);
+    assert.match(r2.error!.message, /no policy\.json among the files/);
+    assert.equal((await invoke(ws, 3, 'listEnvs', {})).ok, true);
     ws.close();
   });
 });
