@@ -122,6 +122,7 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
         onUpdate: (rec) => pending.push(rec),
         onProgress: (p) => (progress = p),
         onEpisodeFrames: (f) => (frames = f),
+        onWarning: (message) => send({ type: 'warning', message }),
       },
       { stopRequested: () => stopRequested, pauseRequested: () => pauseRequested, threads: () => threads },
     );

@@ -116,6 +116,8 @@ export interface RunSummary {
   evalStd: number | null;
   createdAt: string;
   error?: string;
+  /** A problem the run saw but trained through (a collapsed policy: training/collapse.ts). */
+  warning?: string | null;
   hasPolicy: boolean;
   /** A person's label for the run (runs library); null until renamed. */
   name?: string | null;

@@ -364,6 +364,9 @@ export class LabService {
       case 'episode':
         this.emit('run:episode', { runId, ...msg.frames });
         break;
+      case 'warning':
+        this.updateSummary(run, { warning: msg.message });
+        break;
       case 'done':
         this.updateSummary(run, { ...msg.summary, hasPolicy: existsSync(join(run.summary.runDir, 'policy', 'policy.json')) });
         break;

@@ -363,6 +363,26 @@ test('a NaN loss throws before any weight changes', () => {
   opt.dispose();
 });
 
+test('a policy that collapses (one fixed action per state, no better than at the start) is reported while the run goes on', async () => {
+  const seedDir = join(tmp, 'collapse-seed');
+  await train(config('reinforce', 'classic', 300, {}, { evalEpisodes: 0 }), { runDir: seedDir });
+  // Logits 10⁶ times larger: the softmax puts all its mass on one action per state and its gradient
+  // vanishes, so the policy never changes (it balances the pole for ~50 steps, no better than at first).
+  const wPath = join(seedDir, 'policy', 'weights.bin');
+  const w = await readFile(wPath);
+  const f = new Float32Array(w.buffer, w.byteOffset, w.byteLength / 4);
+  for (let i = 0; i < f.length; i++) f[i] *= 1e3;
+  await writeFile(wPath, w);
+  const warnings: string[] = [];
+  const res = await train(config('reinforce', 'classic', 12_000, {}, { evalEpisodes: 0, initPolicy: join(seedDir, 'policy') }), { onWarning: (m) => warnings.push(m) });
+  assert.equal(res.status, 'finished', 'the run goes on');
+  assert.equal(warnings.length, 1);
+  assert.match(res.warning ?? '', /^the policy collapsed: its entropy has stayed near 0/);
+  // A healthy run says nothing.
+  const ok = await train(config('reinforce', 'classic', 4000, {}, { evalEpisodes: 0 }), {});
+  assert.equal(ok.warning, null);
+});
+
 test('a diverging run stops with a clear error and still saves the last good policy', async () => {
   // A learning rate large enough to diverge is refused now (≤ 1): start instead from a policy whose
   // weights are finite but astronomically large, so the first update's losses overflow.

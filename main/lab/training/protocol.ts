@@ -16,4 +16,5 @@ export type FromWorker =
   | { type: 'progress'; progress: Omit<ProgressEvent, 'runId'> }
   | { type: 'episode'; frames: Omit<EpisodeFramesEvent, 'runId'> }
   | { type: 'done'; summary: Partial<RunSummary> & { status: RunSummary['status'] } }
+  | { type: 'warning'; message: string }
   | { type: 'error'; message: string };

@@ -10,6 +10,7 @@ import { MlpPolicy, NonFiniteLossError, type ActingPolicy, type Algorithm } from
 import { createAlgorithm, validateHyperparameters } from '../agents/registry.ts';
 import type { Env } from '../envs/env.ts';
 import { npRandom, type Generator } from '../envs/numpy-rng.ts';
+import { CollapseWatch } from './collapse.ts';
 import { ensureEnvReady, makeEnv, makeVecEnv } from '../envs/registry.ts';
 import { initBackend } from '../nn/backend.ts';
 import { resolveEngine, type EngineName } from '../nn/fused/engine-choice.ts';
@@ -26,6 +27,8 @@ export interface TrainHooks {
   onEpisode?(rec: EpisodeRecord): void;
   onUpdate?(rec: UpdateRecord): void;
   onProgress?(p: Omit<ProgressEvent, 'runId'>): void;
+  /** A problem the run should show while it goes on (a collapsed policy). */
+  onWarning?(message: string): void;
   /** Every finished episode of env 0 with a frame per step (the caller throttles). */
   onEpisodeFrames?(f: Omit<EpisodeFramesEvent, 'runId'>): void;
 }
@@ -58,6 +61,8 @@ export interface TrainResult {
   hasPolicy: boolean;
   /** The best periodic evaluation (config.evalEvery), whose policy is in best/; null if none ran. */
   bestEval: BestEval | null;
+  /** Set when the run saw its policy collapse (collapse.ts); the run still ends normally. */
+  warning: string | null;
 }
 
 /** At least this often (training seconds; config.checkpointSeconds) a run with checkpoints saves one, on top of its step schedule. */
@@ -102,6 +107,8 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
   let solvedAtStep: number | null = null;
   let solvedAtEpisode: number | null = null;
   let solvedAtSeconds: number | null = null;
+  const collapse = new CollapseWatch(vecEnv.actionSpace.kind === 'discrete' ? vecEnv.actionSpace.n : null);
+  let warning: string | null = null;
   let nextCheckpoint = config.checkpointEvery > 0 ? config.checkpointEvery : Infinity;
   // Also on the clock: a crash (or kill) loses at most CHECKPOINT_SECONDS of training, whatever the step budget.
   let lastCheckpointWall = 0;
@@ -142,6 +149,7 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
         hooks.onEpisode?.(rec);
         last100.push(ep.return);
         if (last100.length > 100) last100.shift();
+        if (episodes === 100) collapse.startedAt(mean100()!);
         if (solvedAtStep === null && last100.length >= 100 && mean100()! >= spec.rewardThreshold) {
           solvedAtStep = steps;
           solvedAtEpisode = episodes;
@@ -203,6 +211,11 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
       const w = wall();
       const sps = w > 0 ? steps / w : 0;
       hooks.onUpdate?.({ kind: 'update', step: steps, update: updates, wall: w, sps, ...res.metrics, ...evalMetrics });
+      const collapsed = collapse.update(res.metrics.entropy, mean100());
+      if (collapsed) {
+        warning = collapsed;
+        hooks.onWarning?.(collapsed);
+      }
       hooks.onProgress?.({
         step: steps,
         totalSteps: config.totalSteps,
@@ -257,6 +270,7 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
       engine: engine.name,
       hasPolicy: !!runDir,
       bestEval,
+      warning,
     };
   } finally {
     algo?.dispose();
