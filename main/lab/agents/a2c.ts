@@ -32,8 +32,9 @@ import type { EngineName } from '../nn/fused/engine-choice.ts';
 import type { ParamSet } from '../nn/fused/fused-mlp.ts';
 import { FusedAdam, FusedRmsprop, type FusedOptimizer } from '../nn/fused/optimizers.ts';
 import {
-  NonFiniteLossError,
   adam,
+  checkFiniteLosses,
+  fusedOptimizerStep,
   checkNumEnvs,
   gradientStep,
   setLearningRate,
@@ -43,6 +44,7 @@ import {
   type IterationResult,
   type MlpPolicy,
 } from './algorithm.ts';
+import { categoricalPolicyGrad, valueLossGrad } from './actor-critic.ts';
 import type { AlgorithmDef } from './definition.ts';
 import { FusedActorCritic, RolloutCollector, createActorCritic, logStdInitRule, meanActionStd, type ActorCriticNetHyperparameters } from './on-policy.ts';
 
@@ -258,7 +260,7 @@ export class A2c implements Algorithm {
 
   /**
    * The same update on the fused engine: forward, the losses and their gradients with respect to the
-   * network outputs (policyLossGrad, valueLossGrad below), backward, clip + optimizer step — no tfjs
+   * network outputs (policyLossGrad below; actor-critic.ts's valueLossGrad, mse), backward, clip + optimizer step — no tfjs
    * ops. Advantages and returns are constants, as in the tfjs loss.
    */
   private fusedUpdate(adv: Float32Array, lr: number, progress: number, metrics: Record<string, number>): void {
@@ -273,28 +275,28 @@ export class A2c implements Algorithm {
     if (hp.joint_update) {
       // One step on policy_loss − ent_coef·H + vf_coef·value_loss over both nets (one set).
       const vOff = f.critic.forward(f.obsOff, M);
-      const vLoss = valueLossGrad(f, vOff, M, buffer.returns, hp.vf_coef);
-      checkFinite(['loss', 'policy_loss', 'value_loss', 'entropy'], [policyLoss - hp.ent_coef * entropy + hp.vf_coef * vLoss, policyLoss, vLoss, entropy]);
+      const vLoss = valueLossGrad('mse', buffer.returns, f.kernels.f32, vOff, M, hp.vf_coef, f.dValuesOff);
+      checkFiniteLosses(['loss', 'policy_loss', 'value_loss', 'entropy'], [policyLoss - hp.ent_coef * entropy + hp.vf_coef * vLoss, policyLoss, vLoss, entropy]);
       f.actor.backward(f.dParamsOff, M);
       f.critic.backward(f.dValuesOff, M);
-      const gradNorm = fusedStep(this.fusedOptimizer!, lr, hp.max_grad_norm);
+      const gradNorm = fusedOptimizerStep(this.fusedOptimizer!, lr, hp.max_grad_norm);
       Object.assign(metrics, { policy_loss: policyLoss, value_loss: vLoss, entropy, grad_norm: gradNorm });
       return;
     }
 
     // Policy step, then train_v_iters full-batch value steps with the critic's own optimizer.
-    checkFinite(['loss', 'policy_loss', 'entropy'], [policyLoss - hp.ent_coef * entropy, policyLoss, entropy]);
+    checkFiniteLosses(['loss', 'policy_loss', 'entropy'], [policyLoss - hp.ent_coef * entropy, policyLoss, entropy]);
     f.actor.backward(f.dParamsOff, M);
-    const gradNorm = fusedStep(this.fusedOptimizer!, lr, hp.max_grad_norm);
+    const gradNorm = fusedOptimizerStep(this.fusedOptimizer!, lr, hp.max_grad_norm);
     Object.assign(metrics, { policy_loss: policyLoss, entropy, grad_norm: gradNorm });
     const vfLr = this.vfLrSchedule(progress);
     let vfGradNorm = 0;
     for (let k = 0; k < hp.train_v_iters; k++) {
       const vOff = f.critic.forward(f.obsOff, M);
-      const vLoss = valueLossGrad(f, vOff, M, buffer.returns, 1);
-      checkFinite(['value_loss'], [vLoss]);
+      const vLoss = valueLossGrad('mse', buffer.returns, f.kernels.f32, vOff, M, 1, f.dValuesOff);
+      checkFiniteLosses(['value_loss'], [vLoss]);
       f.critic.backward(f.dValuesOff, M);
-      vfGradNorm += fusedStep(this.fusedVfOptimizer!, vfLr, hp.max_grad_norm);
+      vfGradNorm += fusedOptimizerStep(this.fusedVfOptimizer!, vfLr, hp.max_grad_norm);
       // value_loss: before the first value step (comparable with the joint update); _final: before the last.
       if (k === 0) metrics.value_loss = vLoss;
       metrics.value_loss_final = vLoss;
@@ -328,32 +330,10 @@ function policyLossGrad(f: FusedActorCritic, dist: ActionDistribution, pOff: num
   const H = f.kernels.f32;
   const P = dist.paramDim;
   const dP = f.dParamsOff;
+  // Categorical: the policy-gradient loss REINFORCE and actor-critic use too (actor-critic.ts).
+  if (!f.logStd) return categoricalPolicyGrad(H, pOff, m, P, actions, adv, entCoef, dP);
   let policyLoss = 0;
   let entropy = 0;
-  if (!f.logStd) {
-    const probs = new Float64Array(P);
-    for (let i = 0; i < m; i++) {
-      const row = pOff + i * P;
-      let max = -Infinity;
-      for (let j = 0; j < P; j++) if (H[row + j] > max) max = H[row + j];
-      let sum = 0;
-      for (let j = 0; j < P; j++) sum += probs[j] = Math.exp(H[row + j] - max);
-      const lse = max + Math.log(sum);
-      let rowEntropy = 0;
-      for (let j = 0; j < P; j++) {
-        probs[j] /= sum;
-        rowEntropy -= probs[j] * (H[row + j] - lse);
-      }
-      const a = actions[i];
-      policyLoss -= (H[row + a] - lse) * adv[i];
-      entropy += rowEntropy;
-      const dLogp = -adv[i] / m;
-      for (let j = 0; j < P; j++) {
-        H[dP + i * P + j] = dLogp * ((j === a ? 1 : 0) - probs[j]) + (entCoef / m) * probs[j] * (H[row + j] - lse + rowEntropy);
-      }
-    }
-    return { policyLoss: policyLoss / m, entropy: entropy / m };
-  }
   const logSd = f.logStd.get();
   const sd = Float64Array.from(logSd, Math.exp);
   const logSdGrad = new Float64Array(P);
@@ -374,32 +354,6 @@ function policyLossGrad(f: FusedActorCritic, dist: ActionDistribution, pOff: num
     H[f.logStd.gradOff + j] = logSdGrad[j] - entCoef; // d(−ent_coef·H)/d log σ_j = −ent_coef
   }
   return { policyLoss: policyLoss / m, entropy };
-}
-
-/** mean((R − V)²) on the critic outputs at vOff; writes coef·dL/dV at f.dValuesOff; returns the loss. */
-function valueLossGrad(f: FusedActorCritic, vOff: number, m: number, returns: Float32Array, coef: number): number {
-  const H = f.kernels.f32;
-  let loss = 0;
-  for (let i = 0; i < m; i++) {
-    const diff = H[vOff + i] - returns[i];
-    loss += diff * diff;
-    H[f.dValuesOff + i] = (coef * 2 * diff) / m;
-  }
-  return loss / m;
-}
-
-/** As gradientStep: a non-finite loss term is an error before anything is applied. */
-function checkFinite(names: readonly string[], values: readonly number[]): void {
-  values.forEach((v, k) => {
-    if (!Number.isFinite(v)) throw new NonFiniteLossError(names[k], v);
-  });
-}
-
-/** Clip + optimizer step; a non-finite gradient norm applied nothing and is an error. Returns the pre-clip norm. */
-function fusedStep(opt: FusedOptimizer, lr: number, maxGradNorm: number): number {
-  const norm = opt.step(lr, maxGradNorm);
-  if (!Number.isFinite(norm)) throw new NonFiniteLossError('grad_norm', norm);
-  return norm;
 }
 
 // ---------- definition: hyperparameters (SB3 names where they exist) and presets ----------

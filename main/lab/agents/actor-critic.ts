@@ -45,9 +45,10 @@ import { ParamSet, type FusedMlp } from '../nn/fused/fused-mlp.ts';
 import { FusedAdam } from '../nn/fused/optimizers.ts';
 import {
   MlpPolicy,
-  NonFiniteLossError,
   adam,
+  checkFiniteLosses,
   checkNumEnvs,
+  fusedOptimizerStep,
   gradientStep,
   setLearningRate,
   type Algorithm,
@@ -110,6 +111,7 @@ export function valueLoss(kind: ValueLossKind, target: tf.Tensor1D, pred: tf.Ten
 // ---------- the same pieces for the fused engine: losses and their gradients ----------
 
 /**
+ * (Also A2C's and REINFORCE's fused loss for Categorical policies: one policy-gradient loss for all three.)
  * policyGradientLoss − entCoef·mean H(π) on Categorical logits [m × k] at H[zOff]: writes dL/dlogits
  * at H[dOff] and returns both terms. The advantages are constants (detached in the tfjs loss).
  *   ∂log π_a/∂z_j = 1[j = a] − π_j,   ∂H/∂z_j = −π_j (log π_j + H)   (π = softmax of the logits z)
@@ -119,7 +121,7 @@ export function categoricalPolicyGrad(
   zOff: number,
   m: number,
   k: number,
-  actions: Int32Array,
+  actions: ArrayLike<number>,
   adv: ArrayLike<number>,
   entCoef: number,
   dOff: number,
@@ -173,20 +175,6 @@ export function valueLossGrad(kind: ValueLossKind, target: ArrayLike<number>, H:
     H[dOff + i] = (coef * d) / m;
   }
   return loss / m;
-}
-
-/** As gradientStep: a non-finite loss term is an error before anything is applied. */
-function checkFinite(names: readonly string[], values: readonly number[]): void {
-  values.forEach((v, k) => {
-    if (!Number.isFinite(v)) throw new NonFiniteLossError(names[k], v);
-  });
-}
-
-/** Clip + Adam; a non-finite gradient norm applied nothing and is an error. Returns the pre-clip norm. */
-function fusedStep(opt: FusedAdam, lr: number, maxGradNorm: number): number {
-  const norm = opt.step(lr, maxGradNorm);
-  if (!Number.isFinite(norm)) throw new NonFiniteLossError('grad_norm', norm);
-  return norm;
 }
 
 // ---------- shared trunk: the policy Mlp's hidden layers feed a second (value) head ----------
@@ -527,15 +515,15 @@ export class ActorCritic implements Algorithm {
     const N = this.vecEnv.numEnvs;
     const vOff = outputOff(f.critic);
     const valueLoss = valueLossGrad(hp.value_loss, target, f.kernels.f32, vOff, N, 1, f.dValuesOff);
-    checkFinite(['value_loss'], [valueLoss]);
+    checkFiniteLosses(['value_loss'], [valueLoss]);
     f.critic.backward(f.dValuesOff, N);
-    const vfGradNorm = fusedStep(this.fusedVfAdam!, vfLr, hp.max_grad_norm);
+    const vfGradNorm = fusedOptimizerStep(this.fusedVfAdam!, vfLr, hp.max_grad_norm);
 
     const zOff = outputOff(f.actor);
     const { policyLoss, entropy } = categoricalPolicyGrad(f.kernels.f32, zOff, N, this.dist.paramDim, this.actions, delta, hp.ent_coef, f.dParamsOff);
-    checkFinite(['loss', 'policy_loss', 'entropy'], [policyLoss - hp.ent_coef * entropy, policyLoss, entropy]);
+    checkFiniteLosses(['loss', 'policy_loss', 'entropy'], [policyLoss - hp.ent_coef * entropy, policyLoss, entropy]);
     f.actor.backward(f.dParamsOff, N);
-    const gradNorm = fusedStep(this.fusedAdam!, lr, hp.max_grad_norm);
+    const gradNorm = fusedOptimizerStep(this.fusedAdam!, lr, hp.max_grad_norm);
     return { valueLoss, vfGradNorm, policyLoss, entropy, gradNorm };
   }
 
@@ -700,14 +688,14 @@ export class ActorCritic implements Algorithm {
       const vfLr = this.vfLrSchedule(progress);
       const vOff = f.critic.forward(f.obsOff, T);
       const vLoss = valueLossGrad(hp.value_loss, b.returns, f.kernels.f32, vOff, T, 1, f.dValuesOff);
-      checkFinite(['value_loss'], [vLoss]);
+      checkFiniteLosses(['value_loss'], [vLoss]);
       f.critic.backward(f.dValuesOff, T);
-      const vfGradNorm = fusedStep(this.fusedVfAdam!, vfLr, hp.max_grad_norm);
+      const vfGradNorm = fusedOptimizerStep(this.fusedVfAdam!, vfLr, hp.max_grad_norm);
       const zOff = f.actor.forward(f.obsOff, T);
       const { policyLoss, entropy } = categoricalPolicyGrad(f.kernels.f32, zOff, T, K, b.actions, b.adv, hp.ent_coef, f.dParamsOff);
-      checkFinite(['loss', 'policy_loss', 'entropy'], [policyLoss - hp.ent_coef * entropy, policyLoss, entropy]);
+      checkFiniteLosses(['loss', 'policy_loss', 'entropy'], [policyLoss - hp.ent_coef * entropy, policyLoss, entropy]);
       f.actor.backward(f.dParamsOff, T);
-      const gradNorm = fusedStep(this.fusedAdam!, lr, hp.max_grad_norm);
+      const gradNorm = fusedOptimizerStep(this.fusedAdam!, lr, hp.max_grad_norm);
       Object.assign(metrics, { value_loss: vLoss, vf_grad_norm: vfGradNorm, policy_loss: policyLoss, entropy, grad_norm: gradNorm, vf_learning_rate: vfLr });
       return;
     }
@@ -716,9 +704,9 @@ export class ActorCritic implements Algorithm {
     const { logitsOff, valuesOff } = s.forward(b.obs, T);
     const { policyLoss, entropy } = categoricalPolicyGrad(s.kernels.f32, logitsOff, T, K, b.actions, b.adv, hp.ent_coef, s.dLogitsOff);
     const vLoss = valueLossGrad(hp.value_loss, b.returns, s.kernels.f32, valuesOff, T, hp.vf_coef, s.dValuesOff);
-    checkFinite(['loss', 'policy_loss', 'value_loss', 'entropy'], [policyLoss - hp.ent_coef * entropy + hp.vf_coef * vLoss, policyLoss, vLoss, entropy]);
+    checkFiniteLosses(['loss', 'policy_loss', 'value_loss', 'entropy'], [policyLoss - hp.ent_coef * entropy + hp.vf_coef * vLoss, policyLoss, vLoss, entropy]);
     s.backward(T);
-    const gradNorm = fusedStep(s.adam, lr, hp.max_grad_norm);
+    const gradNorm = fusedOptimizerStep(s.adam, lr, hp.max_grad_norm);
     Object.assign(metrics, { policy_loss: policyLoss, value_loss: vLoss, entropy, grad_norm: gradNorm });
   }
 

@@ -14,6 +14,7 @@ import { flatDim, type Space } from '../envs/spaces.ts';
 import { DiagGaussian, clipToBox, type ActionArray, type ActionDistribution } from '../nn/distributions.ts';
 import type { Mlp } from '../nn/mlp.ts';
 import type { EngineName } from '../nn/fused/engine-choice.ts';
+import type { FusedOptimizer } from '../nn/fused/optimizers.ts';
 
 /** Anything that maps observations to actions. */
 export interface ActingPolicy {
@@ -151,6 +152,23 @@ export class NonFiniteLossError extends Error {
     super(`${metric} became ${value} (non-finite); try a lower learning_rate`);
     this.name = 'NonFiniteLossError';
   }
+}
+
+/** The fused engine's check of a step's loss terms (gradientStep's, for tfjs): an error before anything is applied. */
+export function checkFiniteLosses(names: readonly string[], values: readonly number[]): void {
+  values.forEach((v, k) => {
+    if (!Number.isFinite(v)) throw new NonFiniteLossError(names[k], v);
+  });
+}
+
+/**
+ * The fused engine's clip + optimizer step (gradientStep's, for tfjs): returns the pre-clip gradient
+ * norm; a non-finite one applied nothing and is an error.
+ */
+export function fusedOptimizerStep(opt: FusedOptimizer, lr: number, maxGradNorm: number): number {
+  const norm = opt.step(lr, maxGradNorm);
+  if (!Number.isFinite(norm)) throw new NonFiniteLossError('grad_norm', norm);
+  return norm;
 }
 
 /** The validated n_envs must match the vec env the trainer built (an algorithm sizes its buffers by it). */

@@ -38,7 +38,8 @@ import {
   adam,
   checkNumEnvs,
   gradientStep,
-  NonFiniteLossError,
+  checkFiniteLosses,
+  fusedOptimizerStep,
   setLearningRate,
   type Algorithm,
   type AlgorithmOptions,
@@ -367,13 +368,10 @@ export class Dqn implements Algorithm {
       H[dq + i * A + a] = (x > 1 ? 1 : x < -1 ? -1 : x) / B;
     }
     const values = [loss / B, qSum / B];
-    values.forEach((v, k) => {
-      if (!Number.isFinite(v)) throw new NonFiniteLossError(LOSS_NAMES[k], v);
-    });
+    checkFiniteLosses(LOSS_NAMES, values);
 
     f.online.backward(dq, B);
-    const gradNorm = f.adam.step(lr, hp.max_grad_norm); // applies nothing when the norm is not finite
-    if (!Number.isFinite(gradNorm)) throw new NonFiniteLossError('grad_norm', gradNorm);
+    const gradNorm = fusedOptimizerStep(f.adam, lr, hp.max_grad_norm);
     return { values, gradNorm };
   }
 

@@ -35,6 +35,7 @@ import {
   type IterationContext,
   type IterationResult,
   NonFiniteLossError,
+  checkFiniteLosses,
   type MlpPolicy,
 } from './algorithm.ts';
 
@@ -282,9 +283,7 @@ export class Ppo implements Algorithm {
     entropy /= m;
     const loss = policyLoss - hp.ent_coef * entropy + hp.vf_coef * valueLoss;
     const values = [loss, policyLoss, valueLoss, entropy, kl / m, clipped / m];
-    values.forEach((v, k) => {
-      if (!Number.isFinite(v)) throw new NonFiniteLossError(LOSS_NAMES[k], v);
-    });
+    checkFiniteLosses(LOSS_NAMES, values);
     // clip_grad_norm_ over both nets, then each half takes its Adam step with the same factor.
     const gradNorm = Math.sqrt(f.actorSet.gradSquaredSum() + criticSq);
     if (!Number.isFinite(gradNorm)) throw new NonFiniteLossError('grad_norm', gradNorm);

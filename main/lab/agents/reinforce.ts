@@ -17,6 +17,7 @@ import type { Generator } from '../envs/numpy-rng.ts';
 import { distributionFor, type ActionDistribution } from '../nn/distributions.ts';
 import { Mlp } from '../nn/mlp.ts';
 import { common, completeRules, parseSchedule, type Preset, type Rule, type Schedule } from '../training/hyperparameters.ts';
+import { categoricalPolicyGrad } from './actor-critic.ts';
 import type { AlgorithmDef } from './definition.ts';
 import type { Activation } from '../nn/mlp.ts';
 import { meanStd, rewardToGo } from '../training/returns.ts';
@@ -26,9 +27,10 @@ import { ParamSet, type FusedMlp } from '../nn/fused/fused-mlp.ts';
 import { FusedAdam } from '../nn/fused/optimizers.ts';
 import {
   MlpPolicy,
-  NonFiniteLossError,
   adam,
+  checkFiniteLosses,
   checkNumEnvs,
+  fusedOptimizerStep,
   gradientStep,
   setLearningRate,
   type Algorithm,
@@ -197,38 +199,12 @@ export class Reinforce implements Algorithm {
     const zOff = f.net.forward(f.obsOff, T);
     const H = f.kernels.f32;
     const dz = f.dLogitsOff;
-    const probs = new Float64Array(K);
-    let policyLoss = 0;
-    let entropy = 0;
-    for (let t = 0; t < T; t++) {
-      const row = zOff + t * K;
-      let max = -Infinity;
-      for (let j = 0; j < K; j++) if (H[row + j] > max) max = H[row + j];
-      let sum = 0;
-      for (let j = 0; j < K; j++) sum += probs[j] = Math.exp(H[row + j] - max);
-      const lse = max + Math.log(sum);
-      let rowEntropy = 0;
-      for (let j = 0; j < K; j++) {
-        probs[j] /= sum;
-        rowEntropy -= probs[j] * (H[row + j] - lse);
-      }
-      const a = actBatch[t];
-      policyLoss -= (H[row + a] - lse) * weights[t];
-      entropy += rowEntropy;
-      const dLogp = -weights[t] / T;
-      for (let j = 0; j < K; j++) {
-        H[dz + t * K + j] = dLogp * ((j === a ? 1 : 0) - probs[j]) + (hp.ent_coef / T) * probs[j] * (H[row + j] - lse + rowEntropy);
-      }
-    }
-    policyLoss /= T;
-    entropy /= T;
+    // dL/dlogits of the policy-gradient loss, with the returns-to-go (or advantages) as weights.
+    const { policyLoss, entropy } = categoricalPolicyGrad(H, zOff, T, K, actBatch, weights, hp.ent_coef, dz);
     const values = [policyLoss - hp.ent_coef * entropy, policyLoss, entropy];
-    values.forEach((v, k) => {
-      if (!Number.isFinite(v)) throw new NonFiniteLossError(LOSS_NAMES[k], v);
-    });
+    checkFiniteLosses(LOSS_NAMES, values);
     f.net.backward(dz, T);
-    const gradNorm = f.adam.step(lr, 0);
-    if (!Number.isFinite(gradNorm)) throw new NonFiniteLossError('grad_norm', gradNorm);
+    const gradNorm = fusedOptimizerStep(f.adam, lr, 0);
     return { values, gradNorm };
   }
 
