@@ -223,17 +223,9 @@ interface WasmModule {
   asm: { memory: WebAssembly.Memory };
 }
 
-/** simd.wat's exports (pointer arguments in floats). */
-interface SimdExports {
-  tanh(off: number, n: number): void;
-  tanhBackward(g: number, y: number, n: number): void;
-  reluBackward(g: number, y: number, n: number): void;
-  transpose(src: number, rows: number, cols: number, dst: number): void;
-  columnSums(src: number, rows: number, cols: number, dst: number): void;
-  squaredSum(off: number, n: number): number;
-  adam(p: number, g: number, m: number, v: number, n: number, scale: number, b1: number, b2: number, lr: number, c1: number, c2: number, eps: number): void;
-  rmsprop(p: number, g: number, v: number, n: number, scale: number, alpha: number, lr: number, eps: number): void;
-}
+/** simd.wat's exports: the elementwise half of Kernels, the same signatures (pointer arguments in floats). */
+const SIMD_LOOPS = ['tanh', 'tanhBackward', 'reluBackward', 'transpose', 'columnSums', 'squaredSum', 'adam', 'rmsprop'] as const;
+type SimdExports = Pick<Kernels, (typeof SIMD_LOOPS)[number]>;
 
 let simdModule: WebAssembly.Module | null = null;
 
@@ -273,16 +265,7 @@ export class XnnpackKernels extends JsLoops implements Kernels {
     this.f32 = mod.HEAPF32;
     // The elementwise loops in wasm SIMD on the same memory; the JS ones if it cannot be instantiated.
     const simd = simdOn(mod.asm.memory);
-    if (simd) {
-      this.tanh = simd.tanh;
-      this.tanhBackward = simd.tanhBackward;
-      this.reluBackward = simd.reluBackward;
-      this.transpose = simd.transpose;
-      this.columnSums = simd.columnSums;
-      this.squaredSum = simd.squaredSum;
-      this.adam = simd.adam;
-      this.rmsprop = simd.rmsprop;
-    }
+    if (simd) for (const name of SIMD_LOOPS) Object.defineProperty(this, name, { value: simd[name] });
     this.simd = simd !== null;
     const ptr = mod._malloc(32);
     this.ptrs.push(ptr);
