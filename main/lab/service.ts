@@ -81,6 +81,8 @@ export class LabService {
   private readonly opts: LabServiceOptions;
   private readonly listeners = new Set<Listener>();
   private readonly active = new Map<string, ActiveRun>();
+  /** status.json writes not yet on disk (of active runs and of runs that just ended). */
+  private readonly unsettled = new Set<Promise<void>>();
   private readonly queue: string[] = [];
   private readonly policyCache = new Map<string, LoadedPolicy>();
   private backendName: string | null = null;
@@ -384,6 +386,10 @@ export class LabService {
     Object.assign(run.summary, patch);
     const snapshot = { ...run.summary };
     run.writes = run.writes.then(() => this.store.writeStatus(snapshot)).catch(() => undefined);
+    // A run's last writes may outlive its entry in `active`; close() waits for them too.
+    const last = run.writes;
+    this.unsettled.add(last);
+    void last.then(() => this.unsettled.delete(last));
     this.emit('run:status', snapshot);
   }
 
@@ -727,7 +733,7 @@ export class LabService {
     };
   }
 
-  /** Stops every active run and waits for the processes to exit. */
+  /** Stops every active run and waits for the processes to exit and their status files to be written. */
   async close(): Promise<void> {
     this.queue.length = 0;
     const waits: Promise<void>[] = [];
@@ -736,6 +742,7 @@ export class LabService {
       void this.stopRun(id);
     }
     await Promise.all(waits);
+    await Promise.all([...this.unsettled]);
   }
 }
 
