@@ -10,6 +10,7 @@ import {
   BrowserWindow,
   ipcMain,
   Menu,
+  protocol,
   session,
   shell,
   type IpcMainInvokeEvent,
@@ -20,7 +21,13 @@ import { IPC_EVENT, IPC_INVOKE, type EventName } from '../preload/contract.ts';
 import { dispatch, type DispatchReply } from './lab/dispatch.ts';
 import { LabService } from './lab/service.ts';
 import { UtilityProcessLauncher } from './electron/utility-launcher.ts';
+import { rendererReply } from './renderer-files.ts';
 import {
+  APP_HOST,
+  APP_INDEX_URL,
+  APP_SCHEME,
+  APP_SCHEME_PRIVILEGES,
+  CONTENT_SECURITY_POLICY,
   appPaths,
   isTrustedIpcSender,
   isTrustedRendererUrl,
@@ -30,15 +37,13 @@ import {
 
 // 4. Sandbox every renderer. Must run before 'ready'; a static top-level call in the entry module does.
 app.enableSandbox();
+// 18. The renderer comes from the app's own scheme, not file:// (registered before 'ready', as required).
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
 
 const paths = appPaths(dirname(fileURLToPath(import.meta.url))); // out/main → out/preload, out/renderer
 // electron-vite dev sets ELECTRON_RENDERER_URL; a packaged app never trusts it (it is just an env var).
 const devServerUrl = !app.isPackaged && process.env.ELECTRON_RENDERER_URL ? process.env.ELECTRON_RENDERER_URL : null;
-const trust: RendererTrust = {
-  rendererIndex: paths.rendererIndex,
-  devServerUrl,
-  caseInsensitivePaths: process.platform === 'win32',
-};
+const trust: RendererTrust = { devServerUrl };
 
 /** How long quitting waits for active runs to stop and save before leaving anyway. */
 const QUIT_GRACE_MS = 10_000;
@@ -85,9 +90,16 @@ function start(): void {
   // 5. Nothing in the lab needs camera, notifications, geolocation, …: refuse every request and check.
   ses.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
-  // 7. CSP as a header (what the dev server's pages get); file:// loads have no headers, so the same
-  // policy is also a meta tag in renderer/index.html. Kept literal (docs' form) so scanners can evaluate
-  // it; test/unit/electron-main.test.ts checks it equals CONTENT_SECURITY_POLICY.
+  // 18. policy-lab://app/… serves out/renderer and nothing else (the same rule as browser mode's server),
+  // with the CSP on every file.
+  protocol.handle(APP_SCHEME, async (request) => {
+    if (new URL(request.url).host !== APP_HOST) return new Response(null, { status: 404 });
+    const reply = await rendererReply(paths.rendererDir, request.method, new URL(request.url).pathname, CONTENT_SECURITY_POLICY);
+    const body = reply.body === null ? null : typeof reply.body === 'string' ? reply.body : new Uint8Array(reply.body);
+    return new Response(body, { status: reply.status, headers: reply.headers });
+  });
+  // 7. CSP as a header for the dev server's pages (the app scheme sets its own). Kept literal (docs'
+  // form) so scanners can evaluate it; test/unit/electron-main.test.ts checks it equals CONTENT_SECURITY_POLICY.
   ses.webRequest.onHeadersReceived((details, callback) => {
     callback({
       responseHeaders: {
@@ -146,7 +158,7 @@ function createWindow(): BrowserWindow {
     if (mainWindow === win) mainWindow = null;
   });
 
-  const loaded = devServerUrl ? win.loadURL(devServerUrl) : win.loadFile(paths.rendererIndex);
+  const loaded = devServerUrl ? win.loadURL(devServerUrl) : win.loadURL(APP_INDEX_URL);
   loaded.catch((err: unknown) => console.error('policy-lab: could not load the renderer:', err));
   return win;
 }

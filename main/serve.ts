@@ -5,31 +5,18 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { LabService } from './lab/service.ts';
 import { dispatch } from './lab/dispatch.ts';
 import { ForkLauncher } from './lab/runs/fork-launcher.ts';
 import { projectRoot } from './lab/paths.ts';
+import { rendererReply } from './renderer-files.ts';
 import type { WsClientMessage, WsServerMessage } from '../preload/contract.ts';
 
 export const BROWSER_CSP =
   "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.wasm': 'application/wasm',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-};
 
 /** Requests one connection may have unanswered at once (the app's pages stay well below it; Compare over many runs sends one per run). */
 export const MAX_IN_FLIGHT = 64;
@@ -167,39 +154,6 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 }
 
 async function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.writeHead(405).end();
-    return;
-  }
-  const url = new URL(req.url ?? '/', 'http://x');
-  let rel: string;
-  try {
-    rel = decodeURIComponent(url.pathname);
-  } catch {
-    res.writeHead(400).end();
-    return;
-  }
-  if (rel.endsWith('/')) rel += 'index.html';
-  const file = normalize(join(root, rel));
-  if (!file.startsWith(root + sep)) {
-    res.writeHead(403).end();
-    return;
-  }
-  const headers = {
-    'Content-Security-Policy': BROWSER_CSP,
-    'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
-    'Cache-Control': 'no-cache',
-  };
-  try {
-    const st = await stat(file);
-    if (!st.isFile()) throw new Error('not a file');
-    const body = await readFile(file);
-    res.writeHead(200, { ...headers, 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream', 'Content-Length': body.length });
-    res.end(req.method === 'HEAD' ? undefined : body);
-  } catch {
-    if (rel === '/index.html') {
-      res.writeHead(503, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end('Policy Lab: the renderer is not built. Run `npm run build`, then reload.\n');
-    } else res.writeHead(404, headers).end('not found');
-  }
+  const reply = await rendererReply(root, req.method ?? 'GET', new URL(req.url ?? '/', 'http://x').pathname, BROWSER_CSP);
+  res.writeHead(reply.status, reply.headers).end(reply.body ?? undefined);
 }

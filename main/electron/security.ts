@@ -1,10 +1,9 @@
 /**
  * The pure, testable half of main/index.ts's hardening: the Content-Security-Policy, the webPreferences
- * every window must have, and the URL / IPC-sender trust checks. Nothing here imports 'electron' at run
+ * every window must have, the app's own URL scheme, and the URL / IPC-sender trust checks. Nothing here imports 'electron' at run
  * time, so test/unit/electron-main.test.ts can exercise it without an Electron binary.
  */
 import { isAbsolute, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { WebPreferences } from 'electron';
 
 // ---------- Content-Security-Policy ----------
@@ -12,8 +11,8 @@ import type { WebPreferences } from 'electron';
 /**
  * The renderer's policy. main/index.ts sends it as a header (written there as a literal, the way
  * Electron's docs show it, so Electronegativity can read and evaluate it; the unit test checks the two
- * are identical) and renderer/index.html carries it as a meta tag for file:// loads, which have no
- * headers. 'wasm-unsafe-eval' lets the tfjs WASM backend compile its module without allowing eval();
+ * are identical) for the dev server's pages, the policy-lab:// scheme puts it on every file it serves,
+ * and renderer/index.html carries it as a meta tag as well. 'wasm-unsafe-eval' lets the tfjs WASM backend compile its module without allowing eval();
  * inline <style> is how Vite delivers component CSS in dev; blob: workers/images are what tfjs and the
  * GIF export produce.
  */
@@ -64,11 +63,12 @@ export function hardeningViolations(prefs: WebPreferences | null | undefined): s
   return wrong;
 }
 
-// ---------- where the built app lives ----------
+// ---------- where the built app lives, and the scheme it is shown from ----------
 
 export interface AppPaths {
   preload: string;
-  rendererIndex: string;
+  /** out/renderer: what the policy-lab:// scheme serves, and nothing else. */
+  rendererDir: string;
   worker: string;
 }
 
@@ -76,20 +76,29 @@ export interface AppPaths {
 export function appPaths(mainDir: string): AppPaths {
   return {
     preload: join(mainDir, '..', 'preload', 'index.cjs'),
-    rendererIndex: join(mainDir, '..', 'renderer', 'index.html'),
+    rendererDir: join(mainDir, '..', 'renderer'),
     worker: join(mainDir, 'worker.js'),
   };
 }
 
+/**
+ * The renderer is served from policy-lab://app/ rather than file://, so the page has an origin of its
+ * own ('self' in the CSP means the app's files, not every file on the disk) and can reach only
+ * out/renderer. Standard (relative URLs and an origin), secure (a secure context, like https), with
+ * fetch (tfjs and Vite's module preloads use it); nothing else (no service workers, no CORS, no bypass
+ * of the CSP).
+ */
+export const APP_SCHEME = 'policy-lab';
+export const APP_HOST = 'app';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+export const APP_INDEX_URL = `${APP_ORIGIN}/index.html`;
+export const APP_SCHEME_PRIVILEGES = Object.freeze({ standard: true, secure: true, supportFetchAPI: true } as const);
+
 // ---------- trust: which URLs are our renderer, which IPC senders we answer ----------
 
 export interface RendererTrust {
-  /** Absolute path of out/renderer/index.html. */
-  rendererIndex: string;
   /** electron-vite's dev server (ELECTRON_RENDERER_URL); null when packaged or not in dev. */
   devServerUrl: string | null;
-  /** Windows file paths are case-insensitive, so file URLs are compared that way there. */
-  caseInsensitivePaths?: boolean;
 }
 
 function parseUrl(url: string): URL | null {
@@ -102,23 +111,16 @@ function parseUrl(url: string): URL | null {
 
 /**
  * Is `url` our renderer page? Parsed with a real URL parser (the checklist warns that prefix tests let
- * `https://example.com.attacker.com` through): either exactly our index.html as a local file URL (any
- * query or #route), or a page on the dev server's origin.
+ * `https://example.com.attacker.com` through): either our index.html on the app's own scheme (any
+ * query or #route), or a page on the dev server's origin. file:// pages are never ours.
  */
 export function isTrustedRendererUrl(url: string | null | undefined, trust: RendererTrust): boolean {
   if (typeof url !== 'string' || url === '') return false;
   const parsed = parseUrl(url);
   if (!parsed) return false;
 
-  if (parsed.protocol === 'file:') {
-    const expected = pathToFileURL(trust.rendererIndex);
-    // A host means a UNC path (file://server/share/...): never ours.
-    if (parsed.host !== '' || parsed.username !== '' || parsed.password !== '') return false;
-    const fold = (s: string): string => {
-      const decoded = safeDecode(s);
-      return trust.caseInsensitivePaths ? decoded.toLowerCase() : decoded;
-    };
-    return fold(parsed.pathname) === fold(expected.pathname);
+  if (parsed.protocol === `${APP_SCHEME}:`) {
+    return parsed.host === APP_HOST && parsed.username === '' && parsed.password === '' && (parsed.pathname === '/index.html' || parsed.pathname === '/');
   }
 
   if (trust.devServerUrl && (parsed.protocol === 'http:' || parsed.protocol === 'https:')) {
@@ -126,14 +128,6 @@ export function isTrustedRendererUrl(url: string | null | undefined, trust: Rend
     return dev !== null && (dev.protocol === 'http:' || dev.protocol === 'https:') && parsed.origin === dev.origin;
   }
   return false;
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s; // malformed escapes: compare as-is, which then simply fails to match
-  }
 }
 
 /** What main/index.ts reads off an IpcMainInvokeEvent, as plain values. */

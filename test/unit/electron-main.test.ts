@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import {
+  APP_INDEX_URL,
+  APP_SCHEME_PRIVILEGES,
   CONTENT_SECURITY_POLICY,
   REQUIRED_WEB_PREFERENCES,
   appPaths,
@@ -23,9 +25,9 @@ import {
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN_DIR = resolve('/opt/policy-lab/out/main');
 const PATHS = appPaths(MAIN_DIR);
-const RENDERER_URL = pathToFileURL(PATHS.rendererIndex).href;
-const FILE_TRUST: RendererTrust = { rendererIndex: PATHS.rendererIndex, devServerUrl: null };
-const DEV_TRUST: RendererTrust = { rendererIndex: PATHS.rendererIndex, devServerUrl: 'http://localhost:5173' };
+const RENDERER_URL = APP_INDEX_URL;
+const APP_TRUST: RendererTrust = { devServerUrl: null };
+const DEV_TRUST: RendererTrust = { devServerUrl: 'http://localhost:5173' };
 
 // ---------- reading main/index.ts like a scanner ----------
 
@@ -124,7 +126,7 @@ test('CSP: renderer/index.html meta tag keeps the same script and default source
   const html = join(ROOT, 'renderer', 'index.html');
   if (!existsSync(html)) return t.skip('renderer/index.html not there yet');
   const m = /<meta\s+http-equiv=["']Content-Security-Policy["']\s+content="([^"]+)"/i.exec(readFileSync(html, 'utf8'));
-  assert.ok(m, 'renderer/index.html must carry a CSP meta tag (file:// loads get no headers)');
+  assert.ok(m, 'renderer/index.html must carry a CSP meta tag (a second line of defence should a header be lost)');
   const meta = parseCsp(m[1]!);
   const ours = parseCsp(CONTENT_SECURITY_POLICY);
   assert.ok(!m[1]!.includes("'unsafe-eval'"));
@@ -163,31 +165,31 @@ test('webPreferences: every BrowserWindow in main/index.ts is hardened', () => {
 
 test('appPaths: bundles resolve next to the built main file', () => {
   assert.equal(PATHS.preload, resolve('/opt/policy-lab/out/preload/index.cjs'));
-  assert.equal(PATHS.rendererIndex, resolve('/opt/policy-lab/out/renderer/index.html'));
+  assert.equal(PATHS.rendererDir, resolve('/opt/policy-lab/out/renderer'));
   assert.equal(PATHS.worker, resolve('/opt/policy-lab/out/main/worker.js'));
 });
 
 // ---------- trusted URLs and IPC senders ----------
 
 test('renderer URL: our index.html (with any route) is trusted', () => {
-  assert.ok(isTrustedRendererUrl(RENDERER_URL, FILE_TRUST));
-  assert.ok(isTrustedRendererUrl(`${RENDERER_URL}#/runs/abc`, FILE_TRUST));
-  assert.ok(isTrustedRendererUrl(`${RENDERER_URL}?tab=compare`, FILE_TRUST));
+  assert.ok(isTrustedRendererUrl(RENDERER_URL, APP_TRUST));
+  assert.ok(isTrustedRendererUrl(`${RENDERER_URL}#/runs/abc`, APP_TRUST));
+  assert.ok(isTrustedRendererUrl(`${RENDERER_URL}?tab=compare`, APP_TRUST));
 });
 
-test('renderer URL: other files, even inside out/renderer, are not', () => {
-  const dir = pathToFileURL(resolve('/opt/policy-lab/out/renderer')).href;
+test('renderer URL: other pages of the scheme, other hosts, and file:// (even of our own index.html) are not', () => {
   for (const url of [
-    `${dir}/other.html`,
-    `${dir}/assets/index.html`,
-    `${dir}/index.html.evil.html`,
-    `${dir}/../../index.html`, // traversal out of out/renderer
-    `${dir}/../main/index.html`,
-    `${dir}/%2e%2e/%2e%2e/secret/index.html`,
-    pathToFileURL(resolve('/tmp/out/renderer/index.html')).href, // same tail, other place
-    `file://evil-host${new URL(RENDERER_URL).pathname}`, // UNC path
+    'policy-lab://app/other.html',
+    'policy-lab://app/assets/index.html',
+    'policy-lab://app/index.html.evil.html',
+    'policy-lab://evil/index.html',
+    'policy-lab://app.evil/index.html',
+    'policy-lab://user@app/index.html',
+    'policy-lab:app/index.html',
+    pathToFileURL(resolve('/opt/policy-lab/out/renderer/index.html')).href, // the app no longer loads files
+    'file:///etc/passwd',
   ]) {
-    assert.equal(isTrustedRendererUrl(url, FILE_TRUST), false, url);
+    assert.equal(isTrustedRendererUrl(url, APP_TRUST), false, url);
   }
 });
 
@@ -204,7 +206,7 @@ test('renderer URL: web origins, odd schemes and garbage are not', () => {
     null,
     undefined,
   ]) {
-    assert.equal(isTrustedRendererUrl(url, FILE_TRUST), false, String(url));
+    assert.equal(isTrustedRendererUrl(url, APP_TRUST), false, String(url));
   }
 });
 
@@ -224,29 +226,27 @@ test('renderer URL: dev server origin only, compared as origins not prefixes', (
     assert.equal(isTrustedRendererUrl(url, DEV_TRUST), false, url);
   }
   // A dev URL that is not http(s) is never honoured.
-  assert.equal(isTrustedRendererUrl('file:///x', { ...FILE_TRUST, devServerUrl: 'file:///x' }), false);
+  assert.equal(isTrustedRendererUrl('file:///x', { ...APP_TRUST, devServerUrl: 'file:///x' }), false);
 });
 
-test('renderer URL: file paths compare case-insensitively only when asked (Windows)', () => {
-  const upper = RENDERER_URL.replace('index.html', 'INDEX.HTML');
-  assert.equal(isTrustedRendererUrl(upper, FILE_TRUST), false);
-  assert.equal(isTrustedRendererUrl(upper, { ...FILE_TRUST, caseInsensitivePaths: true }), true);
+test('app scheme: main/index.ts registers it privileged before ready, loads the page from it, and never a file', () => {
+  const src = readFileSync(join(ROOT, 'main/index.ts'), 'utf8');
+  assert.match(src, /^protocol\.registerSchemesAsPrivileged\(\[\{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES \}\]\);$/m, 'top level, so before ready');
+  assert.match(src, /win\.loadURL\(APP_INDEX_URL\)/);
+  assert.doesNotMatch(src, /loadFile\(|['"`]file:/);
+  assert.deepEqual({ ...APP_SCHEME_PRIVILEGES }, { standard: true, secure: true, supportFetchAPI: true }, 'no CSP bypass, no service workers');
 });
 
 test('IPC sender: only the main window\'s top frame showing our page', () => {
   const ours = { webContentsId: 7, frameUrl: RENDERER_URL, isMainFrame: true };
-  assert.equal(isTrustedIpcSender(ours, 7, FILE_TRUST), true);
-  assert.equal(isTrustedIpcSender(ours, 8, FILE_TRUST), false, 'another webContents');
-  assert.equal(isTrustedIpcSender(ours, null, FILE_TRUST), false, 'no main window (closed)');
-  assert.equal(isTrustedIpcSender({ ...ours, isMainFrame: false }, 7, FILE_TRUST), false, 'a subframe');
-  assert.equal(isTrustedIpcSender({ ...ours, frameUrl: null }, 7, FILE_TRUST), false, 'destroyed/navigated frame');
-  assert.equal(isTrustedIpcSender({ ...ours, frameUrl: 'https://evil.example/' }, 7, FILE_TRUST), false, 'wrong origin');
-  assert.equal(
-    isTrustedIpcSender({ ...ours, frameUrl: pathToFileURL(resolve('/opt/policy-lab/evil.html')).href }, 7, FILE_TRUST),
-    false,
-    'a file outside out/renderer',
-  );
-  assert.equal(isTrustedIpcSender({ ...ours, frameUrl: 'http://localhost:5173/' }, 7, FILE_TRUST), false, 'dev URL when not in dev');
+  assert.equal(isTrustedIpcSender(ours, 7, APP_TRUST), true);
+  assert.equal(isTrustedIpcSender(ours, 8, APP_TRUST), false, 'another webContents');
+  assert.equal(isTrustedIpcSender(ours, null, APP_TRUST), false, 'no main window (closed)');
+  assert.equal(isTrustedIpcSender({ ...ours, isMainFrame: false }, 7, APP_TRUST), false, 'a subframe');
+  assert.equal(isTrustedIpcSender({ ...ours, frameUrl: null }, 7, APP_TRUST), false, 'destroyed/navigated frame');
+  assert.equal(isTrustedIpcSender({ ...ours, frameUrl: 'https://evil.example/' }, 7, APP_TRUST), false, 'wrong origin');
+  assert.equal(isTrustedIpcSender({ ...ours, frameUrl: pathToFileURL(resolve('/opt/policy-lab/out/renderer/index.html')).href }, 7, APP_TRUST), false, 'a file:// page');
+  assert.equal(isTrustedIpcSender({ ...ours, frameUrl: 'http://localhost:5173/' }, 7, APP_TRUST), false, 'dev URL when not in dev');
   assert.equal(isTrustedIpcSender({ ...ours, frameUrl: 'http://localhost:5173/' }, 7, DEV_TRUST), true);
 });
 
