@@ -34,7 +34,7 @@ import { algoInfos, defaultPreset, resolveHyperparameters } from './agents/regis
 import { ENV_IDS, ensureEnvReady, envOptionDefs, envSpec, makeEnv, resolveEnvOptions } from './envs/registry.ts';
 import type { Actor } from './agents/baselines.ts';
 import { makeActor, runEpisode, type ActorSource } from './rollout.ts';
-import { loadPolicy, type LoadedPolicy } from './runs/policy-file.ts';
+import { checkPolicyFolder, loadPolicy, type LoadedPolicy } from './runs/policy-file.ts';
 import { checkPolicyOffThread } from './runs/policy-check.ts';
 import { initBackend } from './nn/backend.ts';
 import { resolveEngine } from './nn/fused/engine-choice.ts';
@@ -635,7 +635,8 @@ export class LabService {
     }
     let p: LoadedPolicy;
     try {
-      await checkPolicyOffThread(dir); // first where a hostile file cannot stall this process
+      await checkPolicyFolder(dir); // bounded checks here: a hostile folder is refused at once
+      await checkPolicyOffThread(dir); // then a real load where a file that got past them cannot stall this process
       p = await this.policy(dir);
     } catch (err) {
       await rm(dir, { recursive: true, force: true });

@@ -9,7 +9,7 @@
  * path or a file's content.
  */
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Mlp, type Activation } from '../nn/mlp.ts';
@@ -62,11 +62,44 @@ export interface ExpectedShape {
   outputDim: number;
 }
 
+/** A network as model.json declares it, checked against the limits and weights.bin's size. */
+export interface ModelSpec {
+  /** Input width, then each layer's units (the last is the output width). */
+  dims: number[];
+  activation: Activation;
+  params: number;
+}
+
 /**
  * Reads and checks the network in `dir` (`label` names that folder in messages, e.g. "critic/").
  * Resolves to an Mlp whose input and output fit `expected`.
  */
 export async function readModel(dir: string, expected: ExpectedShape, label = ''): Promise<Mlp> {
+  const { dims, activation, params } = await checkModel(dir, label, expected);
+  const weightsName = `${label}weights.bin`;
+  const bytes = await readRegularFile(join(dir, 'weights.bin'), weightsName, params * 4, params * 4);
+  const all = new Float32Array(params);
+  new Uint8Array(all.buffer).set(bytes);
+  const bad = all.findIndex((x) => !Number.isFinite(x));
+  if (bad >= 0) throw new ModelFileError('corrupt', `${weightsName} holds a non-finite weight (${all[bad]}) at index ${bad}`);
+
+  const layerCount = dims.length - 1;
+  const kernels: Float32Array[] = [];
+  const biases: Float32Array[] = [];
+  let o = 0;
+  for (let l = 0; l < layerCount; l++) {
+    kernels.push(all.slice(o, (o += dims[l] * dims[l + 1])));
+    biases.push(all.slice(o, (o += dims[l + 1])));
+  }
+  return new Mlp({ inputDim: dims[0], outputDim: dims[layerCount], netArch: dims.slice(1, -1), activation }, { kernels, biases });
+}
+
+/**
+ * Everything about the network in `dir` that can be checked without reading its weights: model.json's
+ * schema, the limits, the manifest, `expected` widths when given, and weights.bin's exact size (fstat
+ * only). Bounded work whatever the files hold, so it may run where the app answers requests.
+ */
+export async function checkModel(dir: string, label = '', expected?: ExpectedShape): Promise<ModelSpec> {
   const modelName = `${label}model.json`;
   const weightsName = `${label}weights.bin`;
   const text = (await readRegularFile(join(dir, 'model.json'), modelName, MODEL_LIMITS.maxModelJsonBytes)).toString('utf8');
@@ -88,9 +121,9 @@ export async function readModel(dir: string, expected: ExpectedShape, label = ''
   const dims = [inputDim, ...layers.map((l) => l.units)];
   const wide = dims.findIndex((d) => d > MODEL_LIMITS.maxUnits);
   if (wide >= 0) throw new ModelFileError('corrupt', `${modelName}: ${wide === 0 ? 'the input' : `layer ${wide}`} has ${dims[wide]} units (at most ${MODEL_LIMITS.maxUnits})`);
-  if (inputDim !== expected.inputDim) throw new ModelFileError('space', `${modelName} takes ${inputDim} inputs; the observation space has ${expected.inputDim}`);
   const outputDim = dims[dims.length - 1];
-  if (outputDim !== expected.outputDim) throw new ModelFileError('space', `${modelName} has ${outputDim} outputs; the action space needs ${expected.outputDim}`);
+  if (expected && inputDim !== expected.inputDim) throw new ModelFileError('space', `${modelName} takes ${inputDim} inputs; the observation space has ${expected.inputDim}`);
+  if (expected && outputDim !== expected.outputDim) throw new ModelFileError('space', `${modelName} has ${outputDim} outputs; the action space needs ${expected.outputDim}`);
 
   // Hidden layers share one activation (tanh or relu); the output is linear.
   let activation: Activation | null = null;
@@ -117,20 +150,8 @@ export async function readModel(dir: string, expected: ExpectedShape, label = ''
     params += dims[l] * dims[l + 1] + dims[l + 1];
   }
   if (params > MODEL_LIMITS.maxParams) throw new ModelFileError('corrupt', `${modelName} declares ${params.toLocaleString('en-US')} parameters (at most ${MODEL_LIMITS.maxParams.toLocaleString('en-US')})`);
-  const bytes = await readRegularFile(join(dir, 'weights.bin'), weightsName, params * 4, params * 4);
-  const all = new Float32Array(params);
-  new Uint8Array(all.buffer).set(bytes);
-  const bad = all.findIndex((x) => !Number.isFinite(x));
-  if (bad >= 0) throw new ModelFileError('corrupt', `${weightsName} holds a non-finite weight (${all[bad]}) at index ${bad}`);
-
-  const kernels: Float32Array[] = [];
-  const biases: Float32Array[] = [];
-  let o = 0;
-  for (let l = 0; l < layers.length; l++) {
-    kernels.push(all.slice(o, (o += dims[l] * dims[l + 1])));
-    biases.push(all.slice(o, (o += dims[l + 1])));
-  }
-  return new Mlp({ inputDim, outputDim, netArch: dims.slice(1, -1), activation: activation ?? 'tanh' }, { kernels, biases });
+  await checkRegularFile(join(dir, 'weights.bin'), weightsName, params * 4, params * 4);
+  return { dims, activation: activation ?? 'tanh', params };
 }
 
 /**
@@ -139,6 +160,26 @@ export async function readModel(dir: string, expected: ExpectedShape, label = ''
  * devices, FIFOs (opened non-blocking, then refused) and folders are refused.
  */
 export async function readRegularFile(path: string, name: string, max: number, exact?: number): Promise<Buffer> {
+  return withRegularFile(path, name, max, exact, async (fh, size) => {
+    const buf = Buffer.alloc(size);
+    let got = 0;
+    while (got < size) {
+      const { bytesRead } = await fh.read(buf, got, size - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    if (got !== size) throw new ModelFileError('corrupt', `${name} changed while it was read`);
+    return buf;
+  });
+}
+
+/** readRegularFile's checks without the read: for files too large to read where the check runs. */
+export async function checkRegularFile(path: string, name: string, max: number, exact?: number): Promise<void> {
+  await withRegularFile(path, name, max, exact, async () => undefined);
+}
+
+/** Opens `path` as readRegularFile describes, checks it, and hands the open file to `use`. */
+async function withRegularFile<T>(path: string, name: string, max: number, exact: number | undefined, use: (fh: FileHandle, size: number) => Promise<T>): Promise<T> {
   let fh;
   try {
     fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -152,15 +193,7 @@ export async function readRegularFile(path: string, name: string, max: number, e
     if (!st.isFile()) throw new ModelFileError('corrupt', `${name} is not a regular file (${st.isDirectory() ? 'a folder' : 'a device or pipe'})`);
     if (exact !== undefined && st.size !== exact) throw new ModelFileError('corrupt', `${name} has ${st.size.toLocaleString('en-US')} bytes; ${exact.toLocaleString('en-US')} expected`);
     if (st.size > max) throw new ModelFileError('corrupt', `${name} has ${st.size.toLocaleString('en-US')} bytes (at most ${max.toLocaleString('en-US')})`);
-    const buf = Buffer.alloc(st.size);
-    let got = 0;
-    while (got < st.size) {
-      const { bytesRead } = await fh.read(buf, got, st.size - got, got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
-    if (got !== st.size) throw new ModelFileError('corrupt', `${name} changed while it was read`);
-    return buf;
+    return await use(fh, st.size);
   } finally {
     await fh.close();
   }

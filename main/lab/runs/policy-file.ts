@@ -29,7 +29,7 @@ import { ensureEnvReady, isEnvId, isEnvImplemented, makeEnv } from '../envs/regi
 import { actionDim, describeSpace, flatDim, spacesEqual, type Space } from '../envs/spaces.ts';
 import { DiagGaussian, distributionFor } from '../nn/distributions.ts';
 import { toLayersModel, type Activation, type Mlp } from '../nn/mlp.ts';
-import { MODEL_LIMITS, ModelFileError, readModel, readRegularFile } from './model-file.ts';
+import { MODEL_LIMITS, ModelFileError, checkModel, checkRegularFile, readModel, readRegularFile } from './model-file.ts';
 
 export type { PolicyKind } from '../agents/algorithm.ts';
 
@@ -39,6 +39,8 @@ export const MODEL_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.bin';
 export const META_FILE = 'policy.json';
 export const QTABLE_FILE = 'qtable.bin';
+/** Largest q-table read (50 M float64 entries, 400 MB): far above any binning this lab offers. */
+const QTABLE_MAX_ENTRIES = 50_000_000;
 
 export interface QTableFileInfo {
   file: typeof QTABLE_FILE;
@@ -453,7 +455,7 @@ export async function loadPolicy(dir: string, opts: LoadPolicyOptions = {}): Pro
     } catch (e) {
       throw new PolicyFileError('env', `${meta.env} could not be set up: ${(e as Error).message}`);
     }
-    checkPolicyFitsEnv(meta, spacesOf(meta.envOptions, `${metaPath}: invalid envOptions`));
+    checkPolicyFitsEnv(meta, spacesOf(meta.envOptions, `${META_FILE}: invalid envOptions`));
     if (opts.envOptions !== undefined) checkPolicyFitsEnv(meta, spacesOf(opts.envOptions, 'invalid env options'), opts.envOptions);
   }
 
@@ -505,16 +507,16 @@ async function loadKind(dir: string, meta: PolicyMeta): Promise<LoadedPolicy> {
     }
     case 'q-table': {
       const path = join(dir, QTABLE_FILE);
-      const bytes = await readBytes(path, QTABLE_FILE, 8 * 50_000_000, meta.qTable!.shape[0] * meta.qTable!.shape[1] * 8);
+      const bytes = await readBytes(path, QTABLE_FILE, 8 * QTABLE_MAX_ENTRIES, meta.qTable!.shape[0] * meta.qTable!.shape[1] * 8);
       const [nStates, nActions] = meta.qTable!.shape;
       if (bytes.byteLength !== nStates * nActions * 8) {
-        throw new PolicyFileError('corrupt', `${path} has ${bytes.byteLength} bytes, the q-table [${nStates}, ${nActions}] of float64 needs ${nStates * nActions * 8}`);
+        throw new PolicyFileError('corrupt', `${QTABLE_FILE} has ${bytes.byteLength} bytes, the q-table [${nStates}, ${nActions}] of float64 needs ${nStates * nActions * 8}`);
       }
       const view = new DataView(bytes);
       const table = new Float64Array(nStates * nActions);
       for (let k = 0; k < table.length; k++) {
         table[k] = view.getFloat64(k * 8, true);
-        if (!Number.isFinite(table[k])) throw new PolicyFileError('corrupt', `${path} holds a non-finite Q-value (${table[k]}) at entry ${k}`);
+        if (!Number.isFinite(table[k])) throw new PolicyFileError('corrupt', `${QTABLE_FILE} holds a non-finite Q-value (${table[k]}) at entry ${k}`);
       }
       try {
         return loaded(new QTablePolicy(meta.binning!, table, meta.observationSpace, meta.actionSpace, meta.epsilon ?? 0), meta, dir);
@@ -528,6 +530,30 @@ async function loadKind(dir: string, meta: PolicyMeta): Promise<LoadedPolicy> {
       } catch (e) {
         throw new PolicyFileError('corrupt', `policy: ${(e as Error).message}`);
       }
+  }
+}
+
+/**
+ * The part of loadPolicy that is bounded work whatever the folder holds: policy.json's schema, each
+ * network's declared layers against the limits and the policy's spaces, and every data file's size
+ * (fstat, nothing read). Cheap enough for the thread that answers the app, so a hostile folder is
+ * refused at once there; anything that passes is then loaded for real elsewhere first (policy-check.ts).
+ */
+export async function checkPolicyFolder(dir: string): Promise<void> {
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new Error('not a folder');
+  } catch {
+    throw new PolicyFileError('missing', `policy folder not found: ${basename(dir)}`);
+  }
+  const meta = checkMeta(await readJson(join(dir, META_FILE), META_FILE), META_FILE, undefined);
+  const shape = { inputDim: flatDim(meta.observationSpace), outputDim: actionDim(meta.actionSpace) };
+  try {
+    if (meta.kind === 'mlp-actor' || meta.kind === 'q-network') await checkModel(dir, '', shape);
+    if (meta.kind === 'q-table') await checkRegularFile(join(dir, QTABLE_FILE), QTABLE_FILE, 8 * QTABLE_MAX_ENTRIES, meta.qTable!.shape[0] * meta.qTable!.shape[1] * 8);
+    if (meta.critic && existsSync(join(dir, CRITIC_DIR, MODEL_FILE))) await checkModel(join(dir, CRITIC_DIR), `${CRITIC_DIR}/`, { inputDim: shape.inputDim, outputDim: 1 });
+  } catch (e) {
+    if (e instanceof ModelFileError) throw new PolicyFileError(e.code, e.message);
+    throw e;
   }
 }
 
