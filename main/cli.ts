@@ -27,7 +27,7 @@ Usage:
   policy-lab train --env ID [--env-opt key=value]... --algo ALGO [--seed N] [--steps N] [--preset NAME]
                    [--set key=value]... [--runs-dir DIR] [--backend auto|tensorflow|wasm|cpu]
                    [--engine ${EngineRequest.options.join('|')}] [--eval-episodes N] [--eval-every N] [--stop-when-solved]
-                   [--name TEXT] [--json]
+                   [--force] [--name TEXT] [--json]
   policy-lab eval --policy DIR [--episodes N] [--seed N] [--stochastic] [--json]
   policy-lab env rollout --env ID [--env-opt key=value]... --seed N (--actions 1,0,... | --agent random|heuristic|DIR)
                    [--max-steps N] [--json]
@@ -144,6 +144,7 @@ async function cmdTrain(args: string[]): Promise<number> {
     'eval-episodes': { type: 'string' },
     'eval-every': { type: 'string' },
     'stop-when-solved': { type: 'boolean' },
+    force: { type: 'boolean' },
   });
   const json = !!values.json;
   const hyperparameters = Object.fromEntries((values.set ?? []).map(parseSetting));
@@ -161,6 +162,7 @@ async function cmdTrain(args: string[]): Promise<number> {
     evalEpisodes: intArg('eval-episodes', values['eval-episodes'], 0, 10_000),
     evalEvery: intArg('eval-every', values['eval-every'], 0, 1e9),
     stopWhenSolved: !!values['stop-when-solved'],
+    force: !!values.force,
   });
   if (!req.success) {
     const issue = req.error.issues[0];

@@ -41,6 +41,8 @@ export interface HyperparameterSpec {
   default: HyperValue;
   min?: number;
   max?: number;
+  /** Values above max are refused unless the run is forced (StartRunRequest.force); forced, up to this. */
+  forcedMax?: number;
   choices?: string[];
   description: string;
 }
@@ -270,6 +272,8 @@ export const StartRunRequest = z.object({
   /** Episode budget (0 = only the step budget). */
   maxEpisodes: z.number().int().min(0).max(10_000_000).default(0),
   tags: z.array(z.string().min(1).max(40)).max(20).default([]),
+  /** Allow hyperparameters beyond their usual limits, up to each rule's forcedMax (e.g. a learning rate above 1). */
+  force: z.boolean().default(false),
 });
 export type StartRunRequest = z.input<typeof StartRunRequest>;
 

@@ -188,7 +188,7 @@ export class LabService {
     // No preset named: the env's first (tuned) preset, e.g. rl-baselines3-zoo's for PPO; "none": plain defaults.
     const preset = p.preset === undefined ? defaultPreset(p.algo, p.env) : p.preset === 'none' ? null : p.preset;
     try {
-      resolved = resolveHyperparameters(p.algo, p.env, preset, p.hyperparameters);
+      resolved = resolveHyperparameters(p.algo, p.env, preset, p.hyperparameters, { force: p.force });
     } catch (err) {
       throw new LabError((err as Error).message, 'invalid');
     }
@@ -213,6 +213,7 @@ export class LabService {
       evalEvery: p.evalEvery ?? checkpointEvery,
       stopWhenSolved: p.stopWhenSolved,
       maxEpisodes: p.maxEpisodes,
+      ...(p.force ? { force: true } : {}),
     };
   }
 
@@ -466,9 +467,11 @@ export class LabService {
         engine: config.engine,
         name: s.name ? `${s.name} (continued)` : undefined,
         evalEpisodes: config.evalEpisodes,
+        evalEvery: config.evalEvery ?? 0,
         stopWhenSolved: config.stopWhenSolved,
         maxEpisodes: 0,
         tags: s.tags ?? [],
+        force: config.force ?? false,
       },
       { initPolicy: from, continuesRunId: runId },
     );

@@ -51,6 +51,7 @@ test('usage errors exit 2 with one line on stderr and no stack trace', async () 
     ['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--set', 'no_such_key=3'],
     ['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--engine', 'bogus'],
     ['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--steps', '-5'],
+    ['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--set', 'learning_rate=5'],
     ['env', 'rollout', '--env', 'CartPole-v1', '--seed', 'x', '--agent', 'random'],
     ['frobnicate'],
   ]) {
@@ -70,6 +71,21 @@ test('usage errors exit 2 with one line on stderr and no stack trace', async () 
   // A negative number is read as the option's value and refused for what it is.
   const negative = await runCli(['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--steps', '-5']);
   assert.match(negative.stderr, /--steps must be an integer in \[1, .*got "-5"/);
+  const big = await runCli(['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--set', 'learning_rate=5']);
+  assert.match(big.stderr, /learning_rate must be .*≤ 1 .*got 5; above 1 only when forced \(--force/);
+});
+
+test('train --force: a learning rate above 1 runs, and config.json records that it was forced', async () => {
+  const runsDir = await mkdtemp(join(tmpdir(), 'pl-cli-'));
+  try {
+    const r = await runCli(['train', '--env', 'CartPole-v1', '--algo', 'reinforce', '--steps', '300', '--eval-episodes', '1', '--set', 'learning_rate=5', '--force', '--runs-dir', runsDir, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const config = JSON.parse(await readFile(join(r.lines.at(-1)!.runDir as string, 'config.json'), 'utf8'));
+    assert.equal(config.force, true);
+    assert.equal(config.hyperparameters.learning_rate, 5);
+  } finally {
+    await rm(runsDir, { recursive: true, force: true });
+  }
 });
 
 test('train --engine: the request goes to config.json, the resolved engine to the status and summary', async () => {

@@ -149,13 +149,22 @@ test('algoInfos matches the contract shape', () => {
   assert.deepEqual(JSON.parse(JSON.stringify(infos)), JSON.parse(JSON.stringify(algoInfos())));
 });
 
-test('every gradient algorithm refuses a step size above 1 (constant or lin_ start), and accepts 1', () => {
+test('every gradient algorithm refuses a step size above 1 (constant or lin_ start) unless forced, and accepts 1', () => {
   for (const algo of ['ppo', 'a2c', 'dqn', 'reinforce', 'actor-critic'] as AlgoId[]) {
     const keys = algorithmDef(algo).rules.filter((r) => /learning_rate$/.test(r.key)).map((r) => r.key);
     assert.ok(keys.includes('learning_rate'), algo);
+    // The spec sent to the Train form carries the cap, so the form applies the same rule.
+    assert.equal(toContractSpec(algorithmDef(algo).rules.find((r) => r.key === 'learning_rate')!).forcedMax, 1e6, algo);
     for (const key of keys) {
-      for (const bad of [1e6, 1.5, 'lin_2']) assert.throws(() => validateHyperparameters(algo, { [key]: bad }), new RegExp(`${key} must be a finite number > 0 and ≤ 1`), `${algo} ${key}=${bad}`);
+      for (const bad of [1e6, 1.5, 'lin_2']) {
+        assert.throws(() => validateHyperparameters(algo, { [key]: bad }), new RegExp(`${key} must be a finite number > 0 and ≤ 1.*; above 1 only when forced \\(--force`), `${algo} ${key}=${bad}`);
+        assert.deepEqual(validateHyperparameters(algo, { [key]: bad }, { force: true }), { [key]: bad }, `${algo} ${key}=${bad} forced`);
+      }
       assert.doesNotThrow(() => validateHyperparameters(algo, { [key]: 1 }), `${algo} ${key}=1`);
+      // Forcing lifts the usual limit to a hard cap, and nothing else.
+      assert.throws(() => validateHyperparameters(algo, { [key]: 1e7 }, { force: true }), new RegExp(`${key} must be a finite number > 0 and ≤ 1000000`));
+      assert.throws(() => validateHyperparameters(algo, { [key]: 1e7 }), (e: Error) => !/forced/.test(e.message), 'no hint when forcing would not help');
+      assert.throws(() => validateHyperparameters(algo, { [key]: 0 }, { force: true }), /> 0/);
     }
   }
 });

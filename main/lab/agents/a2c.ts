@@ -129,8 +129,8 @@ export class A2c implements Algorithm {
   private readonly lrSchedule: Schedule;
   private readonly vfLrSchedule: Schedule;
 
-  constructor({ vecEnv, hyperparameters, rng, engine }: AlgorithmOptions) {
-    const hp = (this.hp = completeRules<A2cHyperparameters>('a2c', RULES, hyperparameters, crossCheck));
+  constructor({ vecEnv, hyperparameters, rng, engine, force }: AlgorithmOptions) {
+    const hp = (this.hp = completeRules<A2cHyperparameters>('a2c', RULES, hyperparameters, crossCheck, { force }));
     checkNumEnvs(hp.n_envs, vecEnv);
     this.vecEnv = vecEnv;
     const nets = createActorCritic(vecEnv, hp, rng);
@@ -376,8 +376,8 @@ export interface A2cHyperparameters extends ActorCriticNetHyperparameters {
 }
 
 const RULES: Rule[] = [
-  { key: 'learning_rate', type: 'schedule', default: 3e-4, min: 0, exclusiveMin: true, max: 1, description: 'Policy step size (joint_update: of both networks); "lin_<x>" decays linearly to 0.' },
-  { key: 'vf_learning_rate', type: 'schedule', default: 1e-3, min: 0, exclusiveMin: true, max: 1, description: 'Value-network step size (separate updates only).' },
+  { ...common.learning_rate, key: 'learning_rate', default: 3e-4, description: 'Policy step size (joint_update: of both networks); "lin_<x>" decays linearly to 0.' },
+  { ...common.learning_rate, key: 'vf_learning_rate', default: 1e-3, description: 'Value-network step size (separate updates only).' },
   { key: 'n_steps', type: 'int', default: 4000, min: 1, max: 1_000_000, description: 'Steps per env per update (batch = n_steps × n_envs).' },
   common.gamma,
   { key: 'gae_lambda', type: 'float', default: 0.97, min: 0, max: 1, description: 'GAE λ; 1 = plain n-step returns (Monte-Carlo with bootstrap).' },

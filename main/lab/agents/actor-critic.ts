@@ -330,8 +330,8 @@ export class ActorCritic implements Algorithm {
   private readonly actions: Int32Array;
   private running: Episode[];
 
-  constructor({ vecEnv, hyperparameters, rng, engine }: AlgorithmOptions) {
-    const hp = (this.hp = completeRules<ActorCriticHyperparameters>('actor-critic', RULES, hyperparameters));
+  constructor({ vecEnv, hyperparameters, rng, engine, force }: AlgorithmOptions) {
+    const hp = (this.hp = completeRules<ActorCriticHyperparameters>('actor-critic', RULES, hyperparameters, undefined, { force }));
     checkNumEnvs(hp.n_envs, vecEnv);
     if (vecEnv.actionSpace.kind !== 'discrete') throw new Error('actor-critic here supports Discrete action spaces only');
     this.vecEnv = vecEnv;
@@ -773,8 +773,8 @@ const RULES: Rule[] = [
     choices: ['td', 'mc', 'shared'],
     description: 'td: one-step TD(0) actor-critic updating every step; mc: Monte-Carlo advantage G − V per episode; shared: one trunk with policy and value heads, combined loss.',
   },
-  { key: 'learning_rate', type: 'schedule', default: 0.0005, min: 0, exclusiveMin: true, max: 1, description: 'Adam step size of the actor (shared: of the whole network); "lin_<x>" decays linearly to 0.' },
-  { key: 'vf_learning_rate', type: 'schedule', default: 0.002, min: 0, exclusiveMin: true, max: 1, description: 'Adam step size of the separate critic (td, mc; unused by shared).' },
+  { ...common.learning_rate, key: 'learning_rate', default: 0.0005, description: 'Adam step size of the actor (shared: of the whole network); "lin_<x>" decays linearly to 0.' },
+  { ...common.learning_rate, key: 'vf_learning_rate', default: 0.002, description: 'Adam step size of the separate critic (td, mc; unused by shared).' },
   common.gamma,
   { ...common.net_arch, default: [128], description: 'Hidden layer widths of the actor and of the critic (shared: of the common trunk).' },
   { ...common.activation_fn, default: 'relu' },

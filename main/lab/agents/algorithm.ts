@@ -141,6 +141,8 @@ export interface AlgorithmOptions {
   rng: Generator;
   /** Training engine (absent = tfjs, the reference path). */
   engine?: EngineName;
+  /** The run allows hyperparameters beyond their usual limits (StartRunRequest.force). */
+  force?: boolean;
 }
 
 /**

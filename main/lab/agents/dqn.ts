@@ -197,8 +197,8 @@ export class Dqn implements Algorithm {
   private readonly obsBefore: Float32Array;
   private readonly actions: Int32Array;
 
-  constructor({ vecEnv, hyperparameters, rng, engine }: AlgorithmOptions) {
-    const hp = (this.hp = completeRules<DqnHyperparameters>('dqn', RULES, hyperparameters));
+  constructor({ vecEnv, hyperparameters, rng, engine, force }: AlgorithmOptions) {
+    const hp = (this.hp = completeRules<DqnHyperparameters>('dqn', RULES, hyperparameters, undefined, { force }));
     checkNumEnvs(hp.n_envs, vecEnv);
     const why = supports(vecEnv.observationSpace, vecEnv.actionSpace);
     if (why) throw new Error(why);

@@ -64,8 +64,8 @@ export class Ppo implements Algorithm {
   private readonly lrSchedule: Schedule;
   private readonly clipSchedule: Schedule;
 
-  constructor({ vecEnv, hyperparameters, rng, engine }: AlgorithmOptions) {
-    const hp = (this.hp = completeRules<PpoHyperparameters>('ppo', RULES, hyperparameters, crossCheck));
+  constructor({ vecEnv, hyperparameters, rng, engine, force }: AlgorithmOptions) {
+    const hp = (this.hp = completeRules<PpoHyperparameters>('ppo', RULES, hyperparameters, crossCheck, { force }));
     checkNumEnvs(hp.n_envs, vecEnv);
     this.vecEnv = vecEnv;
     this.rng = rng;
@@ -354,15 +354,7 @@ export interface PpoHyperparameters extends ActorCriticNetHyperparameters {
 }
 
 const RULES: Rule[] = [
-  {
-    key: 'learning_rate',
-    type: 'schedule',
-    default: 3e-4,
-    min: 0,
-    exclusiveMin: true,
-    max: 1,
-    description: 'Adam step size; "lin_<x>" decays linearly from x to 0 over the run.',
-  },
+  common.learning_rate,
   { key: 'n_steps', type: 'int', default: 2048, min: 1, max: 1_000_000, description: 'Steps per env per rollout (rollout size = n_steps × n_envs).' },
   { key: 'batch_size', type: 'int', default: 64, min: 1, max: 10_000_000, description: 'Minibatch size.' },
   { key: 'n_epochs', type: 'int', default: 10, min: 1, max: 1000, description: 'Passes over each rollout.' },

@@ -3,7 +3,7 @@
  * what the UI lists, hyperparameter resolution (defaults ← preset ← overrides) and construction.
  */
 import type { AlgoId, AlgoInfo, EnvId } from '../../../preload/contract.ts';
-import { defaultsOf, toContractSpec, validateRules, type Preset, type Values } from '../training/hyperparameters.ts';
+import { defaultsOf, toContractSpec, validateRules, type Preset, type RuleOptions, type Values } from '../training/hyperparameters.ts';
 import type { Algorithm, AlgorithmOptions } from './algorithm.ts';
 import type { AlgorithmDef } from './definition.ts';
 import { a2cDef } from './a2c.ts';
@@ -36,9 +36,9 @@ export function algoInfos(): AlgoInfo[] {
   }));
 }
 
-export function validateHyperparameters(algo: AlgoId, values: Record<string, unknown>): Values {
+export function validateHyperparameters(algo: AlgoId, values: Record<string, unknown>, opts: RuleOptions = {}): Values {
   const d = algorithmDef(algo);
-  return validateRules(algo, d.rules, values, d.crossCheck);
+  return validateRules(algo, d.rules, values, d.crossCheck, opts);
 }
 
 export function defaultHyperparameters(algo: AlgoId): Values {
@@ -70,11 +70,11 @@ export interface ResolvedHyperparameters {
   envOptions: Record<string, boolean | number>;
 }
 
-export function resolveHyperparameters(algo: AlgoId, env: EnvId, preset: string | null | undefined, overrides: Record<string, unknown> = {}): ResolvedHyperparameters {
+export function resolveHyperparameters(algo: AlgoId, env: EnvId, preset: string | null | undefined, overrides: Record<string, unknown> = {}, opts: RuleOptions = {}): ResolvedHyperparameters {
   const d = algorithmDef(algo);
   const p = preset ? findPreset(algo, env, preset) : null;
   const merged: Record<string, unknown> = { ...defaultsOf(d.rules), ...(p ? structuredClone(p.values) : {}), ...overrides };
-  const hyperparameters = validateRules(algo, d.rules, merged, d.crossCheck);
+  const hyperparameters = validateRules(algo, d.rules, merged, d.crossCheck, opts);
   return { hyperparameters, steps: p?.steps ?? d.defaultSteps[env], preset: p ? p.name : null, envOptions: { ...(p?.envOptions ?? {}) } };
 }
 

@@ -64,8 +64,8 @@ export class Reinforce implements Algorithm {
   private running: Trajectory[];
   private readonly actions: Int32Array;
 
-  constructor({ vecEnv, hyperparameters, rng, engine }: AlgorithmOptions) {
-    const hp = (this.hp = completeRules<ReinforceHyperparameters>('reinforce', RULES, hyperparameters));
+  constructor({ vecEnv, hyperparameters, rng, engine, force }: AlgorithmOptions) {
+    const hp = (this.hp = completeRules<ReinforceHyperparameters>('reinforce', RULES, hyperparameters, undefined, { force }));
     checkNumEnvs(hp.n_envs, vecEnv);
     if (vecEnv.actionSpace.kind !== 'discrete') throw new Error('REINFORCE here supports Discrete action spaces only');
     this.vecEnv = vecEnv;
@@ -279,7 +279,7 @@ export interface ReinforceHyperparameters {
 }
 
 const RULES: Rule[] = [
-  { key: 'learning_rate', type: 'schedule', default: 0.01, min: 0, exclusiveMin: true, max: 1, description: 'Adam step size; "lin_<x>" decays linearly to 0.' },
+  { ...common.learning_rate, key: 'learning_rate', default: 0.01, description: 'Adam step size; "lin_<x>" decays linearly to 0.' },
   common.gamma,
   { ...common.net_arch, default: [32] },
   { ...common.activation_fn, default: 'relu' },

@@ -31,7 +31,8 @@ export const common = {
   activation_fn: { key: 'activation_fn', type: 'enum', default: 'tanh', choices: [...ACTIVATIONS], description: 'Hidden-layer activation.' },
   n_envs: { key: 'n_envs', type: 'int', default: 1, min: 1, max: 256, description: 'Environment copies stepped together.' },
   ortho_init: { key: 'ortho_init', type: 'bool', default: true, description: 'Orthogonal weight init (gains √2 hidden, 0.01 policy head, 1 value head); otherwise Glorot uniform.' },
-  learning_rate: { key: 'learning_rate', type: 'schedule', default: 3e-4, min: 0, exclusiveMin: true, max: 1, description: 'Adam step size; "lin_<x>" decays linearly from x to 0 over the run.' },
+  // Above 1 an optimizer step overshoots on any scale these nets train at: refused unless the run is forced.
+  learning_rate: { key: 'learning_rate', type: 'schedule', default: 3e-4, min: 0, exclusiveMin: true, max: 1, forcedMax: 1e6, description: 'Adam step size; "lin_<x>" decays linearly from x to 0 over the run.' },
   ent_coef: { key: 'ent_coef', type: 'float', default: 0.0, min: 0, max: 10, description: 'Entropy bonus coefficient.' },
   max_grad_norm: { key: 'max_grad_norm', type: 'float', default: 0.5, min: 0, exclusiveMin: true, max: 1e6, description: 'Global gradient-norm clip.' },
 } satisfies Record<string, Rule>;
@@ -116,7 +117,27 @@ function asNumber(v: unknown): number | null {
   return null;
 }
 
-function checkOne(r: Rule, v: unknown): HyperValue {
+/** How a run that needs a value beyond a rule's usual max asks for it, for messages. */
+export const FORCE_HINT = '--force, or "Allow values beyond the usual limits" in the Train form';
+
+/** checkValue, with `max` raised to `forcedMax` when forced; unforced, a value only forcing allows says so. */
+function checkOne(r: Rule, v: unknown, force: boolean): HyperValue {
+  if (r.forcedMax === undefined) return checkValue(r, v);
+  const forced = { ...r, max: r.forcedMax };
+  if (force) return checkValue(forced, v);
+  try {
+    return checkValue(r, v);
+  } catch (err) {
+    try {
+      checkValue(forced, v);
+    } catch {
+      throw err;
+    }
+    throw new Error(`${(err as Error).message}; above ${r.max} only when forced (${FORCE_HINT})`);
+  }
+}
+
+function checkValue(r: Rule, v: unknown): HyperValue {
   const k = r.key;
   switch (r.type) {
     case 'float': {
@@ -161,18 +182,23 @@ function checkOne(r: Rule, v: unknown): HyperValue {
   }
 }
 
+export interface RuleOptions {
+  /** Allow values up to each rule's forcedMax (the run was started with force). */
+  force?: boolean;
+}
+
 /**
  * Checks every given key (unknown key, type, range, finiteness) against `rules`, then the
  * algorithm's cross-key rules; returns the normalised values (numeric strings → numbers, "64,64" →
  * [64, 64]). Throws an Error naming the key. Keys not given are not filled in.
  */
-export function validateRules(algo: string, rules: readonly Rule[], values: Record<string, unknown>, crossCheck?: (v: Values) => void): Values {
+export function validateRules(algo: string, rules: readonly Rule[], values: Record<string, unknown>, crossCheck?: (v: Values) => void, opts: RuleOptions = {}): Values {
   if (values === null || typeof values !== 'object' || Array.isArray(values)) throw new Error(`hyperparameters must be an object, got ${got(values)}`);
   const out: Values = {};
   for (const [k, v] of Object.entries(values)) {
     const r = rules.find((s) => s.key === k);
     if (!r) throw new Error(`${k} is not a hyperparameter of ${algo} (known: ${rules.map((s) => s.key).join(', ')})`);
-    out[k] = checkOne(r, v);
+    out[k] = checkOne(r, v, opts.force ?? false);
   }
   crossCheck?.(out);
   return out;
@@ -185,6 +211,6 @@ export function defaultsOf(rules: readonly Rule[]): Values {
 }
 
 /** Validated with every default filled in, as an algorithm's typed view (e.g. PpoHyperparameters). */
-export function completeRules<T>(algo: string, rules: readonly Rule[], values: Record<string, unknown>, crossCheck?: (v: Values) => void): T {
-  return validateRules(algo, rules, { ...defaultsOf(rules), ...values }, crossCheck) as unknown as T;
+export function completeRules<T>(algo: string, rules: readonly Rule[], values: Record<string, unknown>, crossCheck?: (v: Values) => void, opts: RuleOptions = {}): T {
+  return validateRules(algo, rules, { ...defaultsOf(rules), ...values }, crossCheck, opts) as unknown as T;
 }

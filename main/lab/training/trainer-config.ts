@@ -31,6 +31,8 @@ export interface TrainerConfig {
    * the best so far in best/ — value-based methods in particular can forget a solved task late on.
    */
   evalEvery?: number;
+  /** Hyperparameters may go beyond their usual limits, up to each rule's forcedMax (absent = false). */
+  force?: boolean;
   /** Start from this saved policy's weights (continuing another run) instead of a fresh init. */
   initPolicy?: string;
 }

@@ -87,7 +87,8 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
   const engine = resolveEngine(config.engine ?? 'auto', backend.name);
   hooks.onBackend?.(backend.name, engine.name);
 
-  const hp = validateHyperparameters(config.algo, config.hyperparameters);
+  const force = config.force ?? false;
+  const hp = validateHyperparameters(config.algo, config.hyperparameters, { force });
   const nEnvs = typeof hp.n_envs === 'number' ? hp.n_envs : 1;
   if (!Number.isSafeInteger(config.totalSteps) || config.totalSteps < 1) throw new Error(`totalSteps must be a positive integer, got ${config.totalSteps}`);
   await ensureEnvReady(config.env);
@@ -128,7 +129,7 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
 
   try {
     vecEnv.reset(config.seed);
-    algo = createAlgorithm(config.algo, { vecEnv, hyperparameters: hp, rng: algorithmRng(config.seed), engine: engine.name });
+    algo = createAlgorithm(config.algo, { vecEnv, hyperparameters: hp, rng: algorithmRng(config.seed), engine: engine.name, force });
     if (config.initPolicy) await initFromPolicy(algo, config.initPolicy);
     if (wantFrames) frames = [vecEnv.renderState(0)];
 

@@ -25,25 +25,30 @@ export function parseCount(text: string, opts: { max: number; optional?: boolean
   return /^\d+$/.test(t) && Number(t) <= opts.max ? { value: Number(t), error: null } : { value: null, error };
 }
 
-function checkRange(spec: HyperparameterSpec, n: number): string | null {
+function checkRange(spec: HyperparameterSpec, n: number, force: boolean): string | null {
   if (spec.min !== undefined && n < spec.min) return `must be ≥ ${formatNumber(spec.min)}`;
-  if (spec.max !== undefined && n > spec.max) return `must be ≤ ${formatNumber(spec.max)}`;
+  const max = force && spec.forcedMax !== undefined ? spec.forcedMax : spec.max;
+  if (max !== undefined && n > max) {
+    const forcing = !force && spec.forcedMax !== undefined && n <= spec.forcedMax;
+    return forcing ? `must be ≤ ${formatNumber(max)} (or allow values beyond the usual limits)` : `must be ≤ ${formatNumber(max)}`;
+  }
   return null;
 }
 
-export function parseHyper(spec: HyperparameterSpec, text: string): ParseResult {
+/** `force`: the run allows values up to each rule's forcedMax (StartRunRequest.force). */
+export function parseHyper(spec: HyperparameterSpec, text: string, force = false): ParseResult {
   const t = text.trim();
   switch (spec.type) {
     case 'int': {
       const n = parseNumber(t);
       if (n === null || !Number.isInteger(n)) return { ok: false, error: 'must be an integer' };
-      const range = checkRange(spec, n);
+      const range = checkRange(spec, n, force);
       return range ? { ok: false, error: range } : { ok: true, value: n };
     }
     case 'float': {
       const n = parseNumber(t);
       if (n === null || !Number.isFinite(n)) return { ok: false, error: 'must be a number' };
-      const range = checkRange(spec, n);
+      const range = checkRange(spec, n, force);
       return range ? { ok: false, error: range } : { ok: true, value: n };
     }
     case 'bool':
@@ -61,7 +66,7 @@ export function parseHyper(spec: HyperparameterSpec, text: string): ParseResult 
       for (const part of parts) {
         const n = parseNumber(part);
         if (n === null || !Number.isInteger(n)) return { ok: false, error: 'must be integers separated by commas' };
-        const range = checkRange(spec, n);
+        const range = checkRange(spec, n, force);
         if (range) return { ok: false, error: `each ${range}` };
         values.push(n);
       }
@@ -71,13 +76,13 @@ export function parseHyper(spec: HyperparameterSpec, text: string): ParseResult 
       // A constant, or SB3-zoo style "lin_<start>" for a linear decay to 0.
       const n = parseNumber(t);
       if (n !== null) {
-        const range = checkRange(spec, n);
+        const range = checkRange(spec, n, force);
         return range ? { ok: false, error: range } : { ok: true, value: n };
       }
       const m = /^lin_(.+)$/.exec(t);
       const start = m ? parseNumber(m[1]) : null;
       if (start === null) return { ok: false, error: 'must be a number or lin_<number>' };
-      const range = checkRange(spec, start);
+      const range = checkRange(spec, start, force);
       return range ? { ok: false, error: range } : { ok: true, value: t };
     }
     default:

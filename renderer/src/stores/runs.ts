@@ -164,6 +164,8 @@ export const useRunsStore = defineStore('runs', () => {
     evalEvery: '',
     /** Training engine; 'auto' lets the lab pick for its backend. */
     engine: 'auto' as EngineRequest,
+    /** Allow hyperparameters beyond their usual limits (e.g. a learning rate above 1). */
+    force: false,
     /** Only fields the user has edited, as typed; the rest show the preset's value. */
     fields: {} as Record<string, string>,
     /** Env option fields the user has edited (checkbox state or typed text); the rest show preset/default. */
