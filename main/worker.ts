@@ -6,7 +6,7 @@
  */
 import type { FromWorker, ToWorker } from './lab/training/protocol.ts';
 import type { MetricRecord } from '../preload/contract.ts';
-import { appendMetricsSync, progressPath, writeJsonAtomic, type RunProgress } from './lab/runs/run-store.ts';
+import { appendMetricsSync, isWriteError, progressPath, writeJsonAtomic, writeProblem, type RunProgress } from './lab/runs/run-store.ts';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -90,13 +90,20 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       .finally(() => (progressWriting = false));
   };
 
+  // A write that fails (disk full, folder gone read-only) stops training: what is not on disk would be
+  // lost anyway. The run ends crashed with the reason; what was written before is kept.
+  let writeFailure: unknown = null;
   const flush = (): void => {
-    if (pending.length > 0) {
+    if (pending.length > 0 && writeFailure === null) {
       const batch = pending;
       pending = [];
       // On disk before it is streamed: whatever the UI has seen survives a crash of this process.
-      appendMetricsSync(runDir, batch);
-      send({ type: 'metrics', records: batch });
+      try {
+        appendMetricsSync(runDir, batch);
+        send({ type: 'metrics', records: batch });
+      } catch (err) {
+        writeFailure = err;
+      }
     }
     if (progress) {
       writeProgress(progress);
@@ -124,15 +131,18 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
         onEpisodeFrames: (f) => (frames = f),
         onWarning: (message) => send({ type: 'warning', message }),
       },
-      { stopRequested: () => stopRequested, pauseRequested: () => pauseRequested, threads: () => threads },
+      { stopRequested: () => stopRequested || writeFailure !== null, pauseRequested: () => pauseRequested, threads: () => threads },
     );
     clearInterval(timer);
     flush();
+    if (writeFailure !== null) throw writeFailure;
     if (orphaned) await runEnded(runDir, { ...result, status: result.status, hasPolicy: existsSync(join(runDir, 'policy', 'policy.json')) });
     await new Promise<void>((resolve) => send({ type: 'done', summary: { ...result } }, resolve));
   } catch (err) {
-    if (orphaned) await runEnded(runDir, { status: 'crashed', error: err instanceof Error ? err.message : String(err) });
-    throw err;
+    // fs errors name the full path; say what went wrong instead.
+    const failure = isWriteError(err) ? new Error(`${writeProblem(err)}: training stopped; the metrics and checkpoints written before are kept`) : err;
+    if (orphaned) await runEnded(runDir, { status: 'crashed', error: failure instanceof Error ? failure.message : String(failure) }).catch(() => undefined);
+    throw failure;
   } finally {
     clearInterval(timer);
     flush();

@@ -267,6 +267,8 @@ export const StartRunRequest = z.object({
   /** Evaluate (10 deterministic episodes) every this many steps and keep the best policy in best/;
    *  absent = every tenth of the run (≥ 10k steps), 0 = never. */
   evalEvery: z.number().int().min(0).max(1e9).optional(),
+  /** Checkpoint at least every this many seconds of training, whatever the step schedule (absent = 60). */
+  checkpointSeconds: z.number().min(1).max(86_400).optional(),
   /** Stop as soon as the 100-episode training mean reaches the env's reward threshold. */
   stopWhenSolved: z.boolean().default(false),
   /** Episode budget (0 = only the step budget). */

@@ -50,6 +50,9 @@ export class UtilityProcessLauncher implements RunLauncher {
           else listener(code, null);
         });
       },
+      onSpawn(listener: (pid: number) => void): void {
+        child.once('spawn', () => listener(child.pid!));
+      },
       kill(): void {
         killRequested = true;
         child.kill(); // SIGTERM on POSIX; Electron reaps the process

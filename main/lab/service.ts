@@ -26,7 +26,7 @@ import type {
 } from '../../preload/contract.ts';
 import { requestSchemas } from '../../preload/contract.ts';
 import { LabError } from './dispatch.ts';
-import { RunStore, processAlive, readMetrics, readProgress } from './runs/run-store.ts';
+import { RunStore, processAlive, progressFromMetrics, progressPath, readMetrics, readProgress, writeJsonAtomic, writeProblem, type RunProgress } from './runs/run-store.ts';
 import type { RunLauncher, RunProcess } from './runs/launcher.ts';
 import type { FromWorker } from './training/protocol.ts';
 import type { TrainerConfig } from './training/trainer-config.ts';
@@ -213,6 +213,7 @@ export class LabService {
       evalEvery: p.evalEvery ?? checkpointEvery,
       stopWhenSolved: p.stopWhenSolved,
       maxEpisodes: p.maxEpisodes,
+      ...(p.checkpointSeconds !== undefined ? { checkpointSeconds: p.checkpointSeconds } : {}),
       ...(p.force ? { force: true } : {}),
     };
   }
@@ -262,21 +263,9 @@ export class LabService {
     // The folder, config.json, metrics.ndjson and status.json all, or none: a full disk or a read-only
     // runs folder gives a clear error and leaves no half-made run behind.
     try {
-      await this.store.create(runId, config, { name: p.name ?? null, labVersion: LAB_VERSION, createdAt: new Date().toISOString() });
-      await this.store.writeStatus(summary);
+      await this.store.create(summary, config, { name: p.name ?? null, labVersion: LAB_VERSION, createdAt: new Date().toISOString() });
     } catch (err) {
-      const { rm } = await import('node:fs/promises');
-      await rm(runDir, { recursive: true, force: true }).catch(() => undefined);
-      const code = (err as NodeJS.ErrnoException).code;
-      const why =
-        code === 'ENOSPC' || code === 'EDQUOT'
-          ? 'the disk is full'
-          : code === 'EACCES' || code === 'EROFS' || code === 'EPERM'
-            ? 'the runs folder is not writable'
-            : code === 'ENOENT' || code === 'ENOTDIR'
-              ? 'the runs folder cannot be created'
-              : (code ?? 'write error');
-      throw new LabError(`cannot start the run: ${why}`, 'failed');
+      throw new LabError(`cannot start the run: ${writeProblem(err)}`, 'failed');
     }
     let resolveExited!: () => void;
     const exited = new Promise<void>((r) => (resolveExited = r));
@@ -343,6 +332,12 @@ export class LabService {
       this.active.delete(run.summary.runId);
       run.resolveExited();
       this.pump();
+    });
+    // Until the run process writes its own progress.json, one with its pid tells a lab that starts
+    // meanwhile (after a crash of this one) that the run is alive, not interrupted.
+    proc.onSpawn?.((pid) => {
+      const p: RunProgress = { pid, steps: 0, episodes: 0, mean100: null, best100: null, wallSeconds: 0, updatedAt: new Date().toISOString() };
+      void writeJsonAtomic(progressPath(run.summary.runDir), p).catch(() => undefined);
     });
     proc.send({ type: 'start', runDir: run.summary.runDir, config: run.config });
   }
@@ -468,6 +463,7 @@ export class LabService {
         name: s.name ? `${s.name} (continued)` : undefined,
         evalEpisodes: config.evalEpisodes,
         evalEvery: config.evalEvery ?? 0,
+        checkpointSeconds: config.checkpointSeconds,
         stopWhenSolved: config.stopWhenSolved,
         maxEpisodes: 0,
         tags: s.tags ?? [],
@@ -552,21 +548,23 @@ export class LabService {
   /**
    * Runs a lab that died left "running" or "queued". A run whose process still trains (progress.json
    * names a live pid) is left to finish: it writes its own end into status.json. Any other is rebuilt
-   * from its folder — progress from progress.json, the policy if one was saved — and marked crashed;
+   * from its folder — progress from its metrics (or progress.json), the policy if one was saved — and marked crashed;
    * its files are kept as they are, and it can be continued from its last checkpoint.
    */
   private async recoverInterrupted(): Promise<void> {
+    await this.store.sweepPartial();
     const runs = await this.store.list().catch(() => []);
     for (const s of runs) {
       if (s.status !== 'running' && s.status !== 'queued') continue;
       const progress = await readProgress(s.runDir);
-      if (progress && processAlive(progress.pid) && progress.pid !== process.pid) {
-        await this.store.writeStatus({ ...s, status: 'running', steps: progress.steps, episodes: progress.episodes, mean100: progress.mean100, best100: progress.best100 }).catch(() => undefined);
-        continue;
-      }
-      const rebuilt = progress
-        ? { steps: progress.steps, episodes: progress.episodes, mean100: progress.mean100, best100: progress.best100, wallSeconds: progress.wallSeconds }
-        : {};
+      // Still training: its own process writes how it ends (writing status.json here could overwrite that).
+      if (progress && processAlive(progress.pid) && progress.pid !== process.pid) continue;
+      // Whichever record went further: the metrics normally (appended every 100 ms), else progress.json.
+      const logged = progressFromMetrics(await readMetrics(s.runDir));
+      const rebuilt =
+        progress && progress.steps > logged.steps
+          ? { steps: progress.steps, episodes: progress.episodes, mean100: progress.mean100, best100: progress.best100, wallSeconds: progress.wallSeconds }
+          : logged;
       await this.store
         .writeStatus({
           ...s,
@@ -632,9 +630,7 @@ export class LabService {
       for (const f of kept) await writeFile(join(dir, f.name), Buffer.from(f.dataBase64, 'base64'));
     } catch (err) {
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
-      const code = (err as NodeJS.ErrnoException).code;
-      const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EACCES' || code === 'EROFS' || code === 'EPERM' ? 'the runs folder is not writable' : `${code ?? 'write error'}`;
-      throw new LabError(`could not store the imported policy: ${why}`, 'failed');
+      throw new LabError(`could not store the imported policy: ${writeProblem(err)}`, 'failed');
     }
     let p: LoadedPolicy;
     try {

@@ -34,6 +34,7 @@ export class ForkLauncher implements RunLauncher {
       onMessage: (l) => child.on('message', (m) => l(m as FromWorker)),
       onExit: (l) => child.on('exit', (code, signal) => l(code, signal)),
       kill: () => child.kill('SIGKILL'),
+      onSpawn: (l) => child.once('spawn', () => l(child.pid!)),
     };
   }
 }

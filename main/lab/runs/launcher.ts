@@ -11,6 +11,8 @@ export interface RunProcess {
   /** code is null when killed by a signal. */
   onExit(listener: (code: number | null, signal: string | null) => void): void;
   kill(): void;
+  /** Once the process exists: its pid (so a lab restarted meanwhile knows the run is alive). */
+  onSpawn?(listener: (pid: number) => void): void;
 }
 
 export interface RunLauncher {

@@ -9,7 +9,7 @@
  *   checkpoints/      policy snapshots during training
  *   policy/           the final policy (tfjs model + policy.json)
  */
-import { mkdir, readFile, readdir, rename, writeFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile, stat } from 'node:fs/promises';
 import { appendFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { MetricRecord, RunSummary } from '../../../preload/contract.ts';
@@ -32,6 +32,49 @@ export interface RunProgress {
   wallSeconds: number;
   /** ISO time of the write. */
   updatedAt: string;
+}
+
+/**
+ * Why writing to the runs folder failed, in words and without a path (fs errors carry the full path
+ * in their message); the code itself for anything unexpected.
+ */
+export function writeProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return 'the disk is full';
+  if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') return 'the runs folder is not writable';
+  if (code === 'ENOENT' || code === 'ENOTDIR') return 'the runs folder cannot be created';
+  return code ?? 'write error';
+}
+
+/** Whether `err` is a failed write of the runs folder (as opposed to a training error). */
+export function isWriteError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' && ['ENOSPC', 'EDQUOT', 'EACCES', 'EROFS', 'EPERM', 'ENOENT', 'ENOTDIR', 'EIO'].includes(code);
+}
+
+/** Where a run folder is made before it is renamed into place (hidden: list() skips dot-names). */
+const PARTIAL_PREFIX = '.partial-';
+
+/**
+ * A run's progress as its metrics tell it: the finest record a crash leaves (the run process appends
+ * them every 100 ms; progress.json is rewritten only every few seconds).
+ */
+export function progressFromMetrics(records: readonly MetricRecord[]): Omit<RunProgress, 'pid' | 'updatedAt'> {
+  let steps = 0;
+  let wallSeconds = 0;
+  const returns: number[] = [];
+  let sum = 0; // of the last (up to) 100 returns
+  let best100: number | null = null;
+  for (const r of records) {
+    steps = Math.max(steps, r.step);
+    wallSeconds = Math.max(wallSeconds, r.wall);
+    if (r.kind !== 'episode') continue;
+    returns.push(r.return);
+    sum += r.return - (returns.length > 100 ? returns[returns.length - 101] : 0);
+    if (returns.length >= 100) best100 = Math.max(best100 ?? -Infinity, sum / 100);
+  }
+  const n = Math.min(100, returns.length);
+  return { steps, episodes: returns.length, mean100: n ? sum / n : null, best100, wallSeconds };
 }
 
 export function progressPath(runDir: string): string {
@@ -108,12 +151,36 @@ export class RunStore {
     return `${stamp}-${config.env}-${config.algo}-s${config.seed}-${rand}`;
   }
 
-  async create(runId: string, config: TrainerConfig, extra: Record<string, unknown>): Promise<string> {
-    const dir = this.runDir(runId);
-    await mkdir(join(dir, 'checkpoints'), { recursive: true });
-    await writeJsonAtomic(join(dir, 'config.json'), { ...config, ...extra });
-    await writeFile(metricsPath(dir), '', { flag: 'a' });
+  /**
+   * A new run's folder with config.json, an empty metrics.ndjson and status.json, made under a hidden
+   * name and renamed into place: a crash (or a full disk) midway leaves no run without a status, only a
+   * hidden folder that sweepPartial() removes later.
+   */
+  async create(summary: RunSummary, config: TrainerConfig, extra: Record<string, unknown>): Promise<string> {
+    const dir = this.runDir(summary.runId);
+    const partial = join(this.root, `${PARTIAL_PREFIX}${summary.runId}`);
+    try {
+      await mkdir(join(partial, 'checkpoints'), { recursive: true });
+      await writeJsonAtomic(join(partial, 'config.json'), { ...config, ...extra });
+      await writeFile(metricsPath(partial), '', { flag: 'a' });
+      await writeJsonAtomic(join(partial, 'status.json'), summary);
+      await rename(partial, dir);
+    } catch (err) {
+      await rm(partial, { recursive: true, force: true }).catch(() => undefined);
+      throw err;
+    }
     return dir;
+  }
+
+  /** Removes run folders a crash left half-made (older than an hour: another lab may be making one now). */
+  async sweepPartial(): Promise<void> {
+    const names = await readdir(this.root).catch(() => [] as string[]);
+    for (const name of names) {
+      if (!name.startsWith(PARTIAL_PREFIX)) continue;
+      const path = join(this.root, name);
+      const st = await stat(path).catch(() => null);
+      if (st && Date.now() - st.mtimeMs > 3_600_000) await rm(path, { recursive: true, force: true }).catch(() => undefined);
+    }
   }
 
   async writeStatus(summary: RunSummary): Promise<void> {
