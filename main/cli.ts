@@ -5,6 +5,7 @@
  * one line on stderr; a failed run exits 1.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { basename } from 'node:path';
 import { LabService } from './lab/service.ts';
 import { ForkLauncher } from './lab/runs/fork-launcher.ts';
 import { defaultRunsDir, resourcesDir } from './lab/paths.ts';
@@ -27,7 +28,7 @@ Usage:
   policy-lab train --env ID [--env-opt key=value]... --algo ALGO [--seed N] [--steps N] [--preset NAME]
                    [--set key=value]... [--runs-dir DIR] [--backend auto|tensorflow|wasm|cpu]
                    [--engine ${EngineRequest.options.join('|')}] [--eval-episodes N] [--eval-every N] [--stop-when-solved]
-                   [--force] [--name TEXT] [--json]
+                   [--checkpoint-seconds S] [--force] [--name TEXT] [--json]
   policy-lab eval --policy DIR [--episodes N] [--seed N] [--stochastic] [--json]
   policy-lab env rollout --env ID [--env-opt key=value]... --seed N (--actions 1,0,... | --agent random|heuristic|DIR)
                    [--max-steps N] [--json]
@@ -118,7 +119,7 @@ async function actorArg(agent: string | undefined, policyDir: string | undefined
     try {
       source = { policy: await loadPolicy(dir), deterministic };
     } catch (err) {
-      throw new UsageError(`cannot load the policy at ${dir}: ${(err as Error).message}`);
+      throw new UsageError(`cannot load the policy "${basename(dir)}": ${(err as Error).message}`);
     }
   }
   try {
@@ -145,6 +146,7 @@ async function cmdTrain(args: string[]): Promise<number> {
     'eval-every': { type: 'string' },
     'stop-when-solved': { type: 'boolean' },
     force: { type: 'boolean' },
+    'checkpoint-seconds': { type: 'string' },
   });
   const json = !!values.json;
   const hyperparameters = Object.fromEntries((values.set ?? []).map(parseSetting));
@@ -163,6 +165,7 @@ async function cmdTrain(args: string[]): Promise<number> {
     evalEvery: intArg('eval-every', values['eval-every'], 0, 1e9),
     stopWhenSolved: !!values['stop-when-solved'],
     force: !!values.force,
+    checkpointSeconds: intArg('checkpoint-seconds', values['checkpoint-seconds'], 1, 86_400),
   });
   if (!req.success) {
     const issue = req.error.issues[0];

@@ -186,15 +186,74 @@ test('the demo policy read without TensorFlow.js acts exactly as tf.loadLayersMo
   }
 });
 
-test('eval --policy on the hostile folder exits at once with one clear line', async () => {
+test('eval --policy and gif --policy on the hostile folder exit at once with one clear line', async () => {
   const dir = await variant((d) => editModel(d, (m) => (m.modelTopology.config.layers[0].config.units = 30_000)));
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'main/cli.ts', 'eval', '--policy', dir, '--episodes', '1'], { cwd: join(import.meta.dirname, '..', '..'), encoding: 'utf8', timeout: 60_000 });
-  const s = (performance.now() - t0) / 1000;
-  assert.notEqual(r.status, 0);
-  assert.match(r.stderr, /model\.json: layer 1 has 30000 units/);
-  assert.ok(!r.stderr.includes(tmp), 'no machine path');
-  assert.ok(s < 20, `exited after ${s.toFixed(1)} s (process start included)`);
+  const gifOut = join(tmp, 'hostile.gif');
+  for (const args of [
+    ['eval', '--policy', dir, '--episodes', '1'],
+    ['gif', '--env', 'CartPole-v1', '--policy', dir, '--seed', '0', '--out', gifOut],
+  ]) {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'main/cli.ts', ...args], { cwd: join(import.meta.dirname, '..', '..'), encoding: 'utf8', timeout: 60_000 });
+    const s = (performance.now() - t0) / 1000;
+    assert.notEqual(r.status, 0, args[0]);
+    assert.match(r.stderr, /model\.json: layer 1 has 30000 units/, args[0]);
+    assert.equal(r.stderr.trim().split('\n').length, 1, `${args[0]}: one line`);
+    assert.ok(!r.stderr.includes(tmp), `${args[0]}: no machine path`);
+    assert.ok(s < 20, `${args[0]} exited after ${s.toFixed(1)} s (process start included)`);
+  }
+  assert.ok(!existsSync(gifOut), 'no GIF written');
+});
+
+test('over the bridge: a hostile import is refused while another client is answered at once, and memory stays put', async () => {
+  const { startServer } = await import('../../main/serve.ts');
+  const { WebSocket } = await import('ws');
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const base = join(tmp, 'bridge');
+  await mkdir(join(base, 'renderer'), { recursive: true });
+  await writeFile(join(base, 'renderer', 'index.html'), '<!doctype html>');
+  const server = await startServer({ host: '127.0.0.1', port: 0, runsDir: join(base, 'runs'), rendererDir: join(base, 'renderer'), token: 'reliability' });
+  const connect = async () => {
+    const u = new URL('/ws?token=reliability', server.url);
+    u.protocol = 'ws:';
+    const ws = new WebSocket(u, { headers: { Origin: new URL(server.url).origin } });
+    await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+    return ws;
+  };
+  const invoke = (ws: InstanceType<typeof WebSocket>, id: number, name: string, payload: unknown) =>
+    new Promise<{ ok: boolean; error?: { message: string }; ms: number }>((resolve) => {
+      const t0 = performance.now();
+      ws.on('message', (d: Buffer) => {
+        const m = JSON.parse(String(d));
+        if (m.id === id) resolve({ ...m, ms: performance.now() - t0 });
+      });
+      ws.send(JSON.stringify({ type: 'invoke', id, name, payload }));
+    });
+  const [a, b] = [await connect(), await connect()];
+  try {
+    const hostile = await variant((d) =>
+      editModel(d, (m) => {
+        m.modelTopology.config.layers[0].config.units = 30_000;
+        m.modelTopology.config.layers[1].config.units = 30_000;
+      }),
+    );
+    const files = await Promise.all(['policy.json', 'model.json', 'weights.bin'].map(async (name) => ({ name, dataBase64: (await readFile(join(hostile, name))).toString('base64') })));
+    (globalThis as { gc?: () => void }).gc?.();
+    const rss0 = process.memoryUsage().rss;
+    const [imported, info] = await Promise.all([invoke(a, 1, 'importPolicy', { files }), invoke(b, 2, 'systemInfo', {})]);
+    assert.equal(imported.ok, false);
+    assert.match(imported.error!.message, /model\.json: layer 1 has 30000 units/);
+    assert.ok(!imported.error!.message.includes(tmp), 'no machine path');
+    assert.ok(imported.ms < 1000, `refused in ${imported.ms.toFixed(0)} ms`);
+    assert.equal(info.ok, true);
+    assert.ok(info.ms < 1000, `the other client waited ${info.ms.toFixed(0)} ms`);
+    const grew = (process.memoryUsage().rss - rss0) / 2 ** 20;
+    assert.ok(grew < 100, `memory grew ${grew.toFixed(0)} MB`);
+  } finally {
+    a.close();
+    b.close();
+    await server.close();
+  }
 });
 
 test('Watch → Import keeps only a policy folder\'s files, refuses junk and hostile files clearly, and leaves nothing behind', async () => {

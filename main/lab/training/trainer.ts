@@ -370,7 +370,7 @@ export async function initFromPolicy(algo: Algorithm, dir: string): Promise<void
       critic.setWeights(savedCritic.getWeights());
     }
   } catch (err) {
-    throw new Error(`cannot continue from ${dir}: ${(err as Error).message}`);
+    throw new Error(`cannot continue from the saved policy: ${(err as Error).message}`);
   } finally {
     saved.dispose();
   }
