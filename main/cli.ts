@@ -9,7 +9,10 @@ import { basename } from 'node:path';
 import { LabService } from './lab/service.ts';
 import { ForkLauncher } from './lab/runs/fork-launcher.ts';
 import { defaultRunsDir, resourcesDir } from './lab/paths.ts';
-import { EngineRequest, requestSchemas, type HyperValue, type RunSummary } from '../preload/contract.ts';
+import { EngineRequest } from './lab/domain/algorithms.ts';
+import { requestSchemas } from '../preload/contract.ts';
+import type { HyperValue } from './lab/domain/hyperparameters.ts';
+import type { RunSummary } from './lab/domain/runs.ts';
 import { ENV_IDS, ensureEnvReady, envSpec, makeEnv } from './lab/envs/registry.ts';
 import type { Actor } from './lab/agents/baselines.ts';
 import { makeActor, runEpisode, type ActorSource } from './lab/rollout.ts';
@@ -186,7 +189,7 @@ async function cmdTrain(args: string[]): Promise<number> {
   let lastJsonProgress = 0;
   service.on((event, payload) => {
     if (event === 'run:progress') {
-      const p = payload as import('../preload/contract.ts').ProgressEvent;
+      const p = payload as import('./lab/domain/runs.ts').ProgressEvent;
       if (json) {
         if (Date.now() - lastJsonProgress >= 1000) {
           lastJsonProgress = Date.now();

@@ -18,7 +18,7 @@ import {
   type WebContents,
 } from 'electron';
 import { IPC_EVENT, IPC_INVOKE, type EventName } from '../preload/contract.ts';
-import { dispatch, type DispatchReply } from './lab/dispatch.ts';
+import { dispatch, type DispatchReply } from './dispatch.ts';
 import { LabService } from './lab/service.ts';
 import { UtilityProcessLauncher } from './electron/utility-launcher.ts';
 import { rendererReply } from './renderer-files.ts';

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { LabService } from './lab/service.ts';
-import { dispatch } from './lab/dispatch.ts';
+import { dispatch } from './dispatch.ts';
 import { ForkLauncher } from './lab/runs/fork-launcher.ts';
 import { projectRoot } from './lab/paths.ts';
 import { rendererReply } from './renderer-files.ts';

@@ -5,7 +5,7 @@
  * them, so a crash of the parent loses nothing; the stream to the parent is batched (≤ 10 flushes/s).
  */
 import type { FromWorker, ToWorker } from './lab/training/protocol.ts';
-import type { MetricRecord } from '../preload/contract.ts';
+import type { MetricRecord } from './lab/domain/runs.ts';
 import { appendMetricsSync, isWriteError, progressPath, writeJsonAtomic, writeProblem, type RunProgress } from './lab/runs/run-store.ts';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';

@@ -8,7 +8,8 @@
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { IPC_EVENT, IPC_INVOKE } from './channels.ts';
-import type { BridgeError, EventName, EventTypes, LabBridge, RequestName, RequestPayload, ResultTypes } from './contract.ts';
+import type { EventName, EventTypes, LabBridge, RequestName, RequestPayload, ResultTypes } from './contract.ts';
+import type { BridgeError } from '../main/lab/domain/errors.ts';
 
 type InvokeReply = { ok: true; result: unknown } | { ok: false; error: BridgeError };
 

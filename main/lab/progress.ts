@@ -1,5 +1,5 @@
 /** A one-line terminal progress bar with SPS and ETA (CLI), redrawn at most 5×/s. */
-import type { ProgressEvent } from '../../preload/contract.ts';
+import type { ProgressEvent } from './domain/runs.ts';
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '–';

@@ -1,7 +1,7 @@
 /** One episode of an actor in an env, recording what the CLI, Watch and GIF export need. */
 import type { Env } from './envs/env.ts';
 import { heuristicActor, randomActor, type Actor } from './agents/baselines.ts';
-import type { EnvId, RenderState } from '../../preload/contract.ts';
+import type { EnvId, RenderState } from './domain/envs.ts';
 import { npRandom } from './envs/numpy-rng.ts';
 import { checkPolicyFitsEnv, type LoadedPolicy } from './runs/policy-file.ts';
 

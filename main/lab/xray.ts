@@ -4,7 +4,7 @@
  * Q-function was saved with the policy. All observations go through one batched forward pass.
  * Capabilities are optional: a baseline or tabular policy simply shows less.
  */
-import type { InsightGrid } from '../../preload/contract.ts';
+import type { InsightGrid } from './domain/policies.ts';
 
 export interface XrayPolicy {
   readonly actionSpace: { kind: 'discrete'; n: number } | { kind: 'box'; shape: readonly number[] };

@@ -1,5 +1,5 @@
 /** Names of observation dimensions and actions (Gymnasium's docs), for the X-ray, plots and Insights. */
-import type { EnvId } from '../../preload/contract.ts';
+import type { EnvId } from '../../main/lab/domain/envs.ts';
 
 export const OBS_NAMES: Record<EnvId, string[]> = {
   'CartPole-v1': ['cart position x', 'cart velocity', 'pole angle θ', 'pole angular velocity'],

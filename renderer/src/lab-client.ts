@@ -3,17 +3,8 @@
  * in browser mode (`policy-lab serve`) the same LabBridge is spoken as JSON over a WebSocket at
  * /ws on the serving host. Everything above this file only sees LabBridge plus a connection state.
  */
-import type {
-  BridgeError,
-  EventName,
-  EventTypes,
-  LabBridge,
-  RequestName,
-  RequestPayload,
-  ResultTypes,
-  WsClientMessage,
-  WsServerMessage,
-} from '../../preload/contract.ts';
+import { LabError } from '../../main/lab/domain/errors.ts';
+import type { EventName, EventTypes, LabBridge, RequestName, RequestPayload, ResultTypes, WsClientMessage, WsServerMessage } from '../../preload/contract.ts';
 
 export type ConnectionPhase = 'connecting' | 'open' | 'closed' | 'unavailable';
 
@@ -35,16 +26,6 @@ export interface LabClient extends LabBridge {
   onConnection(listener: (state: ConnectionState) => void): () => void;
   /** Skip the backoff wait and try to connect now (no-op in Electron). */
   retryNow(): void;
-}
-
-/** An error the lab replied with; `message` is written for a person. */
-export class LabError extends Error {
-  readonly code: BridgeError['code'] | 'timeout' | 'disconnected';
-  constructor(message: string, code?: LabError['code']) {
-    super(message);
-    this.name = 'LabError';
-    this.code = code;
-  }
 }
 
 // Most requests answer in milliseconds; these do real work on the lab side.

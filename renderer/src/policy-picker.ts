@@ -2,7 +2,7 @@
  * Building blocks of the policy selects (Watch's agent picker, Insights' policy picker): how a
  * saved policy reads as an option, what its source is called, and options grouped for <optgroup>.
  */
-import type { PolicyInfo } from '../../preload/contract.ts';
+import type { PolicyInfo } from '../../main/lab/domain/policies.ts';
 
 /** One <option>: its value, text and tooltip, and the <optgroup> it goes in. */
 export interface PickerOption {

@@ -3,7 +3,7 @@
  * the choices their selects offer, and the match itself.
  */
 import { computed, type ComputedRef } from 'vue';
-import type { RunSummary } from '../../preload/contract.ts';
+import type { RunSummary } from '../../main/lab/domain/runs.ts';
 import { useLabStore } from './stores/lab.ts';
 
 /** What the filter fields hold; '' matches anything. `text` looks in the run id, name and tags. */

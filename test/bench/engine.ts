@@ -14,7 +14,7 @@ import { initBackend } from '../../main/lab/nn/backend.ts';
 import { ensureEnvReady, makeVecEnv, type EnvId } from '../../main/lab/envs/registry.ts';
 import { createAlgorithm, resolveHyperparameters } from '../../main/lab/agents/registry.ts';
 import type { Algorithm } from '../../main/lab/agents/algorithm.ts';
-import type { AlgoId } from '../../preload/contract.ts';
+import type { AlgoId } from '../../main/lab/domain/algorithms.ts';
 import type { EngineName } from '../../main/lab/nn/fused/engine-choice.ts';
 import type { Kernels } from '../../main/lab/nn/fused/kernels.ts';
 import { npRandom } from '../../main/lab/envs/numpy-rng.ts';

@@ -33,7 +33,8 @@
  *            --set key=value (a hyperparameter over the preset; repeatable)
  */
 import { parseArgs } from 'node:util';
-import type { AlgoId, EnvId } from '../../preload/contract.ts';
+import type { AlgoId } from '../../main/lab/domain/algorithms.ts';
+import type { EnvId } from '../../main/lab/domain/envs.ts';
 import { resolveHyperparameters } from '../../main/lab/agents/registry.ts';
 import { train, type TrainResult } from '../../main/lab/training/trainer.ts';
 import type { TrainerConfig } from '../../main/lab/training/trainer-config.ts';

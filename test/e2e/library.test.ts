@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { RunSummary } from '../../preload/contract.ts';
+import type { RunSummary } from '../../main/lab/domain/runs.ts';
 import { Abort, artifact, labInvoke, launchBrowser, pixelStats, preparePage, startServe, waitUntil, type Problems, type Serve } from './harness.ts';
 
 const STEPS = 4096;

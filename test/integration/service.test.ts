@@ -9,7 +9,7 @@ import { LabService } from '../../main/lab/service.ts';
 import { ForkLauncher } from '../../main/lab/runs/fork-launcher.ts';
 import type { RunLauncher, RunProcess } from '../../main/lab/runs/launcher.ts';
 import type { EventName } from '../../preload/contract.ts';
-import { dispatch } from '../../main/lab/dispatch.ts';
+import { dispatch } from '../../main/dispatch.ts';
 import { readMetrics } from '../../main/lab/runs/run-store.ts';
 import { resolveEngine } from '../../main/lab/nn/fused/engine-choice.ts';
 

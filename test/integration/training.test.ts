@@ -9,7 +9,7 @@ import { cp, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { EpisodeRecord, UpdateRecord } from '../../preload/contract.ts';
+import type { EpisodeRecord, UpdateRecord } from '../../main/lab/domain/runs.ts';
 import { gradientStep, MlpPolicy, NonFiniteLossError } from '../../main/lab/agents/algorithm.ts';
 import { ensureEnvReady, isEnvImplemented, makeEnv, makeVecEnv } from '../../main/lab/envs/registry.ts';
 import { npRandom } from '../../main/lab/envs/numpy-rng.ts';

@@ -7,7 +7,7 @@ import { open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LabService } from '../../main/lab/service.ts';
 import { ForkLauncher } from '../../main/lab/runs/fork-launcher.ts';
-import type { RunSummary } from '../../preload/contract.ts';
+import type { RunSummary } from '../../main/lab/domain/runs.ts';
 
 const mount = process.argv[2];
 const runsDir = join(mount, 'runs');

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ENGINE_REQUESTS, resolveEngine, type EngineRequest } from '../../main/lab/nn/fused/engine-choice.ts';
-import { EngineRequest as ContractEngineRequest, requestSchemas } from '../../preload/contract.ts';
+import { EngineRequest as ContractEngineRequest } from '../../main/lab/domain/algorithms.ts';
+import { requestSchemas } from '../../preload/contract.ts';
 
 test("auto picks fused on wasm and cpu, tfjs on the native backends", () => {
   for (const backend of ['wasm', 'cpu']) assert.equal(resolveEngine('auto', backend).name, 'fused', backend);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compactFrames, expandFrames } from '../../main/lab/media/frames.ts';
 import { ensureEnvReady, makeEnv } from '../../main/lab/envs/registry.ts';
-import type { RenderState } from '../../preload/contract.ts';
+import type { RenderState } from '../../main/lab/domain/envs.ts';
 
 test('episode frames compact losslessly and LunarLander shrinks to well under half', async () => {
   await ensureEnvReady('LunarLander-v3');

@@ -22,7 +22,7 @@ import { initBackend } from '../../main/lab/nn/backend.ts';
 import { ensureEnvReady, makeVecEnv, type EnvId } from '../../main/lab/envs/registry.ts';
 import { createAlgorithm, resolveHyperparameters } from '../../main/lab/agents/registry.ts';
 import type { Algorithm, MlpPolicy } from '../../main/lab/agents/algorithm.ts';
-import type { AlgoId } from '../../preload/contract.ts';
+import type { AlgoId } from '../../main/lab/domain/algorithms.ts';
 import type { EngineName } from '../../main/lab/nn/fused/engine-choice.ts';
 import { DiagGaussian } from '../../main/lab/nn/distributions.ts';
 import type { Mlp } from '../../main/lab/nn/mlp.ts';

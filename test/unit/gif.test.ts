@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RenderState } from '../../preload/contract.ts';
+import type { RenderState } from '../../main/lab/domain/envs.ts';
 import { ensureEnvReady, makeEnv } from '../../main/lab/envs/registry.ts';
 import { heuristicActor } from '../../main/lab/agents/baselines.ts';
 import { encodeGif, renderPng } from '../../main/lab/media/gif.ts';

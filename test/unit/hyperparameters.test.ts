@@ -4,7 +4,7 @@ import { parseSchedule, toContractSpec } from '../../main/lab/training/hyperpara
 import { algoInfos, algorithmDef, algorithmDefs, defaultHyperparameters, resolveHyperparameters, validateHyperparameters } from '../../main/lab/agents/registry.ts';
 
 const hyperparameterSpecs = (algo: AlgoId) => algorithmDef(algo).rules.map(toContractSpec);
-import type { AlgoId } from '../../preload/contract.ts';
+import type { AlgoId } from '../../main/lab/domain/algorithms.ts';
 
 // Every registered algorithm: each must declare valid rules and presets.
 const ALGOS: AlgoId[] = algorithmDefs().map((d) => d.id);

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RenderState } from '../../preload/contract.ts';
+import type { RenderState } from '../../main/lab/domain/envs.ts';
 import { rgbToNumber, sceneFor, type RGB, type Scene, type Shape } from '../../main/lab/media/scene.ts';
 import { ensureEnvReady, makeEnv } from '../../main/lab/envs/registry.ts';
 

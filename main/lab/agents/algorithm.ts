@@ -7,7 +7,7 @@
  * happen) and performs one update.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { AlgoId } from '../../../preload/contract.ts';
+import type { AlgoId } from '../domain/algorithms.ts';
 import type { VecEnv } from '../envs/env.ts';
 import type { Generator } from '../envs/numpy-rng.ts';
 import { flatDim, type Space } from '../envs/spaces.ts';

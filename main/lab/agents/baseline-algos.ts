@@ -12,7 +12,7 @@
  *              Gymnasium's LunarLander controller, discrete or continuous to match the env)
  * Deterministic and stochastic acting are the same for constant and heuristic; random is random either way.
  */
-import type { EnvId } from '../../../preload/contract.ts';
+import type { EnvId } from '../domain/envs.ts';
 import type { VecEnv } from '../envs/env.ts';
 import { npRandom, type Generator } from '../envs/numpy-rng.ts';
 import { isEnvId } from '../envs/registry.ts';

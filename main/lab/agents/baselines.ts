@@ -1,7 +1,7 @@
 /** Agents that need no training: uniform random and the hand-written heuristic controllers. */
 import type { Space } from '../envs/spaces.ts';
 import type { Generator } from '../envs/numpy-rng.ts';
-import type { EnvId } from '../../../preload/contract.ts';
+import type { EnvId } from '../domain/envs.ts';
 import { lunarHeuristic } from './lunar-heuristic.ts';
 
 /** Acts on one observation at a time (rollouts, CLI, Watch). */

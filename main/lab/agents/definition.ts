@@ -3,7 +3,8 @@
  * presets (data), step budgets, which spaces it can handle, and how to build it. agents/registry.ts
  * collects the definitions; nothing else needs to know the list of algorithms.
  */
-import type { AlgoId, EnvId } from '../../../preload/contract.ts';
+import type { AlgoId } from '../domain/algorithms.ts';
+import type { EnvId } from '../domain/envs.ts';
 import type { Space } from '../envs/spaces.ts';
 import type { Preset, Rule, Values } from '../training/hyperparameters.ts';
 import type { Algorithm, AlgorithmOptions } from './algorithm.ts';

@@ -8,7 +8,7 @@
  * so low_d opens bin 0, every interior edge low_d + j·(high_d − low_d)/bins_d opens bin j, and
  * everything at or beyond high_d falls in the last bin.
  */
-import type { EnvId } from '../../../preload/contract.ts';
+import type { EnvId } from '../domain/envs.ts';
 import { flatDim, type Space } from '../envs/spaces.ts';
 
 export interface BinSpec {

@@ -2,7 +2,8 @@
  * Every algorithm the lab offers, by id, with the algorithm-level API over their definitions:
  * what the UI lists, hyperparameter resolution (defaults ← preset ← overrides) and construction.
  */
-import type { AlgoId, AlgoInfo, EnvId } from '../../../preload/contract.ts';
+import type { AlgoId, AlgoInfo } from '../domain/algorithms.ts';
+import type { EnvId } from '../domain/envs.ts';
 import { defaultsOf, toContractSpec, validateRules, type Preset, type RuleOptions, type Values } from '../training/hyperparameters.ts';
 import type { Algorithm, AlgorithmOptions } from './algorithm.ts';
 import type { AlgorithmDef } from './definition.ts';

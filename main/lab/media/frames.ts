@@ -4,7 +4,7 @@
  * LunarLander episode shrinks from ~0.9 MB of JSON to about a third. Dependency-free: the renderer
  * expands with the same module.
  */
-import type { RenderState } from '../../../preload/contract.ts';
+import type { RenderState } from '../domain/envs.ts';
 
 export interface CompactFrames {
   shared?: Record<string, unknown>;

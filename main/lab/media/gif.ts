@@ -14,7 +14,7 @@
  */
 // @ts-expect-error gifenc ships no type declarations; the part used here is typed by GifencApi below.
 import * as gifencModule from 'gifenc';
-import type { RenderState } from '../../../preload/contract.ts';
+import type { RenderState } from '../domain/envs.ts';
 import { sceneFor, type RGB, type Scene } from './scene.ts';
 import { drawScene, rasterize, sceneCanvas } from './rasterize.ts';
 

@@ -3,7 +3,7 @@
  * y pointing down. The live view (Pixi) and the GIF exporter both draw from this, so the two can
  * never disagree about what a frame looks like. No imports at run time: it must load anywhere.
  */
-import type { RenderState } from '../../../preload/contract.ts';
+import type { RenderState } from '../domain/envs.ts';
 
 /** 0–255 per channel. Tuples rather than CSS strings so a rasterizer needs no colour parser. */
 export type RGB = readonly [number, number, number];

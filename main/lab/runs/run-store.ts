@@ -12,7 +12,7 @@
 import { mkdir, readFile, readdir, rename, rm, writeFile, stat } from 'node:fs/promises';
 import { appendFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { MetricRecord, RunSummary } from '../../../preload/contract.ts';
+import type { MetricRecord, RunSummary } from '../domain/runs.ts';
 import type { TrainerConfig } from '../training/trainer-config.ts';
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
@@ -198,6 +198,24 @@ export class RunStore {
 
   async readConfig(runId: string): Promise<Record<string, unknown>> {
     return JSON.parse(await readFile(join(this.runDir(runId), 'config.json'), 'utf8')) as Record<string, unknown>;
+  }
+
+  /** The newest policy folder of a run: policy/, else the highest checkpoints/step-N/. */
+  async latestPolicyDir(runId: string): Promise<string | null> {
+    const dir = this.runDir(runId);
+    if (existsSync(join(dir, 'policy', 'policy.json'))) return join(dir, 'policy');
+    const cps = await this.checkpoints(runId);
+    return cps.length ? cps[cps.length - 1].dir : null;
+  }
+
+  /** A run's complete checkpoints, oldest first. */
+  async checkpoints(runId: string): Promise<{ step: number; dir: string }[]> {
+    const root = join(this.runDir(runId), 'checkpoints');
+    if (!existsSync(root)) return [];
+    return (await readdir(root))
+      .map((n) => ({ step: Number(/^step-(\d+)$/.exec(n)?.[1] ?? NaN), dir: join(root, n) }))
+      .filter((c) => Number.isFinite(c.step) && existsSync(join(c.dir, 'policy.json')))
+      .sort((a, b) => a.step - b.step);
   }
 
   async list(): Promise<RunSummary[]> {

@@ -4,7 +4,8 @@
  * declares its own rules and presets (agents/<algo>.ts); agents/registry.ts puts them together.
  * Names follow Stable-Baselines3 where one exists.
  */
-import type { EnvId, HyperValue, HyperparameterSpec } from '../../../preload/contract.ts';
+import type { EnvId } from '../domain/envs.ts';
+import type { HyperValue, HyperparameterSpec } from '../domain/hyperparameters.ts';
 import { ACTIVATIONS } from '../nn/mlp.ts';
 
 export type Values = Record<string, HyperValue>;

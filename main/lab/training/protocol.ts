@@ -1,5 +1,5 @@
 /** Messages between LabService (parent) and a run process (main/worker.ts). Plain JSON only. */
-import type { EpisodeRecord, UpdateRecord, ProgressEvent, EpisodeFramesEvent, RunSummary } from '../../../preload/contract.ts';
+import type { EpisodeRecord, UpdateRecord, ProgressEvent, EpisodeFramesEvent, RunSummary } from '../domain/runs.ts';
 import type { TrainerConfig } from './trainer-config.ts';
 
 export type ToWorker =

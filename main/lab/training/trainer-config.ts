@@ -1,5 +1,7 @@
 /** The fully-resolved description of a training run, as stored in the run's config.json. */
-import type { AlgoId, EnvId, HyperValue } from '../../../preload/contract.ts';
+import type { AlgoId } from '../domain/algorithms.ts';
+import type { EnvId } from '../domain/envs.ts';
+import type { HyperValue } from '../domain/hyperparameters.ts';
 import type { EngineRequest } from '../nn/fused/engine-choice.ts';
 
 export interface TrainerConfig {

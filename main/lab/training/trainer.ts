@@ -5,7 +5,9 @@
  * training never used.
  */
 import { join } from 'node:path';
-import type { BestEval, EpisodeFramesEvent, EpisodeRecord, HyperValue, ProgressEvent, RenderState, UpdateRecord } from '../../../preload/contract.ts';
+import type { BestEval, EpisodeFramesEvent, EpisodeRecord, ProgressEvent, UpdateRecord } from '../domain/runs.ts';
+import type { HyperValue } from '../domain/hyperparameters.ts';
+import type { RenderState } from '../domain/envs.ts';
 import { MlpPolicy, NonFiniteLossError, type ActingPolicy, type Algorithm } from '../agents/algorithm.ts';
 import { createAlgorithm, validateHyperparameters } from '../agents/registry.ts';
 import type { Env } from '../envs/env.ts';

@@ -6,7 +6,8 @@
  */
 import { defineStore } from 'pinia';
 import { markRaw, reactive, ref } from 'vue';
-import type { AlgoInfo, MetricRecord, RunStatus, RunSummary } from '../../../preload/contract.ts';
+import type { AlgoInfo } from '../../../main/lab/domain/algorithms.ts';
+import type { MetricRecord, RunStatus, RunSummary } from '../../../main/lab/domain/runs.ts';
 import { errorMessage, getLabClient } from '../lab-client.ts';
 import { useLabStore } from './lab.ts';
 

@@ -4,7 +4,7 @@
  * field shows its base value (a preset's env option, else the env's default). The lab validates
  * again; the checks here exist so a bad value is flagged at the field before anything is sent.
  */
-import type { EnvInfo, EnvOptionInfo } from '../../../preload/contract.ts';
+import type { EnvInfo, EnvOptionInfo } from '../../../main/lab/domain/envs.ts';
 import { formatNumber, parseNumber } from './hyperparams.ts';
 
 export type EnvOptionValue = boolean | number;

@@ -2,7 +2,7 @@
  * Text ⇄ value for the Train form's fields (hyperparameters, counts). The lab validates again (zod
  * and its own ranges); this exists so a bad value is flagged at the field before anything is sent.
  */
-import type { HyperparameterSpec, HyperValue } from '../../../preload/contract.ts';
+import type { HyperparameterSpec, HyperValue } from '../../../main/lab/domain/hyperparameters.ts';
 
 export type ParseResult = { ok: true; value: HyperValue } | { ok: false; error: string };
 

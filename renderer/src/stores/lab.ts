@@ -1,7 +1,9 @@
 /** What the lab is and offers: system info, environments, algorithms, and the connection to it. */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { AlgoId, AlgoInfo, EnvId, EnvInfo, SystemInfo } from '../../../preload/contract.ts';
+import type { AlgoId, AlgoInfo } from '../../../main/lab/domain/algorithms.ts';
+import type { EnvId, EnvInfo } from '../../../main/lab/domain/envs.ts';
+import type { SystemInfo } from '../../../main/lab/domain/system.ts';
 import { errorMessage, getLabClient, type ConnectionState } from '../lab-client.ts';
 
 export const useLabStore = defineStore('lab', () => {

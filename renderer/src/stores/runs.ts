@@ -7,17 +7,9 @@
 import { defineStore } from 'pinia';
 import { expandFrames } from '@shared/frames.ts';
 import { computed, markRaw, reactive, ref, shallowRef } from 'vue';
-import type {
-  AlgoId,
-  EngineRequest,
-  EnvId,
-  EpisodeFramesEvent,
-  MetricRecord,
-  ProgressEvent,
-  RunSummary,
-  StartRunRequest,
-  UpdateRecord,
-} from '../../../preload/contract.ts';
+import type { AlgoId, EngineRequest } from '../../../main/lab/domain/algorithms.ts';
+import type { EnvId } from '../../../main/lab/domain/envs.ts';
+import type { EpisodeFramesEvent, MetricRecord, ProgressEvent, RunSummary, StartRunRequest, UpdateRecord } from '../../../main/lab/domain/runs.ts';
 import { errorMessage, getLabClient } from '../lab-client.ts';
 import type { EnvOptionEdits } from './env-options.ts';
 import { useLabStore } from './lab.ts';

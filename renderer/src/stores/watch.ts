@@ -4,7 +4,9 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
-import type { EnvId, PolicyInfo, RequestPayload, RolloutResult } from '../../../preload/contract.ts';
+import type { EnvId } from '../../../main/lab/domain/envs.ts';
+import type { PolicyInfo, RolloutResult } from '../../../main/lab/domain/policies.ts';
+import type { RequestPayload } from '../../../preload/contract.ts';
 import { base64ToBlob, downloadBlob, formatBytes } from '../download.ts';
 import { errorMessage, getLabClient } from '../lab-client.ts';
 import { policyLabel, policyOption, SOURCE_GROUPS, type PickerOption } from '../policy-picker.ts';

@@ -1,0 +1,155 @@
+/** A run: what is asked to start one, what it records, and how the lab summarises it. */
+import { z } from 'zod';
+import { AlgoId, BackendName, EngineRequest } from './algorithms.ts';
+import { EnvId, EnvOptions, type RenderState } from './envs.ts';
+import { Hyperparameters } from './hyperparameters.ts';
+
+export const RunId = z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'invalid run id');
+export const Seed = z.number().int().min(0).max(2 ** 32 - 1);
+
+export const StartRunRequest = z.object({
+  env: EnvId,
+  envOptions: EnvOptions,
+  algo: AlgoId,
+  seed: Seed.default(0),
+  steps: z.number().int().min(1).max(1e9).optional(),
+  preset: z.string().max(64).optional(),
+  hyperparameters: Hyperparameters.default({}),
+  backend: BackendName.optional(),
+  /** Absent = 'auto'. */
+  engine: EngineRequest.optional(),
+  name: z.string().max(200).optional(),
+  /** Episodes in the deterministic evaluation after training (0 = skip). */
+  evalEpisodes: z.number().int().min(0).max(10_000).default(100),
+  /** Evaluate (10 deterministic episodes) every this many steps and keep the best policy in best/;
+   *  absent = every tenth of the run (≥ 10k steps), 0 = never. */
+  evalEvery: z.number().int().min(0).max(1e9).optional(),
+  /** Checkpoint at least every this many seconds of training, whatever the step schedule (absent = 60). */
+  checkpointSeconds: z.number().min(1).max(86_400).optional(),
+  /** Stop as soon as the 100-episode training mean reaches the env's reward threshold. */
+  stopWhenSolved: z.boolean().default(false),
+  /** Episode budget (0 = only the step budget). */
+  maxEpisodes: z.number().int().min(0).max(10_000_000).default(0),
+  tags: z.array(z.string().min(1).max(40)).max(20).default([]),
+  /** Allow hyperparameters beyond their usual limits, up to each rule's forcedMax (e.g. a learning rate above 1). */
+  force: z.boolean().default(false),
+});
+export type StartRunRequest = z.input<typeof StartRunRequest>;
+
+export type RunStatus = 'queued' | 'running' | 'paused' | 'finished' | 'solved' | 'stopped' | 'crashed';
+
+export interface EpisodeRecord {
+  kind: 'episode';
+  step: number;
+  episode: number;
+  return: number;
+  length: number;
+  outcome: 'terminated' | 'truncated';
+  wall: number;
+}
+
+export interface UpdateRecord {
+  kind: 'update';
+  step: number;
+  update: number;
+  wall: number;
+  sps: number;
+  [metric: string]: number | string;
+}
+
+export type MetricRecord = EpisodeRecord | UpdateRecord;
+
+export interface RunSummary {
+  runId: string;
+  runDir: string;
+  env: EnvId;
+  algo: AlgoId;
+  seed: number;
+  /** The requested backend until the run process reports the one it got. */
+  backend: string;
+  /** Likewise the training engine: the request ('auto', …) until the run process resolves it. */
+  engine: string;
+  status: RunStatus;
+  steps: number;
+  totalSteps: number;
+  episodes: number;
+  wallSeconds: number;
+  solved: boolean;
+  solvedAtStep: number | null;
+  solvedAtEpisode: number | null;
+  solvedAtSeconds: number | null;
+  mean100: number | null;
+  evalMean: number | null;
+  evalStd: number | null;
+  createdAt: string;
+  error?: string;
+  /** A problem the run saw but trained through (a collapsed policy: training/collapse.ts). */
+  warning?: string | null;
+  hasPolicy: boolean;
+  /** A person's label for the run (runs library); null until renamed. */
+  name?: string | null;
+  tags?: string[];
+  preset?: string | null;
+  envOptions?: Record<string, number | boolean>;
+  /** Best 100-episode training mean seen so far. */
+  best100?: number | null;
+  /** The run this one continues (resume from a checkpoint), if any. */
+  continuesRunId?: string | null;
+  /** Best periodic evaluation during training; its policy is kept in best/. */
+  bestEval?: BestEval | null;
+}
+
+/** A periodic evaluation: deterministic episodes on unseen seeds at a training step. */
+export interface BestEval {
+  step: number;
+  mean: number;
+  std: number;
+}
+
+export interface RunDetail {
+  summary: RunSummary;
+  config: Record<string, unknown>;
+  metrics: MetricRecord[];
+}
+
+export interface ProgressEvent {
+  runId: string;
+  step: number;
+  totalSteps: number;
+  episodes: number;
+  sps: number;
+  etaSeconds: number | null;
+  mean100: number | null;
+}
+
+export interface EpisodeFramesEvent {
+  runId: string;
+  episode: number;
+  return: number;
+  length: number;
+  /** Compacted (main/lab/media/frames.ts): keys equal in every frame travel once, here. */
+  shared?: Record<string, unknown>;
+  frames: RenderState[];
+}
+
+export interface RunExport {
+  fileName: string;
+  mime: string;
+  /** Text formats as text; binary (a zip of the policy folder) as base64. */
+  text?: string;
+  dataBase64?: string;
+}
+
+/** A start request after its schema has filled the defaults. */
+export type RunRequest = z.output<typeof StartRunRequest>;
+
+/** What the lab tells listeners about runs: event name → payload. */
+export interface RunEvents {
+  'run:status': RunSummary;
+  'run:progress': ProgressEvent;
+  'run:metrics': { runId: string; records: MetricRecord[] };
+  'run:episode': EpisodeFramesEvent;
+  /** A run folder was deleted (every window drops it from its lists). */
+  'run:deleted': { runId: string };
+}
+export type RunEventName = keyof RunEvents;

@@ -1,0 +1,449 @@
+/**
+ * The run scheduler: starts each run in a process of its own (through a RunLauncher), at most as many
+ * at once as there are cores (the rest queue), shares the cores between them, relays each process's
+ * messages as run events and keeps status.json true — also for runs a crashed lab left behind.
+ */
+import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { LabError } from '../domain/errors.ts';
+import { StartRunRequest, type RunDetail, type RunEventName, type RunEvents, type RunExport, type RunRequest, type RunSummary } from '../domain/runs.ts';
+import { RunStore, processAlive, progressFromMetrics, progressPath, readMetrics, readProgress, writeJsonAtomic, writeProblem, type RunProgress } from './run-store.ts';
+import type { RunLauncher, RunProcess } from './launcher.ts';
+import { metricsCsv } from './metrics-csv.ts';
+import type { FromWorker } from '../training/protocol.ts';
+import type { TrainerConfig } from '../training/trainer-config.ts';
+import { defaultPreset, resolveHyperparameters } from '../agents/registry.ts';
+import { resolveEnvOptions } from '../envs/registry.ts';
+import { LAB_VERSION } from '../version.ts';
+
+export type Emit = <E extends RunEventName>(event: E, payload: RunEvents[E]) => void;
+
+export interface SchedulerOptions {
+  store: RunStore;
+  launcher: RunLauncher;
+  /** Max runs training at once; more are queued. Default: CPU cores. */
+  concurrency?: number;
+  emit: Emit;
+}
+
+interface ActiveRun {
+  summary: RunSummary;
+  config: TrainerConfig;
+  proc: RunProcess | null;
+  stopRequested: boolean;
+  killTimer?: NodeJS.Timeout;
+  /** status.json writes, chained so they land in order and waitForRun can await the last one. */
+  writes: Promise<void>;
+  exited: Promise<void>;
+  resolveExited: () => void;
+  /** Cores last granted to its process (shareCores). */
+  threads?: number;
+}
+
+export class RunScheduler {
+  private readonly store: RunStore;
+  private readonly opts: SchedulerOptions;
+  private readonly emit: Emit;
+  private readonly active = new Map<string, ActiveRun>();
+  /** status.json writes not yet on disk (of active runs and of runs that just ended). */
+  private readonly unsettled = new Set<Promise<void>>();
+  private readonly queue: string[] = [];
+  private readonly recovered: Promise<void>;
+
+  constructor(opts: SchedulerOptions) {
+    this.opts = opts;
+    this.store = opts.store;
+    this.emit = opts.emit;
+    this.recovered = this.recoverInterrupted();
+  }
+
+  /** Validates everything before anything touches the disk, so a bad request leaves no run folder. */
+  buildConfig(p: RunRequest): TrainerConfig {
+    let resolved: { hyperparameters: TrainerConfig['hyperparameters']; steps: number; preset: string | null; envOptions: TrainerConfig['envOptions'] };
+    // No preset named: the env's first (tuned) preset, e.g. rl-baselines3-zoo's for PPO; "none": plain defaults.
+    const preset = p.preset === undefined ? defaultPreset(p.algo, p.env) : p.preset === 'none' ? null : p.preset;
+    try {
+      resolved = resolveHyperparameters(p.algo, p.env, preset, p.hyperparameters, { force: p.force });
+    } catch (err) {
+      throw new LabError((err as Error).message, 'invalid');
+    }
+    try {
+      resolveEnvOptions(p.env, { ...resolved.envOptions, ...p.envOptions });
+    } catch (err) {
+      throw new LabError((err as Error).message, 'invalid');
+    }
+    const checkpointEvery = Math.max(10_000, Math.round((p.steps ?? resolved.steps) / 10));
+    return {
+      env: p.env,
+      envOptions: { ...resolved.envOptions, ...p.envOptions }, // a preset's env options (e.g. continuous), the request's win
+      algo: p.algo,
+      seed: p.seed,
+      totalSteps: p.steps ?? resolved.steps,
+      preset: resolved.preset,
+      hyperparameters: resolved.hyperparameters,
+      backend: p.backend ?? 'auto',
+      engine: p.engine ?? 'auto',
+      evalEpisodes: p.evalEpisodes,
+      checkpointEvery,
+      evalEvery: p.evalEvery ?? checkpointEvery,
+      stopWhenSolved: p.stopWhenSolved,
+      maxEpisodes: p.maxEpisodes,
+      ...(p.checkpointSeconds !== undefined ? { checkpointSeconds: p.checkpointSeconds } : {}),
+      ...(p.force ? { force: true } : {}),
+    };
+  }
+
+  /** Fills a startRun request's defaults the way the bridge's schema would (CLI, tests). */
+  buildConfigRequest(p: StartRunRequest): RunRequest {
+    const parsed = StartRunRequest.safeParse(p);
+    if (!parsed.success) throw new LabError(parsed.error.issues[0]?.message ?? 'invalid run request', 'invalid');
+    return parsed.data;
+  }
+
+  async startRun(p: RunRequest, extra: { initPolicy?: string; continuesRunId?: string } = {}): Promise<RunSummary> {
+    await this.recovered;
+    const config = this.buildConfig(p);
+    if (extra.initPolicy) config.initPolicy = extra.initPolicy;
+    const runId = this.store.newRunId(config);
+    const runDir = this.store.runDir(runId);
+    const summary: RunSummary = {
+      runId,
+      runDir,
+      env: config.env,
+      algo: config.algo,
+      seed: config.seed,
+      backend: config.backend,
+      engine: config.engine ?? 'auto',
+      status: 'queued',
+      steps: 0,
+      totalSteps: config.totalSteps,
+      episodes: 0,
+      wallSeconds: 0,
+      solved: false,
+      solvedAtStep: null,
+      solvedAtEpisode: null,
+      solvedAtSeconds: null,
+      mean100: null,
+      evalMean: null,
+      evalStd: null,
+      createdAt: new Date().toISOString(),
+      hasPolicy: false,
+      name: p.name ?? null,
+      tags: [...new Set(p.tags)],
+      preset: config.preset,
+      envOptions: config.envOptions as Record<string, number | boolean>,
+      best100: null,
+      continuesRunId: extra.continuesRunId ?? null,
+    };
+    // The folder, config.json, metrics.ndjson and status.json all, or none: a full disk or a read-only
+    // runs folder gives a clear error and leaves no half-made run behind.
+    try {
+      await this.store.create(summary, config, { name: p.name ?? null, labVersion: LAB_VERSION, createdAt: new Date().toISOString() });
+    } catch (err) {
+      throw new LabError(`cannot start the run: ${writeProblem(err)}`, 'failed');
+    }
+    let resolveExited!: () => void;
+    const exited = new Promise<void>((r) => (resolveExited = r));
+    this.active.set(runId, { summary, config, proc: null, stopRequested: false, writes: Promise.resolve(), exited, resolveExited });
+    this.queue.push(runId);
+    this.emit('run:status', summary);
+    this.pump();
+    return summary;
+  }
+
+  concurrency(): number {
+    return this.opts.concurrency ?? availableParallelism();
+  }
+
+  private runningCount(): number {
+    let n = 0;
+    for (const r of this.active.values()) if (r.proc) n++;
+    return n;
+  }
+
+  private pump(): void {
+    const limit = this.concurrency();
+    while (this.queue.length > 0 && this.runningCount() < limit) {
+      const runId = this.queue.shift()!;
+      const run = this.active.get(runId);
+      if (run) this.launch(run);
+    }
+    this.shareCores();
+  }
+
+  /**
+   * A run that trains alone may use a second core (PPO's critic on a thread of its own); as soon as
+   * another runs, each gets one again. Results do not depend on it. POLICY_LAB_MAX_THREADS=1 turns it off.
+   */
+  private shareCores(): void {
+    const running = [...this.active.values()].filter((r) => r.proc);
+    const cap = Number(process.env.POLICY_LAB_MAX_THREADS) || 2;
+    const threads = running.length === 1 && availableParallelism() >= 2 ? Math.min(2, cap) : 1;
+    for (const r of running) {
+      if (r.threads === threads) continue;
+      r.threads = threads;
+      r.proc!.send({ type: 'threads', threads });
+    }
+  }
+
+  private launch(run: ActiveRun): void {
+    const proc = this.opts.launcher.launch();
+    run.proc = proc;
+    let finished = false;
+    this.updateSummary(run, { status: 'running' });
+    proc.onMessage((msg) => {
+      if (msg.type === 'done' || msg.type === 'error') finished = true;
+      this.onWorkerMessage(run, msg);
+    });
+    proc.onExit((code, signal) => {
+      if (run.killTimer) clearTimeout(run.killTimer);
+      run.proc = null;
+      if (!finished) {
+        const why = run.stopRequested
+          ? 'stopped (the run process did not exit in time and was killed)'
+          : `the run process exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}); metrics and checkpoints so far are kept`;
+        this.updateSummary(run, { status: run.stopRequested ? 'stopped' : 'crashed', error: why });
+      }
+      this.active.delete(run.summary.runId);
+      run.resolveExited();
+      this.pump();
+    });
+    // Until the run process writes its own progress.json, one with its pid tells a lab that starts
+    // meanwhile (after a crash of this one) that the run is alive, not interrupted.
+    proc.onSpawn?.((pid) => {
+      const p: RunProgress = { pid, steps: 0, episodes: 0, mean100: null, best100: null, wallSeconds: 0, updatedAt: new Date().toISOString() };
+      void writeJsonAtomic(progressPath(run.summary.runDir), p).catch(() => undefined);
+    });
+    proc.send({ type: 'start', runDir: run.summary.runDir, config: run.config });
+  }
+
+  private onWorkerMessage(run: ActiveRun, msg: FromWorker): void {
+    const runId = run.summary.runId;
+    switch (msg.type) {
+      case 'ready':
+        this.updateSummary(run, { backend: msg.backend, engine: msg.engine });
+        break;
+      case 'metrics':
+        this.emit('run:metrics', { runId, records: msg.records });
+        break;
+      case 'progress': {
+        const p = msg.progress;
+        // Progress changes often: keep it in memory and persist only on status changes.
+        const best = p.episodes >= 100 && p.mean100 !== null ? Math.max(run.summary.best100 ?? -Infinity, p.mean100) : (run.summary.best100 ?? null);
+        Object.assign(run.summary, { steps: p.step, episodes: p.episodes, mean100: p.mean100, best100: best });
+        this.emit('run:progress', { runId, ...p });
+        break;
+      }
+      case 'episode':
+        this.emit('run:episode', { runId, ...msg.frames });
+        break;
+      case 'warning':
+        this.updateSummary(run, { warning: msg.message });
+        break;
+      case 'done':
+        this.updateSummary(run, { ...msg.summary, hasPolicy: existsSync(join(run.summary.runDir, 'policy', 'policy.json')) });
+        break;
+      case 'error':
+        this.updateSummary(run, {
+          status: 'crashed',
+          error: msg.message,
+          hasPolicy: existsSync(join(run.summary.runDir, 'policy', 'policy.json')),
+        });
+        break;
+    }
+  }
+
+  private updateSummary(run: ActiveRun, patch: Partial<RunSummary>): void {
+    Object.assign(run.summary, patch);
+    const snapshot = { ...run.summary };
+    run.writes = run.writes.then(() => this.store.writeStatus(snapshot)).catch(() => undefined);
+    // A run's last writes may outlive its entry in `active`; close() waits for them too.
+    const last = run.writes;
+    this.unsettled.add(last);
+    void last.then(() => this.unsettled.delete(last));
+    this.emit('run:status', snapshot);
+  }
+
+  async stopRun(runId: string): Promise<RunSummary> {
+    const run = this.active.get(runId);
+    if (!run) {
+      const s = await this.store.readStatus(runId);
+      if (!s) throw new LabError(`no run "${runId}"`, 'not-found');
+      return s; // already over: stopping is a no-op
+    }
+    run.stopRequested = true;
+    if (!run.proc) {
+      // still queued: never started
+      const i = this.queue.indexOf(runId);
+      if (i >= 0) this.queue.splice(i, 1);
+      this.updateSummary(run, { status: 'stopped' });
+      this.active.delete(runId);
+      run.resolveExited();
+      return { ...run.summary };
+    }
+    run.proc.send({ type: 'stop' });
+    // The worker saves its policy and evaluates before exiting; give it time, then insist.
+    run.killTimer = setTimeout(() => run.proc?.kill(), 60_000);
+    return { ...run.summary };
+  }
+
+  /** Resolves when the run's process has exited (or immediately if it is not active). */
+  async waitForRun(runId: string): Promise<RunSummary> {
+    const run = this.active.get(runId);
+    if (run) {
+      await run.exited;
+      await run.writes;
+    }
+    const s = await this.store.readStatus(runId);
+    if (!s) throw new LabError(`no run "${runId}"`, 'not-found');
+    return s;
+  }
+
+  async setPaused(runId: string, paused: boolean): Promise<RunSummary> {
+    const run = this.active.get(runId);
+    if (!run) {
+      const s = await this.store.readStatus(runId);
+      if (!s) throw new LabError(`no run "${runId}"`, 'not-found');
+      throw new LabError(`run ${runId} is ${s.status}; only a running run can be paused or resumed (a stopped one can be continued from its last checkpoint)`, 'invalid');
+    }
+    if (!run.proc) throw new LabError(`run ${runId} is still queued`, 'invalid');
+    if (paused === (run.summary.status === 'paused')) return { ...run.summary };
+    run.proc.send({ type: paused ? 'pause' : 'resume' });
+    this.updateSummary(run, { status: paused ? 'paused' : 'running' });
+    return { ...run.summary };
+  }
+
+  /** A new run that starts from another run's latest saved policy (final, else last checkpoint). */
+  async continueRun(runId: string, steps?: number): Promise<RunSummary> {
+    if (this.active.has(runId)) throw new LabError(`run ${runId} is still active; stop it first`, 'invalid');
+    const s = await this.store.readStatus(runId);
+    if (!s) throw new LabError(`no run "${runId}"`, 'not-found');
+    const from = await this.store.latestPolicyDir(runId);
+    if (!from) throw new LabError(`run ${runId} has no saved policy or checkpoint to continue from`, 'invalid');
+    const config = (await this.store.readConfig(runId)) as unknown as TrainerConfig;
+    // Default: what the source run had left of its budget, or (if it used it all) its whole budget again.
+    const left = config.totalSteps - s.steps;
+    const remaining = Math.max(1, Math.round(steps ?? (left > 0 ? left : config.totalSteps)));
+    const summary = await this.startRun(
+      {
+        env: config.env,
+        envOptions: config.envOptions as Record<string, number | boolean>,
+        algo: config.algo,
+        seed: config.seed,
+        steps: remaining,
+        preset: config.preset ?? 'none',
+        hyperparameters: config.hyperparameters,
+        backend: config.backend === 'auto' ? undefined : config.backend,
+        engine: config.engine,
+        name: s.name ? `${s.name} (continued)` : undefined,
+        evalEpisodes: config.evalEpisodes,
+        evalEvery: config.evalEvery ?? 0,
+        checkpointSeconds: config.checkpointSeconds,
+        stopWhenSolved: config.stopWhenSolved,
+        maxEpisodes: 0,
+        tags: s.tags ?? [],
+        force: config.force ?? false,
+      },
+      { initPolicy: from, continuesRunId: runId },
+    );
+    return summary;
+  }
+
+  async updateRun(runId: string, p: { name?: string | null; tags?: string[] }): Promise<RunSummary> {
+    const patch: Partial<RunSummary> = {};
+    if (p.name !== undefined) patch.name = p.name === null || p.name.trim() === '' ? null : p.name.trim();
+    if (p.tags !== undefined) patch.tags = [...new Set(p.tags.map((t) => t.trim()).filter(Boolean))];
+    const run = this.active.get(runId);
+    if (run) {
+      this.updateSummary(run, patch);
+      return { ...run.summary };
+    }
+    const s = await this.store.readStatus(runId);
+    if (!s) throw new LabError(`no run "${runId}"`, 'not-found');
+    const next = { ...s, ...patch };
+    await this.store.writeStatus(next);
+    this.emit('run:status', next);
+    return next;
+  }
+
+  async deleteRun(runId: string): Promise<{ runId: string; deleted: true }> {
+    if (this.active.has(runId)) throw new LabError(`run ${runId} is active; stop it before deleting it`, 'invalid');
+    const dir = this.store.runDir(runId);
+    if (!existsSync(dir)) throw new LabError(`no run "${runId}"`, 'not-found');
+    const { rm } = await import('node:fs/promises');
+    await rm(dir, { recursive: true, force: true });
+    this.emit('run:deleted', { runId });
+    return { runId, deleted: true };
+  }
+
+  async exportRun(runId: string, format: 'csv' | 'json' | 'policy-zip'): Promise<RunExport> {
+    const detail = await this.getRun(runId);
+    if (format === 'json') {
+      return { fileName: `${runId}.json`, mime: 'application/json', text: JSON.stringify(detail, null, 1) };
+    }
+    if (format === 'csv') return { fileName: `${runId}-metrics.csv`, mime: 'text/csv', text: metricsCsv(detail.metrics) };
+    const dir = await this.store.latestPolicyDir(runId);
+    if (!dir) throw new LabError(`run ${runId} has no saved policy`, 'not-found');
+    const { zipFolder } = await import('./zip.ts');
+    return { fileName: `${runId}-policy.zip`, mime: 'application/zip', dataBase64: Buffer.from(await zipFolder(dir)).toString('base64') };
+  }
+
+  async listRuns(): Promise<RunSummary[]> {
+    await this.recovered;
+    const onDisk = await this.store.list();
+    return onDisk.map((s) => (this.active.has(s.runId) ? { ...this.active.get(s.runId)!.summary } : s));
+  }
+
+  async getRun(runId: string): Promise<RunDetail> {
+    const active = this.active.get(runId);
+    const summary = active ? { ...active.summary } : await this.store.readStatus(runId);
+    if (!summary) throw new LabError(`no run "${runId}"`, 'not-found');
+    const dir = this.store.runDir(runId);
+    return { summary, config: await this.store.readConfig(runId), metrics: await readMetrics(dir) };
+  }
+
+  /**
+   * Runs a lab that died left "running" or "queued". A run whose process still trains (progress.json
+   * names a live pid) is left to finish: it writes its own end into status.json. Any other is rebuilt
+   * from its folder — progress from its metrics (or progress.json), the policy if one was saved — and marked crashed;
+   * its files are kept as they are, and it can be continued from its last checkpoint.
+   */
+  private async recoverInterrupted(): Promise<void> {
+    await this.store.sweepPartial();
+    const runs = await this.store.list().catch(() => []);
+    for (const s of runs) {
+      if (s.status !== 'running' && s.status !== 'queued') continue;
+      const progress = await readProgress(s.runDir);
+      // Still training: its own process writes how it ends (writing status.json here could overwrite that).
+      if (progress && processAlive(progress.pid) && progress.pid !== process.pid) continue;
+      // Whichever record went further: the metrics normally (appended every 100 ms), else progress.json.
+      const logged = progressFromMetrics(await readMetrics(s.runDir));
+      const rebuilt =
+        progress && progress.steps > logged.steps
+          ? { steps: progress.steps, episodes: progress.episodes, mean100: progress.mean100, best100: progress.best100, wallSeconds: progress.wallSeconds }
+          : logged;
+      await this.store
+        .writeStatus({
+          ...s,
+          ...rebuilt,
+          status: 'crashed',
+          hasPolicy: existsSync(join(s.runDir, 'policy', 'policy.json')),
+          error: 'interrupted: the lab and this run stopped while it trained; its metrics and checkpoints are kept, and it can be continued from the last checkpoint',
+        })
+        .catch(() => undefined);
+    }
+  }
+
+  /** Stops every active run and waits for the processes to exit and their status files to be written. */
+  async close(): Promise<void> {
+    this.queue.length = 0;
+    const waits: Promise<void>[] = [];
+    for (const [id, run] of this.active) {
+      waits.push(run.exited);
+      void this.stopRun(id);
+    }
+    await Promise.all(waits);
+    await Promise.all([...this.unsettled]);
+  }
+}
