@@ -138,7 +138,8 @@ test('algoInfos matches the contract shape', () => {
     assert.ok(info.name && info.description);
     for (const h of info.hyperparameters) {
       assert.ok(['int', 'float', 'bool', 'enum', 'int[]', 'schedule'].includes(h.type));
-      assert.ok(!('exclusiveMin' in h));
+      // The exclusive bound travels with the rule, so the form refuses what the lab refuses (learning_rate = 0).
+      if (h.exclusiveMin !== undefined) assert.equal(typeof h.exclusiveMin, 'boolean');
       assert.ok(h.description.length > 0);
       // defaults validate
       validateHyperparameters(info.id, { [h.key]: h.default });

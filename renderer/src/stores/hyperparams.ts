@@ -1,8 +1,9 @@
 /**
- * Text ⇄ value for the Train form's fields (hyperparameters, counts). The lab validates again (zod
- * and its own ranges); this exists so a bad value is flagged at the field before anything is sent.
+ * Text ⇄ value for the Train form's fields (hyperparameters, counts). Hyperparameter fields go through
+ * the lab's own rule check (main/lab/domain/hyperparameters.ts), so a value is flagged at the field
+ * exactly when the lab would refuse it.
  */
-import type { HyperparameterSpec, HyperValue } from '../../../main/lab/domain/hyperparameters.ts';
+import { checkHyperValue, type HyperparameterSpec, type HyperValue } from '../../../main/lab/domain/hyperparameters.ts';
 
 export type ParseResult = { ok: true; value: HyperValue } | { ok: false; error: string };
 
@@ -25,68 +26,20 @@ export function parseCount(text: string, opts: { max: number; optional?: boolean
   return /^\d+$/.test(t) && Number(t) <= opts.max ? { value: Number(t), error: null } : { value: null, error };
 }
 
-function checkRange(spec: HyperparameterSpec, n: number, force: boolean): string | null {
-  if (spec.min !== undefined && n < spec.min) return `must be ≥ ${formatNumber(spec.min)}`;
-  const max = force && spec.forcedMax !== undefined ? spec.forcedMax : spec.max;
-  if (max !== undefined && n > max) {
-    const forcing = !force && spec.forcedMax !== undefined && n <= spec.forcedMax;
-    return forcing ? `must be ≤ ${formatNumber(max)} (or allow values beyond the usual limits)` : `must be ≤ ${formatNumber(max)}`;
-  }
-  return null;
-}
-
-/** `force`: the run allows values up to each rule's forcedMax (StartRunRequest.force). */
+/**
+ * A field's text as the lab will read it: the very check the lab runs (checkHyperValue), so the form
+ * and the lab cannot disagree. Lists may also be typed "64 64" or "[64, 64]". `force`: the run allows
+ * values up to each rule's forcedMax (StartRunRequest.force).
+ */
 export function parseHyper(spec: HyperparameterSpec, text: string, force = false): ParseResult {
   const t = text.trim();
-  switch (spec.type) {
-    case 'int': {
-      const n = parseNumber(t);
-      if (n === null || !Number.isInteger(n)) return { ok: false, error: 'must be an integer' };
-      const range = checkRange(spec, n, force);
-      return range ? { ok: false, error: range } : { ok: true, value: n };
-    }
-    case 'float': {
-      const n = parseNumber(t);
-      if (n === null || !Number.isFinite(n)) return { ok: false, error: 'must be a number' };
-      const range = checkRange(spec, n, force);
-      return range ? { ok: false, error: range } : { ok: true, value: n };
-    }
-    case 'bool':
-      if (t === 'true') return { ok: true, value: true };
-      if (t === 'false') return { ok: true, value: false };
-      return { ok: false, error: 'must be true or false' };
-    case 'enum':
-      if (spec.choices && !spec.choices.includes(t)) return { ok: false, error: `must be one of ${spec.choices.join(', ')}` };
-      return { ok: true, value: t };
-    case 'int[]': {
-      // Accept "64,64", "64 64" and "[64, 64]" alike.
-      const inner = t.replace(/^\[|\]$/g, '').trim();
-      const parts = inner === '' ? [] : inner.split(/[\s,]+/);
-      const values: number[] = [];
-      for (const part of parts) {
-        const n = parseNumber(part);
-        if (n === null || !Number.isInteger(n)) return { ok: false, error: 'must be integers separated by commas' };
-        const range = checkRange(spec, n, force);
-        if (range) return { ok: false, error: `each ${range}` };
-        values.push(n);
-      }
-      return { ok: true, value: values };
-    }
-    case 'schedule': {
-      // A constant, or SB3-zoo style "lin_<start>" for a linear decay to 0.
-      const n = parseNumber(t);
-      if (n !== null) {
-        const range = checkRange(spec, n, force);
-        return range ? { ok: false, error: range } : { ok: true, value: n };
-      }
-      const m = /^lin_(.+)$/.exec(t);
-      const start = m ? parseNumber(m[1]) : null;
-      if (start === null) return { ok: false, error: 'must be a number or lin_<number>' };
-      const range = checkRange(spec, start, force);
-      return range ? { ok: false, error: range } : { ok: true, value: t };
-    }
-    default:
-      return { ok: true, value: t };
+  const input = spec.type === 'int[]' ? t.replace(/^\[|\]$/g, '').trim().split(/[\s,]+/).filter(Boolean).join(',') : t;
+  try {
+    return { ok: true, value: checkHyperValue(spec, input, force) };
+  } catch (err) {
+    // The lab's message names the key; beside its field, the rest says it.
+    const message = (err as Error).message;
+    return { ok: false, error: message.startsWith(`${spec.key} `) ? message.slice(spec.key.length + 1) : message };
   }
 }
 
@@ -109,8 +62,9 @@ export function rangeText(spec: HyperparameterSpec): string {
   if (spec.type === 'enum') return (spec.choices ?? []).join(' | ');
   const { min, max } = spec;
   const kind = spec.type === 'int[]' ? 'ints' : spec.type === 'schedule' ? 'number or lin_x' : spec.type;
-  if (min !== undefined && max !== undefined) return `${kind} in [${formatNumber(min)}, ${formatNumber(max)}]`;
-  if (min !== undefined) return `${kind} ≥ ${formatNumber(min)}`;
+  const open = spec.exclusiveMin ? '(' : '[';
+  if (min !== undefined && max !== undefined) return `${kind} in ${open}${formatNumber(min)}, ${formatNumber(max)}]`;
+  if (min !== undefined) return `${kind} ${spec.exclusiveMin ? '>' : '≥'} ${formatNumber(min)}`;
   if (max !== undefined) return `${kind} ≤ ${formatNumber(max)}`;
   return kind;
 }
