@@ -22,22 +22,22 @@
  *   --algo dqn|q-learning|actor-critic|a2c without --suite picks the CartPole suite that has it;
  *   --algo actor-critic-td|actor-critic-mc|actor-critic-shared|a2c-zoo|a2c-classic picks one setup.
  *
- *   node --import tsx test/bench/learning.ts                      # CartPole, both algos, seeds 0–4, table
- *   node --import tsx test/bench/learning.ts --algo ppo --seeds 0 # one PPO seed
- *   node --import tsx test/bench/learning.ts --suite lunar-continuous --log-every 50000
- *   node --import tsx test/bench/learning.ts --json               # one JSON line per run + a summary line
- *   node --import tsx test/bench/learning.ts --algo dqn --seeds 0 --steps 100000
+ *   node --import tsx bench/learning.ts                      # CartPole, both algos, seeds 0–4, table
+ *   node --import tsx bench/learning.ts --algo ppo --seeds 0 # one PPO seed
+ *   node --import tsx bench/learning.ts --suite lunar-continuous --log-every 50000
+ *   node --import tsx bench/learning.ts --json               # one JSON line per run + a summary line
+ *   node --import tsx bench/learning.ts --algo dqn --seeds 0 --steps 100000
  *   options: --suite cartpole|cartpole-value|cartpole-ac|lunar|lunar-discrete|lunar-continuous  --algo ppo|reinforce|dqn|q-learning|<setup key>|all
  *            --seeds 0-4|0,2,3  --steps N (override the budget)  --log-every N (progress lines on stderr)
  *            --backend auto|tensorflow|wasm|cpu  --eval-every N (eval-criterion setups)
  *            --set key=value (a hyperparameter over the preset; repeatable)
  */
 import { parseArgs } from 'node:util';
-import type { AlgoId } from '../../main/lab/domain/algorithms.ts';
-import type { EnvId } from '../../main/lab/domain/envs.ts';
-import { resolveHyperparameters } from '../../main/lab/agents/registry.ts';
-import { train, type TrainResult } from '../../main/lab/training/trainer.ts';
-import type { TrainerConfig } from '../../main/lab/training/trainer-config.ts';
+import type { AlgoId } from '../main/lab/domain/algorithms.ts';
+import type { EnvId } from '../main/lab/domain/envs.ts';
+import { resolveHyperparameters } from '../main/lab/agents/registry.ts';
+import { train, type TrainResult } from '../main/lab/training/trainer.ts';
+import type { TrainerConfig } from '../main/lab/training/trainer-config.ts';
 import { known, median, type LearningRun as Row } from './learning-results.ts';
 
 interface Setup {

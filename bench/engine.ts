@@ -7,17 +7,17 @@
  * the gemm calls the fused engine makes, and the "FLOP floor": those same gemm calls alone, replayed
  * on the same kernels at the same shapes. Not a pass/fail test.
  *
- *   node --import tsx test/bench/engine.ts [--json] [--quick]
+ *   node --import tsx bench/engine.ts [--json] [--quick]
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../main/lab/nn/backend.ts';
-import { ensureEnvReady, makeVecEnv, type EnvId } from '../../main/lab/envs/registry.ts';
-import { createAlgorithm, resolveHyperparameters } from '../../main/lab/agents/registry.ts';
-import type { Algorithm } from '../../main/lab/agents/algorithm.ts';
-import type { AlgoId } from '../../main/lab/domain/algorithms.ts';
-import type { EngineName } from '../../main/lab/nn/fused/engine-choice.ts';
-import type { Kernels } from '../../main/lab/nn/fused/kernels.ts';
-import { npRandom } from '../../main/lab/envs/numpy-rng.ts';
+import { initBackend } from '../main/lab/nn/backend.ts';
+import { ensureEnvReady, makeVecEnv, type EnvId } from '../main/lab/envs/registry.ts';
+import { createAlgorithm, resolveHyperparameters } from '../main/lab/agents/registry.ts';
+import type { Algorithm } from '../main/lab/agents/algorithm.ts';
+import type { AlgoId } from '../main/lab/domain/algorithms.ts';
+import type { EngineName } from '../main/lab/nn/fused/engine-choice.ts';
+import type { Kernels } from '../main/lab/nn/fused/kernels.ts';
+import { npRandom } from '../main/lab/envs/numpy-rng.ts';
 
 const args = new Set(process.argv.slice(2));
 const JSON_OUT = args.has('--json');

@@ -1,7 +1,7 @@
 /** One learning-benchmark run as `bench:learning --json` prints it (read back by table.ts). */
-import type { AlgoId } from '../../main/lab/domain/algorithms.ts';
-import type { EnvId } from '../../main/lab/domain/envs.ts';
-import type { TrainerConfig } from '../../main/lab/training/trainer-config.ts';
+import type { AlgoId } from '../main/lab/domain/algorithms.ts';
+import type { EnvId } from '../main/lab/domain/envs.ts';
+import type { TrainerConfig } from '../main/lab/training/trainer-config.ts';
 
 export interface LearningRun {
   setup: string;

@@ -2,15 +2,15 @@
  * Env throughput benchmark (single thread): numpy-compatible RNG draws, one wrapped CartPole env,
  * SyncVecEnv and the specialised CartPoleVecEnv at several sizes. Not a pass/fail test.
  *
- *   node --import tsx test/bench/envs.ts            # table
- *   node --import tsx test/bench/envs.ts --json     # one JSON line per result
- *   node --import tsx test/bench/envs.ts --quick    # shorter runs
+ *   node --import tsx bench/envs.ts            # table
+ *   node --import tsx bench/envs.ts --json     # one JSON line per result
+ *   node --import tsx bench/envs.ts --quick    # shorter runs
  */
-import { npRandom } from '../../main/lab/envs/numpy-rng.ts';
-import { makeEnv } from '../../main/lab/envs/registry.ts';
-import { CartPoleVecEnv } from '../../main/lab/envs/cartpole-vec.ts';
-import { SyncVecEnv } from '../../main/lab/envs/vector-env.ts';
-import type { VecEnv } from '../../main/lab/envs/env.ts';
+import { npRandom } from '../main/lab/envs/numpy-rng.ts';
+import { makeEnv } from '../main/lab/envs/registry.ts';
+import { CartPoleVecEnv } from '../main/lab/envs/cartpole-vec.ts';
+import { SyncVecEnv } from '../main/lab/envs/vector-env.ts';
+import type { VecEnv } from '../main/lab/envs/env.ts';
 
 import { lcg, measure as measureFor, type Result } from './measure.ts';
 

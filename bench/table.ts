@@ -3,7 +3,7 @@
  * over its seeds, and whether the issue's target was met.
  *
  *   npm run bench:learning -- --suite all --json > results.jsonl
- *   node --import tsx test/bench/table.ts results.jsonl [more.jsonl …]
+ *   node --import tsx bench/table.ts results.jsonl [more.jsonl …]
  */
 import { readFileSync } from 'node:fs';
 import { known, median, type LearningRun as Run } from './learning-results.ts';

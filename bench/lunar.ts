@@ -3,14 +3,14 @@
  * resets included as they occur, for the raw env, make()'s wrapped env, the continuous and windy
  * variants, SyncVecEnv, and reset() alone (a full world rebuild). Not a pass/fail test.
  *
- *   node --import tsx test/bench/lunar.ts            # table
- *   node --import tsx test/bench/lunar.ts --json     # one JSON line per result
- *   node --import tsx test/bench/lunar.ts --quick    # shorter runs
+ *   node --import tsx bench/lunar.ts            # table
+ *   node --import tsx bench/lunar.ts --json     # one JSON line per result
+ *   node --import tsx bench/lunar.ts --quick    # shorter runs
  */
-import { ensureEnvReady, makeEnv } from '../../main/lab/envs/registry.ts';
-import { LunarLanderEnv } from '../../main/lab/envs/lunar-lander.ts';
-import { SyncVecEnv } from '../../main/lab/envs/vector-env.ts';
-import type { Env } from '../../main/lab/envs/env.ts';
+import { ensureEnvReady, makeEnv } from '../main/lab/envs/registry.ts';
+import { LunarLanderEnv } from '../main/lab/envs/lunar-lander.ts';
+import { SyncVecEnv } from '../main/lab/envs/vector-env.ts';
+import type { Env } from '../main/lab/envs/env.ts';
 
 import { lcg, measure as measureFor, type Result } from './measure.ts';
 
