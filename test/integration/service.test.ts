@@ -122,7 +122,8 @@ test('the engine a run asks for is recorded, reported once resolved, and kept by
     assert.equal(info.engine, resolveEngine('auto', info.backend).name, "systemInfo says what 'auto' becomes");
 
     const tiny = { env: 'CartPole-v1', algo: 'reinforce', steps: 300, evalEpisodes: 1 };
-    const started = await call<{ runId: string; engine: string }>('startRun', { ...tiny, engine: 'tfjs' });
+    // Settings a continued run must keep: evaluation off, a forced learning rate, a checkpoint clock.
+    const started = await call<{ runId: string; engine: string }>('startRun', { ...tiny, engine: 'tfjs', evalEvery: 0, force: true, checkpointSeconds: 5, hyperparameters: { learning_rate: 2 } });
     assert.equal(started.engine, 'tfjs');
     const s = await service.waitForRun(started.runId);
     assert.equal(s.status, 'finished', s.error);
@@ -134,6 +135,17 @@ test('the engine a run asks for is recorded, reported once resolved, and kept by
     assert.equal(sc.status, 'finished', sc.error);
     assert.equal(sc.engine, 'tfjs', 'the continued run trains on the engine the source run asked for');
     assert.equal((await service.store.readConfig(sc.runId)).engine, 'tfjs');
+    // The continued run is the stored configuration itself, read back through its schema: only the
+    // budget and the policy it starts from differ.
+    const source = await service.store.readRunConfig(s.runId);
+    const continued = await service.store.readRunConfig(sc.runId);
+    assert.deepEqual({ ...continued, totalSteps: source.totalSteps, initPolicy: undefined, maxEpisodes: source.maxEpisodes }, { ...source, initPolicy: undefined });
+    assert.equal(continued.totalSteps, 100);
+    assert.equal(continued.evalEvery, 0, 'evaluation stays off');
+    assert.equal(continued.force, true);
+    assert.equal(continued.checkpointSeconds, 5);
+    assert.equal(continued.hyperparameters.learning_rate, 2);
+    assert.match(continued.initPolicy ?? '', /policy$/);
 
     // No engine asked for: "auto" on disk, the resolved one in the summary.
     const auto = await service.waitForRun((await call<{ runId: string }>('startRun', tiny)).runId);

@@ -25,7 +25,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { VecEnv } from '../envs/env.ts';
 import type { ActionDistribution } from '../nn/distributions.ts';
 import type { Mlp } from '../nn/mlp.ts';
-import { common, completeRules, parseSchedule, type Preset, type Rule, type Schedule, type Values } from '../training/hyperparameters.ts';
+import { common, withDefaults, parseSchedule, type Preset, type Rule, type Schedule, type Values } from '../training/hyperparameters.ts';
 import { explainedVariance, meanStd } from '../training/returns.ts';
 import type { RolloutBuffer } from '../training/rollout-buffer.ts';
 import type { EngineName } from '../nn/fused/engine-choice.ts';
@@ -129,8 +129,8 @@ export class A2c implements Algorithm {
   private readonly lrSchedule: Schedule;
   private readonly vfLrSchedule: Schedule;
 
-  constructor({ vecEnv, hyperparameters, rng, engine, force }: AlgorithmOptions) {
-    const hp = (this.hp = completeRules<A2cHyperparameters>('a2c', RULES, hyperparameters, crossCheck, { force }));
+  constructor({ vecEnv, hyperparameters, rng, engine }: AlgorithmOptions) {
+    const hp = (this.hp = withDefaults<A2cHyperparameters>(RULES, hyperparameters));
     checkNumEnvs(hp.n_envs, vecEnv);
     this.vecEnv = vecEnv;
     const nets = createActorCritic(vecEnv, hp, rng);

@@ -37,7 +37,7 @@ import type { VecEnv } from '../envs/env.ts';
 import type { Generator } from '../envs/numpy-rng.ts';
 import { Categorical } from '../nn/distributions.ts';
 import { Mlp, initMlpWeights, type Activation } from '../nn/mlp.ts';
-import { common, completeRules, parseSchedule, type Preset, type Rule, type Schedule } from '../training/hyperparameters.ts';
+import { common, withDefaults, parseSchedule, type Preset, type Rule, type Schedule } from '../training/hyperparameters.ts';
 import { explainedVariance, meanStd, rewardToGo } from '../training/returns.ts';
 import type { EngineName } from '../nn/fused/engine-choice.ts';
 import { createKernels, type Kernels } from '../nn/fused/kernels.ts';
@@ -330,8 +330,8 @@ export class ActorCritic implements Algorithm {
   private readonly actions: Int32Array;
   private running: Episode[];
 
-  constructor({ vecEnv, hyperparameters, rng, engine, force }: AlgorithmOptions) {
-    const hp = (this.hp = completeRules<ActorCriticHyperparameters>('actor-critic', RULES, hyperparameters, undefined, { force }));
+  constructor({ vecEnv, hyperparameters, rng, engine }: AlgorithmOptions) {
+    const hp = (this.hp = withDefaults<ActorCriticHyperparameters>(RULES, hyperparameters));
     checkNumEnvs(hp.n_envs, vecEnv);
     if (vecEnv.actionSpace.kind !== 'discrete') throw new Error('actor-critic here supports Discrete action spaces only');
     this.vecEnv = vecEnv;

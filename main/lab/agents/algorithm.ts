@@ -135,14 +135,12 @@ export interface Algorithm {
 
 export interface AlgorithmOptions {
   vecEnv: VecEnv;
-  /** Validated hyperparameters (SB3 names); missing keys take the algorithm's defaults. */
+  /** Hyperparameters (SB3 names), checked where the run's configuration was built; missing keys take the algorithm's defaults. */
   hyperparameters: Record<string, unknown>;
   /** Seeded stream for weight init, action sampling and shuffles. */
   rng: Generator;
   /** Training engine (absent = tfjs, the reference path). */
   engine?: EngineName;
-  /** The run allows hyperparameters beyond their usual limits (StartRunRequest.force). */
-  force?: boolean;
 }
 
 /**

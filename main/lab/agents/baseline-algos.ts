@@ -18,7 +18,7 @@ import { npRandom, type Generator } from '../envs/numpy-rng.ts';
 import { isEnvId } from '../envs/registry.ts';
 import { describeSpace, flatDim, type Space } from '../envs/spaces.ts';
 import type { ActionArray } from '../nn/distributions.ts';
-import { common, completeRules, type Rule } from '../training/hyperparameters.ts';
+import { common, withDefaults, type Rule } from '../training/hyperparameters.ts';
 import { checkNumEnvs, type Algorithm, type AlgorithmOptions, type IterationContext, type IterationResult, type PolicyKind, type SavablePolicy } from './algorithm.ts';
 import { heuristicActor, type Actor } from './baselines.ts';
 import type { AlgorithmDef } from './definition.ts';
@@ -125,7 +125,7 @@ export class BaselineAlgorithm implements Algorithm {
     readonly id: BaselineAgent,
     { vecEnv, hyperparameters, rng }: AlgorithmOptions,
   ) {
-    const hp = completeRules<{ n_envs: number; action?: number }>(id, RULES[id], hyperparameters);
+    const hp = withDefaults<{ n_envs: number; action?: number }>(RULES[id], hyperparameters);
     checkNumEnvs(hp.n_envs, vecEnv);
     const env = vecEnv.spec.id;
     if (!isEnvId(env)) throw new Error(`unknown env ${env}`);

@@ -32,7 +32,7 @@ import type { EngineName } from '../nn/fused/engine-choice.ts';
 import { ParamSet, type FusedMlp } from '../nn/fused/fused-mlp.ts';
 import { createKernels, type Kernels } from '../nn/fused/kernels.ts';
 import { FusedAdam } from '../nn/fused/optimizers.ts';
-import { common, completeRules, parseSchedule, type Preset, type Rule, type Schedule } from '../training/hyperparameters.ts';
+import { common, withDefaults, parseSchedule, type Preset, type Rule, type Schedule } from '../training/hyperparameters.ts';
 import { ReplayBuffer, type ReplaySample } from '../training/replay-buffer.ts';
 import {
   adam,
@@ -197,8 +197,8 @@ export class Dqn implements Algorithm {
   private readonly obsBefore: Float32Array;
   private readonly actions: Int32Array;
 
-  constructor({ vecEnv, hyperparameters, rng, engine, force }: AlgorithmOptions) {
-    const hp = (this.hp = completeRules<DqnHyperparameters>('dqn', RULES, hyperparameters, undefined, { force }));
+  constructor({ vecEnv, hyperparameters, rng, engine }: AlgorithmOptions) {
+    const hp = (this.hp = withDefaults<DqnHyperparameters>(RULES, hyperparameters));
     checkNumEnvs(hp.n_envs, vecEnv);
     const why = supports(vecEnv.observationSpace, vecEnv.actionSpace);
     if (why) throw new Error(why);

@@ -15,7 +15,7 @@ import type { VecEnv } from '../envs/env.ts';
 import type { Generator } from '../envs/numpy-rng.ts';
 import type { ActionDistribution } from '../nn/distributions.ts';
 import type { Mlp } from '../nn/mlp.ts';
-import { common, completeRules, parseSchedule, type Preset, type Rule, type Schedule, type Values } from '../training/hyperparameters.ts';
+import { common, withDefaults, parseSchedule, type Preset, type Rule, type Schedule, type Values } from '../training/hyperparameters.ts';
 import type { AlgorithmDef } from './definition.ts';
 import { explainedVariance } from '../training/returns.ts';
 import { FusedActorCritic, RolloutCollector, createActorCritic, logStdInitRule, meanActionStd, type ActorCriticNetHyperparameters } from './on-policy.ts';
@@ -64,8 +64,8 @@ export class Ppo implements Algorithm {
   private readonly lrSchedule: Schedule;
   private readonly clipSchedule: Schedule;
 
-  constructor({ vecEnv, hyperparameters, rng, engine, force }: AlgorithmOptions) {
-    const hp = (this.hp = completeRules<PpoHyperparameters>('ppo', RULES, hyperparameters, crossCheck, { force }));
+  constructor({ vecEnv, hyperparameters, rng, engine }: AlgorithmOptions) {
+    const hp = (this.hp = withDefaults<PpoHyperparameters>(RULES, hyperparameters));
     checkNumEnvs(hp.n_envs, vecEnv);
     this.vecEnv = vecEnv;
     this.rng = rng;

@@ -13,7 +13,7 @@
 import type { Generator } from '../envs/numpy-rng.ts';
 import type { VecEnv } from '../envs/env.ts';
 import type { Space } from '../envs/spaces.ts';
-import { common, completeRules, parseSchedule, type Preset, type Rule, type Schedule } from '../training/hyperparameters.ts';
+import { common, withDefaults, parseSchedule, type Preset, type Rule, type Schedule } from '../training/hyperparameters.ts';
 import { checkNumEnvs, type Algorithm, type AlgorithmOptions, type IterationContext, type IterationResult, type PolicyKind, type SavablePolicy } from './algorithm.ts';
 import type { AlgorithmDef } from './definition.ts';
 import { MAX_STATES, binSpecFor, numStates, stateIndex, validateBinSpec, type BinSpec } from './obs-binning.ts';
@@ -124,7 +124,7 @@ export class QLearning implements Algorithm {
   private readonly actions: Int32Array;
 
   constructor({ vecEnv, hyperparameters, rng }: AlgorithmOptions) {
-    const hp = (this.hp = completeRules<QLearningHyperparameters>('q-learning', RULES, hyperparameters));
+    const hp = (this.hp = withDefaults<QLearningHyperparameters>(RULES, hyperparameters));
     checkNumEnvs(hp.n_envs, vecEnv);
     const why = supports(vecEnv.observationSpace, vecEnv.actionSpace);
     if (why) throw new Error(why);

@@ -16,7 +16,7 @@ import type { VecEnv } from '../envs/env.ts';
 import type { Generator } from '../envs/numpy-rng.ts';
 import { distributionFor, type ActionDistribution } from '../nn/distributions.ts';
 import { Mlp } from '../nn/mlp.ts';
-import { common, completeRules, parseSchedule, type Preset, type Rule, type Schedule } from '../training/hyperparameters.ts';
+import { common, withDefaults, parseSchedule, type Preset, type Rule, type Schedule } from '../training/hyperparameters.ts';
 import { categoricalPolicyGrad } from './actor-critic.ts';
 import type { AlgorithmDef } from './definition.ts';
 import type { Activation } from '../nn/mlp.ts';
@@ -64,8 +64,8 @@ export class Reinforce implements Algorithm {
   private running: Trajectory[];
   private readonly actions: Int32Array;
 
-  constructor({ vecEnv, hyperparameters, rng, engine, force }: AlgorithmOptions) {
-    const hp = (this.hp = completeRules<ReinforceHyperparameters>('reinforce', RULES, hyperparameters, undefined, { force }));
+  constructor({ vecEnv, hyperparameters, rng, engine }: AlgorithmOptions) {
+    const hp = (this.hp = withDefaults<ReinforceHyperparameters>(RULES, hyperparameters));
     checkNumEnvs(hp.n_envs, vecEnv);
     if (vecEnv.actionSpace.kind !== 'discrete') throw new Error('REINFORCE here supports Discrete action spaces only');
     this.vecEnv = vecEnv;

@@ -36,6 +36,45 @@ export const StartRunRequest = z.object({
 });
 export type StartRunRequest = z.input<typeof StartRunRequest>;
 
+/**
+ * The fully-resolved description of a training run, as the lab builds it from a start request (every
+ * default, preset and rule applied) and stores it in the run's config.json; read back through this
+ * same schema, and what a continued run starts from.
+ */
+export const RunConfig = z.object({
+  env: EnvId,
+  envOptions: z.record(z.string(), z.union([z.number(), z.boolean()])),
+  algo: AlgoId,
+  seed: Seed,
+  /** Env-step budget (sum over all vectorized envs). */
+  totalSteps: z.number().int().min(1),
+  /** Episode budget (0 or absent = none): training ends after the iteration in which it is reached. */
+  maxEpisodes: z.number().int().min(0).optional(),
+  preset: z.string().nullable(),
+  /** Validated, complete hyperparameters (defaults ← preset ← overrides), SB3 names. */
+  hyperparameters: Hyperparameters,
+  /** Requested backend ('auto' picks tensorflow-gpu → tensorflow → wasm → cpu). */
+  backend: z.union([z.literal('auto'), BackendName]),
+  /** Requested training engine, resolved against the backend; absent (configs written before engines existed) = 'auto'. */
+  engine: EngineRequest.optional(),
+  evalEpisodes: z.number().int().min(0),
+  /** Save a checkpoint every this many env steps (0 = only the final policy). */
+  checkpointEvery: z.number().int().min(0),
+  /** …and at least every this many training seconds when checkpointEvery > 0 (absent: 60). */
+  checkpointSeconds: z.number().positive().optional(),
+  stopWhenSolved: z.boolean(),
+  /**
+   * Every this many env steps (0 or absent = never), evaluate the policy deterministically on unseen
+   * seeds, log eval_mean/eval_std with that update's metrics and keep the best so far in best/.
+   */
+  evalEvery: z.number().int().min(0).optional(),
+  /** Hyperparameters may go beyond their usual limits, up to each rule's forcedMax. */
+  force: z.boolean().optional(),
+  /** Start from this saved policy's weights (continuing another run) instead of a fresh init. */
+  initPolicy: z.string().optional(),
+});
+export type RunConfig = z.infer<typeof RunConfig>;
+
 export type RunStatus = 'queued' | 'running' | 'paused' | 'finished' | 'solved' | 'stopped' | 'crashed';
 
 export interface EpisodeRecord {

@@ -12,7 +12,7 @@
 import { mkdir, readFile, readdir, rename, rm, writeFile, stat } from 'node:fs/promises';
 import { appendFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { MetricRecord, RunSummary } from '../domain/runs.ts';
+import { RunConfig, type MetricRecord, type RunSummary } from '../domain/runs.ts';
 import type { TrainerConfig } from '../training/trainer-config.ts';
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
@@ -198,6 +198,13 @@ export class RunStore {
 
   async readConfig(runId: string): Promise<Record<string, unknown>> {
     return JSON.parse(await readFile(join(this.runDir(runId), 'config.json'), 'utf8')) as Record<string, unknown>;
+  }
+
+  /** config.json read back through the schema it was written from (RunConfig). */
+  async readRunConfig(runId: string): Promise<TrainerConfig> {
+    const parsed = RunConfig.safeParse(await this.readConfig(runId));
+    if (!parsed.success) throw new Error(`config.json of run ${runId} is not a run configuration (${parsed.error.issues[0]?.path.join('.') || 'top'}: ${parsed.error.issues[0]?.message})`);
+    return parsed.data;
   }
 
   /** The newest policy folder of a run: policy/, else the highest checkpoints/step-N/. */

@@ -102,9 +102,14 @@ export class RunScheduler {
   }
 
   async startRun(p: RunRequest, extra: { initPolicy?: string; continuesRunId?: string } = {}): Promise<RunSummary> {
-    await this.recovered;
     const config = this.buildConfig(p);
     if (extra.initPolicy) config.initPolicy = extra.initPolicy;
+    return this.queueRun(config, { name: p.name ?? null, tags: p.tags, continuesRunId: extra.continuesRunId ?? null });
+  }
+
+  /** Makes the run folder for a complete, checked configuration and queues the run. */
+  private async queueRun(config: TrainerConfig, label: { name: string | null; tags: readonly string[]; continuesRunId: string | null }): Promise<RunSummary> {
+    await this.recovered;
     const runId = this.store.newRunId(config);
     const runDir = this.store.runDir(runId);
     const summary: RunSummary = {
@@ -129,17 +134,17 @@ export class RunScheduler {
       evalStd: null,
       createdAt: new Date().toISOString(),
       hasPolicy: false,
-      name: p.name ?? null,
-      tags: [...new Set(p.tags)],
+      name: label.name,
+      tags: [...new Set(label.tags)],
       preset: config.preset,
       envOptions: config.envOptions as Record<string, number | boolean>,
       best100: null,
-      continuesRunId: extra.continuesRunId ?? null,
+      continuesRunId: label.continuesRunId,
     };
     // The folder, config.json, metrics.ndjson and status.json all, or none: a full disk or a read-only
     // runs folder gives a clear error and leaves no half-made run behind.
     try {
-      await this.store.create(summary, config, { name: p.name ?? null, labVersion: LAB_VERSION, createdAt: new Date().toISOString() });
+      await this.store.create(summary, config, { name: label.name, labVersion: LAB_VERSION, createdAt: new Date().toISOString() });
     } catch (err) {
       throw new LabError(`cannot start the run: ${writeProblem(err)}`, 'failed');
     }
@@ -321,31 +326,19 @@ export class RunScheduler {
     if (!s) throw new LabError(`no run "${runId}"`, 'not-found');
     const from = await this.store.latestPolicyDir(runId);
     if (!from) throw new LabError(`run ${runId} has no saved policy or checkpoint to continue from`, 'invalid');
-    const config = (await this.store.readConfig(runId)) as unknown as TrainerConfig;
+    let config: TrainerConfig;
+    try {
+      config = await this.store.readRunConfig(runId);
+    } catch (err) {
+      throw new LabError((err as Error).message, 'failed');
+    }
     // Default: what the source run had left of its budget, or (if it used it all) its whole budget again.
     const left = config.totalSteps - s.steps;
-    const remaining = Math.max(1, Math.round(steps ?? (left > 0 ? left : config.totalSteps)));
-    const summary = await this.startRun(
-      {
-        env: config.env,
-        envOptions: config.envOptions as Record<string, number | boolean>,
-        algo: config.algo,
-        seed: config.seed,
-        steps: remaining,
-        preset: config.preset ?? 'none',
-        hyperparameters: config.hyperparameters,
-        backend: config.backend === 'auto' ? undefined : config.backend,
-        engine: config.engine,
-        name: s.name ? `${s.name} (continued)` : undefined,
-        evalEpisodes: config.evalEpisodes,
-        evalEvery: config.evalEvery ?? 0,
-        checkpointSeconds: config.checkpointSeconds,
-        stopWhenSolved: config.stopWhenSolved,
-        maxEpisodes: 0,
-        tags: s.tags ?? [],
-        force: config.force ?? false,
-      },
-      { initPolicy: from, continuesRunId: runId },
+    const totalSteps = Math.max(1, Math.round(steps ?? (left > 0 ? left : config.totalSteps)));
+    // The stored configuration as it is, with the new budget and the source's latest policy to start from.
+    const summary = await this.queueRun(
+      { ...config, totalSteps, maxEpisodes: 0, initPolicy: from },
+      { name: s.name ? `${s.name} (continued)` : null, tags: s.tags ?? [], continuesRunId: runId },
     );
     return summary;
   }

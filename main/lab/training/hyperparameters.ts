@@ -80,7 +80,11 @@ export function defaultsOf(rules: readonly Rule[]): Values {
   return out;
 }
 
-/** Validated with every default filled in, as an algorithm's typed view (e.g. PpoHyperparameters). */
-export function completeRules<T>(algo: string, rules: readonly Rule[], values: Record<string, unknown>, crossCheck?: (v: Values) => void, opts: RuleOptions = {}): T {
-  return validateRules(algo, rules, { ...defaultsOf(rules), ...values }, crossCheck, opts) as unknown as T;
+/**
+ * An algorithm's typed view of its hyperparameters (e.g. PpoHyperparameters): defaults for the keys
+ * not given. The values are trusted: they were checked once, where the run's configuration was built
+ * (validateRules through agents/registry.ts's resolveHyperparameters).
+ */
+export function withDefaults<T>(rules: readonly Rule[], values: Record<string, unknown>): T {
+  return { ...defaultsOf(rules), ...values } as unknown as T;
 }

@@ -9,7 +9,7 @@ import type { BestEval, EpisodeFramesEvent, EpisodeRecord, ProgressEvent, Update
 import type { HyperValue } from '../domain/hyperparameters.ts';
 import type { RenderState } from '../domain/envs.ts';
 import { MlpPolicy, NonFiniteLossError, type ActingPolicy, type Algorithm } from '../agents/algorithm.ts';
-import { createAlgorithm, validateHyperparameters } from '../agents/registry.ts';
+import { createAlgorithm } from '../agents/registry.ts';
 import type { Env } from '../envs/env.ts';
 import { npRandom, type Generator } from '../envs/numpy-rng.ts';
 import { CollapseWatch } from './collapse.ts';
@@ -89,8 +89,8 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
   const engine = resolveEngine(config.engine ?? 'auto', backend.name);
   hooks.onBackend?.(backend.name, engine.name);
 
-  const force = config.force ?? false;
-  const hp = validateHyperparameters(config.algo, config.hyperparameters, { force });
+  // Complete and checked where the configuration was built (runs/scheduler.ts); trusted here.
+  const hp = config.hyperparameters;
   const nEnvs = typeof hp.n_envs === 'number' ? hp.n_envs : 1;
   if (!Number.isSafeInteger(config.totalSteps) || config.totalSteps < 1) throw new Error(`totalSteps must be a positive integer, got ${config.totalSteps}`);
   await ensureEnvReady(config.env);
@@ -131,7 +131,7 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
 
   try {
     vecEnv.reset(config.seed);
-    algo = createAlgorithm(config.algo, { vecEnv, hyperparameters: hp, rng: algorithmRng(config.seed), engine: engine.name, force });
+    algo = createAlgorithm(config.algo, { vecEnv, hyperparameters: hp, rng: algorithmRng(config.seed), engine: engine.name });
     if (config.initPolicy) await initFromPolicy(algo, config.initPolicy);
     if (wantFrames) frames = [vecEnv.renderState(0)];
 
