@@ -132,11 +132,20 @@ function out(row: Record<string, unknown>, text: string): void {
 async function main(): Promise<void> {
   const backend = await initBackend('wasm');
   await ensureEnvReady('LunarLander-v3');
-  if (!JSON_OUT) console.log(`backend ${backend.name}; ${new Date().toISOString().slice(0, 10)}; loadavg ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  if (!JSON_OUT)
+    console.log(
+      `backend ${backend.name}; ${new Date().toISOString().slice(0, 10)}; loadavg ${(await import('node:os'))
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
 
   for (const engine of ['tfjs', 'fused'] as EngineName[]) {
     const d = await dissectPpo(engine);
-    const floor = d.gemmFloorMs === null ? '' : `; its ${d.gemmCallsPerMinibatch} gemm calls alone ${d.gemmFloorMs.toFixed(3)} ms (${(d.msPerMinibatch / d.gemmFloorMs).toFixed(2)}× that floor)`;
+    const floor =
+      d.gemmFloorMs === null
+        ? ''
+        : `; its ${d.gemmCallsPerMinibatch} gemm calls alone ${d.gemmFloorMs.toFixed(3)} ms (${(d.msPerMinibatch / d.gemmFloorMs).toFixed(2)}× that floor)`;
     out(
       { bench: 'ppo-minibatch', ...d },
       `PPO CartPole (zoo) minibatch of 256, ${engine}: ${d.msPerMinibatch.toFixed(3)} ms, ${d.tfjsKernelsPerMinibatch.toFixed(1)} tfjs kernels${floor}`,

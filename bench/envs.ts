@@ -67,7 +67,8 @@ const run = (r: Result): void => {
 
 run(benchRandom());
 run(benchSingle());
-for (const n of [16, 64]) run(benchVec(`SyncVecEnv CartPole ×${n}`, new SyncVecEnv(Array.from({ length: n }, () => makeEnv('CartPole-v1'))), Math.ceil(20_000 / n)));
+for (const n of [16, 64])
+  run(benchVec(`SyncVecEnv CartPole ×${n}`, new SyncVecEnv(Array.from({ length: n }, () => makeEnv('CartPole-v1'))), Math.ceil(20_000 / n)));
 for (const n of [1, 16, 64, 256]) run(benchVec(`CartPoleVecEnv ×${n}`, new CartPoleVecEnv(n), Math.ceil(50_000 / n)));
 
 if (!JSON_OUT) {

@@ -85,13 +85,75 @@ const SUITES: Record<string, { setups: Setup[]; seeds: string; logEvery: number 
   },
   lunar: {
     setups: [
-      { algo: 'ppo', env: 'LunarLander-v3', preset: 'zoo', label: 'PPO LunarLander (zoo)', seeds: '0-2', goal: 'mean100 ≥ 200 within 1M steps (seeds 0–2)', within: 1_000_000, everySeed: true },
-      { algo: 'ppo', key: 'ppo-tuned', env: 'LunarLander-v3', preset: 'tuned', label: 'PPO LunarLander (tuned: ent_coef 0)', seeds: '0-2', goal: 'mean100 ≥ 200 within 1M steps (seeds 0–2)', within: 1_000_000, everySeed: true },
-      { algo: 'ppo', env: 'LunarLander-v3', preset: 'zoo-continuous', label: 'PPO LunarLander continuous (zoo)', key: 'ppo-continuous', goal: 'mean100 ≥ 200 within 1M steps (seed 0)', within: 1_000_000 },
-      { algo: 'ppo', key: 'ppo-tuned-continuous', env: 'LunarLander-v3', preset: 'tuned-continuous', label: 'PPO LunarLander continuous (tuned)', goal: 'mean100 ≥ 200 within 1M steps (seed 0)', within: 1_000_000 },
-      { algo: 'a2c', key: 'a2c-lunar-zoo', env: 'LunarLander-v3', preset: 'zoo', label: 'A2C LunarLander (zoo)', target: 100, within: 1_000_000, goal: 'mean100 ≥ 100 within 1M steps (seed 0)' },
-      { algo: 'a2c', key: 'a2c-lunar-tuned', env: 'LunarLander-v3', preset: 'tuned', label: 'A2C LunarLander (tuned)', target: 100, within: 1_000_000, goal: 'mean100 ≥ 100 within 1M steps (seed 0)' },
-      { algo: 'dqn', env: 'LunarLander-v3', preset: 'zoo', label: 'DQN LunarLander (zoo, run to 300k)', target: 100, within: 300_000, steps: 300_000, goal: 'mean100 ≥ 100 within 300k steps (seed 0)' },
+      {
+        algo: 'ppo',
+        env: 'LunarLander-v3',
+        preset: 'zoo',
+        label: 'PPO LunarLander (zoo)',
+        seeds: '0-2',
+        goal: 'mean100 ≥ 200 within 1M steps (seeds 0–2)',
+        within: 1_000_000,
+        everySeed: true,
+      },
+      {
+        algo: 'ppo',
+        key: 'ppo-tuned',
+        env: 'LunarLander-v3',
+        preset: 'tuned',
+        label: 'PPO LunarLander (tuned: ent_coef 0)',
+        seeds: '0-2',
+        goal: 'mean100 ≥ 200 within 1M steps (seeds 0–2)',
+        within: 1_000_000,
+        everySeed: true,
+      },
+      {
+        algo: 'ppo',
+        env: 'LunarLander-v3',
+        preset: 'zoo-continuous',
+        label: 'PPO LunarLander continuous (zoo)',
+        key: 'ppo-continuous',
+        goal: 'mean100 ≥ 200 within 1M steps (seed 0)',
+        within: 1_000_000,
+      },
+      {
+        algo: 'ppo',
+        key: 'ppo-tuned-continuous',
+        env: 'LunarLander-v3',
+        preset: 'tuned-continuous',
+        label: 'PPO LunarLander continuous (tuned)',
+        goal: 'mean100 ≥ 200 within 1M steps (seed 0)',
+        within: 1_000_000,
+      },
+      {
+        algo: 'a2c',
+        key: 'a2c-lunar-zoo',
+        env: 'LunarLander-v3',
+        preset: 'zoo',
+        label: 'A2C LunarLander (zoo)',
+        target: 100,
+        within: 1_000_000,
+        goal: 'mean100 ≥ 100 within 1M steps (seed 0)',
+      },
+      {
+        algo: 'a2c',
+        key: 'a2c-lunar-tuned',
+        env: 'LunarLander-v3',
+        preset: 'tuned',
+        label: 'A2C LunarLander (tuned)',
+        target: 100,
+        within: 1_000_000,
+        goal: 'mean100 ≥ 100 within 1M steps (seed 0)',
+      },
+      {
+        algo: 'dqn',
+        env: 'LunarLander-v3',
+        preset: 'zoo',
+        label: 'DQN LunarLander (zoo, run to 300k)',
+        target: 100,
+        within: 300_000,
+        steps: 300_000,
+        goal: 'mean100 ≥ 100 within 300k steps (seed 0)',
+      },
     ],
     seeds: '0',
     logEvery: 100_000,
@@ -99,19 +161,68 @@ const SUITES: Record<string, { setups: Setup[]; seeds: string; logEvery: number 
 };
 SUITES['cartpole-value'] = {
   setups: [
-    { algo: 'dqn', env: 'CartPole-v1', preset: 'zoo', label: 'DQN (zoo)', criterion: 'eval', target: 475, within: 100_000, goal: 'evaluation mean ≥ 475 within 100k steps' },
-    { algo: 'q-learning', env: 'CartPole-v1', preset: 'classic', label: 'Q-learning (classic)', target: 195, maxEpisodes: 20_000, goal: 'mean100 ≥ 195 within 20,000 episodes' },
+    {
+      algo: 'dqn',
+      env: 'CartPole-v1',
+      preset: 'zoo',
+      label: 'DQN (zoo)',
+      criterion: 'eval',
+      target: 475,
+      within: 100_000,
+      goal: 'evaluation mean ≥ 475 within 100k steps',
+    },
+    {
+      algo: 'q-learning',
+      env: 'CartPole-v1',
+      preset: 'classic',
+      label: 'Q-learning (classic)',
+      target: 195,
+      maxEpisodes: 20_000,
+      goal: 'mean100 ≥ 195 within 20,000 episodes',
+    },
   ],
   seeds: '0-4',
   logEvery: 0,
 };
 SUITES['cartpole-ac'] = {
   setups: [
-    { algo: 'actor-critic', key: 'actor-critic-td', env: 'CartPole-v1', preset: 'classic-td', label: 'Actor-critic TD (classic-td)', maxEpisodes: 1000, goal: 'solved within 1,000 episodes' },
-    { algo: 'actor-critic', key: 'actor-critic-mc', env: 'CartPole-v1', preset: 'classic-mc', label: 'Actor-critic MC (classic-mc)', maxEpisodes: 1000, goal: 'solved within 1,000 episodes' },
-    { algo: 'actor-critic', key: 'actor-critic-shared', env: 'CartPole-v1', preset: 'classic-shared', label: 'Actor-critic shared (classic-shared)', maxEpisodes: 1000, goal: 'solved within 1,000 episodes' },
+    {
+      algo: 'actor-critic',
+      key: 'actor-critic-td',
+      env: 'CartPole-v1',
+      preset: 'classic-td',
+      label: 'Actor-critic TD (classic-td)',
+      maxEpisodes: 1000,
+      goal: 'solved within 1,000 episodes',
+    },
+    {
+      algo: 'actor-critic',
+      key: 'actor-critic-mc',
+      env: 'CartPole-v1',
+      preset: 'classic-mc',
+      label: 'Actor-critic MC (classic-mc)',
+      maxEpisodes: 1000,
+      goal: 'solved within 1,000 episodes',
+    },
+    {
+      algo: 'actor-critic',
+      key: 'actor-critic-shared',
+      env: 'CartPole-v1',
+      preset: 'classic-shared',
+      label: 'Actor-critic shared (classic-shared)',
+      maxEpisodes: 1000,
+      goal: 'solved within 1,000 episodes',
+    },
     { algo: 'a2c', key: 'a2c-zoo', env: 'CartPole-v1', preset: 'zoo', label: 'A2C (zoo)', goal: 'solved within 500k steps', within: 500_000 },
-    { algo: 'a2c', key: 'a2c-classic', env: 'CartPole-v1', preset: 'classic', label: 'A2C (classic)', goal: 'solved within 500k steps (tutorial preset)', within: 500_000 },
+    {
+      algo: 'a2c',
+      key: 'a2c-classic',
+      env: 'CartPole-v1',
+      preset: 'classic',
+      label: 'A2C (classic)',
+      goal: 'solved within 500k steps (tutorial preset)',
+      within: 500_000,
+    },
   ],
   seeds: '0-4',
   logEvery: 0,
@@ -120,8 +231,16 @@ SUITES['lunar-discrete'] = { ...SUITES.lunar, setups: [SUITES.lunar.setups[0]] }
 SUITES['lunar-continuous'] = { ...SUITES.lunar, setups: SUITES.lunar.setups.filter((s) => s.preset.endsWith('continuous')) };
 SUITES['lunar-value'] = { ...SUITES.lunar, setups: SUITES.lunar.setups.filter((s) => s.algo !== 'ppo') };
 // Every row of the issue's benchmark table (about an hour on 2 cores: run the two halves side by side).
-SUITES['cartpole-all'] = { setups: [...SUITES.cartpole.setups, ...SUITES['cartpole-ac'].setups, ...SUITES['cartpole-value'].setups], seeds: '0-4', logEvery: 0 };
-SUITES.all = { setups: [...SUITES['cartpole-all'].setups, ...SUITES.lunar.setups.map((s) => ({ ...s, seeds: s.seeds ?? SUITES.lunar.seeds }))], seeds: '0-4', logEvery: 0 };
+SUITES['cartpole-all'] = {
+  setups: [...SUITES.cartpole.setups, ...SUITES['cartpole-ac'].setups, ...SUITES['cartpole-value'].setups],
+  seeds: '0-4',
+  logEvery: 0,
+};
+SUITES.all = {
+  setups: [...SUITES['cartpole-all'].setups, ...SUITES.lunar.setups.map((s) => ({ ...s, seeds: s.seeds ?? SUITES.lunar.seeds }))],
+  seeds: '0-4',
+  logEvery: 0,
+};
 
 const { values } = parseArgs({
   options: {
@@ -153,7 +272,8 @@ function parseSeeds(s: string): number[] {
 
 const picks = (s: Setup, algo: string) => s.algo === algo || s.key === algo;
 const benchAlgos = [...new Set(Object.values(SUITES).flatMap((x) => x.setups.flatMap((s) => (s.key ? [s.algo, s.key] : [s.algo]))))];
-if (values.algo !== 'all' && !benchAlgos.includes(values.algo as AlgoId)) throw new Error(`--algo must be ${benchAlgos.join(', ')} or all, got "${values.algo}"`);
+if (values.algo !== 'all' && !benchAlgos.includes(values.algo as AlgoId))
+  throw new Error(`--algo must be ${benchAlgos.join(', ')} or all, got "${values.algo}"`);
 // --algo alone: CartPole first (dqn means the CartPole DQN), LunarLander for the algorithms or setup keys only it has.
 const ALGO_SUITES = ['cartpole', 'cartpole-value', 'cartpole-ac', 'lunar'];
 const suiteName = values.suite ?? (values.algo === 'all' ? 'cartpole' : ALGO_SUITES.find((k) => SUITES[k].setups.some((s) => picks(s, values.algo!)))!);
@@ -172,9 +292,9 @@ if (!(Number.isSafeInteger(evalEvery) && evalEvery > 0)) throw new Error(`--eval
 const seedsOverride = values.seeds === undefined ? null : parseSeeds(values.seeds);
 const backend = values.backend as TrainerConfig['backend'];
 const stepsOverride = values.steps === undefined ? null : Number(values.steps);
-if (stepsOverride !== null && !(Number.isSafeInteger(stepsOverride) && stepsOverride > 0)) throw new Error(`--steps must be a positive integer, got "${values.steps}"`);
+if (stepsOverride !== null && !(Number.isSafeInteger(stepsOverride) && stepsOverride > 0))
+  throw new Error(`--steps must be a positive integer, got "${values.steps}"`);
 const logEvery = values['log-every'] === undefined ? suite.logEvery : Number(values['log-every']);
-
 
 const rows: Row[] = [];
 for (const setup of setups) {
@@ -221,13 +341,19 @@ for (const setup of setups) {
         onProgress: (p) => {
           if (p.step < nextLog) return;
           while (nextLog <= p.step) nextLog += logEvery;
-          console.error(`  ${setup.label} seed ${seed}: step ${p.step}, episodes ${p.episodes}, mean100 ${p.mean100?.toFixed(1) ?? '—'}, ${p.sps.toFixed(0)} steps/s`);
+          console.error(
+            `  ${setup.label} seed ${seed}: step ${p.step}, episodes ${p.episodes}, mean100 ${p.mean100?.toFixed(1) ?? '—'}, ${p.sps.toFixed(0)} steps/s`,
+          );
         },
       },
       { stopRequested: () => hit !== null },
     );
     let solved = res.solved;
-    let solvedAt: { step: number | null; episode: number | null; seconds: number | null } = { step: res.solvedAtStep, episode: res.solvedAtEpisode, seconds: res.solvedAtSeconds };
+    let solvedAt: { step: number | null; episode: number | null; seconds: number | null } = {
+      step: res.solvedAtStep,
+      episode: res.solvedAtEpisode,
+      seconds: res.solvedAtSeconds,
+    };
     if (byEval) {
       // The final policy too, unless the last periodic evaluation was of it (same step).
       if (res.evalMean !== null && evals[evals.length - 1]?.[0] !== res.steps) evals.push([res.steps, res.evalMean, res.wallSeconds]);
@@ -264,9 +390,13 @@ for (const setup of setups) {
     };
     rows.push(row);
     const evalText = row.evals ? `; evaluations ${row.evals.map(([st, m]) => `${st}:${m.toFixed(0)}`).join(' ')}` : '';
-    const at = row.solvedAtEpisode !== null ? ` (episode ${row.solvedAtEpisode}${row.solvedAtSeconds !== null ? `, ${row.solvedAtSeconds.toFixed(1)} s` : ''})` : '';
+    const at =
+      row.solvedAtEpisode !== null ? ` (episode ${row.solvedAtEpisode}${row.solvedAtSeconds !== null ? `, ${row.solvedAtSeconds.toFixed(1)} s` : ''})` : '';
     if (values.json) console.log(JSON.stringify({ event: 'run', ...row }));
-    else console.error(`${setup.label} seed ${seed}: ${row.solved ? `solved at step ${row.solvedAtStep}${at}` : `not solved in ${row.steps} steps`} (mean100 ${row.mean100?.toFixed(1)})${evalText}, ${row.sps.toFixed(0)} steps/s`);
+    else
+      console.error(
+        `${setup.label} seed ${seed}: ${row.solved ? `solved at step ${row.solvedAtStep}${at}` : `not solved in ${row.steps} steps`} (mean100 ${row.mean100?.toFixed(1)})${evalText}, ${row.sps.toFixed(0)} steps/s`,
+      );
   }
 }
 
@@ -294,8 +424,30 @@ if (values.json) {
   const fmt = (x: number | null, d = 0) => (x === null ? '—' : x.toFixed(d));
   const lines = [
     ['setup', 'seed', 'solved', 'step', 'episode', 'seconds', 'mean100', 'final eval', 'steps/s', 'backend'],
-    ...rows.map((r) => [r.setup, String(r.seed), r.solved ? 'yes' : 'no', fmt(r.solvedAtStep), fmt(r.solvedAtEpisode), fmt(r.solvedAtSeconds, 1), fmt(r.mean100, 1), fmt(r.finalEval, 1), fmt(r.sps), r.backend]),
-    ...summary.map((s) => [s.setup, 'median', `${s.solved}/${s.runs}`, fmt(s.medianSteps), fmt(s.medianEpisodes), fmt(s.medianSeconds, 1), '', fmt(s.medianFinalEval, 1), fmt(s.medianSps), s.backend]),
+    ...rows.map((r) => [
+      r.setup,
+      String(r.seed),
+      r.solved ? 'yes' : 'no',
+      fmt(r.solvedAtStep),
+      fmt(r.solvedAtEpisode),
+      fmt(r.solvedAtSeconds, 1),
+      fmt(r.mean100, 1),
+      fmt(r.finalEval, 1),
+      fmt(r.sps),
+      r.backend,
+    ]),
+    ...summary.map((s) => [
+      s.setup,
+      'median',
+      `${s.solved}/${s.runs}`,
+      fmt(s.medianSteps),
+      fmt(s.medianEpisodes),
+      fmt(s.medianSeconds, 1),
+      '',
+      fmt(s.medianFinalEval, 1),
+      fmt(s.medianSps),
+      s.backend,
+    ]),
   ];
   const widths = lines[0].map((_, c) => Math.max(...lines.map((l) => l[c].length)));
   for (const l of lines) console.log(l.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));

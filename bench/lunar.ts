@@ -33,8 +33,8 @@ function benchEnv(name: string, env: Env, continuous: boolean): Result {
       len++;
       let r;
       if (continuous) {
-        a[0] = (next() >>> 8) / 2 ** 24 * 2 - 1;
-        a[1] = (next() >>> 8) / 2 ** 24 * 2 - 1;
+        a[0] = ((next() >>> 8) / 2 ** 24) * 2 - 1;
+        a[1] = ((next() >>> 8) / 2 ** 24) * 2 - 1;
         r = env.step(a);
       } else {
         r = env.step(next() >>> 30);

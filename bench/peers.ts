@@ -56,7 +56,25 @@ function sb3(seed: number): Json {
 function ours(seed: number): Json {
   const dir = mkdtempSync(join(tmpdir(), 'policy-lab-peers-'));
   try {
-    const args = ['--import', 'tsx', 'main/cli.ts', 'train', '--env', values.env!, '--algo', values.algo!, '--seed', String(seed), '--preset', values.preset!, '--engine', values.engine!, '--runs-dir', dir, '--json'];
+    const args = [
+      '--import',
+      'tsx',
+      'main/cli.ts',
+      'train',
+      '--env',
+      values.env!,
+      '--algo',
+      values.algo!,
+      '--seed',
+      String(seed),
+      '--preset',
+      values.preset!,
+      '--engine',
+      values.engine!,
+      '--runs-dir',
+      dir,
+      '--json',
+    ];
     if (values.steps) args.push('--steps', values.steps);
     const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
     return lastSummary(r.stdout);
@@ -82,7 +100,15 @@ for (const seed of values.seeds!.split(',').map(Number)) {
   const o = ours(seed);
   const row = {
     seed,
-    sb3: { wall: num(s.train_s), steps: num(s.timesteps), sps: num(s.train_steps_per_s), solveS: num(s.solve_wall_s), solveSteps: num(s.solve_timesteps), eval: num(s.eval_mean), bestMean100: num(s.best_mean100) },
+    sb3: {
+      wall: num(s.train_s),
+      steps: num(s.timesteps),
+      sps: num(s.train_steps_per_s),
+      solveS: num(s.solve_wall_s),
+      solveSteps: num(s.solve_timesteps),
+      eval: num(s.eval_mean),
+      bestMean100: num(s.best_mean100),
+    },
     ours: {
       wall: num(o.wallSeconds),
       steps: num(o.steps),
@@ -110,7 +136,10 @@ console.log(
     medianWallRatio: median(wallRatios),
     medianSolveRatio: median(solveRatios),
     solvedBoth: solveRatios.length,
-    medianSolveSteps: { sb3: median(rows.map((r) => (r.sb3 as Json).solveSteps as number).filter((x) => x !== null)), ours: median(rows.map((r) => (r.ours as Json).solveSteps as number).filter((x) => x !== null)) },
+    medianSolveSteps: {
+      sb3: median(rows.map((r) => (r.sb3 as Json).solveSteps as number).filter((x) => x !== null)),
+      ours: median(rows.map((r) => (r.ours as Json).solveSteps as number).filter((x) => x !== null)),
+    },
     loadavg: loadavg(),
   }),
 );

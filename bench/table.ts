@@ -29,7 +29,20 @@ const seeds = (ss: number[]) => {
   return s.length > 1 && s[s.length - 1] - s[0] === s.length - 1 ? `${s[0]}–${s[s.length - 1]}` : s.join(',');
 };
 
-const header = ['env', 'setup', 'target', 'seeds', 'solved', 'median steps to target', 'median wall to target', 'mean100 at end (median)', '100-ep eval (median)', 'steps/s', 'backend', 'met'];
+const header = [
+  'env',
+  'setup',
+  'target',
+  'seeds',
+  'solved',
+  'median steps to target',
+  'median wall to target',
+  'mean100 at end (median)',
+  '100-ep eval (median)',
+  'steps/s',
+  'backend',
+  'met',
+];
 const lines = [header, header.map(() => '---')];
 for (const label of [...new Set(runs.map((r) => r.setup))]) {
   const rs = runs.filter((r) => r.setup === label);
@@ -44,7 +57,9 @@ for (const label of [...new Set(runs.map((r) => r.setup))]) {
     seeds(rs.map((r) => r.seed)),
     `${ok.length}/${rs.length}`,
     stepsToTarget === null ? '—' : `${num(stepsToTarget)}${episodes !== null ? ` (ep. ${num(episodes)})` : ''}`,
-    ok.some((r) => r.solvedAtSeconds !== null) ? secs(median(known(ok.map((r) => r.solvedAtSeconds)))) : `${secs(median(rs.map((r) => r.wallSeconds)))} (whole run)`,
+    ok.some((r) => r.solvedAtSeconds !== null)
+      ? secs(median(known(ok.map((r) => r.solvedAtSeconds))))
+      : `${secs(median(rs.map((r) => r.wallSeconds)))} (whole run)`,
     num(median(known(rs.map((r) => r.mean100))), 1),
     num(median(known(rs.map((r) => r.finalEval))), 1),
     num(median(rs.map((r) => r.sps))),

@@ -41,7 +41,9 @@ Usage:
   policy-lab runs [--runs-dir DIR] [--json]
 
 In a checkout, run it as: npm run cli -- <command> ...
-ALGO: ${algorithmDefs().map((d) => d.id).join(', ')}`;
+ALGO: ${algorithmDefs()
+  .map((d) => d.id)
+  .join(', ')}`;
 
 function out(json: boolean, event: Record<string, unknown>, text?: string): void {
   if (json) process.stdout.write(JSON.stringify(event) + '\n');
@@ -54,12 +56,18 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[]
   const joined: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const name = args[i].startsWith('--') ? args[i].slice(2) : null;
-    if (name && !name.includes('=') && (options as Record<string, { type: string }>)[name]?.type === 'string' && /^-\d/.test(args[i + 1] ?? '')) joined.push(`${args[i]}=${args[++i]}`);
+    if (name && !name.includes('=') && (options as Record<string, { type: string }>)[name]?.type === 'string' && /^-\d/.test(args[i + 1] ?? ''))
+      joined.push(`${args[i]}=${args[++i]}`);
     else joined.push(args[i]);
   }
   args = joined;
   try {
-    return parseArgs({ args, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, ...options }, allowPositionals: false, strict: true });
+    return parseArgs({
+      args,
+      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, ...options },
+      allowPositionals: false,
+      strict: true,
+    });
   } catch (err) {
     throw new UsageError((err as Error).message.split('\n')[0]);
   }
@@ -87,7 +95,11 @@ export function parseSetting(s: string): [string, HyperValue] {
   let value: HyperValue = raw;
   if (raw === 'true' || raw === 'false') value = raw === 'true';
   else if (raw !== '' && /^[-+]?[\d.]+(e[-+]?\d+)?$/i.test(raw)) value = Number(raw);
-  else if (/^\[?\s*\d+(\s*,\s*\d+)*\s*\]?$/.test(raw)) value = raw.replace(/[[\]\s]/g, '').split(',').map(Number);
+  else if (/^\[?\s*\d+(\s*,\s*\d+)*\s*\]?$/.test(raw))
+    value = raw
+      .replace(/[[\]\s]/g, '')
+      .split(',')
+      .map(Number);
   return [key, value];
 }
 
@@ -112,7 +124,15 @@ async function makeEnvArg(envId: (typeof ENV_IDS)[number], envOptions: Record<st
 }
 
 /** --agent random|heuristic|POLICY_DIR (or --policy DIR) → an Actor; a bad policy is a usage error. */
-async function actorArg(agent: string | undefined, policyDir: string | undefined, deterministic: boolean, env: Env, envId: (typeof ENV_IDS)[number], envOptions: Record<string, number | boolean>, seed: number): Promise<Actor> {
+async function actorArg(
+  agent: string | undefined,
+  policyDir: string | undefined,
+  deterministic: boolean,
+  env: Env,
+  envId: (typeof ENV_IDS)[number],
+  envOptions: Record<string, number | boolean>,
+  seed: number,
+): Promise<Actor> {
   let source: ActorSource;
   if (agent === 'random' || agent === 'heuristic') source = { agent };
   else {
@@ -173,7 +193,12 @@ async function cmdTrain(args: string[]): Promise<number> {
   if (!req.success) {
     const issue = req.error.issues[0];
     const key = issue.path.join('.');
-    if (key === 'algo') throw new UsageError(`--algo must be one of ${algorithmDefs().map((d) => d.id).join(', ')}, got "${values.algo ?? ''}"`);
+    if (key === 'algo')
+      throw new UsageError(
+        `--algo must be one of ${algorithmDefs()
+          .map((d) => d.id)
+          .join(', ')}, got "${values.algo ?? ''}"`,
+      );
     if (key === 'backend') throw new UsageError(`--backend must be one of auto, tensorflow, wasm, cpu, got "${values.backend}"`);
     if (key === 'engine') throw new UsageError(`--engine must be one of ${EngineRequest.options.join(', ')}, got "${values.engine}"`);
     throw new UsageError(`${key}: ${issue.message}`);
@@ -203,7 +228,9 @@ async function cmdTrain(args: string[]): Promise<number> {
   });
   const started = await service.startRun(req.data);
   if (!json) {
-    process.stderr.write(`run ${started.runId}\n  ${config.env} · ${config.algo}${config.preset ? ` (preset ${config.preset})` : ''} · seed ${config.seed} · ${config.totalSteps.toLocaleString('en-US')} steps\n  folder ${started.runDir}\n`);
+    process.stderr.write(
+      `run ${started.runId}\n  ${config.env} · ${config.algo}${config.preset ? ` (preset ${config.preset})` : ''} · seed ${config.seed} · ${config.totalSteps.toLocaleString('en-US')} steps\n  folder ${started.runDir}\n`,
+    );
   }
   let interrupts = 0;
   const onSigint = () => {
@@ -263,7 +290,13 @@ function stats(xs: number[]) {
 }
 
 async function cmdEval(args: string[]): Promise<number> {
-  const { values } = parse(args, { policy: { type: 'string' }, episodes: { type: 'string' }, seed: { type: 'string' }, stochastic: { type: 'boolean' }, backend: { type: 'string' } });
+  const { values } = parse(args, {
+    policy: { type: 'string' },
+    episodes: { type: 'string' },
+    seed: { type: 'string' },
+    stochastic: { type: 'boolean' },
+    backend: { type: 'string' },
+  });
   if (!values.policy) throw new UsageError('--policy DIR is required (a policy folder, e.g. <run>/policy)');
   const episodes = intArg('episodes', values.episodes, 1, 100_000) ?? 100;
   const seed = intArg('seed', values.seed, 0, 2 ** 32 - 1) ?? 0;
@@ -272,13 +305,42 @@ async function cmdEval(args: string[]): Promise<number> {
   const res = await evaluatePolicy(policy, episodes, seed, !values.stochastic);
   const r = stats(res.returns);
   const l = stats(res.lengths);
-  const summary = { event: 'summary', policy: values.policy, env: policy.meta.env, algo: policy.meta.algo, backend: backend.name, episodes, seed, deterministic: !values.stochastic, returnMean: r.mean, returnStd: r.std, returnMin: r.min, returnMax: r.max, lengthMean: l.mean, lengthStd: l.std, lengthMin: l.min, lengthMax: l.max };
-  out(!!values.json, summary, `${policy.meta.env} · ${policy.meta.algo} · ${episodes} episodes from seed ${seed} (${values.stochastic ? 'stochastic' : 'deterministic'}, ${backend.name})\n  return ${r.mean.toFixed(2)} ± ${r.std.toFixed(2)}  [min ${r.min.toFixed(2)}, max ${r.max.toFixed(2)}]\n  length ${l.mean.toFixed(1)} ± ${l.std.toFixed(1)}  [min ${l.min}, max ${l.max}]`);
+  const summary = {
+    event: 'summary',
+    policy: values.policy,
+    env: policy.meta.env,
+    algo: policy.meta.algo,
+    backend: backend.name,
+    episodes,
+    seed,
+    deterministic: !values.stochastic,
+    returnMean: r.mean,
+    returnStd: r.std,
+    returnMin: r.min,
+    returnMax: r.max,
+    lengthMean: l.mean,
+    lengthStd: l.std,
+    lengthMin: l.min,
+    lengthMax: l.max,
+  };
+  out(
+    !!values.json,
+    summary,
+    `${policy.meta.env} · ${policy.meta.algo} · ${episodes} episodes from seed ${seed} (${values.stochastic ? 'stochastic' : 'deterministic'}, ${backend.name})\n  return ${r.mean.toFixed(2)} ± ${r.std.toFixed(2)}  [min ${r.min.toFixed(2)}, max ${r.max.toFixed(2)}]\n  length ${l.mean.toFixed(1)} ± ${l.std.toFixed(1)}  [min ${l.min}, max ${l.max}]`,
+  );
   return 0;
 }
 
 async function cmdRollout(args: string[]): Promise<number> {
-  const { values } = parse(args, { env: { type: 'string' }, 'env-opt': { type: 'string', multiple: true }, seed: { type: 'string' }, actions: { type: 'string' }, agent: { type: 'string' }, 'max-steps': { type: 'string' }, stochastic: { type: 'boolean' } });
+  const { values } = parse(args, {
+    env: { type: 'string' },
+    'env-opt': { type: 'string', multiple: true },
+    seed: { type: 'string' },
+    actions: { type: 'string' },
+    agent: { type: 'string' },
+    'max-steps': { type: 'string' },
+    stochastic: { type: 'boolean' },
+  });
   const json = !!values.json;
   const envId = envArg(values.env);
   const seed = intArg('seed', values.seed, 0, 2 ** 32 - 1);
@@ -313,9 +375,18 @@ async function cmdRollout(args: string[]): Promise<number> {
     seed,
     maxSteps,
     onReset: (obs) => out(json, { event: 'reset', env: envId, seed, obs }, `reset seed=${seed} obs=[${obs.map((v) => v.toFixed(5)).join(', ')}]`),
-    onStep: (s) => out(json, { t: s.t, action: s.action, obs: s.obs, reward: s.reward, terminated: s.terminated, truncated: s.truncated }, `t=${s.t} a=${JSON.stringify(s.action)} r=${s.reward} obs=[${s.obs.map((v) => v.toFixed(5)).join(', ')}]${s.terminated ? ' terminated' : ''}${s.truncated ? ' truncated' : ''}`),
+    onStep: (s) =>
+      out(
+        json,
+        { t: s.t, action: s.action, obs: s.obs, reward: s.reward, terminated: s.terminated, truncated: s.truncated },
+        `t=${s.t} a=${JSON.stringify(s.action)} r=${s.reward} obs=[${s.obs.map((v) => v.toFixed(5)).join(', ')}]${s.terminated ? ' terminated' : ''}${s.truncated ? ' truncated' : ''}`,
+      ),
   });
-  out(json, { event: 'summary', env: envId, seed, return: ep.return, length: ep.length, terminated: ep.terminated, truncated: ep.truncated }, `return ${ep.return} · length ${ep.length}${ep.terminated ? ' · terminated' : ''}${ep.truncated ? ' · truncated' : ''}`);
+  out(
+    json,
+    { event: 'summary', env: envId, seed, return: ep.return, length: ep.length, terminated: ep.terminated, truncated: ep.truncated },
+    `return ${ep.return} · length ${ep.length}${ep.terminated ? ' · terminated' : ''}${ep.truncated ? ' · truncated' : ''}`,
+  );
   return 0;
 }
 
@@ -337,7 +408,8 @@ async function cmdGif(args: string[]): Promise<number> {
   const seed = intArg('seed', values.seed, 0, 2 ** 32 - 1) ?? 0;
   if (!values.out) throw new UsageError('--out FILE.gif is required');
   if (!!values.policy === !!values.agent) throw new UsageError('give exactly one of --policy DIR or --agent heuristic|random');
-  if (values.agent && values.agent !== 'random' && values.agent !== 'heuristic') throw new UsageError(`--agent must be heuristic or random, got "${values.agent}" (use --policy DIR for a saved policy)`);
+  if (values.agent && values.agent !== 'random' && values.agent !== 'heuristic')
+    throw new UsageError(`--agent must be heuristic or random, got "${values.agent}" (use --policy DIR for a saved policy)`);
   const fps = intArg('fps', values.fps, 1, 100) ?? 50;
   const scale = values.scale === undefined ? 1 : Number(values.scale);
   if (!(scale > 0 && scale <= 4)) throw new UsageError(`--scale must be in (0, 4], got "${values.scale}"`);
@@ -372,7 +444,23 @@ async function cmdGif(args: string[]): Promise<number> {
   } catch (err) {
     throw new UsageError(`cannot write ${outPath}: ${(err as Error).message}`);
   }
-  out(json, { event: 'summary', out: outPath, env: envId, seed, frames: ep.frames.length, fps, bytes: gif.length, return: ep.return, length: ep.length, terminated: ep.terminated, truncated: ep.truncated }, `wrote ${outPath}: ${ep.frames.length} frames at ${fps} fps (${(gif.length / 1024).toFixed(0)} KiB) · return ${ep.return.toFixed(2)} · length ${ep.length}`);
+  out(
+    json,
+    {
+      event: 'summary',
+      out: outPath,
+      env: envId,
+      seed,
+      frames: ep.frames.length,
+      fps,
+      bytes: gif.length,
+      return: ep.return,
+      length: ep.length,
+      terminated: ep.terminated,
+      truncated: ep.truncated,
+    },
+    `wrote ${outPath}: ${ep.frames.length} frames at ${fps} fps (${(gif.length / 1024).toFixed(0)} KiB) · return ${ep.return.toFixed(2)} · length ${ep.length}`,
+  );
   return 0;
 }
 
@@ -387,7 +475,11 @@ async function cmdServe(args: string[]): Promise<number> {
     );
   }
   const server = await startServer({ host, port, runsDir: values['runs-dir'] ?? defaultRunsDir(), resourcesDir: resourcesDir() });
-  out(!!values.json, { event: 'listening', url: server.url, runsDir: server.runsDir }, `Policy Lab (browser mode) at ${server.url}\n  (the address carries this launch's access token; set POLICY_LAB_TOKEN to choose it)\n  runs: ${server.runsDir}\n  Ctrl-C to stop`);
+  out(
+    !!values.json,
+    { event: 'listening', url: server.url, runsDir: server.runsDir },
+    `Policy Lab (browser mode) at ${server.url}\n  (the address carries this launch's access token; set POLICY_LAB_TOKEN to choose it)\n  runs: ${server.runsDir}\n  Ctrl-C to stop`,
+  );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
@@ -406,7 +498,10 @@ async function cmdRuns(args: string[]): Promise<number> {
     out(true, { event: 'summary', count: runs.length, runsDir: service.store.root });
   } else {
     process.stdout.write(`${runs.length} run(s) in ${service.store.root}\n`);
-    for (const r of runs) process.stdout.write(`  ${r.runId}  ${r.status.padEnd(8)} ${r.steps.toLocaleString('en-US').padStart(9)} steps  mean100 ${r.mean100?.toFixed(1) ?? '–'}  eval ${r.evalMean?.toFixed(1) ?? '–'}\n`);
+    for (const r of runs)
+      process.stdout.write(
+        `  ${r.runId}  ${r.status.padEnd(8)} ${r.steps.toLocaleString('en-US').padStart(9)} steps  mean100 ${r.mean100?.toFixed(1) ?? '–'}  eval ${r.evalMean?.toFixed(1) ?? '–'}\n`,
+      );
   }
   return 0;
 }

@@ -98,7 +98,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       if (!isBinary && bytes > MAX_FRAME_BYTES) {
         const head = /^\{"type":"invoke","id":(\d{1,15}),"name":"([A-Za-z]{1,40})"/.exec(String(data).slice(0, 100));
         if (!head || head[2] !== 'importPolicy') {
-          send(ws, { type: 'result', id: head ? Number(head[1]) : -1, ok: false, error: { message: `request too large (${bytes.toLocaleString('en-US')} bytes; at most ${MAX_FRAME_BYTES.toLocaleString('en-US')} but for a policy import)`, code: 'invalid' } });
+          send(ws, {
+            type: 'result',
+            id: head ? Number(head[1]) : -1,
+            ok: false,
+            error: {
+              message: `request too large (${bytes.toLocaleString('en-US')} bytes; at most ${MAX_FRAME_BYTES.toLocaleString('en-US')} but for a policy import)`,
+              code: 'invalid',
+            },
+          });
           return;
         }
       }
@@ -110,12 +118,22 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       }
       const id = typeof msg?.id === 'number' && Number.isSafeInteger(msg.id) ? msg.id : -1;
       if (msg?.type !== 'invoke' || id < 0 || typeof msg.name !== 'string') {
-        send(ws, { type: 'result', id, ok: false, error: { message: 'not a bridge request: expected a JSON text frame {type: "invoke", id: <integer ≥ 0>, name, payload}', code: 'invalid' } });
+        send(ws, {
+          type: 'result',
+          id,
+          ok: false,
+          error: { message: 'not a bridge request: expected a JSON text frame {type: "invoke", id: <integer ≥ 0>, name, payload}', code: 'invalid' },
+        });
         return;
       }
       // One page sends a handful at a time; a client flooding requests is told to wait, not queued.
       if (inFlight >= MAX_IN_FLIGHT) {
-        send(ws, { type: 'result', id, ok: false, error: { message: `too many requests at once (at most ${MAX_IN_FLIGHT} per connection): wait for answers first`, code: 'failed' } });
+        send(ws, {
+          type: 'result',
+          id,
+          ok: false,
+          error: { message: `too many requests at once (at most ${MAX_IN_FLIGHT} per connection): wait for answers first`, code: 'failed' },
+        });
         return;
       }
       inFlight++;

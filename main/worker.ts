@@ -84,7 +84,15 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     if (progressWriting || (!force && now - lastProgressWrite < PROGRESS_EVERY_MS)) return;
     lastProgressWrite = now;
     progressWriting = true;
-    const rec: RunProgress = { pid: process.pid, steps: p.step, episodes: p.episodes, mean100: p.mean100, best100, wallSeconds: p.step / Math.max(p.sps, 1e-9), updatedAt: new Date().toISOString() };
+    const rec: RunProgress = {
+      pid: process.pid,
+      steps: p.step,
+      episodes: p.episodes,
+      mean100: p.mean100,
+      best100,
+      wallSeconds: p.step / Math.max(p.sps, 1e-9),
+      updatedAt: new Date().toISOString(),
+    };
     writeJsonAtomic(progressPath(runDir), rec)
       .catch(() => undefined) // a full disk must not stop training; status.json still tells the end
       .finally(() => (progressWriting = false));

@@ -8,7 +8,15 @@ import { z } from 'zod';
 import type { AlgoInfo } from '../main/lab/domain/algorithms.ts';
 import type { EnvInfo } from '../main/lab/domain/envs.ts';
 import type { BridgeError } from '../main/lab/domain/errors.ts';
-import { ExportGifRequest, InsightsRequest, RolloutRequest, type GifExport, type InsightGrid, type PolicyInfo, type RolloutResult } from '../main/lab/domain/policies.ts';
+import {
+  ExportGifRequest,
+  InsightsRequest,
+  RolloutRequest,
+  type GifExport,
+  type InsightGrid,
+  type PolicyInfo,
+  type RolloutResult,
+} from '../main/lab/domain/policies.ts';
 import { RunId, Seed, StartRunRequest, type RunDetail, type RunEvents, type RunExport, type RunSummary } from '../main/lab/domain/runs.ts';
 import type { SystemInfo } from '../main/lab/domain/system.ts';
 

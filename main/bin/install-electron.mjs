@@ -21,8 +21,13 @@ if (res.status === 0) {
 } else {
   const out = `${res.stderr ?? ''}\n${res.stdout ?? ''}`;
   // The first error line says why (e.g. getaddrinfo ENOTFOUND); the stack under it does not.
-  const reason = out.split('\n').map((l) => l.trim()).find((l) => /error|ENOTFOUND|ECONN|EAI_AGAIN|timed? ?out/i.test(l) && !l.startsWith('at '))
-    ?? res.error?.message ?? `install.js exited with ${res.status}`;
+  const reason =
+    out
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => /error|ENOTFOUND|ECONN|EAI_AGAIN|timed? ?out/i.test(l) && !l.startsWith('at ')) ??
+    res.error?.message ??
+    `install.js exited with ${res.status}`;
   console.warn(
     '\npolicy-lab: WARNING — the Electron binary could not be downloaded, so the desktop app will not open.\n' +
       `  reason: ${reason}\n` +

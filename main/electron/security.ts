@@ -144,11 +144,7 @@ export interface IpcSenderInfo {
  * Checklist item 17: answer only our main window's top frame while it shows our renderer. Anything
  * else (a subframe, another webContents, a page we navigated away to, a destroyed frame) is refused.
  */
-export function isTrustedIpcSender(
-  sender: IpcSenderInfo,
-  mainWebContentsId: number | null,
-  trust: RendererTrust,
-): boolean {
+export function isTrustedIpcSender(sender: IpcSenderInfo, mainWebContentsId: number | null, trust: RendererTrust): boolean {
   if (mainWebContentsId === null || sender.webContentsId !== mainWebContentsId) return false;
   if (!sender.isMainFrame) return false;
   return isTrustedRendererUrl(sender.frameUrl, trust);

@@ -50,7 +50,12 @@ export class LabService {
     this.opts = opts;
     this.store = new RunStore(opts.runsDir);
     this.importsDir = join(resolve(opts.runsDir), '..', 'imported-policies');
-    this.runs = new RunScheduler({ store: this.store, launcher: opts.launcher, concurrency: opts.concurrency, emit: (event, payload) => this.emit(event, payload) });
+    this.runs = new RunScheduler({
+      store: this.store,
+      launcher: opts.launcher,
+      concurrency: opts.concurrency,
+      emit: (event, payload) => this.emit(event, payload),
+    });
     this.policies = new PolicyLibrary({
       store: this.store,
       importsDir: this.importsDir,

@@ -59,7 +59,13 @@ export interface GridSpec {
 }
 
 /** Evaluates the policy (and value) on a resolution × resolution slice of observation space. */
-export function insightGrid(policy: XrayPolicy, env: InsightGrid['env'], obsDim: number, spec: GridSpec, labels: { x: string; y: string; action: string }): InsightGrid {
+export function insightGrid(
+  policy: XrayPolicy,
+  env: InsightGrid['env'],
+  obsDim: number,
+  spec: GridSpec,
+  labels: { x: string; y: string; action: string },
+): InsightGrid {
   const { resolution: r, xDim, yDim } = spec;
   if (xDim >= obsDim || yDim >= obsDim) throw new Error(`xDim/yDim must be observation indices below ${obsDim}`);
   if (xDim === yDim) throw new Error('xDim and yDim must differ');

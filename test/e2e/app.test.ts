@@ -107,10 +107,15 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
 
     await waitUntil(page, 'the Start button to be enabled', () => page.getByTestId('start-button').isEnabled());
     await page.getByTestId('start-button').click();
-    await waitUntil(page, 'the run to be running', async () => {
-      if (await page.getByTestId('error-message').count()) throw new Abort(`start failed: ${await page.getByTestId('error-message').textContent()}`);
-      return (await page.getByTestId('run-status').getAttribute('data-status')) === 'running';
-    }, { timeout: 30_000, describe: trainState });
+    await waitUntil(
+      page,
+      'the run to be running',
+      async () => {
+        if (await page.getByTestId('error-message').count()) throw new Abort(`start failed: ${await page.getByTestId('error-message').textContent()}`);
+        return (await page.getByTestId('run-status').getAttribute('data-status')) === 'running';
+      },
+      { timeout: 30_000, describe: trainState },
+    );
     runId = (await page.locator('[data-testid=run-list] .run-item.active').getAttribute('data-run-id')) ?? '';
     assert.ok(runId, 'the started run is selected in the run list');
     assert.match(runId, /-s0-/, 'the first seed is followed');
@@ -122,42 +127,76 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
     const otherRunId = (await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-run-id') ?? ''))).find((id) => id !== runId) ?? '';
     assert.match(otherRunId, /-s1-/, 'the second run has seed 1');
     const queue = page.getByTestId('queue');
-    const queueText = await waitUntil(page, 'both runs in the queue', async () => {
-      const running = Number(await queue.getAttribute('data-running'));
-      const queued = Number(await queue.getAttribute('data-queued'));
-      return running + queued === 2 && running >= 1 ? `${running} running, ${queued} queued` : null;
-    }, { describe: async () => `queue: ${await queue.textContent()}` });
+    const queueText = await waitUntil(
+      page,
+      'both runs in the queue',
+      async () => {
+        const running = Number(await queue.getAttribute('data-running'));
+        const queued = Number(await queue.getAttribute('data-queued'));
+        return running + queued === 2 && running >= 1 ? `${running} running, ${queued} queued` : null;
+      },
+      { describe: async () => `queue: ${await queue.textContent()}` },
+    );
     t.diagnostic(`queue: ${queueText} — ${(await queue.locator('.queue-sum').textContent())?.replace(/\s+/g, ' ').trim()}`);
 
     // Progress streams in and keeps moving.
-    const step1 = await waitUntil(page, 'progress data-step > 0', async () => {
-      const s = await numAttr(page, '[data-testid=progress]', 'data-step');
-      return s > 0 ? s : null;
-    }, { timeout: 45_000, describe: trainState });
+    const step1 = await waitUntil(
+      page,
+      'progress data-step > 0',
+      async () => {
+        const s = await numAttr(page, '[data-testid=progress]', 'data-step');
+        return s > 0 ? s : null;
+      },
+      { timeout: 45_000, describe: trainState },
+    );
     t.diagnostic(`first progress after ${((Date.now() - t0) / 1000).toFixed(1)} s (step ${step1})`);
-    await waitUntil(page, `progress data-step to pass ${step1}`, async () => (await numAttr(page, '[data-testid=progress]', 'data-step')) > step1, { timeout: 30_000, describe: trainState });
+    await waitUntil(page, `progress data-step to pass ${step1}`, async () => (await numAttr(page, '[data-testid=progress]', 'data-step')) > step1, {
+      timeout: 30_000,
+      describe: trainState,
+    });
 
     // The return chart gains points.
-    const points1 = await waitUntil(page, 'the return chart to have points', async () => {
-      const n = await numAttr(page, '[data-testid=return-chart]', 'data-points');
-      return n > 0 ? n : null;
-    }, { timeout: 30_000, describe: trainState });
-    await waitUntil(page, `the return chart to grow past ${points1} points`, async () => (await numAttr(page, '[data-testid=return-chart]', 'data-points')) > points1, { timeout: 30_000, describe: trainState });
+    const points1 = await waitUntil(
+      page,
+      'the return chart to have points',
+      async () => {
+        const n = await numAttr(page, '[data-testid=return-chart]', 'data-points');
+        return n > 0 ? n : null;
+      },
+      { timeout: 30_000, describe: trainState },
+    );
+    await waitUntil(
+      page,
+      `the return chart to grow past ${points1} points`,
+      async () => (await numAttr(page, '[data-testid=return-chart]', 'data-points')) > points1,
+      { timeout: 30_000, describe: trainState },
+    );
 
     // Episode length and training speed plot too, and keep growing.
     for (const chart of ['length-chart', 'sps-chart']) {
-      const n = await waitUntil(page, `the ${chart} to have points`, async () => {
-        const v = await numAttr(page, `[data-testid=${chart}]`, 'data-points');
-        return v > 0 ? v : null;
-      }, { timeout: 30_000, describe: trainState });
-      await waitUntil(page, `the ${chart} to grow past ${n} points`, async () => (await numAttr(page, `[data-testid=${chart}]`, 'data-points')) > n, { timeout: 30_000, describe: trainState });
+      const n = await waitUntil(
+        page,
+        `the ${chart} to have points`,
+        async () => {
+          const v = await numAttr(page, `[data-testid=${chart}]`, 'data-points');
+          return v > 0 ? v : null;
+        },
+        { timeout: 30_000, describe: trainState },
+      );
+      await waitUntil(page, `the ${chart} to grow past ${n} points`, async () => (await numAttr(page, `[data-testid=${chart}]`, 'data-points')) > n, {
+        timeout: 30_000,
+        describe: trainState,
+      });
     }
     const metricCharts = Number(await page.getByTestId('loss-chart').getAttribute('data-metrics'));
     assert.ok(metricCharts >= 3, `PPO's update metrics get a chart each (got ${metricCharts})`);
 
     // The latest streamed episode plays on the Pixi canvas.
     const stage = page.getByTestId('env-canvas');
-    await waitUntil(page, 'a streamed episode on the env canvas', async () => Number(await stage.getAttribute('data-frames')) > 1, { timeout: 30_000, describe: trainState });
+    await waitUntil(page, 'a streamed episode on the env canvas', async () => Number(await stage.getAttribute('data-frames')) > 1, {
+      timeout: 30_000,
+      describe: trainState,
+    });
 
     // Smoothness while both runs train (and the live episode plays): report only.
     const both = Number(await queue.getAttribute('data-running'));
@@ -167,14 +206,19 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
     );
 
     const anim = await expectCanvasAnimates(page, stage, { gapMs: 300, timeout: 5000 });
-    t.diagnostic(`train canvas: ${anim.first.width}×${anim.first.height}, ${anim.first.colors} colours, ${anim.changed} px changed after ${anim.attempts} try(ies)`);
+    t.diagnostic(
+      `train canvas: ${anim.first.width}×${anim.first.height}, ${anim.first.colors} colours, ${anim.changed} px changed after ${anim.attempts} try(ies)`,
+    );
 
     await page.screenshot({ path: artifact('train-running.png'), fullPage: true });
     await page.screenshot({ path: artifact('train-two-runs.png'), fullPage: true });
 
     // Pause the followed run: its status (and its queue entry) says so; Resume brings it back.
     await page.getByTestId('pause-button').click();
-    await waitUntil(page, 'run-status data-status=paused', async () => (await page.getByTestId('run-status').getAttribute('data-status')) === 'paused', { timeout: 15_000, describe: trainState });
+    await waitUntil(page, 'run-status data-status=paused', async () => (await page.getByTestId('run-status').getAttribute('data-status')) === 'paused', {
+      timeout: 15_000,
+      describe: trainState,
+    });
     assert.equal(await queue.locator(`[data-run-id="${runId}"]`).getAttribute('data-status'), 'paused', 'the queue shows the run as paused');
     assert.equal(await page.getByTestId('resume-button').count(), 1, 'a paused run offers Resume');
     // A paused worker finishes at most the update in hand, then holds still.
@@ -184,22 +228,42 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
     const stillAt = await numAttr(page, '[data-testid=progress]', 'data-step');
     assert.equal(stillAt, heldAt, `a paused run does not advance (step ${heldAt} → ${stillAt})`);
     await page.getByTestId('resume-button').click();
-    await waitUntil(page, 'run-status data-status=running again', async () => (await page.getByTestId('run-status').getAttribute('data-status')) === 'running', { timeout: 15_000, describe: trainState });
-    await waitUntil(page, `progress to move past step ${stillAt} after Resume`, async () => (await numAttr(page, '[data-testid=progress]', 'data-step')) > stillAt, { timeout: 30_000, describe: trainState });
+    await waitUntil(
+      page,
+      'run-status data-status=running again',
+      async () => (await page.getByTestId('run-status').getAttribute('data-status')) === 'running',
+      { timeout: 15_000, describe: trainState },
+    );
+    await waitUntil(
+      page,
+      `progress to move past step ${stillAt} after Resume`,
+      async () => (await numAttr(page, '[data-testid=progress]', 'data-step')) > stillAt,
+      { timeout: 30_000, describe: trainState },
+    );
     t.diagnostic(`paused at step ${heldAt}, resumed`);
 
     // Past the first periodic evaluation (so the run keeps a best/ policy), then Stop: the worker
     // saves the policy and the run ends as "stopped".
-    await waitUntil(page, `progress past the evaluation at ${EVAL_EVERY}`, async () => (await numAttr(page, '[data-testid=progress]', 'data-step')) > EVAL_EVERY, { timeout: 30_000, describe: trainState });
+    await waitUntil(
+      page,
+      `progress past the evaluation at ${EVAL_EVERY}`,
+      async () => (await numAttr(page, '[data-testid=progress]', 'data-step')) > EVAL_EVERY,
+      { timeout: 30_000, describe: trainState },
+    );
     const stepAtStop = await numAttr(page, '[data-testid=progress]', 'data-step');
     assert.ok(stepAtStop < STEPS, `the run should still be going when we stop it (step ${stepAtStop}/${STEPS}); raise STEPS if this machine got faster`);
     const tStop = Date.now();
     await page.getByTestId('stop-button').click();
-    await waitUntil(page, 'run-status data-status=stopped', async () => {
-      const s = await page.getByTestId('run-status').getAttribute('data-status');
-      if (s === 'crashed' || s === 'finished' || s === 'solved') throw new Abort(`run ended as ${s}, not stopped`);
-      return s === 'stopped';
-    }, { timeout: 30_000, describe: trainState });
+    await waitUntil(
+      page,
+      'run-status data-status=stopped',
+      async () => {
+        const s = await page.getByTestId('run-status').getAttribute('data-status');
+        if (s === 'crashed' || s === 'finished' || s === 'solved') throw new Abort(`run ended as ${s}, not stopped`);
+        return s === 'stopped';
+      },
+      { timeout: 30_000, describe: trainState },
+    );
     t.diagnostic(`stopped at step ~${stepAtStop} in ${((Date.now() - tStop) / 1000).toFixed(1)} s`);
     assert.equal((await page.getByTestId('run-status').textContent())?.trim(), 'stopped');
     assert.equal(await page.getByTestId('continue-button').isEnabled(), true, 'a stopped run with steps left can be continued');
@@ -207,30 +271,58 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
 
     // Follow the seed-1 run from the queue and stop it too (it would slow the tests that follow).
     await queue.locator(`[data-run-id="${otherRunId}"]`).click();
-    await waitUntil(page, 'the seed-1 run to be followed', async () => (await page.locator('.run-head .run-id').textContent())?.trim() === otherRunId, { describe: trainState });
+    await waitUntil(page, 'the seed-1 run to be followed', async () => (await page.locator('.run-head .run-id').textContent())?.trim() === otherRunId, {
+      describe: trainState,
+    });
     await page.getByTestId('stop-button').click();
-    await waitUntil(page, 'the seed-1 run to stop', async () => {
-      const s = await page.getByTestId('run-status').getAttribute('data-status');
-      return s !== 'running' && s !== 'queued' && s !== 'paused';
-    }, { timeout: 30_000, describe: trainState });
+    await waitUntil(
+      page,
+      'the seed-1 run to stop',
+      async () => {
+        const s = await page.getByTestId('run-status').getAttribute('data-status');
+        return s !== 'running' && s !== 'queued' && s !== 'paused';
+      },
+      { timeout: 30_000, describe: trainState },
+    );
 
     // Continue: a new run starts from the stopped run's saved policy and is followed at once.
     const tContinue = Date.now();
     await waitUntil(page, 'Continue to be enabled for the stopped seed-1 run', () => page.getByTestId('continue-button').isEnabled(), { describe: trainState });
     await page.getByTestId('continue-button').click();
-    const continued = await waitUntil(page, 'the continued run to be followed', async () => {
-      if (await page.getByTestId('error-message').count()) throw new Abort(`continue failed: ${await page.getByTestId('error-message').textContent()}`);
-      const id = (await page.locator('.run-head .run-id').textContent())?.trim() ?? '';
-      const from = (await page.getByTestId('continues').count()) ? await page.getByTestId('continues').getAttribute('data-from') : null;
-      return id && id !== otherRunId && from === otherRunId ? id : null;
-    }, { timeout: 15_000, describe: trainState });
-    await waitUntil(page, 'the continued run to be queued or running', async () => ['queued', 'running'].includes((await page.getByTestId('run-status').getAttribute('data-status')) ?? ''), { describe: trainState });
+    const continued = await waitUntil(
+      page,
+      'the continued run to be followed',
+      async () => {
+        if (await page.getByTestId('error-message').count()) throw new Abort(`continue failed: ${await page.getByTestId('error-message').textContent()}`);
+        const id = (await page.locator('.run-head .run-id').textContent())?.trim() ?? '';
+        const from = (await page.getByTestId('continues').count()) ? await page.getByTestId('continues').getAttribute('data-from') : null;
+        return id && id !== otherRunId && from === otherRunId ? id : null;
+      },
+      { timeout: 15_000, describe: trainState },
+    );
+    await waitUntil(
+      page,
+      'the continued run to be queued or running',
+      async () => ['queued', 'running'].includes((await page.getByTestId('run-status').getAttribute('data-status')) ?? ''),
+      { describe: trainState },
+    );
     await page.getByTestId('stop-button').click();
-    await waitUntil(page, 'the continued run to stop', async () => {
-      const s = await page.getByTestId('run-status').getAttribute('data-status');
-      if (s === 'crashed') throw new Abort(`the continued run crashed: ${await page.locator('.progress-card .alert').textContent().catch(() => '')}`);
-      return s === 'stopped' || s === 'finished';
-    }, { timeout: 45_000, describe: trainState });
+    await waitUntil(
+      page,
+      'the continued run to stop',
+      async () => {
+        const s = await page.getByTestId('run-status').getAttribute('data-status');
+        if (s === 'crashed')
+          throw new Abort(
+            `the continued run crashed: ${await page
+              .locator('.progress-card .alert')
+              .textContent()
+              .catch(() => '')}`,
+          );
+        return s === 'stopped' || s === 'finished';
+      },
+      { timeout: 45_000, describe: trainState },
+    );
     t.diagnostic(`continued ${otherRunId} as ${continued}, stopped again, in ${((Date.now() - tContinue) / 1000).toFixed(1)} s`);
     await waitUntil(page, 'an empty queue', async () => (await queue.locator('.queue-item').count()) === 0);
     t.diagnostic(`train phase ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -244,15 +336,25 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
 
     // The run's policy shows up under "From runs" once the lab reports it saved.
     const select = page.getByTestId('policy-select');
-    const value = await waitUntil(page, `a policy from run ${runId} in policy-select`, async () => {
-      const values = await select.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
-      return values.find((v) => v.startsWith('policy:') && v.includes(runId) && /[\\/]policy$/.test(v)) ?? null;
-    }, { timeout: 20_000, describe: async () => `options: ${(await select.locator('option').allTextContents()).join(' | ')}` });
+    const value = await waitUntil(
+      page,
+      `a policy from run ${runId} in policy-select`,
+      async () => {
+        const values = await select.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+        return values.find((v) => v.startsWith('policy:') && v.includes(runId) && /[\\/]policy$/.test(v)) ?? null;
+      },
+      { timeout: 20_000, describe: async () => `options: ${(await select.locator('option').allTextContents()).join(' | ')}` },
+    );
     // The best periodically evaluated policy is listed with the run's checkpoints.
-    const best = await waitUntil(page, `the best evaluated policy of ${runId} in policy-select`, async () => {
-      const opts = await select.locator('option').evaluateAll((os) => os.map((o) => [(o as HTMLOptionElement).value, o.textContent ?? '']));
-      return opts.find(([v]) => v.includes(runId) && /[\\/]best$/.test(v)) ?? null;
-    }, { timeout: 20_000, describe: async () => `options: ${(await select.locator('option').allTextContents()).join(' | ')}` });
+    const best = await waitUntil(
+      page,
+      `the best evaluated policy of ${runId} in policy-select`,
+      async () => {
+        const opts = await select.locator('option').evaluateAll((os) => os.map((o) => [(o as HTMLOptionElement).value, o.textContent ?? '']));
+        return opts.find(([v]) => v.includes(runId) && /[\\/]best$/.test(v)) ?? null;
+      },
+      { timeout: 20_000, describe: async () => `options: ${(await select.locator('option').allTextContents()).join(' | ')}` },
+    );
     assert.match(best[1], /^@ [\d,]+ steps · best evaluation -?\d+\.\d$/, `best entry label: "${best[1]}"`);
     await select.selectOption(value);
     assert.equal(await select.inputValue(), value);
@@ -260,10 +362,15 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
     await waitUntil(page, 'the Run episode button to be enabled', () => page.getByTestId('watch-rollout').isEnabled());
     await page.getByTestId('watch-rollout').click();
     const ret = page.getByTestId('watch-return');
-    await waitUntil(page, 'watch-return to show', async () => {
-      if (await page.getByTestId('error-message').count()) throw new Abort(`rollout failed: ${await page.getByTestId('error-message').textContent()}`);
-      return (await ret.count()) > 0;
-    }, { timeout: 30_000 });
+    await waitUntil(
+      page,
+      'watch-return to show',
+      async () => {
+        if (await page.getByTestId('error-message').count()) throw new Abort(`rollout failed: ${await page.getByTestId('error-message').textContent()}`);
+        return (await ret.count()) > 0;
+      },
+      { timeout: 30_000 },
+    );
     const text = (await ret.textContent())?.trim() ?? '';
     const returned = Number(await ret.getAttribute('data-value'));
     assert.match(text, /^-?\d[\d,.]*$/, `watch-return shows a number (got "${text}")`);
@@ -274,7 +381,9 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
     const stage = page.getByTestId('env-canvas');
     assert.ok(Number(await stage.getAttribute('data-frames')) > 1, 'the rollout has frames to play');
     const anim = await expectCanvasAnimates(page, stage, { gapMs: 300, timeout: 5000, playButton: page.getByTestId('watch-play') });
-    t.diagnostic(`watch canvas: ${anim.first.width}×${anim.first.height}, ${anim.first.colors} colours, ${anim.changed} px changed after ${anim.attempts} try(ies)`);
+    t.diagnostic(
+      `watch canvas: ${anim.first.width}×${anim.first.height}, ${anim.first.colors} colours, ${anim.changed} px changed after ${anim.attempts} try(ies)`,
+    );
     await page.screenshot({ path: artifact('watch.png') });
   });
 
@@ -282,10 +391,18 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
     const t0 = Date.now();
     if ((await page.getByTestId('tab-watch').getAttribute('aria-selected')) !== 'true') await page.getByTestId('tab-watch').click();
     const envSelect = page.getByTestId('watch-env');
-    await waitUntil(page, 'LunarLander-v3 in watch-env', async () => (await envSelect.isEnabled()) && (await envSelect.locator('option[value="LunarLander-v3"]').count()) === 1);
+    await waitUntil(
+      page,
+      'LunarLander-v3 in watch-env',
+      async () => (await envSelect.isEnabled()) && (await envSelect.locator('option[value="LunarLander-v3"]').count()) === 1,
+    );
     await envSelect.selectOption('LunarLander-v3');
     const agent = 'agent:heuristic:LunarLander-v3';
-    await waitUntil(page, 'the LunarLander heuristic agent in policy-select', async () => (await page.getByTestId('policy-select').locator(`option[value="${agent}"]`).count()) === 1);
+    await waitUntil(
+      page,
+      'the LunarLander heuristic agent in policy-select',
+      async () => (await page.getByTestId('policy-select').locator(`option[value="${agent}"]`).count()) === 1,
+    );
     await page.getByTestId('policy-select').selectOption(agent);
     await page.getByTestId('watch-seed').fill('1');
 
@@ -306,10 +423,15 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
     await page.getByTestId('watch-rollout').click();
     const ret = page.getByTestId('watch-return');
     const stage = page.getByTestId('env-canvas');
-    await waitUntil(page, 'the LunarLander rollout to show', async () => {
-      if (await page.getByTestId('error-message').count()) throw new Abort(`rollout failed: ${await page.getByTestId('error-message').textContent()}`);
-      return (await ret.count()) > 0 && /LunarLander-v3/.test((await stage.locator('.label').textContent()) ?? '');
-    }, { timeout: 30_000 });
+    await waitUntil(
+      page,
+      'the LunarLander rollout to show',
+      async () => {
+        if (await page.getByTestId('error-message').count()) throw new Abort(`rollout failed: ${await page.getByTestId('error-message').textContent()}`);
+        return (await ret.count()) > 0 && /LunarLander-v3/.test((await stage.locator('.label').textContent()) ?? '');
+      },
+      { timeout: 30_000 },
+    );
     const text = (await ret.textContent())?.trim() ?? '';
     assert.match(text, /^-?\d[\d,.]*$/, `watch-return shows a number (got "${text}")`);
     assert.ok(Number.isFinite(Number(await ret.getAttribute('data-value'))), 'watch-return data-value is a number');
@@ -319,17 +441,29 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
     t.diagnostic(`LunarLander heuristic seed 1: return ${text}, ${frames} frames, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     // The lander scene is drawn (black sky over the white moon, the purple lander) and animates.
-    const anim = await expectCanvasAnimates(page, stage, { gapMs: 300, timeout: 5000, playButton: page.getByTestId('watch-play'), shot: artifact('watch-lunar-canvas.png') });
-    t.diagnostic(`lunar canvas: ${anim.first.width}×${anim.first.height}, ${anim.first.colors} colours, ${anim.changed} px changed after ${anim.attempts} try(ies)`);
+    const anim = await expectCanvasAnimates(page, stage, {
+      gapMs: 300,
+      timeout: 5000,
+      playButton: page.getByTestId('watch-play'),
+      shot: artifact('watch-lunar-canvas.png'),
+    });
+    t.diagnostic(
+      `lunar canvas: ${anim.first.width}×${anim.first.height}, ${anim.first.colors} colours, ${anim.changed} px changed after ${anim.attempts} try(ies)`,
+    );
 
     // Export GIF: the lab encodes the same episode, the page downloads it.
     const tGif = Date.now();
     const gifDownload = page.waitForEvent('download', { timeout: 90_000 });
     await page.getByTestId('export-gif').click();
-    await waitUntil(page, 'export-gif to show that it is busy', async () => {
-      const busy = (await page.getByTestId('export-gif').getAttribute('aria-busy')) === 'true';
-      return busy || (await page.getByTestId('watch-notice').count()) > 0;
-    }, { timeout: 5000, interval: 50 });
+    await waitUntil(
+      page,
+      'export-gif to show that it is busy',
+      async () => {
+        const busy = (await page.getByTestId('export-gif').getAttribute('aria-busy')) === 'true';
+        return busy || (await page.getByTestId('watch-notice').count()) > 0;
+      },
+      { timeout: 5000, interval: 50 },
+    );
     const gif = await gifDownload;
     assert.match(gif.suggestedFilename(), /^LunarLander-v3-heuristic-seed1\.gif$/);
     const gifPath = artifact('watch-lunar.gif');
@@ -351,7 +485,11 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
     await writeFile(artifact('watch-lunar-gif-frame0.png'), gifFramePng);
     assert.deepEqual([gifFrame.width, gifFrame.height], [600, 400], 'the GIF is 600×400');
     assert.ok((await pixelStats(page, gifFramePng)).colors >= 3, 'the GIF shows the scene');
-    await waitUntil(page, 'the export to finish', async () => (await page.getByTestId('export-gif').getAttribute('aria-busy')) !== 'true' && (await page.getByTestId('export-gif').isEnabled()));
+    await waitUntil(
+      page,
+      'the export to finish',
+      async () => (await page.getByTestId('export-gif').getAttribute('aria-busy')) !== 'true' && (await page.getByTestId('export-gif').isEnabled()),
+    );
     t.diagnostic(`GIF: ${gif.suggestedFilename()}, ${gifBytes.length} bytes, in ${((Date.now() - tGif) / 1000).toFixed(1)} s`);
 
     // Export PNG: the frame on screen, read back from the WebGL canvas.
@@ -366,7 +504,9 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
     const pngStats = await pixelStats(page, pngBytes);
     const shown = await pixelStats(page, await shootCanvas(stage));
     assert.ok(pngStats.colors >= 3, `the PNG has the scene in it, not a blank buffer (${pngStats.colors} colours)`);
-    t.diagnostic(`PNG: ${png.suggestedFilename()}, ${pngStats.width}×${pngStats.height}, ${pngStats.colors} colours (canvas on screen ${shown.width}×${shown.height})`);
+    t.diagnostic(
+      `PNG: ${png.suggestedFilename()}, ${pngStats.width}×${pngStats.height}, ${pngStats.colors} colours (canvas on screen ${shown.width}×${shown.height})`,
+    );
 
     await page.screenshot({ path: artifact('watch-lunar.png') });
     t.diagnostic(`lunar watch phase ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -404,28 +544,45 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
     await page.getByTestId('eval-input').fill('0');
     await waitUntil(page, 'the Start button to be enabled', () => page.getByTestId('start-button').isEnabled());
     await page.getByTestId('start-button').click();
-    await waitUntil(page, 'the LunarLander run to be running', async () => {
-      if (await page.getByTestId('error-message').count()) throw new Abort(`start failed: ${await page.getByTestId('error-message').textContent()}`);
-      const head = (await page.locator('.run-head').textContent()) ?? '';
-      return head.includes('LunarLander-v3') && (await page.getByTestId('run-status').getAttribute('data-status')) === 'running';
-    }, { timeout: 30_000, describe: trainState });
+    await waitUntil(
+      page,
+      'the LunarLander run to be running',
+      async () => {
+        if (await page.getByTestId('error-message').count()) throw new Abort(`start failed: ${await page.getByTestId('error-message').textContent()}`);
+        const head = (await page.locator('.run-head').textContent()) ?? '';
+        return head.includes('LunarLander-v3') && (await page.getByTestId('run-status').getAttribute('data-status')) === 'running';
+      },
+      { timeout: 30_000, describe: trainState },
+    );
     assert.equal(await numAttr(page, '[data-testid=return-chart]', 'data-threshold'), 200, "the return chart's threshold is LunarLander's 200");
 
     // Streamed episodes carry the lander state: the live canvas draws and animates the lander.
     const stage = page.getByTestId('env-canvas');
-    await waitUntil(page, 'a streamed LunarLander episode on the env canvas', async () => {
-      return Number(await stage.getAttribute('data-frames')) > 1 && (await stage.getAttribute('data-env')) === 'LunarLander-v3';
-    }, { timeout: 45_000, describe: async () => `${await trainState()} canvas env=${await stage.getAttribute('data-env')}` });
+    await waitUntil(
+      page,
+      'a streamed LunarLander episode on the env canvas',
+      async () => {
+        return Number(await stage.getAttribute('data-frames')) > 1 && (await stage.getAttribute('data-env')) === 'LunarLander-v3';
+      },
+      { timeout: 45_000, describe: async () => `${await trainState()} canvas env=${await stage.getAttribute('data-env')}` },
+    );
     const anim = await expectCanvasAnimates(page, stage, { gapMs: 300, timeout: 5000, shot: artifact('train-lunar-canvas.png') });
-    t.diagnostic(`live lunar canvas: ${anim.first.width}×${anim.first.height}, ${anim.first.colors} colours, ${anim.changed} px changed; first episode after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    t.diagnostic(
+      `live lunar canvas: ${anim.first.width}×${anim.first.height}, ${anim.first.colors} colours, ${anim.changed} px changed; first episode after ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
     await page.screenshot({ path: artifact('train-lunar.png'), fullPage: true });
 
     await page.getByTestId('stop-button').click();
-    await waitUntil(page, 'the LunarLander run to stop', async () => {
-      const s = await page.getByTestId('run-status').getAttribute('data-status');
-      if (s === 'crashed') throw new Abort('the LunarLander run crashed');
-      return s !== 'running' && s !== 'queued';
-    }, { timeout: 30_000, describe: trainState });
+    await waitUntil(
+      page,
+      'the LunarLander run to stop',
+      async () => {
+        const s = await page.getByTestId('run-status').getAttribute('data-status');
+        if (s === 'crashed') throw new Abort('the LunarLander run crashed');
+        return s !== 'running' && s !== 'queued';
+      },
+      { timeout: 30_000, describe: trainState },
+    );
     t.diagnostic(`lunar train phase ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 

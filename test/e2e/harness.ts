@@ -156,7 +156,16 @@ export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's Chromium (\`apt-get install chromium\`); .ci/run does this in CI.`);
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -310,7 +319,10 @@ export async function expectCanvasAnimates(
   const gap = opts.gapMs ?? 300;
   const a = await shootCanvas(stage, opts.shot);
   const first = await pixelStats(page, a);
-  if (first.colors < 3) throw new Error(`the env canvas looks empty (${first.colors} distinct colour(s) in ${first.width}×${first.height}); screenshot: ${opts.shot ?? '(not saved)'}`);
+  if (first.colors < 3)
+    throw new Error(
+      `the env canvas looks empty (${first.colors} distinct colour(s) in ${first.width}×${first.height}); screenshot: ${opts.shot ?? '(not saved)'}`,
+    );
   let attempts = 0;
   const result = await waitUntil(
     page,
@@ -325,7 +337,11 @@ export async function expectCanvasAnimates(
       const s = await pixelStats(page, b, a);
       return s.changed > 0 ? s.changed : null;
     },
-    { timeout: opts.timeout ?? 5000, interval: 0, describe: async () => `data-frame ${await stage.getAttribute('data-frame')} of ${await stage.getAttribute('data-frames')}` },
+    {
+      timeout: opts.timeout ?? 5000,
+      interval: 0,
+      describe: async () => `data-frame ${await stage.getAttribute('data-frame')} of ${await stage.getAttribute('data-frames')}`,
+    },
   );
   return { first, changed: result, attempts };
 }

@@ -56,10 +56,17 @@ describe('Policy X-ray and Insights in the browser (real serve)', { timeout: 150
     await waitUntil(page, 'the Start button to be enabled', () => page.getByTestId('start-button').isEnabled());
     const before = await page.locator('[data-testid=run-list] .run-item').count();
     await page.getByTestId('start-button').click();
-    await waitUntil(page, `the ${env} run to be listed`, async () => {
-      if (await page.getByTestId('error-message').count()) throw new Abort(`start failed: ${await page.getByTestId('error-message').textContent()}`);
-      return (await page.locator('[data-testid=run-list] .run-item').count()) > before && ((await page.locator('.run-head').textContent()) ?? '').includes(env);
-    }, { timeout: 30_000, describe: trainState });
+    await waitUntil(
+      page,
+      `the ${env} run to be listed`,
+      async () => {
+        if (await page.getByTestId('error-message').count()) throw new Abort(`start failed: ${await page.getByTestId('error-message').textContent()}`);
+        return (
+          (await page.locator('[data-testid=run-list] .run-item').count()) > before && ((await page.locator('.run-head').textContent()) ?? '').includes(env)
+        );
+      },
+      { timeout: 30_000, describe: trainState },
+    );
     return (await page.locator('[data-testid=run-list] .run-item.active').getAttribute('data-run-id')) ?? '';
   }
 
@@ -85,11 +92,16 @@ describe('Policy X-ray and Insights in the browser (real serve)', { timeout: 150
 
     const items = page.locator('[data-testid=run-list] .run-item');
     for (const [name, id] of Object.entries(runIds)) {
-      await waitUntil(page, `the ${name} run to end with a saved policy`, async () => {
-        const text = (await page.locator(`[data-testid=run-list] .run-item[data-run-id="${id}"]`).textContent()) ?? '';
-        if (/crashed/.test(text)) throw new Abort(`the ${name} run crashed`);
-        return /finished|solved|stopped/.test(text);
-      }, { timeout: 90_000, describe: async () => (await items.allTextContents()).join(' | ') });
+      await waitUntil(
+        page,
+        `the ${name} run to end with a saved policy`,
+        async () => {
+          const text = (await page.locator(`[data-testid=run-list] .run-item[data-run-id="${id}"]`).textContent()) ?? '';
+          if (/crashed/.test(text)) throw new Abort(`the ${name} run crashed`);
+          return /finished|solved|stopped/.test(text);
+        },
+        { timeout: 90_000, describe: async () => (await items.allTextContents()).join(' | ') },
+      );
     }
     t.diagnostic(`both runs ended after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
@@ -106,19 +118,29 @@ describe('Policy X-ray and Insights in the browser (real serve)', { timeout: 150
     await openTab('watch');
     await page.getByTestId('watch-env').selectOption('CartPole-v1');
     const select = page.getByTestId('policy-select');
-    const value = await waitUntil(page, 'the CartPole run policy in policy-select', async () => {
-      const values = await select.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
-      return values.find((v) => v.includes(runIds.cartpole) && /[\\/]policy$/.test(v)) ?? null;
-    }, { describe: async () => (await select.locator('option').allTextContents()).join(' | ') });
+    const value = await waitUntil(
+      page,
+      'the CartPole run policy in policy-select',
+      async () => {
+        const values = await select.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+        return values.find((v) => v.includes(runIds.cartpole) && /[\\/]policy$/.test(v)) ?? null;
+      },
+      { describe: async () => (await select.locator('option').allTextContents()).join(' | ') },
+    );
     await select.selectOption(value);
     // Slow playback, so the episode is still playing when the keyboard is tried.
     await page.getByTestId('watch-speed').selectOption('0.25');
     await page.getByTestId('watch-seed').fill('3');
     await page.getByTestId('watch-rollout').click();
-    await waitUntil(page, 'the rollout to show', async () => {
-      if (await page.getByTestId('error-message').count()) throw new Abort(`rollout failed: ${await page.getByTestId('error-message').textContent()}`);
-      return (await page.getByTestId('watch-return').count()) > 0;
-    }, { timeout: 30_000 });
+    await waitUntil(
+      page,
+      'the rollout to show',
+      async () => {
+        if (await page.getByTestId('error-message').count()) throw new Abort(`rollout failed: ${await page.getByTestId('error-message').textContent()}`);
+        return (await page.getByTestId('watch-return').count()) > 0;
+      },
+      { timeout: 30_000 },
+    );
     const length = Number(await page.getByTestId('watch-length').textContent());
 
     // X-ray: one bar per action, probabilities summing to 1.
@@ -127,12 +149,17 @@ describe('Policy X-ray and Insights in the browser (real serve)', { timeout: 150
     await waitUntil(page, 'two probability bars in the X-ray', async () => (await bars.count()) === 2);
     const probs = (await bars.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-p'))))) as number[];
     const sum = probs.reduce((a, b) => a + b, 0);
-    assert.ok(probs.every((p) => p >= 0 && p <= 1), `probabilities in [0, 1]: ${probs.join(', ')}`);
+    assert.ok(
+      probs.every((p) => p >= 0 && p <= 1),
+      `probabilities in [0, 1]: ${probs.join(', ')}`,
+    );
     assert.ok(Math.abs(sum - 1) < 1e-3, `X-ray probabilities sum to 1 (got ${sum})`);
     assert.equal(await page.locator('[data-testid=xray-probs] li[data-taken]').count(), 1, 'the action taken is marked');
     assert.ok(await page.getByTestId('xray-return').isVisible(), 'the running return is shown');
     const hasValue = (await page.getByTestId('xray-value').count()) > 0;
-    t.diagnostic(`X-ray at frame ${await xray.getAttribute('data-step')}: P = [${probs.map((p) => p.toFixed(3)).join(', ')}], V(s) ${hasValue ? 'shown' : 'absent (no critic saved)'}; episode length ${length}`);
+    t.diagnostic(
+      `X-ray at frame ${await xray.getAttribute('data-step')}: P = [${probs.map((p) => p.toFixed(3)).join(', ')}], V(s) ${hasValue ? 'shown' : 'absent (no critic saved)'}; episode length ${length}`,
+    );
 
     // Space toggles play (the player has the keyboard after "Run episode").
     const play = page.getByTestId('watch-play');
@@ -186,18 +213,28 @@ describe('Policy X-ray and Insights in the browser (real serve)', { timeout: 150
     await openTab('insights');
     await waitUntil(page, 'the Insights view', () => page.getByTestId('insights-view').isVisible());
     const select = page.getByTestId('insights-policy');
-    const value = await waitUntil(page, 'the CartPole run policy in insights-policy', async () => {
-      const values = await select.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
-      return values.find((v) => v.includes(runIds.cartpole) && /[\\/]policy$/.test(v)) ?? null;
-    }, { describe: async () => (await select.locator('option').allTextContents()).join(' | ') });
+    const value = await waitUntil(
+      page,
+      'the CartPole run policy in insights-policy',
+      async () => {
+        const values = await select.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+        return values.find((v) => v.includes(runIds.cartpole) && /[\\/]policy$/.test(v)) ?? null;
+      },
+      { describe: async () => (await select.locator('option').allTextContents()).join(' | ') },
+    );
     await select.selectOption(value);
 
     const policyMap = page.getByTestId('insights-policy-map');
     const valueMap = page.getByTestId('insights-value-map');
-    await waitUntil(page, 'the policy map to be drawn', async () => {
-      if (await page.getByTestId('insights-error').count()) throw new Abort(`insights failed: ${await page.getByTestId('insights-error').textContent()}`);
-      return Number(await policyMap.getAttribute('data-cells')) > 0;
-    }, { timeout: 20_000 });
+    await waitUntil(
+      page,
+      'the policy map to be drawn',
+      async () => {
+        if (await page.getByTestId('insights-error').count()) throw new Abort(`insights failed: ${await page.getByTestId('insights-error').textContent()}`);
+        return Number(await policyMap.getAttribute('data-cells')) > 0;
+      },
+      { timeout: 20_000 },
+    );
     await delay(200); // one animation frame for the canvas
     const before = await canvasColours(policyMap);
     assert.ok(before.colors >= 8, `the policy map is not blank (${before.colors} colours)`);
@@ -223,7 +260,10 @@ describe('Policy X-ray and Insights in the browser (real serve)', { timeout: 150
     const served = Number(await page.locator('.maps').getAttribute('data-served'));
     const tSlide = Date.now();
     await page.getByTestId('insights-slider-angular-velocity').fill('1.5');
-    await waitUntil(page, 'a new policy map after moving the slider', async () => Number(await page.locator('.maps').getAttribute('data-served')) > served, { timeout: 10_000, interval: 25 });
+    await waitUntil(page, 'a new policy map after moving the slider', async () => Number(await page.locator('.maps').getAttribute('data-served')) > served, {
+      timeout: 10_000,
+      interval: 25,
+    });
     const mapMs = Date.now() - tSlide;
     await delay(200);
     const meanAfter = Number(await policyMap.getAttribute('data-mean'));
@@ -231,7 +271,9 @@ describe('Policy X-ray and Insights in the browser (real serve)', { timeout: 150
     const diff = await pixelStats(page, after.png, before.png);
     assert.notEqual(meanAfter, meanBefore, 'the policy map values change with the angular velocity');
     assert.ok(diff.changed > 0, 'the policy map picture changes');
-    t.diagnostic(`slider → new map in ${mapMs} ms (150 ms of it debounce); mean P(push right) ${meanBefore.toFixed(3)} → ${meanAfter.toFixed(3)}, ${diff.changed} px changed`);
+    t.diagnostic(
+      `slider → new map in ${mapMs} ms (150 ms of it debounce); mean P(push right) ${meanBefore.toFixed(3)} → ${meanAfter.toFixed(3)}, ${diff.changed} px changed`,
+    );
     await page.screenshot({ path: artifact('insights-slider.png'), fullPage: true });
   });
 

@@ -80,10 +80,15 @@ describe('Runs library and Compare (real serve)', { timeout: 150_000 }, () => {
 
     // While they train: Stop instead of Continue, and the lab refuses to delete an active run (the
     // third seed waits in the queue behind the first two on a 2-core machine, or is running).
-    const running = await waitUntil(page, 'a running run', async () => {
-      const states = await page.getByTestId('run-row').evaluateAll((rs) => rs.map((r) => [r.getAttribute('data-run-id'), r.getAttribute('data-status')]));
-      return states.find(([, s]) => s === 'running')?.[0] ?? null;
-    }, { timeout: 30_000, describe: rowStates });
+    const running = await waitUntil(
+      page,
+      'a running run',
+      async () => {
+        const states = await page.getByTestId('run-row').evaluateAll((rs) => rs.map((r) => [r.getAttribute('data-run-id'), r.getAttribute('data-status')]));
+        return states.find(([, s]) => s === 'running')?.[0] ?? null;
+      },
+      { timeout: 30_000, describe: rowStates },
+    );
     assert.equal(await row(running).getByTestId('run-stop').count(), 1, 'an active run offers Stop');
     assert.equal(await row(running).getByTestId('run-continue').count(), 0, 'an active run offers no Continue');
     const activeId = ids[2];
@@ -138,7 +143,9 @@ describe('Runs library and Compare (real serve)', { timeout: 150_000 }, () => {
     const tagsInput = row(a).getByTestId('run-tags-input');
     await tagsInput.fill('e2e, keeper');
     await tagsInput.press('Enter');
-    await waitUntil(page, 'the keeper tag in the row', async () => (await row(a).locator('[data-testid=run-tag-list] .tag').allTextContents()).includes('keeper'));
+    await waitUntil(page, 'the keeper tag in the row', async () =>
+      (await row(a).locator('[data-testid=run-tag-list] .tag').allTextContents()).includes('keeper'),
+    );
     const saved = (await labInvoke<RunSummary[]>(serve!, 'listRuns', {})).find((r) => r.runId === a);
     assert.equal(saved?.name, 'PPO seed zero', 'the name is saved by the lab');
     assert.deepEqual(saved?.tags, ['e2e', 'keeper'], 'the tags are saved by the lab');
@@ -184,7 +191,9 @@ describe('Runs library and Compare (real serve)', { timeout: 150_000 }, () => {
     await row(c).getByTestId('run-delete').click();
     await waitUntil(page, 'the delete dialog again', () => dialog.isVisible());
     await page.getByTestId('confirm-delete').click();
-    await waitUntil(page, 'the deleted row to go', async () => (await row(c).count()) === 0 && (await page.getByTestId('run-row').count()) === 2, { describe: rowStates });
+    await waitUntil(page, 'the deleted row to go', async () => (await row(c).count()) === 0 && (await page.getByTestId('run-row').count()) === 2, {
+      describe: rowStates,
+    });
     const left = (await labInvoke<RunSummary[]>(serve!, 'listRuns', {})).map((r) => r.runId).sort();
     assert.deepEqual(left, [a, b].sort(), 'the lab no longer lists the deleted run');
 
@@ -202,10 +211,15 @@ describe('Runs library and Compare (real serve)', { timeout: 150_000 }, () => {
       `series=${await chart.getAttribute('data-series')} bands=${await chart.getAttribute('data-bands')} points=${await chart.getAttribute('data-points')} signature=${await chart.getAttribute('data-signature')}`;
 
     for (const id of [a, b]) await page.locator(`[data-testid=compare-run][data-run-id="${id}"]`).check();
-    await waitUntil(page, 'two curves on the chart', async () => (await chart.getAttribute('data-series')) === '2' && Number(await chart.getAttribute('data-points')) > 20, {
-      timeout: 15_000,
-      describe: chartState,
-    });
+    await waitUntil(
+      page,
+      'two curves on the chart',
+      async () => (await chart.getAttribute('data-series')) === '2' && Number(await chart.getAttribute('data-points')) > 20,
+      {
+        timeout: 15_000,
+        describe: chartState,
+      },
+    );
     assert.equal(await page.getByTestId('compare-row').count(), 2, 'one table row per run');
     assert.match((await page.getByTestId('compare-table').textContent()) ?? '', /PPO seed zero/);
     assert.match((await page.getByTestId('compare-row').first().locator('td').nth(1).textContent()) ?? '', /\d ± \d/, 'final 100-episode mean ± std');
@@ -216,9 +230,14 @@ describe('Runs library and Compare (real serve)', { timeout: 150_000 }, () => {
     await waitUntil(page, 'the chart to settle at smoothing 0', async () => (await chart.getAttribute('data-smoothing')) === '0');
     const raw = await chart.getAttribute('data-signature');
     await slider.fill('0.95');
-    await waitUntil(page, 'the plotted curves to change with smoothing 0.95', async () => {
-      return (await chart.getAttribute('data-smoothing')) === '0.95' && (await chart.getAttribute('data-signature')) !== raw;
-    }, { describe: chartState });
+    await waitUntil(
+      page,
+      'the plotted curves to change with smoothing 0.95',
+      async () => {
+        return (await chart.getAttribute('data-smoothing')) === '0.95' && (await chart.getAttribute('data-signature')) !== raw;
+      },
+      { describe: chartState },
+    );
     t.diagnostic(`signature raw ${raw} → smoothed ${await chart.getAttribute('data-signature')}`);
 
     // X axis: episodes.
@@ -227,7 +246,12 @@ describe('Runs library and Compare (real serve)', { timeout: 150_000 }, () => {
 
     // Group by algorithm: one mean curve with a ± std band; one table row for the group.
     await page.getByTestId('compare-group').selectOption('algo');
-    await waitUntil(page, 'one group with a band', async () => (await chart.getAttribute('data-bands')) === '1' && (await chart.getAttribute('data-series')) === '1', { describe: chartState });
+    await waitUntil(
+      page,
+      'one group with a band',
+      async () => (await chart.getAttribute('data-bands')) === '1' && (await chart.getAttribute('data-series')) === '1',
+      { describe: chartState },
+    );
     assert.equal(await page.getByTestId('compare-row').count(), 1);
     assert.match((await page.getByTestId('compare-row').textContent()) ?? '', /PPO.*2 runs/s);
 
@@ -264,10 +288,15 @@ describe('Runs library and Compare (real serve)', { timeout: 150_000 }, () => {
     const expected = (await page.locator('.plan li:not(.unavailable)').count()) as number;
     assert.ok(expected >= 2, 'at least the two REINFORCE presets are available');
     await page.getByTestId('head-to-head').click();
-    await waitUntil(page, 'the head-to-head message', async () => {
-      if (await page.locator('.h2h .alert').count()) throw new Abort(`head-to-head failed: ${await page.locator('.h2h .alert').textContent()}`);
-      return (await page.getByTestId('head-to-head-message').count()) === 1;
-    }, { timeout: 20_000 });
+    await waitUntil(
+      page,
+      'the head-to-head message',
+      async () => {
+        if (await page.locator('.h2h .alert').count()) throw new Abort(`head-to-head failed: ${await page.locator('.h2h .alert').textContent()}`);
+        return (await page.getByTestId('head-to-head-message').count()) === 1;
+      },
+      { timeout: 20_000 },
+    );
     const checked = await page.locator('[data-testid=compare-run]:checked').evaluateAll((els) => els.map((e) => e.getAttribute('data-run-id') ?? ''));
     assert.equal(checked.length, expected, `the ${expected} new runs are selected`);
     assert.equal(await page.getByTestId('compare-group').inputValue(), 'preset');
@@ -281,13 +310,23 @@ describe('Runs library and Compare (real serve)', { timeout: 150_000 }, () => {
     assert.ok(algos.has('classic') && algos.has('classic-baseline'), `REINFORCE with and without baseline (${[...algos].join(', ')})`);
 
     // Short budgets: wait for them so the picture shows the three groups.
-    await waitUntil(page, 'the head-to-head runs to finish', async () => {
-      const now = await labInvoke<RunSummary[]>(serve!, 'listRuns', {});
-      const mine = now.filter((r) => checked.includes(r.runId));
-      if (mine.some((r) => r.status === 'crashed')) throw new Abort(`a head-to-head run crashed: ${mine.map((r) => `${r.runId} ${r.error ?? ''}`).join('; ')}`);
-      return mine.every((r) => r.status === 'finished' || r.status === 'solved');
-    }, { timeout: 60_000, interval: 1000 });
-    await waitUntil(page, `${expected} groups on the chart`, async () => (await page.getByTestId('compare-chart').getAttribute('data-bands')) === String(expected));
+    await waitUntil(
+      page,
+      'the head-to-head runs to finish',
+      async () => {
+        const now = await labInvoke<RunSummary[]>(serve!, 'listRuns', {});
+        const mine = now.filter((r) => checked.includes(r.runId));
+        if (mine.some((r) => r.status === 'crashed'))
+          throw new Abort(`a head-to-head run crashed: ${mine.map((r) => `${r.runId} ${r.error ?? ''}`).join('; ')}`);
+        return mine.every((r) => r.status === 'finished' || r.status === 'solved');
+      },
+      { timeout: 60_000, interval: 1000 },
+    );
+    await waitUntil(
+      page,
+      `${expected} groups on the chart`,
+      async () => (await page.getByTestId('compare-chart').getAttribute('data-bands')) === String(expected),
+    );
     await page.screenshot({ path: artifact('compare-head-to-head.png'), fullPage: true });
     t.diagnostic(`head-to-head (${expected} runs × 2000 steps) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
@@ -302,7 +341,10 @@ describe('Runs library and Compare (real serve)', { timeout: 150_000 }, () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.goto(serve.url);
     await openTab('runs');
-    await waitUntil(page, 'the runs listed after the restart', async () => (await row(a).count()) === 1 && (await row(b).count()) === 1, { timeout: 15_000, describe: rowStates });
+    await waitUntil(page, 'the runs listed after the restart', async () => (await row(a).count()) === 1 && (await row(b).count()) === 1, {
+      timeout: 15_000,
+      describe: rowStates,
+    });
     assert.equal(((await row(a).locator('.name').textContent()) ?? '').trim(), 'PPO seed zero', 'the name survives');
     assert.deepEqual(await row(a).locator('[data-testid=run-tag-list] .tag').allTextContents(), ['e2e', 'keeper'], 'the tags survive');
     await page.screenshot({ path: artifact('runs-dark.png'), fullPage: true });

@@ -41,16 +41,63 @@ interface Case {
 
 const AC_METRICS = ['policy_loss', 'value_loss', 'entropy', 'learning_rate', 'grad_norm'];
 const CASES: Case[] = [
-  { label: 'actor-critic td', algo: 'actor-critic', preset: null, overrides: { variant: 'td', net_arch: [32] }, steps: { 'CartPole-v1': 600, 'LunarLander-v3': 400 }, metrics: [...AC_METRICS, 'td_error', 'vf_grad_norm'] },
-  { label: 'actor-critic mc', algo: 'actor-critic', preset: null, overrides: { variant: 'mc', net_arch: [32], n_envs: 2 }, steps: { 'CartPole-v1': 1500, 'LunarLander-v3': 1500 }, metrics: [...AC_METRICS, 'explained_variance', 'vf_grad_norm'] },
-  { label: 'actor-critic shared', algo: 'actor-critic', preset: null, overrides: { variant: 'shared', value_loss: 'huber', normalize_returns: true, net_arch: [32] }, steps: { 'CartPole-v1': 1500, 'LunarLander-v3': 1500 }, metrics: [...AC_METRICS, 'explained_variance'] },
-  { label: 'a2c classic', algo: 'a2c', preset: null, overrides: { n_steps: 128, train_v_iters: 5 }, steps: { 'CartPole-v1': 1024, 'LunarLander-v3': 1024 }, metrics: [...AC_METRICS, 'explained_variance', 'value_loss_final', 'vf_learning_rate'] },
-  { label: 'a2c zoo', algo: 'a2c', preset: 'zoo', overrides: {}, steps: { 'CartPole-v1': 1600, 'LunarLander-v3': 1600 }, metrics: [...AC_METRICS, 'explained_variance'] },
+  {
+    label: 'actor-critic td',
+    algo: 'actor-critic',
+    preset: null,
+    overrides: { variant: 'td', net_arch: [32] },
+    steps: { 'CartPole-v1': 600, 'LunarLander-v3': 400 },
+    metrics: [...AC_METRICS, 'td_error', 'vf_grad_norm'],
+  },
+  {
+    label: 'actor-critic mc',
+    algo: 'actor-critic',
+    preset: null,
+    overrides: { variant: 'mc', net_arch: [32], n_envs: 2 },
+    steps: { 'CartPole-v1': 1500, 'LunarLander-v3': 1500 },
+    metrics: [...AC_METRICS, 'explained_variance', 'vf_grad_norm'],
+  },
+  {
+    label: 'actor-critic shared',
+    algo: 'actor-critic',
+    preset: null,
+    overrides: { variant: 'shared', value_loss: 'huber', normalize_returns: true, net_arch: [32] },
+    steps: { 'CartPole-v1': 1500, 'LunarLander-v3': 1500 },
+    metrics: [...AC_METRICS, 'explained_variance'],
+  },
+  {
+    label: 'a2c classic',
+    algo: 'a2c',
+    preset: null,
+    overrides: { n_steps: 128, train_v_iters: 5 },
+    steps: { 'CartPole-v1': 1024, 'LunarLander-v3': 1024 },
+    metrics: [...AC_METRICS, 'explained_variance', 'value_loss_final', 'vf_learning_rate'],
+  },
+  {
+    label: 'a2c zoo',
+    algo: 'a2c',
+    preset: 'zoo',
+    overrides: {},
+    steps: { 'CartPole-v1': 1600, 'LunarLander-v3': 1600 },
+    metrics: [...AC_METRICS, 'explained_variance'],
+  },
 ];
 
 function config(c: Case, env: EnvId, seed = 7): TrainerConfig {
   const r = resolveHyperparameters(c.algo, env, c.preset, c.overrides);
-  return { env, envOptions: {}, algo: c.algo, seed, totalSteps: c.steps[env], preset: c.preset, hyperparameters: r.hyperparameters, backend: 'wasm', evalEpisodes: 2, checkpointEvery: 0, stopWhenSolved: false };
+  return {
+    env,
+    envOptions: {},
+    algo: c.algo,
+    seed,
+    totalSteps: c.steps[env],
+    preset: c.preset,
+    hyperparameters: r.hyperparameters,
+    backend: 'wasm',
+    evalEpisodes: 2,
+    checkpointEvery: 0,
+    stopWhenSolved: false,
+  };
 }
 
 /** Drops timing fields so runs can be compared. */
@@ -76,7 +123,10 @@ for (const env of ['CartPole-v1', 'LunarLander-v3'] as const) {
       for (const u of updates) {
         for (const k of c.metrics) assert.ok(typeof u[k] === 'number' && Number.isFinite(u[k]), `update ${u.update}: ${k} = ${u[k]}`);
       }
-      assert.ok(tensors.slice(1).every((n) => n === tensors[1]), `tensor counts ${tensors.join(',')}`);
+      assert.ok(
+        tensors.slice(1).every((n) => n === tensors[1]),
+        `tensor counts ${tensors.join(',')}`,
+      );
       assert.equal(tf.memory().numTensors, before, 'everything disposed after train()');
 
       for (const f of ['policy/model.json', 'policy/weights.bin', 'policy/policy.json']) assert.ok(existsSync(join(runDir, f)), `${f} written`);

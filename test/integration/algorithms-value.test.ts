@@ -52,7 +52,19 @@ async function run(algo: AlgoId, env: EnvId, runDir: string | null, overrides: R
   const r = resolveHyperparameters(algo, env, null, { ...SMALL[algo], ...overrides });
   const out: Run = { res: undefined as unknown as TrainResult, episodes: [], updates: [], tensors: [] };
   out.res = await train(
-    { env, envOptions: {}, algo, seed: 5, totalSteps: STEPS[env], preset: null, hyperparameters: r.hyperparameters, backend: 'wasm', evalEpisodes: 2, checkpointEvery: 0, stopWhenSolved: false },
+    {
+      env,
+      envOptions: {},
+      algo,
+      seed: 5,
+      totalSteps: STEPS[env],
+      preset: null,
+      hyperparameters: r.hyperparameters,
+      backend: 'wasm',
+      evalEpisodes: 2,
+      checkpointEvery: 0,
+      stopWhenSolved: false,
+    },
     {
       runDir,
       onEpisode: (e) => out.episodes.push(e),
@@ -85,7 +97,10 @@ for (const env of ['CartPole-v1', 'LunarLander-v3'] as const) {
       const last = a.updates[a.updates.length - 1] as unknown as Record<string, number>;
       for (const k of METRICS[algo] ?? []) assert.ok(Number.isFinite(last[k]), `metric ${k} in the last update: ${last[k]}`);
       if (algo === 'dqn') {
-        assert.ok(a.tensors.every((n) => n === a.tensors[0]), `tfjs tensor counts ${a.tensors.join(',')}`);
+        assert.ok(
+          a.tensors.every((n) => n === a.tensors[0]),
+          `tfjs tensor counts ${a.tensors.join(',')}`,
+        );
         assert.ok(last.n_updates > 0);
       }
       assert.ok(Number.isFinite(a.res.evalMean));
@@ -123,7 +138,19 @@ test('heuristic balances CartPole; constant validates its action; DQN refuses Bo
   // Continuous LunarLander: a constant Box action (engines off) saves and reloads; DQN and Q-learning decline.
   const r = resolveHyperparameters('constant', 'LunarLander-v3', null, {});
   const runDir = join(tmp, 'constant-continuous');
-  const cfg = { env: 'LunarLander-v3' as const, envOptions: { continuous: true }, algo: 'constant' as const, seed: 1, totalSteps: 300, preset: null, hyperparameters: r.hyperparameters, backend: 'wasm' as const, evalEpisodes: 1, checkpointEvery: 0, stopWhenSolved: false };
+  const cfg = {
+    env: 'LunarLander-v3' as const,
+    envOptions: { continuous: true },
+    algo: 'constant' as const,
+    seed: 1,
+    totalSteps: 300,
+    preset: null,
+    hyperparameters: r.hyperparameters,
+    backend: 'wasm' as const,
+    evalEpisodes: 1,
+    checkpointEvery: 0,
+    stopWhenSolved: false,
+  };
   const res = await train(cfg, { runDir });
   const loaded = await loadPolicy(join(runDir, 'policy'), { envOptions: { continuous: true } });
   assert.deepEqual(loaded.meta.agent, { type: 'constant', action: [0, 0] });
@@ -132,5 +159,8 @@ test('heuristic balances CartPole; constant validates its action; DQN refuses Bo
   loaded.dispose();
   await assert.rejects(train({ ...cfg, algo: 'constant', hyperparameters: { action: 1.5 } }), /action value 0 must be within \[-1, 1\] for Box\(2\), got 1.5/);
   await assert.rejects(train({ ...cfg, algo: 'dqn', hyperparameters: {} }), /DQN cannot train on this env: DQN needs a Discrete action space/);
-  await assert.rejects(train({ ...cfg, algo: 'q-learning', hyperparameters: {} }), /cannot train on this env: tabular Q-learning needs a Discrete action space/);
+  await assert.rejects(
+    train({ ...cfg, algo: 'q-learning', hyperparameters: {} }),
+    /cannot train on this env: tabular Q-learning needs a Discrete action space/,
+  );
 });

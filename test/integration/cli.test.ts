@@ -9,7 +9,11 @@ import { runCli, refdata } from '../helpers/cli.ts';
 import { resolveEngine } from '../../main/lab/nn/fused/engine-choice.ts';
 
 interface CartPoleRef {
-  episodes: { seed: number; reset: { obs: number[] }; fixed_actions: { actions: number[]; obs: number[][]; rewards: number[]; terminated: boolean[]; length: number } }[];
+  episodes: {
+    seed: number;
+    reset: { obs: number[] };
+    fixed_actions: { actions: number[]; obs: number[][]; rewards: number[]; terminated: boolean[]; length: number };
+  }[];
 }
 
 test('env rollout --actions reproduces the recorded Gymnasium trajectory (seed 3)', async () => {
@@ -31,7 +35,10 @@ test('env rollout --actions reproduces the recorded Gymnasium trajectory (seed 3
   const summary = r.lines.at(-1)!;
   assert.equal(summary.event, 'summary');
   assert.equal(summary.length, fa.length);
-  assert.equal(summary.return, fa.rewards.reduce((a, b) => a + b, 0));
+  assert.equal(
+    summary.return,
+    fa.rewards.reduce((a, b) => a + b, 0),
+  );
 });
 
 test('env rollout --agent heuristic balances to the 500-step time limit', async () => {
@@ -78,7 +85,23 @@ test('usage errors exit 2 with one line on stderr and no stack trace', async () 
 test('train --force: a learning rate above 1 runs, and config.json records that it was forced', async () => {
   const runsDir = await mkdtemp(join(tmpdir(), 'pl-cli-'));
   try {
-    const r = await runCli(['train', '--env', 'CartPole-v1', '--algo', 'reinforce', '--steps', '300', '--eval-episodes', '1', '--set', 'learning_rate=5', '--force', '--runs-dir', runsDir, '--json']);
+    const r = await runCli([
+      'train',
+      '--env',
+      'CartPole-v1',
+      '--algo',
+      'reinforce',
+      '--steps',
+      '300',
+      '--eval-episodes',
+      '1',
+      '--set',
+      'learning_rate=5',
+      '--force',
+      '--runs-dir',
+      runsDir,
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const config = JSON.parse(await readFile(join(r.lines.at(-1)!.runDir as string, 'config.json'), 'utf8'));
     assert.equal(config.force, true);
@@ -119,11 +142,31 @@ test('train --engine: the request goes to config.json, the resolved engine to th
 test('train --json → run folder → eval → rollout with the saved policy', async () => {
   const runsDir = await mkdtemp(join(tmpdir(), 'pl-cli-'));
   try {
-    const r = await runCli(['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--seed', '1', '--steps', '2048', '--eval-episodes', '5', '--runs-dir', runsDir, '--json'], { timeoutMs: 180_000 });
+    const r = await runCli(
+      ['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--seed', '1', '--steps', '2048', '--eval-episodes', '5', '--runs-dir', runsDir, '--json'],
+      { timeoutMs: 180_000 },
+    );
     assert.equal(r.code, 0, r.stderr);
     const s = r.lines.at(-1)!;
     assert.equal(s.event, 'summary');
-    for (const k of ['runId', 'runDir', 'env', 'algo', 'seed', 'backend', 'steps', 'episodes', 'wallSeconds', 'solved', 'solvedAtStep', 'solvedAtEpisode', 'solvedAtSeconds', 'mean100', 'evalMean', 'evalStd']) {
+    for (const k of [
+      'runId',
+      'runDir',
+      'env',
+      'algo',
+      'seed',
+      'backend',
+      'steps',
+      'episodes',
+      'wallSeconds',
+      'solved',
+      'solvedAtStep',
+      'solvedAtEpisode',
+      'solvedAtSeconds',
+      'mean100',
+      'evalMean',
+      'evalStd',
+    ]) {
       assert.ok(k in s, `summary has ${k}`);
     }
     assert.equal(s.env, 'CartPole-v1');
@@ -135,7 +178,10 @@ test('train --json → run folder → eval → rollout with the saved policy', a
     const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
     assert.equal(config.seed, 1);
     assert.equal(config.hyperparameters.n_steps, 32, 'zoo preset recorded in config.json');
-    const metrics = (await readFile(join(dir, 'metrics.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const metrics = (await readFile(join(dir, 'metrics.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.ok(metrics.some((m) => m.kind === 'episode'));
     assert.ok(metrics.some((m) => m.kind === 'update' && Number.isFinite(m.policy_loss)));
     assert.ok(existsSync(join(dir, 'policy', 'policy.json')));
@@ -181,7 +227,24 @@ test('gif writes a GIF of an episode, with usage errors for bad arguments', asyn
   const dir = await mkdtemp(join(tmpdir(), 'pl-gif-'));
   try {
     const out = join(dir, 'lander.gif');
-    const r = await runCli(['gif', '--env', 'LunarLander-v3', '--env-opt', 'enable_wind=true', '--agent', 'heuristic', '--seed', '1', '--max-steps', '40', '--fps', '25', '--out', out, '--json']);
+    const r = await runCli([
+      'gif',
+      '--env',
+      'LunarLander-v3',
+      '--env-opt',
+      'enable_wind=true',
+      '--agent',
+      'heuristic',
+      '--seed',
+      '1',
+      '--max-steps',
+      '40',
+      '--fps',
+      '25',
+      '--out',
+      out,
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const s = r.lines.at(-1)!;
     assert.equal(s.frames, 41);

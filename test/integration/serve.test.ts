@@ -127,16 +127,30 @@ test('frames that are not requests get an error reply; a flood of requests is re
       const m = JSON.parse(String(d));
       if (m.type === 'result') replies.push(m);
     });
-    const junk: (string | Buffer)[] = ['not json', '{"type":"invoke"}', '[1,2,3]', 'null', '{"type":"invoke","id":-3,"name":"listEnvs"}', '{"type":"invoke","id":1.5,"name":"listEnvs"}', Buffer.from([0, 1, 2, 255]), '{"a":' + '['.repeat(5000) + ']'.repeat(5000) + '}', JSON.stringify({ type: 'invoke', id: 7, name: 'x'.repeat(100_000), payload: {} })];
+    const junk: (string | Buffer)[] = [
+      'not json',
+      '{"type":"invoke"}',
+      '[1,2,3]',
+      'null',
+      '{"type":"invoke","id":-3,"name":"listEnvs"}',
+      '{"type":"invoke","id":1.5,"name":"listEnvs"}',
+      Buffer.from([0, 1, 2, 255]),
+      '{"a":' + '['.repeat(5000) + ']'.repeat(5000) + '}',
+      JSON.stringify({ type: 'invoke', id: 7, name: 'x'.repeat(100_000), payload: {} }),
+    ];
     for (const f of junk) ws.send(f);
     // More requests than allowed at once: the rest are refused at once, every one is answered.
     const n = MAX_IN_FLIGHT + 20;
-    for (let i = 0; i < n; i++) ws.send(JSON.stringify({ type: 'invoke', id: 100 + i, name: 'rollout', payload: { env: 'CartPole-v1', seed: i, agent: 'random' } }));
+    for (let i = 0; i < n; i++)
+      ws.send(JSON.stringify({ type: 'invoke', id: 100 + i, name: 'rollout', payload: { env: 'CartPole-v1', seed: i, agent: 'random' } }));
     const deadline = Date.now() + 30_000;
     while (replies.length < junk.length + n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.equal(replies.length, junk.length + n, 'every frame is answered');
     const bad = replies.filter((r) => r.id < 100);
-    assert.ok(bad.every((r) => (!r.ok && r.error?.code === 'invalid') || (r.id === 7 && !r.ok)), JSON.stringify(bad.map((r) => r.error)));
+    assert.ok(
+      bad.every((r) => (!r.ok && r.error?.code === 'invalid') || (r.id === 7 && !r.ok)),
+      JSON.stringify(bad.map((r) => r.error)),
+    );
     const flood = replies.filter((r) => r.id >= 100);
     const busy = flood.filter((r) => !r.ok && /too many requests/.test(r.error!.message));
     // (the junk request with the 100 kB name is well-formed, so it may hold a slot too)

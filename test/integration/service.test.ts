@@ -53,7 +53,10 @@ test('a killed run process is marked crashed and keeps its metrics', async () =>
     assert.match(s.error ?? '', /exited unexpectedly/);
     // Every complete (newline-terminated) line parses; only a line torn by the kill itself may not.
     const text = await readFile(join(s.runDir, 'metrics.ndjson'), 'utf8');
-    const complete = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean);
+    const complete = text
+      .slice(0, text.lastIndexOf('\n') + 1)
+      .split('\n')
+      .filter(Boolean);
     assert.ok(complete.length > 0 && complete.every((l) => JSON.parse(l).kind), 'metrics written before the crash are intact');
     assert.equal((await readMetrics(s.runDir)).length, complete.length, 'the reader skips a torn last line');
     // A fresh service (an app restart) lists it as crashed, too.
@@ -123,7 +126,14 @@ test('the engine a run asks for is recorded, reported once resolved, and kept by
 
     const tiny = { env: 'CartPole-v1', algo: 'reinforce', steps: 300, evalEpisodes: 1 };
     // Settings a continued run must keep: evaluation off, a forced learning rate, a checkpoint clock.
-    const started = await call<{ runId: string; engine: string }>('startRun', { ...tiny, engine: 'tfjs', evalEvery: 0, force: true, checkpointSeconds: 5, hyperparameters: { learning_rate: 2 } });
+    const started = await call<{ runId: string; engine: string }>('startRun', {
+      ...tiny,
+      engine: 'tfjs',
+      evalEvery: 0,
+      force: true,
+      checkpointSeconds: 5,
+      hyperparameters: { learning_rate: 2 },
+    });
     assert.equal(started.engine, 'tfjs');
     const s = await service.waitForRun(started.runId);
     assert.equal(s.status, 'finished', s.error);
@@ -139,7 +149,10 @@ test('the engine a run asks for is recorded, reported once resolved, and kept by
     // budget and the policy it starts from differ.
     const source = await service.store.readRunConfig(s.runId);
     const continued = await service.store.readRunConfig(sc.runId);
-    assert.deepEqual({ ...continued, totalSteps: source.totalSteps, initPolicy: undefined, maxEpisodes: source.maxEpisodes }, { ...source, initPolicy: undefined });
+    assert.deepEqual(
+      { ...continued, totalSteps: source.totalSteps, initPolicy: undefined, maxEpisodes: source.maxEpisodes },
+      { ...source, initPolicy: undefined },
+    );
     assert.equal(continued.totalSteps, 100);
     assert.equal(continued.evalEvery, 0, 'evaluation stays off');
     assert.equal(continued.force, true);
@@ -171,7 +184,15 @@ test('runs library: queue, pause/resume, rename/tag, export, insights, X-ray, co
       if (!r.ok) throw new Error(`${name}: ${r.error.message}`);
       return r.result as T;
     };
-    const [a, b] = await call<{ runId: string; status: string }[]>('startRuns', { env: 'CartPole-v1', algo: 'ppo', seeds: [0, 1], steps: 6144, evalEpisodes: 0, evalEvery: 2048, tags: ['smoke'] });
+    const [a, b] = await call<{ runId: string; status: string }[]>('startRuns', {
+      env: 'CartPole-v1',
+      algo: 'ppo',
+      seeds: [0, 1],
+      steps: 6144,
+      evalEpisodes: 0,
+      evalEvery: 2048,
+      tags: ['smoke'],
+    });
     assert.equal((await service.listRuns()).find((r) => r.runId === b.runId)?.status, 'queued', 'concurrency 1 queues the second seed');
     await waitForEvent(service, 'run:progress', (p) => (p as { runId: string }).runId === a.runId);
     const paused = await call<{ status: string }>('pauseRun', { runId: a.runId });
@@ -192,7 +213,11 @@ test('runs library: queue, pause/resume, rename/tag, export, insights, X-ray, co
 
     const renamed = await call<{ name: string; tags: string[] }>('updateRun', { runId: a.runId, name: 'first try', tags: ['smoke', 'ppo'] });
     assert.equal(renamed.name, 'first try');
-    assert.equal((await new LabService({ runsDir, launcher: new ForkLauncher(), mode: 'cli' }).listRuns()).find((r) => r.runId === a.runId)?.name, 'first try', 'renames survive a restart');
+    assert.equal(
+      (await new LabService({ runsDir, launcher: new ForkLauncher(), mode: 'cli' }).listRuns()).find((r) => r.runId === a.runId)?.name,
+      'first try',
+      'renames survive a restart',
+    );
 
     const csv = await call<{ text: string; fileName: string }>('exportRun', { runId: a.runId, format: 'csv' });
     const [header, ...rows] = csv.text.trim().split('\n');
@@ -209,14 +234,23 @@ test('runs library: queue, pause/resume, rename/tag, export, insights, X-ray, co
     assert.ok(final, 'the finished run lists its policy');
     // Periodic evaluation (every 2048 steps): the best one is kept and listed as a checkpoint.
     assert.ok(sa.bestEval && [2048, 4096, 6144].includes(sa.bestEval.step), `best evaluation ${JSON.stringify(sa.bestEval)}`);
-    const bestEntry = policies.find((p) => p.source === 'checkpoint' && p.runId === a.runId && p.path === join(sa.runDir, 'best')) as { label: string; evalMean: number } | undefined;
+    const bestEntry = policies.find((p) => p.source === 'checkpoint' && p.runId === a.runId && p.path === join(sa.runDir, 'best')) as
+      { label: string; evalMean: number } | undefined;
     assert.ok(bestEntry, 'the best policy is listed');
     assert.equal(bestEntry.evalMean, sa.bestEval.mean);
     assert.match(bestEntry.label, /checkpoint @ [\d,]+ · best evaluation /);
     const detail = await call<{ metrics: { kind: string; step: number; eval_mean?: number }[] }>('getRun', { runId: a.runId });
-    assert.deepEqual(detail.metrics.filter((m) => m.eval_mean !== undefined).map((m) => m.step), [2048, 4096, 6144], 'eval_mean stored with the updates that crossed each 2048');
+    assert.deepEqual(
+      detail.metrics.filter((m) => m.eval_mean !== undefined).map((m) => m.step),
+      [2048, 4096, 6144],
+      'eval_mean stored with the updates that crossed each 2048',
+    );
 
-    const ro = await call<{ probs: number[][]; values: number[]; obs: number[][]; length: number; actions: number[][] }>('rollout', { env: 'CartPole-v1', seed: 4, policy: final.path });
+    const ro = await call<{ probs: number[][]; values: number[]; obs: number[][]; length: number; actions: number[][] }>('rollout', {
+      env: 'CartPole-v1',
+      seed: 4,
+      policy: final.path,
+    });
     assert.equal(ro.obs.length, ro.length + 1);
     assert.equal(ro.probs.length, ro.length);
     for (const p of ro.probs) assert.ok(Math.abs(p[0] + p[1] - 1) < 1e-5, 'probabilities sum to 1');
@@ -225,7 +259,14 @@ test('runs library: queue, pause/resume, rename/tag, export, insights, X-ray, co
     ro.actions.forEach((a, t) => assert.equal(a[0], ro.probs[t][1] > ro.probs[t][0] ? 1 : 0, 'deterministic = argmax'));
 
     const grid = await call<{ xs: number[]; ys: number[]; policy: number[][]; greedy: number[][]; value: number[][] | null }>('insights', {
-      policy: final.path, xDim: 0, yDim: 2, xRange: [-2.4, 2.4], yRange: [-0.2, 0.2], fixed: [0, 0, 0, 0], resolution: 8, actionIndex: 1,
+      policy: final.path,
+      xDim: 0,
+      yDim: 2,
+      xRange: [-2.4, 2.4],
+      yRange: [-0.2, 0.2],
+      fixed: [0, 0, 0, 0],
+      resolution: 8,
+      actionIndex: 1,
     });
     assert.equal(grid.xs.length, 8);
     assert.equal(grid.policy.length, 8);
@@ -237,7 +278,7 @@ test('runs library: queue, pause/resume, rename/tag, export, insights, X-ray, co
     const sc = await service.waitForRun(cont.runId);
     assert.equal(sc.status, 'finished', sc.error);
     const contConfig = JSON.parse(await readFile(join(sc.runDir, 'config.json'), 'utf8'));
-    assert.equal(contConfig.initPolicy, join(sb.runDir, 'policy'), 'continues from the source run\'s policy');
+    assert.equal(contConfig.initPolicy, join(sb.runDir, 'policy'), "continues from the source run's policy");
     assert.equal(contConfig.seed, 1);
 
     await assert.rejects(call('pauseRun', { runId: a.runId }), /only a running run/);
@@ -277,7 +318,8 @@ test('a run that trains alone is offered a second core; as soon as another runs,
   const runsDir = await mkdtemp(join(tmpdir(), 'pl-svc-'));
   const launcher = new ScriptedLauncher();
   const service = new LabService({ runsDir, launcher, mode: 'cli', concurrency: 2 });
-  const threadsSent = (i: number) => launcher.procs[i].sent.filter((m) => (m as { type: string }).type === 'threads').map((m) => (m as { threads: number }).threads);
+  const threadsSent = (i: number) =>
+    launcher.procs[i].sent.filter((m) => (m as { type: string }).type === 'threads').map((m) => (m as { threads: number }).threads);
   try {
     const config = service.buildConfigRequest({ env: 'CartPole-v1', algo: 'ppo', seed: 0, steps: 10_000 });
     await service.startRun(config);

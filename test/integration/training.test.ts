@@ -18,7 +18,15 @@ import type { DiagGaussian } from '../../main/lab/nn/distributions.ts';
 import { Mlp } from '../../main/lab/nn/mlp.ts';
 import { loadPolicy, PolicyFileError, savePolicy } from '../../main/lab/runs/policy-file.ts';
 import { createAlgorithm, resolveHyperparameters } from '../../main/lab/agents/registry.ts';
-import { algorithmRng, EVAL_SEED_OFFSET, evaluatePolicy, initFromPolicy, PERIODIC_EVAL_EPISODES, train, type TrainHooks } from '../../main/lab/training/trainer.ts';
+import {
+  algorithmRng,
+  EVAL_SEED_OFFSET,
+  evaluatePolicy,
+  initFromPolicy,
+  PERIODIC_EVAL_EPISODES,
+  train,
+  type TrainHooks,
+} from '../../main/lab/training/trainer.ts';
 import type { TrainerConfig } from '../../main/lab/training/trainer-config.ts';
 
 let tmp: string;
@@ -30,7 +38,13 @@ after(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-function config(algo: 'ppo' | 'reinforce', preset: string, totalSteps: number, overrides: Record<string, unknown> = {}, extra: Partial<TrainerConfig> = {}): TrainerConfig {
+function config(
+  algo: 'ppo' | 'reinforce',
+  preset: string,
+  totalSteps: number,
+  overrides: Record<string, unknown> = {},
+  extra: Partial<TrainerConfig> = {},
+): TrainerConfig {
   const r = resolveHyperparameters(algo, 'CartPole-v1', preset, overrides);
   return {
     env: 'CartPole-v1',
@@ -127,7 +141,10 @@ test('PPO (zoo preset): files, finite metrics, frames, flat tfjs memory', async 
   // learning rate follows lin_0.001: after update k, 1e-3·(1 − 256k/2560)
   assert.ok(Math.abs((rec.updates[0].learning_rate as number) - 1e-3 * 0.9) < 1e-12);
   // No tensor leaks: constant after the first update created Adam's slots.
-  assert.ok(rec.tensors.slice(1).every((n) => n === rec.tensors[1]), `tensor counts ${rec.tensors.join(',')}`);
+  assert.ok(
+    rec.tensors.slice(1).every((n) => n === rec.tensors[1]),
+    `tensor counts ${rec.tensors.join(',')}`,
+  );
   assert.equal(tf.memory().numTensors, before, 'everything disposed after train()');
   for (const f of ['policy/model.json', 'policy/weights.bin', 'policy/policy.json', 'checkpoints/step-1024/policy.json', 'checkpoints/step-2048/model.json']) {
     assert.ok(existsSync(join(runDir, f)), `${f} written`);
@@ -177,7 +194,10 @@ test('REINFORCE: finite metrics, files, flat memory, stop request', async () => 
   assert.ok(res.steps >= 4000);
   assertFiniteMetrics(rec.updates, ['policy_loss', 'entropy', 'grad_norm', 'learning_rate', 'batch_return_mean']);
   assert.equal(rec.updates.length, rec.episodes.length, 'one update per episode');
-  assert.ok(rec.tensors.slice(1).every((n) => n === rec.tensors[1]), `tensor counts ${rec.tensors.join(',')}`);
+  assert.ok(
+    rec.tensors.slice(1).every((n) => n === rec.tensors[1]),
+    `tensor counts ${rec.tensors.join(',')}`,
+  );
   assert.ok(existsSync(join(runDir, 'policy/weights.bin')));
   const meta = JSON.parse(await readFile(join(runDir, 'policy/policy.json'), 'utf8'));
   assert.deepEqual(meta.netArch, [32]);
@@ -197,7 +217,10 @@ test('checkpoints also come on the clock, so a crash loses at most that much tra
   const { readdir } = await import('node:fs/promises');
   const ckpts = await readdir(join(runDir, 'checkpoints'));
   const expected = Math.floor(res.wallSeconds / 0.3);
-  assert.ok(ckpts.length >= 1 && ckpts.length >= expected - 1 && ckpts.length <= expected + 1, `${ckpts.length} checkpoints in ${res.wallSeconds.toFixed(2)} s`);
+  assert.ok(
+    ckpts.length >= 1 && ckpts.length >= expected - 1 && ckpts.length <= expected + 1,
+    `${ckpts.length} checkpoints in ${res.wallSeconds.toFixed(2)} s`,
+  );
   for (const c of ckpts) assert.ok(existsSync(join(runDir, 'checkpoints', c, 'policy.json')), `${c} is a complete policy`);
 });
 
@@ -205,11 +228,17 @@ test('periodic evaluation: eval_mean on the crossing updates, best/ holds the be
   const runDir = join(tmp, 'periodic-eval');
   const updates: UpdateRecord[] = [];
   // REINFORCE learns fast enough on CartPole that 4 evaluations over 12k steps differ.
-  const res = await train(config('reinforce', 'classic-baseline', 12_000, {}, { evalEvery: 3000, evalEpisodes: 0 }), { runDir, onUpdate: (u) => void updates.push(u) });
+  const res = await train(config('reinforce', 'classic-baseline', 12_000, {}, { evalEvery: 3000, evalEpisodes: 0 }), {
+    runDir,
+    onUpdate: (u) => void updates.push(u),
+  });
   const evals = updates.filter((u) => typeof u.eval_mean === 'number');
   // One evaluation per 3000-step boundary crossed, on the update that crossed it.
   const crossed = updates.filter((u, i) => Math.floor(u.step / 3000) > Math.floor((i ? updates[i - 1].step : 0) / 3000)).map((u) => u.step);
-  assert.deepEqual(evals.map((u) => u.step), crossed);
+  assert.deepEqual(
+    evals.map((u) => u.step),
+    crossed,
+  );
   assert.ok(evals.length >= 3, `${evals.length} evaluations`);
   for (const u of evals) assert.ok(Number.isFinite(u.eval_std as number) && (u.eval_std as number) >= 0);
   const best = evals.reduce((a, b) => ((b.eval_mean as number) > (a.eval_mean as number) ? b : a));
@@ -314,7 +343,11 @@ test('loading a broken policy folder gives the specific error', async () => {
     'space',
     /observation space mismatch: policy\.json has Box\(5\), CartPole-v1 has Box\(4\)/,
   );
-  await expectError(await variant(editMeta((m) => (m.actionSpace = { kind: 'discrete', n: 3 }))), 'space', /action space mismatch: policy\.json has Discrete\(3\)/);
+  await expectError(
+    await variant(editMeta((m) => (m.actionSpace = { kind: 'discrete', n: 3 }))),
+    'space',
+    /action space mismatch: policy\.json has Discrete\(3\)/,
+  );
   // Spaces that agree with the env but not with the network: LunarLander's spaces on CartPole's model.
   let llObs: unknown = { kind: 'box', shape: [8], low: Array(8).fill(-1), high: Array(8).fill(1) };
   let llAct: unknown = { kind: 'discrete', n: 4 };
@@ -374,7 +407,9 @@ test('a policy that collapses (one fixed action per state, no better than at the
   for (let i = 0; i < f.length; i++) f[i] *= 1e3;
   await writeFile(wPath, w);
   const warnings: string[] = [];
-  const res = await train(config('reinforce', 'classic', 12_000, {}, { evalEpisodes: 0, initPolicy: join(seedDir, 'policy') }), { onWarning: (m) => warnings.push(m) });
+  const res = await train(config('reinforce', 'classic', 12_000, {}, { evalEpisodes: 0, initPolicy: join(seedDir, 'policy') }), {
+    onWarning: (m) => warnings.push(m),
+  });
   assert.equal(res.status, 'finished', 'the run goes on');
   assert.equal(warnings.length, 1);
   assert.match(res.warning ?? '', /^the policy collapsed: its entropy has stayed near 0/);
@@ -456,13 +491,19 @@ test('PPO on continuous LunarLander: finite metrics incl. std, flat memory, save
   assert.equal(res.steps, 256);
   assert.equal(updates.length, 2);
   assertFiniteMetrics(updates, [...PPO_METRICS, 'std']);
-  assert.ok(tensors.every((n) => n === tensors[0]), `tensor counts ${tensors.join(',')}`);
+  assert.ok(
+    tensors.every((n) => n === tensors[0]),
+    `tensor counts ${tensors.join(',')}`,
+  );
   assert.equal(tf.memory().numTensors, before, 'everything (log σ included) disposed after train()');
   const meta = JSON.parse(await readFile(join(runDir, 'policy/policy.json'), 'utf8'));
   assert.deepEqual(meta.envOptions, { continuous: true });
   assert.equal(meta.actionSpace.kind, 'box');
   assert.equal(meta.logStd.length, 2);
-  assert.ok(meta.logStd.every((x: number) => Number.isFinite(x) && x !== 0), `log σ was trained: ${meta.logStd}`);
+  assert.ok(
+    meta.logStd.every((x: number) => Number.isFinite(x) && x !== 0),
+    `log σ was trained: ${meta.logStd}`,
+  );
   const loaded = await loadPolicy(join(runDir, 'policy'));
   const ev = evaluatePolicy(loaded, 2, 1 + EVAL_SEED_OFFSET);
   assert.equal(ev.mean, res.evalMean);
@@ -484,10 +525,16 @@ test('PPO on continuous LunarLander: finite metrics incl. std, flat memory, save
     const det = back.act(obs, 100, true);
     assert.ok(det instanceof Float32Array && det.length === 200);
     assert.deepEqual(det, algo.policy.act(obs, 100, true));
-    assert.ok(det.every((x) => x >= -1 && x <= 1), 'deterministic actions are clipped means');
+    assert.ok(
+      det.every((x) => x >= -1 && x <= 1),
+      'deterministic actions are clipped means',
+    );
     const sto = back.act(obs, 100, false, npRandom(5));
     assert.deepEqual(sto, algo.policy.act(obs, 100, false, npRandom(5)));
-    assert.ok(sto.every((x) => x >= -1 && x <= 1), 'sampled actions are clipped to the Box');
+    assert.ok(
+      sto.every((x) => x >= -1 && x <= 1),
+      'sampled actions are clipped to the Box',
+    );
     assert.notDeepEqual(sto, det);
     assert.deepEqual((back.distribution as DiagGaussian).getLogStd(), (algo.policy.distribution as DiagGaussian).getLogStd());
     assert.deepEqual(back.net.getWeights(), algo.policy.net.getWeights());
@@ -502,7 +549,12 @@ test('PPO on continuous LunarLander: finite metrics incl. std, flat memory, save
         return true;
       });
     };
-    await expectError(dir, 'space', /action space mismatch: policy\.json has Box\(2\), LunarLander-v3 with env options \{\} has Discrete\(4\) \(the policy was trained with env options \{"continuous":true\}\)/, { envOptions: {} });
+    await expectError(
+      dir,
+      'space',
+      /action space mismatch: policy\.json has Box\(2\), LunarLander-v3 with env options \{\} has Discrete\(4\) \(the policy was trained with env options \{"continuous":true\}\)/,
+      { envOptions: {} },
+    );
     const editMeta = async (name: string, f: (m: Record<string, unknown>) => void) => {
       const d = join(tmp, name);
       await cp(dir, d, { recursive: true });

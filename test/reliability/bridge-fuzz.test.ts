@@ -29,7 +29,8 @@ function value(depth: number): unknown {
   if (depth > 4 || r < 0.3) return pick([0, -1, 1e308, -0.5, 2 ** 53, NaN, 'x', '', '../../etc/passwd', 'CartPole-v1', true, false, null]);
   if (r < 0.55) return Array.from({ length: Math.floor(rng.random() * 5) }, () => value(depth + 1));
   const o: Record<string, unknown> = {};
-  for (let i = 0; i < Math.floor(rng.random() * 5); i++) o[pick(['env', 'algo', 'seed', 'runId', 'path', 'policy', 'steps', 'files', 'name', '__proto__', 'constructor', 'x'])] = value(depth + 1);
+  for (let i = 0; i < Math.floor(rng.random() * 5); i++)
+    o[pick(['env', 'algo', 'seed', 'runId', 'path', 'policy', 'steps', 'files', 'name', '__proto__', 'constructor', 'x'])] = value(depth + 1);
   return o;
 }
 
@@ -48,7 +49,12 @@ function frame(i: number): string | Buffer {
     case 5:
       return '['.repeat(20_000) + ']'.repeat(20_000);
     case 6:
-      return JSON.stringify({ type: 'invoke', id: i, name: pick(['getRun', 'deleteRun', 'renameRun', 'exportPolicy', 'rollout', 'xray']), payload: { runId: pick(['..', '../x', 'a/b', '%2e%2e', 'x'.repeat(500)]), path: '/etc/passwd', policy: '../../../etc' } });
+      return JSON.stringify({
+        type: 'invoke',
+        id: i,
+        name: pick(['getRun', 'deleteRun', 'renameRun', 'exportPolicy', 'rollout', 'xray']),
+        payload: { runId: pick(['..', '../x', 'a/b', '%2e%2e', 'x'.repeat(500)]), path: '/etc/passwd', policy: '../../../etc' },
+      });
     default:
       return 'not json ' + i;
   }

@@ -91,7 +91,29 @@ async function runTrial(trial: Trial): Promise<void> {
 async function killAt(trial: Trial, runsDir: string): Promise<Outcome> {
   const cli = spawn(
     process.execPath,
-    ['--import', 'tsx', 'main/cli.ts', 'train', '--env', 'CartPole-v1', '--algo', 'ppo', '--set', 'n_epochs=30', '--seed', '0', '--steps', String(STEPS), '--eval-episodes', '0', '--checkpoint-seconds', String(CHECKPOINT_SECONDS), '--runs-dir', runsDir, '--json'],
+    [
+      '--import',
+      'tsx',
+      'main/cli.ts',
+      'train',
+      '--env',
+      'CartPole-v1',
+      '--algo',
+      'ppo',
+      '--set',
+      'n_epochs=30',
+      '--seed',
+      '0',
+      '--steps',
+      String(STEPS),
+      '--eval-episodes',
+      '0',
+      '--checkpoint-seconds',
+      String(CHECKPOINT_SECONDS),
+      '--runs-dir',
+      runsDir,
+      '--json',
+    ],
     { cwd: ROOT, stdio: 'ignore', env: { ...process.env, POLICY_LAB_MAX_THREADS: '1' } },
   );
   const cliExited = new Promise<void>((r) => cli.once('exit', () => r()));
@@ -143,14 +165,18 @@ async function checkFolder({ trial, workerSeen }: Outcome, runsDir: string): Pro
   // An orphaned run process finishes its run, unless its lab died before the run's start reached it
   // (it then ends without training, and the run is truly crashed at step 0).
   const neverStarted = s.status === 'crashed' && s.steps === 0 && (await readFile(join(dir, 'metrics.ndjson'), 'utf8')) === '';
-  if (trial.kind === 'parent' && workerSeen && !neverStarted) assert.ok(s.status === 'finished' || s.status === 'solved', `${what}: the orphaned run finishes (${s.status}: ${s.error ?? ''})`);
+  if (trial.kind === 'parent' && workerSeen && !neverStarted)
+    assert.ok(s.status === 'finished' || s.status === 'solved', `${what}: the orphaned run finishes (${s.status}: ${s.error ?? ''})`);
   if (s.status === 'crashed') assert.ok(s.error && !s.error.includes(runsDir), `${what}: a reason, without a machine path`);
   else assert.ok(s.steps >= STEPS, `${what}: finished with ${s.steps} steps`);
   assert.equal(s.hasPolicy, existsSync(join(dir, 'policy', 'policy.json')), `${what}: hasPolicy matches the folder`);
 
   // No torn line: every newline-terminated metrics line parses; a partial last line is all a kill may leave.
   const text = await readFile(join(dir, 'metrics.ndjson'), 'utf8');
-  const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean);
+  const lines = text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter(Boolean);
   const records = lines.map((l, i) => {
     try {
       return JSON.parse(l) as { kind: string; step: number; wall?: number };
@@ -163,7 +189,10 @@ async function checkFolder({ trial, workerSeen }: Outcome, runsDir: string): Pro
   if (s.status === 'crashed' && progress) {
     // The summary is the folder's: its steps lie between the last progress write and the last update logged.
     const lastLogged = Math.max(0, ...records.map((r) => r.step));
-    assert.ok(s.steps >= Math.min(progress.steps, lastLogged) && s.steps <= Math.max(progress.steps, lastLogged), `${what}: steps ${s.steps} vs progress ${progress.steps} / metrics ${lastLogged}`);
+    assert.ok(
+      s.steps >= Math.min(progress.steps, lastLogged) && s.steps <= Math.max(progress.steps, lastLogged),
+      `${what}: steps ${s.steps} vs progress ${progress.steps} / metrics ${lastLogged}`,
+    );
   }
 
   // Learning lost: from the newest saved policy (checkpoint or final) to the last update logged, at
@@ -186,25 +215,29 @@ async function checkFolder({ trial, workerSeen }: Outcome, runsDir: string): Pro
   await lab.close();
 }
 
-test(`crash matrix: the run process, its lab, or both killed at ${TRIALS} random moments each; every run ends true, nothing torn, ≤ ${CHECKPOINT_SECONDS} s of learning lost`, { timeout: 40 * 60_000 }, async (t) => {
-  const rand = mulberry32(SEED);
-  t.diagnostic(`CRASH_SEED=${SEED}`);
-  const trials: Trial[] = [];
-  for (let i = 0; i < TRIALS; i++) for (const kind of ['worker', 'parent', 'both'] as Kind[]) trials.push({ kind, atSeconds: rand() * WINDOW_S });
-  // Two at a time (two cores): each trial has its own runs folder and processes.
-  let next = 0;
-  const failures: string[] = [];
-  const lane = async () => {
-    while (next < trials.length) {
-      const trial = trials[next++];
-      try {
-        await runTrial(trial);
-      } catch (e) {
-        failures.push((e as Error).message);
+test(
+  `crash matrix: the run process, its lab, or both killed at ${TRIALS} random moments each; every run ends true, nothing torn, ≤ ${CHECKPOINT_SECONDS} s of learning lost`,
+  { timeout: 40 * 60_000 },
+  async (t) => {
+    const rand = mulberry32(SEED);
+    t.diagnostic(`CRASH_SEED=${SEED}`);
+    const trials: Trial[] = [];
+    for (let i = 0; i < TRIALS; i++) for (const kind of ['worker', 'parent', 'both'] as Kind[]) trials.push({ kind, atSeconds: rand() * WINDOW_S });
+    // Two at a time (two cores): each trial has its own runs folder and processes.
+    let next = 0;
+    const failures: string[] = [];
+    const lane = async () => {
+      while (next < trials.length) {
+        const trial = trials[next++];
+        try {
+          await runTrial(trial);
+        } catch (e) {
+          failures.push((e as Error).message);
+        }
       }
-    }
-  };
-  await Promise.all([lane(), lane()]);
-  for (const line of report) t.diagnostic(line);
-  assert.deepEqual(failures, [], `CRASH_SEED=${SEED}`);
-});
+    };
+    await Promise.all([lane(), lane()]);
+    for (const line of report) t.diagnostic(line);
+    assert.deepEqual(failures, [], `CRASH_SEED=${SEED}`);
+  },
+);

@@ -17,10 +17,30 @@ import { processAlive, readMetrics, readProgress } from '../../main/lab/runs/run
 const ROOT = join(import.meta.dirname, '..', '..');
 
 function startCli(runsDir: string, steps: number): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'main/cli.ts', 'train', '--env', 'CartPole-v1', '--algo', 'ppo', '--steps', String(steps), '--eval-episodes', '1', '--runs-dir', runsDir, '--json'], {
-    cwd: ROOT,
-    stdio: 'ignore',
-  });
+  return spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'main/cli.ts',
+      'train',
+      '--env',
+      'CartPole-v1',
+      '--algo',
+      'ppo',
+      '--steps',
+      String(steps),
+      '--eval-episodes',
+      '1',
+      '--runs-dir',
+      runsDir,
+      '--json',
+    ],
+    {
+      cwd: ROOT,
+      stdio: 'ignore',
+    },
+  );
 }
 
 async function until<T>(what: string, f: () => Promise<T | null | false>, timeoutMs = 90_000): Promise<T> {
@@ -98,7 +118,10 @@ test('the lab and the run process both killed: a new lab rebuilds the run from i
     assert.ok(s.episodes >= last.episodes);
     assert.match(s.error ?? '', /interrupted/);
     const text = await readFile(join(runDir, 'metrics.ndjson'), 'utf8');
-    const complete = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean);
+    const complete = text
+      .slice(0, text.lastIndexOf('\n') + 1)
+      .split('\n')
+      .filter(Boolean);
     assert.ok(complete.length > 0 && complete.every((l) => JSON.parse(l).kind), 'every newline-terminated metrics line parses');
   } finally {
     await rm(runsDir, { recursive: true, force: true });

@@ -31,11 +31,15 @@ async function fill(leaveBytes: number): Promise<void> {
 }
 
 const entries = async () => (existsSync(runsDir) ? await readdir(runsDir) : []);
-const request = (lab: LabService, steps: number) => lab.buildConfigRequest({ env: 'CartPole-v1', algo: 'ppo', seed: 0, steps, evalEpisodes: 0, checkpointSeconds: 1 });
+const request = (lab: LabService, steps: number) =>
+  lab.buildConfigRequest({ env: 'CartPole-v1', algo: 'ppo', seed: 0, steps, evalEpisodes: 0, checkpointSeconds: 1 });
 const out: Record<string, unknown> = {};
 
 // 1. A completely full disk, then one with a single page free: no run starts, nothing is left behind.
-for (const [name, leave] of [['full', 0], ['onePage', 4096]] as const) {
+for (const [name, leave] of [
+  ['full', 0],
+  ['onePage', 4096],
+] as const) {
   await fill(leave);
   const lab = new LabService({ runsDir, launcher: new ForkLauncher(), mode: 'cli' });
   let error = '';
@@ -64,7 +68,10 @@ const answering = (await lab.listRuns()).length === 1;
 await lab.close();
 await rm(filler, { force: true });
 const text = await readFile(join(final.runDir, 'metrics.ndjson'), 'utf8');
-const complete = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean);
+const complete = text
+  .slice(0, text.lastIndexOf('\n') + 1)
+  .split('\n')
+  .filter(Boolean);
 let torn = 0;
 for (const l of complete) {
   try {
@@ -74,6 +81,14 @@ for (const l of complete) {
   }
 }
 const reopened = (await new LabService({ runsDir, launcher: new ForkLauncher(), mode: 'cli' }).listRuns())[0];
-out.midRun = { status: final.status, error: final.error ?? '', steps: final.steps, answering, lines: complete.length, torn, reopened: { status: reopened.status, steps: reopened.steps, error: reopened.error ?? '' } };
+out.midRun = {
+  status: final.status,
+  error: final.error ?? '',
+  steps: final.steps,
+  answering,
+  lines: complete.length,
+  torn,
+  reopened: { status: reopened.status, steps: reopened.steps, error: reopened.error ?? '' },
+};
 await writeFile(join(mount, 'done'), '');
 process.stdout.write(JSON.stringify(out) + '\n');

@@ -20,11 +20,23 @@ test('a full disk: no run starts and nothing is left behind; a run that fills it
   }
   const mount = await mkdtemp(join(tmpdir(), 'pl-fulldisk-'));
   try {
-    const r = spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs -o size=4m tmpfs "$1" && exec "$2" --import tsx test/reliability/full-disk-scenarios.ts "$1"', 'sh', mount, process.execPath], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 5 * 60_000,
-    });
+    const r = spawnSync(
+      'unshare',
+      [
+        '-m',
+        'sh',
+        '-c',
+        'mount -t tmpfs -o size=4m tmpfs "$1" && exec "$2" --import tsx test/reliability/full-disk-scenarios.ts "$1"',
+        'sh',
+        mount,
+        process.execPath,
+      ],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 5 * 60_000,
+      },
+    );
     assert.equal(r.status, 0, r.stderr.slice(-2000));
     const seen = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
     for (const name of ['full', 'onePage']) {

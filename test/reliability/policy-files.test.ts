@@ -37,7 +37,13 @@ async function variant(edit: (dir: string) => Promise<void>): Promise<string> {
   return dir;
 }
 
-async function editModel(dir: string, f: (m: { modelTopology: { config: { layers: { config: Record<string, unknown> }[] } }; weightsManifest: { weights: { name: string; shape: number[]; dtype?: string }[] }[] }) => void): Promise<void> {
+async function editModel(
+  dir: string,
+  f: (m: {
+    modelTopology: { config: { layers: { config: Record<string, unknown> }[] } };
+    weightsManifest: { weights: { name: string; shape: number[]; dtype?: string }[] }[];
+  }) => void,
+): Promise<void> {
   const path = join(dir, 'model.json');
   const m = JSON.parse(await readFile(path, 'utf8'));
   f(m);
@@ -89,7 +95,8 @@ test('many modest layers adding up to too many parameters, or more layers than a
       for (const l of layers.slice(0, -1)) l.config.units = 4000;
       w.length = 0;
       const dims = [4, 4000, 4000, 4000, 4000, 4000, 4000, 2];
-      for (let l = 0; l + 1 < dims.length; l++) w.push({ name: `k${l}`, shape: [dims[l], dims[l + 1]], dtype: 'float32' }, { name: `b${l}`, shape: [dims[l + 1]], dtype: 'float32' });
+      for (let l = 0; l + 1 < dims.length; l++)
+        w.push({ name: `k${l}`, shape: [dims[l], dims[l + 1]], dtype: 'float32' }, { name: `b${l}`, shape: [dims[l + 1]], dtype: 'float32' });
     }),
   );
   await refused(wide, 'corrupt', /model\.json declares [\d,]+ parameters \(at most 4,000,000\)/);
@@ -173,13 +180,18 @@ test('the demo policy read without TensorFlow.js acts exactly as tf.loadLayersMo
   const mj = JSON.parse(await readFile(join(DEMO, 'model.json'), 'utf8'));
   const weights = await readFile(join(DEMO, 'weights.bin'));
   const oracle = await tf.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: mj.modelTopology, weightSpecs: mj.weightsManifest[0].weights, weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer }),
+    tf.io.fromMemory({
+      modelTopology: mj.modelTopology,
+      weightSpecs: mj.weightsManifest[0].weights,
+      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer,
+    }),
   );
   try {
     const obs = Float32Array.from({ length: 64 * 4 }, (_, i) => Math.sin(i * 12.9898) * 2);
     const want = (oracle.predict(tf.tensor2d(obs, [64, 4])) as tf.Tensor).dataSync();
     const got = policy.net.forward(obs, 64);
-    for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) <= 1e-5 * Math.max(1, Math.abs(want[i])), `output ${i}: ${got[i]} vs ${want[i]}`);
+    for (let i = 0; i < want.length; i++)
+      assert.ok(Math.abs(got[i] - want[i]) <= 1e-5 * Math.max(1, Math.abs(want[i])), `output ${i}: ${got[i]} vs ${want[i]}`);
   } finally {
     oracle.dispose();
     policy.dispose();
@@ -194,7 +206,11 @@ test('eval --policy and gif --policy on the hostile folder exit at once with one
     ['gif', '--env', 'CartPole-v1', '--policy', dir, '--seed', '0', '--out', gifOut],
   ]) {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'main/cli.ts', ...args], { cwd: join(import.meta.dirname, '..', '..'), encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'main/cli.ts', ...args], {
+      cwd: join(import.meta.dirname, '..', '..'),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     const s = (performance.now() - t0) / 1000;
     assert.notEqual(r.status, 0, args[0]);
     assert.match(r.stderr, /model\.json: layer 1 has 30000 units/, args[0]);
@@ -237,7 +253,9 @@ test('over the bridge: a hostile import is refused while another client is answe
         m.modelTopology.config.layers[1].config.units = 30_000;
       }),
     );
-    const files = await Promise.all(['policy.json', 'model.json', 'weights.bin'].map(async (name) => ({ name, dataBase64: (await readFile(join(hostile, name))).toString('base64') })));
+    const files = await Promise.all(
+      ['policy.json', 'model.json', 'weights.bin'].map(async (name) => ({ name, dataBase64: (await readFile(join(hostile, name))).toString('base64') })),
+    );
     (globalThis as { gc?: () => void }).gc?.();
     const rss0 = process.memoryUsage().rss;
     const [imported, info] = await Promise.all([invoke(a, 1, 'importPolicy', { files }), invoke(b, 2, 'systemInfo', {})]);
@@ -256,7 +274,7 @@ test('over the bridge: a hostile import is refused while another client is answe
   }
 });
 
-test('Watch → Import keeps only a policy folder\'s files, refuses junk and hostile files clearly, and leaves nothing behind', async () => {
+test("Watch → Import keeps only a policy folder's files, refuses junk and hostile files clearly, and leaves nothing behind", async () => {
   const { LabService } = await import('../../main/lab/service.ts');
   const { ForkLauncher } = await import('../../main/lab/runs/fork-launcher.ts');
   const { readdir } = await import('node:fs/promises');
@@ -272,7 +290,13 @@ test('Watch → Import keeps only a policy folder\'s files, refuses junk and hos
     assert.equal(info.env, 'CartPole-v1');
     const before = await folders();
 
-    await assert.rejects(service.importPolicy([{ name: '..', dataBase64: '' }, { name: '.', dataBase64: '' }]), /no policy\.json among the files/);
+    await assert.rejects(
+      service.importPolicy([
+        { name: '..', dataBase64: '' },
+        { name: '.', dataBase64: '' },
+      ]),
+      /no policy\.json among the files/,
+    );
     await assert.rejects(service.importPolicy([...demoFiles, demoFiles[0]]), /policy\.json was given twice/);
     const hostile = await variant((d) => editModel(d, (m) => (m.modelTopology.config.layers[0].config.units = 30_000)));
     const t0 = performance.now();

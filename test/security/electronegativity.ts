@@ -49,7 +49,7 @@ const REVIEWED: Reviewed[] = [
     reason:
       "csp-evaluator marks script-src 'self' as possibly problematic (JSONP, user-uploaded scripts on the same origin) " +
       "and asks for object-src 'none'. 'self' is what Electron's checklist recommends, and the origin is the app's own " +
-      "files. A weak (not just possibly weak) policy is a different message and still fails.",
+      'files. A weak (not just possibly weak) policy is a different message and still fails.',
   },
 ];
 
@@ -214,7 +214,9 @@ async function main(): Promise<number> {
     for (const f of open) {
       console.log(`${f.id}${f.review ? ' (manual review)' : ''}  ${f.file}:${f.line}:${f.column}\n    ${f.description}`);
     }
-    console.log(`electronegativity: ${open.length} finding${open.length === 1 ? '' : 's'}` + (reviewed.length ? ` (+${reviewed.length} reviewed, listed above)` : ''));
+    console.log(
+      `electronegativity: ${open.length} finding${open.length === 1 ? '' : 's'}` + (reviewed.length ? ` (+${reviewed.length} reviewed, listed above)` : ''),
+    );
     return open.length === 0 ? 0 : 1;
   } finally {
     await rm(stage, { recursive: true, force: true });

@@ -36,18 +36,28 @@ test('npm run package: fuses flipped (RunAsNode off, cookie encryption on, NODE_
   try {
     const dist = join(base, 'electron-dist');
     await mkdir(join(dist, 'resources'), { recursive: true });
-    const stand_in = Buffer.concat([Buffer.from('\x7fELF stand-in for the electron binary\n'), Buffer.from(SENTINEL), Buffer.from([1, 8]), Buffer.from(ELECTRON_45_DEFAULT_WIRE), Buffer.from('\n')]);
+    const stand_in = Buffer.concat([
+      Buffer.from('\x7fELF stand-in for the electron binary\n'),
+      Buffer.from(SENTINEL),
+      Buffer.from([1, 8]),
+      Buffer.from(ELECTRON_45_DEFAULT_WIRE),
+      Buffer.from('\n'),
+    ]);
     await writeFile(join(dist, 'electron'), stand_in, { mode: 0o755 });
     await writeFile(join(dist, 'version'), '45.5.0');
     await writeFile(join(dist, 'LICENSE'), 'stand-in');
 
     const out = join(base, 'packaged');
-    const r = spawnSync(process.execPath, [require.resolve('electron-builder/cli.js'), '--dir', '--linux', `-c.electronDist=${dist}`, `-c.directories.output=${out}`], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, CSC_IDENTITY_AUTO_DISCOVERY: 'false' },
-      timeout: 5 * 60_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [require.resolve('electron-builder/cli.js'), '--dir', '--linux', `-c.electronDist=${dist}`, `-c.directories.output=${out}`],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, CSC_IDENTITY_AUTO_DISCOVERY: 'false' },
+        timeout: 5 * 60_000,
+      },
+    );
     assert.equal(r.status, 0, `electron-builder failed:\n${(r.stdout + r.stderr).slice(-3000)}`);
 
     const app = join(out, 'linux-unpacked');
@@ -68,7 +78,11 @@ test('npm run package: fuses flipped (RunAsNode off, cookie encryption on, NODE_
       assert.ok(files.includes(needed), `${needed} packaged`);
     }
     const own = files.filter((f) => f !== '/node_modules' && !f.startsWith('/node_modules/'));
-    assert.deepEqual(own.filter((f) => f !== '/out' && !f.startsWith('/out/') && f !== '/package.json'), [], 'nothing but out/ and package.json of our own');
+    assert.deepEqual(
+      own.filter((f) => f !== '/out' && !f.startsWith('/out/') && f !== '/package.json'),
+      [],
+      'nothing but out/ and package.json of our own',
+    );
     assert.ok(!files.some((f) => /^\/node_modules\/(electron|electron-builder|typescript|eslint)\//.test(f)), 'no build tools or Electron itself');
     // The demo policies sit beside the archive, where main/index.ts looks for them (process.resourcesPath).
     assert.deepEqual((await readdir(join(app, 'resources', 'policies'))).filter((n) => !n.endsWith('.md')).sort(), ['cartpole-v1-ppo', 'lunarlander-v3-ppo']);

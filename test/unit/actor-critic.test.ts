@@ -61,7 +61,9 @@ test('policy-gradient loss: raising the logit of an action with positive advanta
   ] as const) {
     const g = tf.tidy(() => {
       const f = (logits: tf.Tensor) => policyGradientLoss(dist.logProb(logits as tf.Tensor2D, tf.tensor1d([0], 'int32')), tf.tensor1d([adv]));
-      return tf.grad(f)(tf.tensor2d([[0.3, -0.2]])).dataSync();
+      return tf
+        .grad(f)(tf.tensor2d([[0.3, -0.2]]))
+        .dataSync();
     });
     // ∂L/∂logit₀ = −A·(1 − π₀), ∂L/∂logit₁ = A·π₁
     const p0 = 1 / (1 + Math.exp(-0.5));
@@ -72,7 +74,11 @@ test('policy-gradient loss: raising the logit of an action with positive advanta
 
 test('value losses: gradient moves V toward the target; Huber is ½e² inside ±1 and |e| − ½ outside', () => {
   for (const kind of ['mse', 'huber'] as const) {
-    const g = tf.tidy(() => tf.grad((v: tf.Tensor) => valueLoss(kind, tf.tensor1d([2, -1]), v as tf.Tensor1D))(tf.tensor1d([1.5, 3])).dataSync());
+    const g = tf.tidy(() =>
+      tf
+        .grad((v: tf.Tensor) => valueLoss(kind, tf.tensor1d([2, -1]), v as tf.Tensor1D))(tf.tensor1d([1.5, 3]))
+        .dataSync(),
+    );
     assert.ok(g[0] < 0, `${kind}: V below target → raising V lowers the loss`);
     assert.ok(g[1] > 0, `${kind}: V above target → lowering V lowers the loss`);
   }
@@ -82,9 +88,17 @@ test('value losses: gradient moves V toward the target; Huber is ½e² inside ±
   assert.ok(Math.abs(loss('huber', [0.5, 3], [0, 0]) - 1.3125) < 1e-6);
   // inside ±1 Huber is exactly half the squared error; outside its gradient is ±1/n (clipped).
   assert.ok(Math.abs(loss('huber', [0.4, -0.8], [0, 0]) - loss('mse', [0.4, -0.8], [0, 0]) / 2) < 1e-7);
-  const gh = tf.tidy(() => tf.grad((v: tf.Tensor) => valueLoss('huber', tf.tensor1d([3, -5]), v as tf.Tensor1D))(tf.tensor1d([0, 0])).dataSync());
+  const gh = tf.tidy(() =>
+    tf
+      .grad((v: tf.Tensor) => valueLoss('huber', tf.tensor1d([3, -5]), v as tf.Tensor1D))(tf.tensor1d([0, 0]))
+      .dataSync(),
+  );
   close(gh, [-0.5, 0.5]);
-  const gm = tf.tidy(() => tf.grad((v: tf.Tensor) => valueLoss('mse', tf.tensor1d([3, -5]), v as tf.Tensor1D))(tf.tensor1d([0, 0])).dataSync());
+  const gm = tf.tidy(() =>
+    tf
+      .grad((v: tf.Tensor) => valueLoss('mse', tf.tensor1d([3, -5]), v as tf.Tensor1D))(tf.tensor1d([0, 0]))
+      .dataSync(),
+  );
   close(gm, [-3, 5]);
 });
 
@@ -207,7 +221,14 @@ function scriptedVecEnv(termAt: number, truncAt: number): VecEnv {
 
 test('A2C: λ = 1 returns = Monte-Carlo with V(final obs) at truncation, 0 at termination, V(s_T) at the rollout end', async () => {
   const gamma = 0.9;
-  const hp = resolveHyperparameters('a2c', 'CartPole-v1', null, { n_envs: 2, n_steps: 4, gamma, gae_lambda: 1, net_arch: [8], train_v_iters: 1 }).hyperparameters;
+  const hp = resolveHyperparameters('a2c', 'CartPole-v1', null, {
+    n_envs: 2,
+    n_steps: 4,
+    gamma,
+    gae_lambda: 1,
+    net_arch: [8],
+    train_v_iters: 1,
+  }).hyperparameters;
   const vecEnv = scriptedVecEnv(2, 3);
   const algo = new A2c({ vecEnv, hyperparameters: hp, rng: npRandom(0) });
   // The critic before the update (the one the rollout bootstraps with).
@@ -255,7 +276,11 @@ test('actor-critic shared: `critic` (what the trainer saves) is trunk + value he
   const algo = new ActorCritic({ vecEnv, hyperparameters: hp, rng: npRandom(2) });
   await algo.iterate({ totalSteps: 10_000, stepsDone: 0, onEnvStep: () => {} }); // one update moves trunk and head
   const x = new Float32Array([0.01, -0.2, 0.03, 0.4, -0.05, 0.1, 0.02, -0.3]);
-  const want = tf.tidy(() => sharedForward(algo.policy.net, algo.valueKernel!, algo.valueBias!, tf.tensor2d(x, [2, 4])).value.dataSync().slice());
+  const want = tf.tidy(() =>
+    sharedForward(algo.policy.net, algo.valueKernel!, algo.valueBias!, tf.tensor2d(x, [2, 4]))
+      .value.dataSync()
+      .slice(),
+  );
   const critic = algo.critic!;
   assert.deepEqual(critic.spec.netArch, [16, 8]);
   close(critic.forward(x, 2), Array.from(want));

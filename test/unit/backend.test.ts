@@ -17,11 +17,15 @@ function nativeInstalled(): boolean {
   }
 }
 
-test('an unavailable explicit backend is a clear error, and the lab still works afterwards', { skip: nativeInstalled() && 'tfjs-node is installed here' }, async () => {
-  await assert.rejects(initBackend('tensorflow'), /backend "tensorflow" unavailable/);
-  const b = await initBackend('auto');
-  assert.ok(['wasm', 'tensorflow', 'tensorflow-gpu'].includes(b.name), b.name);
-});
+test(
+  'an unavailable explicit backend is a clear error, and the lab still works afterwards',
+  { skip: nativeInstalled() && 'tfjs-node is installed here' },
+  async () => {
+    await assert.rejects(initBackend('tensorflow'), /backend "tensorflow" unavailable/);
+    const b = await initBackend('auto');
+    assert.ok(['wasm', 'tensorflow', 'tensorflow-gpu'].includes(b.name), b.name);
+  },
+);
 
 test('wasm matMul with transposed operands (every dense backward pass) matches cpu and leaks nothing', async () => {
   const tf = await import('@tensorflow/tfjs');

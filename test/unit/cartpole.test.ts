@@ -211,7 +211,10 @@ test('fixed LCG actions until termination, then 3 steps past it (reward 0, one w
     });
     const expected = tr.post_termination.flatMap((p) => p.warnings);
     assert.equal(warnings.length, 1, `seed ${ep.seed}: warned exactly once`);
-    assert.deepEqual(warnings.map((w) => `UserWarning: WARN: ${w}`), expected);
+    assert.deepEqual(
+      warnings.map((w) => `UserWarning: WARN: ${w}`),
+      expected,
+    );
     assert.equal(warnings[0], STEP_AFTER_TERMINATED_WARNING);
   }
 });
@@ -259,7 +262,10 @@ test('heuristic trajectories: every step from the recorded state within 1e-6', (
       }
     });
     assert.deepEqual(warnings, []);
-    assert.deepEqual(tr.post_end.flatMap((p) => p.warnings), []);
+    assert.deepEqual(
+      tr.post_end.flatMap((p) => p.warnings),
+      [],
+    );
   }
 });
 

@@ -7,7 +7,10 @@ test('a collapse is reported once: entropy near zero for COLLAPSE_UPDATES update
   w.startedAt(20);
   for (let i = 1; i < COLLAPSE_UPDATES; i++) assert.equal(w.update(1e-4, 9.5), null, `update ${i}`);
   const msg = w.update(1e-4, 9.5);
-  assert.match(msg ?? '', /^the policy collapsed: its entropy has stayed near 0 \(0\.00010\) for 20 updates while the mean return \(9\.5\) is no better than in the first 100 episodes \(20\.0\)/);
+  assert.match(
+    msg ?? '',
+    /^the policy collapsed: its entropy has stayed near 0 \(0\.00010\) for 20 updates while the mean return \(9\.5\) is no better than in the first 100 episodes \(20\.0\)/,
+  );
   assert.equal(w.update(1e-4, 9.5), null, 'once');
 });
 

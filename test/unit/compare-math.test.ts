@@ -123,5 +123,15 @@ test('summary statistics: final window, best window, solve index', () => {
 });
 
 test('toCsv quotes what needs quoting and blanks non-finite numbers', () => {
-  assert.equal(toCsv(['a', 'b'], [[1, 'x,y'], [NaN, 'say "hi"'], [null, 2.5]]), 'a,b\n1,"x,y"\n,"say ""hi"""\n,2.5\n');
+  assert.equal(
+    toCsv(
+      ['a', 'b'],
+      [
+        [1, 'x,y'],
+        [NaN, 'say "hi"'],
+        [null, 2.5],
+      ],
+    ),
+    'a,b\n1,"x,y"\n,"say ""hi"""\n,2.5\n',
+  );
 });

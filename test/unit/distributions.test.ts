@@ -120,7 +120,10 @@ test('DiagGaussian: entropy = Σ (½ + ½ log 2π + log σ) per row; gradient re
   for (const v of h) assert.ok(Math.abs(v - want) < 1e-5, `entropy ${v} vs ${want}`);
   // d mean(H) / d log σ_j = 1.
   const { grads } = tf.variableGrads(() => tf.mean(g.entropy(tf.zeros([4, 3]) as tf.Tensor2D)) as tf.Scalar, [...g.variables]);
-  assert.deepEqual(Array.from(Object.values(grads)[0].dataSync()).map((x) => Math.round(x * 1e6) / 1e6), [1, 1, 1]);
+  assert.deepEqual(
+    Array.from(Object.values(grads)[0].dataSync()).map((x) => Math.round(x * 1e6) / 1e6),
+    [1, 1, 1],
+  );
   tf.dispose(Object.values(grads));
   g.dispose();
 });

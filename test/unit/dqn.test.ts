@@ -47,7 +47,10 @@ test('replay buffer: uniform sampling with replacement, seeded, rows kept togeth
     assert.equal(a.rewards[i], k);
   }
   // Only the 10 stored transitions, each about 200 times (binomial sd ≈ 13).
-  assert.ok(counts.every((c) => c > 140 && c < 260), `counts ${counts}`);
+  assert.ok(
+    counts.every((c) => c > 140 && c < 260),
+    `counts ${counts}`,
+  );
   const first = Array.from(buf.sample(16, npRandom(7)).actions);
   assert.deepEqual(Array.from(buf.sample(16, npRandom(7)).actions), first, 'same seed, same batch');
 });
@@ -64,7 +67,12 @@ test('replay buffer: truncation stores the final obs and bootstraps, termination
   assert.deepEqual(Array.from(buf.nextObs.subarray(0, 3)), [11, 12, 13]);
   assert.deepEqual(Array.from(buf.dones.subarray(0, 3)), [0, 1, 0]);
   // Terminated and truncated together (time limit on the terminal step) is a termination.
-  buf.addVecStep(new Float32Array([4]), new Int32Array([1]), { rewards: [1], terminated: [1], truncated: [1], obs: new Float32Array([0]), finalObs: new Float32Array([14]) }, 1);
+  buf.addVecStep(
+    new Float32Array([4]),
+    new Int32Array([1]),
+    { rewards: [1], terminated: [1], truncated: [1], obs: new Float32Array([0]), finalObs: new Float32Array([14]) },
+    1,
+  );
   assert.equal(buf.dones[3], 1);
   assert.equal(buf.nextObs[3], 14);
 });

@@ -85,9 +85,7 @@ function browserWindowOptions(): Record<string, unknown>[] {
 
 /** The string literals main/index.ts puts under a 'Content-Security-Policy' key. */
 function cspHeaderLiterals(): string[] {
-  const props = findAll(sourceOf('main/index.ts'), ts.isPropertyAssignment).filter(
-    (p) => propName(p)?.toLowerCase() === 'content-security-policy',
-  );
+  const props = findAll(sourceOf('main/index.ts'), ts.isPropertyAssignment).filter((p) => propName(p)?.toLowerCase() === 'content-security-policy');
   return props.map((p) => {
     const v = unwrap(p.initializer);
     assert.ok(ts.isArrayLiteralExpression(v) && v.elements.length === 1, 'CSP header value must be a one-element array');
@@ -231,13 +229,17 @@ test('renderer URL: dev server origin only, compared as origins not prefixes', (
 
 test('app scheme: main/index.ts registers it privileged before ready, loads the page from it, and never a file', () => {
   const src = readFileSync(join(ROOT, 'main/index.ts'), 'utf8');
-  assert.match(src, /^protocol\.registerSchemesAsPrivileged\(\[\{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES \}\]\);$/m, 'top level, so before ready');
+  assert.match(
+    src,
+    /^protocol\.registerSchemesAsPrivileged\(\[\{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES \}\]\);$/m,
+    'top level, so before ready',
+  );
   assert.match(src, /win\.loadURL\(APP_INDEX_URL\)/);
   assert.doesNotMatch(src, /loadFile\(|['"`]file:/);
   assert.deepEqual({ ...APP_SCHEME_PRIVILEGES }, { standard: true, secure: true, supportFetchAPI: true }, 'no CSP bypass, no service workers');
 });
 
-test('IPC sender: only the main window\'s top frame showing our page', () => {
+test("IPC sender: only the main window's top frame showing our page", () => {
   const ours = { webContentsId: 7, frameUrl: RENDERER_URL, isMainFrame: true };
   assert.equal(isTrustedIpcSender(ours, 7, APP_TRUST), true);
   assert.equal(isTrustedIpcSender(ours, 8, APP_TRUST), false, 'another webContents');
@@ -245,7 +247,11 @@ test('IPC sender: only the main window\'s top frame showing our page', () => {
   assert.equal(isTrustedIpcSender({ ...ours, isMainFrame: false }, 7, APP_TRUST), false, 'a subframe');
   assert.equal(isTrustedIpcSender({ ...ours, frameUrl: null }, 7, APP_TRUST), false, 'destroyed/navigated frame');
   assert.equal(isTrustedIpcSender({ ...ours, frameUrl: 'https://evil.example/' }, 7, APP_TRUST), false, 'wrong origin');
-  assert.equal(isTrustedIpcSender({ ...ours, frameUrl: pathToFileURL(resolve('/opt/policy-lab/out/renderer/index.html')).href }, 7, APP_TRUST), false, 'a file:// page');
+  assert.equal(
+    isTrustedIpcSender({ ...ours, frameUrl: pathToFileURL(resolve('/opt/policy-lab/out/renderer/index.html')).href }, 7, APP_TRUST),
+    false,
+    'a file:// page',
+  );
   assert.equal(isTrustedIpcSender({ ...ours, frameUrl: 'http://localhost:5173/' }, 7, APP_TRUST), false, 'dev URL when not in dev');
   assert.equal(isTrustedIpcSender({ ...ours, frameUrl: 'http://localhost:5173/' }, 7, DEV_TRUST), true);
 });

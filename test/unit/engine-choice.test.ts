@@ -5,7 +5,7 @@ import { ENGINE_REQUESTS, resolveEngine, type EngineRequest } from '../../main/l
 import { EngineRequest as ContractEngineRequest } from '../../main/lab/domain/algorithms.ts';
 import { requestSchemas } from '../../preload/contract.ts';
 
-test("auto picks fused on wasm and cpu, tfjs on the native backends", () => {
+test('auto picks fused on wasm and cpu, tfjs on the native backends', () => {
   for (const backend of ['wasm', 'cpu']) assert.equal(resolveEngine('auto', backend).name, 'fused', backend);
   for (const backend of ['tensorflow', 'tensorflow-gpu']) assert.equal(resolveEngine('auto', backend).name, 'tfjs', backend);
   assert.match(resolveEngine('auto', 'wasm').detail, /wasm/, 'the detail says why');

@@ -27,15 +27,24 @@ test('form and lab agree on 20,000 random field values over every rule of every 
   const num = () => pick([0, 1, -1, 0.5, 1e-4, 3e-4, 2, 64, 4096, 4097, 1e6, 1e7, -0.0, 0.99, 1.01, 10, 256, 1e9]) * pick([1, 1, 1, 2, 0.5, -1]);
   const text = (): string => {
     switch (Math.floor(rng.random() * 9)) {
-      case 0: return String(num());
-      case 1: return num().toExponential();
-      case 2: return `lin_${num()}`;
-      case 3: return Array.from({ length: Math.floor(rng.random() * 10) }, () => Math.round(Math.abs(num()))).join(pick([',', ', ', ' ']));
-      case 4: return `[${Array.from({ length: 1 + Math.floor(rng.random() * 3) }, () => Math.round(num())).join(', ')}]`;
-      case 5: return pick(['true', 'false', 'yes', '', ' ', 'NaN', 'Infinity', '1e999', 'abc', '0x10', '1_000']);
-      case 6: return pick(['tanh', 'relu', 'td', 'mc', 'shared', 'adam', 'rmsprop', 'sgd', 'mean', 'none']);
-      case 7: return ` ${num()} `;
-      default: return String(Math.round(num()));
+      case 0:
+        return String(num());
+      case 1:
+        return num().toExponential();
+      case 2:
+        return `lin_${num()}`;
+      case 3:
+        return Array.from({ length: Math.floor(rng.random() * 10) }, () => Math.round(Math.abs(num()))).join(pick([',', ', ', ' ']));
+      case 4:
+        return `[${Array.from({ length: 1 + Math.floor(rng.random() * 3) }, () => Math.round(num())).join(', ')}]`;
+      case 5:
+        return pick(['true', 'false', 'yes', '', ' ', 'NaN', 'Infinity', '1e999', 'abc', '0x10', '1_000']);
+      case 6:
+        return pick(['tanh', 'relu', 'td', 'mc', 'shared', 'adam', 'rmsprop', 'sgd', 'mean', 'none']);
+      case 7:
+        return ` ${num()} `;
+      default:
+        return String(Math.round(num()));
     }
   };
   let agreed = 0;
@@ -48,7 +57,26 @@ test('form and lab agree on 20,000 random field values over every rule of every 
     const form = parseHyper(toContractSpec(rule), value, force);
     let lab: { ok: true; value: unknown } | { ok: false };
     try {
-      lab = { ok: true, value: validateRules(def.id, def.rules, { [rule.key]: rule.type === 'int[]' ? value.replace(/^\s*\[|\]\s*$/g, '').trim().split(/[\s,]+/).filter(Boolean).join(',') : value }, undefined, { force })[rule.key] };
+      lab = {
+        ok: true,
+        value: validateRules(
+          def.id,
+          def.rules,
+          {
+            [rule.key]:
+              rule.type === 'int[]'
+                ? value
+                    .replace(/^\s*\[|\]\s*$/g, '')
+                    .trim()
+                    .split(/[\s,]+/)
+                    .filter(Boolean)
+                    .join(',')
+                : value,
+          },
+          undefined,
+          { force },
+        )[rule.key],
+      };
     } catch {
       lab = { ok: false };
     }

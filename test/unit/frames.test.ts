@@ -15,11 +15,14 @@ test('episode frames compact losslessly and LunarLander shrinks to well under ha
     if (r.terminated || r.truncated) break;
   }
   const c = compactFrames(frames);
-  assert.deepEqual(expandFrames(JSON.parse(JSON.stringify(c))), JSON.parse(JSON.stringify(frames)), "lossless through JSON");
+  assert.deepEqual(expandFrames(JSON.parse(JSON.stringify(c))), JSON.parse(JSON.stringify(frames)), 'lossless through JSON');
   assert.ok(c.shared && 'skyPolys' in c.shared, 'the terrain travels once');
   assert.ok(JSON.stringify(c).length < 0.5 * JSON.stringify(frames).length);
   // CartPole frames have nothing in common but the env id: left as they are.
-  const cp: RenderState[] = [{ env: 'CartPole-v1', x: 0, theta: 0 }, { env: 'CartPole-v1', x: 0.1, theta: 0.01 }];
+  const cp: RenderState[] = [
+    { env: 'CartPole-v1', x: 0, theta: 0 },
+    { env: 'CartPole-v1', x: 0.1, theta: 0.01 },
+  ];
   assert.deepEqual(compactFrames(cp), { frames: cp });
   assert.deepEqual(expandFrames(compactFrames(cp)), cp);
 });

@@ -126,7 +126,7 @@ test('cached gemm operands: the same products, kept until forgotten; a caching P
   k.dispose();
 });
 
-test('the wasm SIMD loops (simd.wat) give the JS loops\' results bit for bit, odd sizes and NaN included', () => {
+test("the wasm SIMD loops (simd.wat) give the JS loops' results bit for bit, odd sizes and NaN included", () => {
   const simd = createKernels();
   assert.equal(simd.name, 'xnnpack');
   assert.ok((simd as { simd?: boolean }).simd, 'wasm SIMD is available on Node 20');
@@ -161,7 +161,12 @@ test('the wasm SIMD loops (simd.wat) give the JS loops\' results bit for bit, od
   same('tanhBackward', (b) => b.b);
   for (const b of both) b.k.reluBackward(b.c, b.b, N);
   same('reluBackward', (b) => b.c);
-  for (const [rows, cols] of [[1, 1], [7, 5], [16, 64], [3, 343]]) {
+  for (const [rows, cols] of [
+    [1, 1],
+    [7, 5],
+    [16, 64],
+    [3, 343],
+  ]) {
     reset();
     for (const b of both) b.k.transpose(b.a, rows, cols, b.b);
     same(`transpose ${rows}×${cols}`, (b) => b.b, rows * cols);
@@ -254,7 +259,8 @@ for (const activation of ['tanh', 'relu'] as Activation[]) {
       const g = tf.grads((xi: tf.Tensor, ...v: tf.Tensor[]) => f(xi as tf.Tensor2D, ...v).loss)([xT, w0, b0, w1, b1, w2, b2]);
       const close = (got: ArrayLike<number>, want: ArrayLike<number>, what: string, tol = 2e-5) => {
         assert.equal(got.length, want.length, what);
-        for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) <= tol * (1 + Math.abs(want[i])), `${k.name} ${what}[${i}] ${got[i]} vs ${want[i]}`);
+        for (let i = 0; i < want.length; i++)
+          assert.ok(Math.abs(got[i] - want[i]) <= tol * (1 + Math.abs(want[i])), `${k.name} ${what}[${i}] ${got[i]} vs ${want[i]}`);
       };
       close(y, ref.out.dataSync(), 'outputs');
       close(hidden, ref.h2.dataSync(), 'hidden');
@@ -349,11 +355,21 @@ function compareOptimizer(name: string, makeFused: (set: ParamSet) => FusedAdam 
 }
 
 test('FusedAdam takes the steps of tf.train.adam, clipped as gradientStep clips', () => {
-  compareOptimizer('adam', (set) => new FusedAdam(set, 1e-5), () => adam(0.01, 1e-5), 0.01);
+  compareOptimizer(
+    'adam',
+    (set) => new FusedAdam(set, 1e-5),
+    () => adam(0.01, 1e-5),
+    0.01,
+  );
 });
 
 test("FusedRmsprop takes the steps of the tfjs path's torch-style RMSprop", () => {
-  compareOptimizer('rmsprop', (set) => new FusedRmsprop(set, 1e-5, 0.99), (tv) => new TorchRmsprop([tv], 0.01, 0.99, 1e-5), 0.01);
+  compareOptimizer(
+    'rmsprop',
+    (set) => new FusedRmsprop(set, 1e-5, 0.99),
+    (tv) => new TorchRmsprop([tv], 0.01, 0.99, 1e-5),
+    0.01,
+  );
 });
 
 test('a non-finite gradient is reported and nothing is applied', () => {

@@ -157,17 +157,36 @@ test('PPO update with entropy bonus, ratio clipping active, several minibatches 
   // Glorot init (no 0.01 head) so the entropy and ratio-clipping terms are far from their trivial values;
   // a large step size so that Adam's normalisation does not hide a gradient that is a little off (a 1 %
   // error in the entropy term fails this). One update: at this step size rounding compounds after it.
-  await compareEngines('ppo entropy', { algo: 'ppo', env: CARTPOLE, preset: 'zoo', overrides: { ent_coef: 0.05, ortho_init: false, batch_size: 64, n_epochs: 3, clip_range: 0.05, learning_rate: 0.01 } }, 1);
+  await compareEngines(
+    'ppo entropy',
+    {
+      algo: 'ppo',
+      env: CARTPOLE,
+      preset: 'zoo',
+      overrides: { ent_coef: 0.05, ortho_init: false, batch_size: 64, n_epochs: 3, clip_range: 0.05, learning_rate: 0.01 },
+    },
+    1,
+  );
 });
 
 test('PPO update: fused = tfjs, diagonal Gaussian (LunarLander continuous)', async () => {
-  await compareEngines('ppo box', { algo: 'ppo', env: LUNAR, envOptions: BOX, preset: 'zoo-continuous', overrides: { n_envs: 2, n_steps: 64, batch_size: 32, n_epochs: 2 } }, 3);
+  await compareEngines(
+    'ppo box',
+    { algo: 'ppo', env: LUNAR, envOptions: BOX, preset: 'zoo-continuous', overrides: { n_envs: 2, n_steps: 64, batch_size: 32, n_epochs: 2 } },
+    3,
+  );
 });
 
 test('PPO update with a large step, entropy bonus and ratio clipping: fused = tfjs, diagonal Gaussian', async () => {
   await compareEngines(
     'ppo box entropy',
-    { algo: 'ppo', env: LUNAR, envOptions: BOX, preset: 'zoo-continuous', overrides: { n_envs: 2, n_steps: 64, batch_size: 32, n_epochs: 2, ent_coef: 0.05, clip_range: 0.05, learning_rate: 0.01, ortho_init: false } },
+    {
+      algo: 'ppo',
+      env: LUNAR,
+      envOptions: BOX,
+      preset: 'zoo-continuous',
+      overrides: { n_envs: 2, n_steps: 64, batch_size: 32, n_epochs: 2, ent_coef: 0.05, clip_range: 0.05, learning_rate: 0.01, ortho_init: false },
+    },
     1,
     1e-4, // steps 30× the preset's move weights 30× as far, and their rounding differences with them
   );
@@ -200,7 +219,11 @@ test('A2C joint update with an entropy bonus on a non-uniform initial policy: fu
 });
 
 test('A2C split update (policy step + value iterations, Adam) with clipping and entropy: fused = tfjs, Categorical', async () => {
-  await compareEngines('a2c split', { algo: 'a2c', env: CARTPOLE, preset: 'classic', overrides: { n_steps: 64, train_v_iters: 5, ent_coef: 0.01, max_grad_norm: 0.5 } }, 4);
+  await compareEngines(
+    'a2c split',
+    { algo: 'a2c', env: CARTPOLE, preset: 'classic', overrides: { n_steps: 64, train_v_iters: 5, ent_coef: 0.01, max_grad_norm: 0.5 } },
+    4,
+  );
 });
 
 test('A2C joint update (RMSprop): fused = tfjs, diagonal Gaussian (LunarLander continuous)', async () => {
@@ -208,7 +231,11 @@ test('A2C joint update (RMSprop): fused = tfjs, diagonal Gaussian (LunarLander c
 });
 
 test('A2C split update (Adam): fused = tfjs, diagonal Gaussian (LunarLander continuous)', async () => {
-  await compareEngines('a2c split box', { algo: 'a2c', env: LUNAR, envOptions: BOX, preset: 'tuned', overrides: { n_envs: 2, n_steps: 16, train_v_iters: 4, log_std_init: -0.5 } }, 4);
+  await compareEngines(
+    'a2c split box',
+    { algo: 'a2c', env: LUNAR, envOptions: BOX, preset: 'tuned', overrides: { n_envs: 2, n_steps: 16, train_v_iters: 4, log_std_init: -0.5 } },
+    4,
+  );
 });
 
 // ---------- REINFORCE ----------
@@ -220,7 +247,12 @@ test('REINFORCE without baseline: fused = tfjs', async () => {
 test('REINFORCE with baseline, normalised weights, entropy bonus, several episodes per update: fused = tfjs', async () => {
   await compareEngines(
     'reinforce baseline',
-    { algo: 'reinforce', env: CARTPOLE, preset: 'classic-baseline', overrides: { normalize_advantage: true, ent_coef: 0.01, n_envs: 2, episodes_per_update: 3 } },
+    {
+      algo: 'reinforce',
+      env: CARTPOLE,
+      preset: 'classic-baseline',
+      overrides: { normalize_advantage: true, ent_coef: 0.01, n_envs: 2, episodes_per_update: 3 },
+    },
     4,
   );
 });
@@ -232,7 +264,11 @@ test('actor-critic td (mse): fused = tfjs', async () => {
 });
 
 test('actor-critic td (Huber, clipping, entropy bonus): fused = tfjs', async () => {
-  await compareEngines('ac td huber', { algo: 'actor-critic', env: CARTPOLE, preset: 'classic-td', overrides: { value_loss: 'huber', ent_coef: 0.1, max_grad_norm: 0.5 } }, 3);
+  await compareEngines(
+    'ac td huber',
+    { algo: 'actor-critic', env: CARTPOLE, preset: 'classic-td', overrides: { value_loss: 'huber', ent_coef: 0.1, max_grad_norm: 0.5 } },
+    3,
+  );
 });
 
 test('actor-critic mc: fused = tfjs', async () => {
@@ -263,7 +299,18 @@ test('actor-critic shared (mse, vf_coef 0.5, clipping, entropy, two tanh layers)
       algo: 'actor-critic',
       env: CARTPOLE,
       preset: 'classic-shared',
-      overrides: { value_loss: 'mse', vf_coef: 0.5, max_grad_norm: 1, ent_coef: 0.01, normalize_returns: false, normalize_advantage: true, activation_fn: 'tanh', net_arch: [32, 16], n_envs: 2, episodes_per_update: 2 },
+      overrides: {
+        value_loss: 'mse',
+        vf_coef: 0.5,
+        max_grad_norm: 1,
+        ent_coef: 0.01,
+        normalize_returns: false,
+        normalize_advantage: true,
+        activation_fn: 'tanh',
+        net_arch: [32, 16],
+        n_envs: 2,
+        episodes_per_update: 2,
+      },
     },
     3,
   );

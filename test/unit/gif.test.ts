@@ -252,7 +252,10 @@ test('LunarLander episode → GIF: frames, delays, the lander body colour at the
   assert.ok(gif.frames.every((f) => f.delayCs === 2));
   // After the first, frames store only the changed rectangle.
   assert.deepEqual([gif.frames[0].w, gif.frames[0].h], [600, 400]);
-  assert.ok(gif.frames.slice(1).every((f) => f.w * f.h < (600 * 400) / 2), "later frames are sub-rectangles");
+  assert.ok(
+    gif.frames.slice(1).every((f) => f.w * f.h < (600 * 400) / 2),
+    'later frames are sub-rectangles',
+  );
   for (const k of [0, 12, 30]) {
     const s = frames[k] as unknown as LunarLanderRenderState & { landerPos: [number, number] };
     const [x, y] = [s.landerPos[0] * 30, 400 - s.landerPos[1] * 30];
@@ -275,13 +278,20 @@ test('GIF options: scale, fps → delays that keep real time, maxFrames subsampl
   const f30 = decodeGif(await encodeGif(frames, { fps: 30 }));
   assert.equal(f30.frames.length, 30);
   assert.deepEqual(new Set(f30.frames.map((f) => f.delayCs)), new Set([3, 4]));
-  assert.equal(f30.frames.reduce((a, f) => a + f.delayCs, 0), 100);
+  assert.equal(
+    f30.frames.reduce((a, f) => a + f.delayCs, 0),
+    100,
+  );
 
   // At most 10 frames: every 3rd state, each shown 3 × 2 cs.
   const few = decodeGif(await encodeGif(frames, { maxFrames: 10 }));
   assert.equal(few.frames.length, 10);
   assert.ok(few.frames.every((f) => f.delayCs === 6));
-  assertMatchesRaster(few, frames.filter((_, i) => i % 3 === 0), 9);
+  assertMatchesRaster(
+    few,
+    frames.filter((_, i) => i % 3 === 0),
+    9,
+  );
 
   // Faster than 50 fps: browsers would stretch 1 cs delays, so every 2nd state is kept at 2 cs.
   const fast = decodeGif(await encodeGif(frames, { fps: 100 }));

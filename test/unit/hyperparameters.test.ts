@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSchedule, toContractSpec } from '../../main/lab/training/hyperparameters.ts';
-import { algoInfos, algorithmDef, algorithmDefs, defaultHyperparameters, resolveHyperparameters, validateHyperparameters } from '../../main/lab/agents/registry.ts';
+import {
+  algoInfos,
+  algorithmDef,
+  algorithmDefs,
+  defaultHyperparameters,
+  resolveHyperparameters,
+  validateHyperparameters,
+} from '../../main/lab/agents/registry.ts';
 
 const hyperparameterSpecs = (algo: AlgoId) => algorithmDef(algo).rules.map(toContractSpec);
 import type { AlgoId } from '../../main/lab/domain/algorithms.ts';
@@ -10,7 +17,10 @@ import type { AlgoId } from '../../main/lab/domain/algorithms.ts';
 const ALGOS: AlgoId[] = algorithmDefs().map((d) => d.id);
 
 test('the documented message for a non-numeric learning rate', () => {
-  assert.throws(() => validateHyperparameters('ppo', { learning_rate: 'abc' }), (e: Error) => e.message.startsWith('learning_rate must be a finite number > 0') && e.message.includes('got "abc"'));
+  assert.throws(
+    () => validateHyperparameters('ppo', { learning_rate: 'abc' }),
+    (e: Error) => e.message.startsWith('learning_rate must be a finite number > 0') && e.message.includes('got "abc"'),
+  );
 });
 
 test('every kind of bad value gives an error that names its key', () => {
@@ -59,7 +69,10 @@ test('cross-key rules', () => {
   assert.throws(() => validateHyperparameters('ppo', { batch_size: 1, normalize_advantage: true }), /^Error: batch_size must be ≥ 2/);
   assert.doesNotThrow(() => validateHyperparameters('ppo', { batch_size: 1, normalize_advantage: false }));
   assert.throws(() => resolveHyperparameters('ppo', 'CartPole-v1', null, { batch_size: 1 }), /batch_size/);
-  assert.throws(() => resolveHyperparameters('ppo', 'CartPole-v1', null, { n_steps: 1, n_envs: 1, normalize_advantage: false, batch_size: 1 }), /n_steps × n_envs/);
+  assert.throws(
+    () => resolveHyperparameters('ppo', 'CartPole-v1', null, { n_steps: 1, n_envs: 1, normalize_advantage: false, batch_size: 1 }),
+    /n_steps × n_envs/,
+  );
 });
 
 test('values are normalised: numeric strings, "64,64", "true"', () => {
@@ -152,19 +165,29 @@ test('algoInfos matches the contract shape', () => {
 
 test('every gradient algorithm refuses a step size above 1 (constant or lin_ start) unless forced, and accepts 1', () => {
   for (const algo of ['ppo', 'a2c', 'dqn', 'reinforce', 'actor-critic'] as AlgoId[]) {
-    const keys = algorithmDef(algo).rules.filter((r) => /learning_rate$/.test(r.key)).map((r) => r.key);
+    const keys = algorithmDef(algo)
+      .rules.filter((r) => /learning_rate$/.test(r.key))
+      .map((r) => r.key);
     assert.ok(keys.includes('learning_rate'), algo);
     // The spec sent to the Train form carries the cap, so the form applies the same rule.
     assert.equal(toContractSpec(algorithmDef(algo).rules.find((r) => r.key === 'learning_rate')!).forcedMax, 1e6, algo);
     for (const key of keys) {
       for (const bad of [1e6, 1.5, 'lin_2']) {
-        assert.throws(() => validateHyperparameters(algo, { [key]: bad }), new RegExp(`${key} must be a finite number > 0 and ≤ 1.*; above 1 only when forced \\(--force`), `${algo} ${key}=${bad}`);
+        assert.throws(
+          () => validateHyperparameters(algo, { [key]: bad }),
+          new RegExp(`${key} must be a finite number > 0 and ≤ 1.*; above 1 only when forced \\(--force`),
+          `${algo} ${key}=${bad}`,
+        );
         assert.deepEqual(validateHyperparameters(algo, { [key]: bad }, { force: true }), { [key]: bad }, `${algo} ${key}=${bad} forced`);
       }
       assert.doesNotThrow(() => validateHyperparameters(algo, { [key]: 1 }), `${algo} ${key}=1`);
       // Forcing lifts the usual limit to a hard cap, and nothing else.
       assert.throws(() => validateHyperparameters(algo, { [key]: 1e7 }, { force: true }), new RegExp(`${key} must be a finite number > 0 and ≤ 1000000`));
-      assert.throws(() => validateHyperparameters(algo, { [key]: 1e7 }), (e: Error) => !/forced/.test(e.message), 'no hint when forcing would not help');
+      assert.throws(
+        () => validateHyperparameters(algo, { [key]: 1e7 }),
+        (e: Error) => !/forced/.test(e.message),
+        'no hint when forcing would not help',
+      );
       assert.throws(() => validateHyperparameters(algo, { [key]: 0 }, { force: true }), /> 0/);
     }
   }

@@ -187,7 +187,24 @@ test('makeEnv throws a clear error until Box2D is loaded; ensureEnvReady loads i
 
 test('constants, spaces and spec match the recorded env', () => {
   const c = loadRef<LunarRef>('lunarlander.json').constants;
-  for (const k of ['FPS', 'SCALE', 'MAIN_ENGINE_POWER', 'SIDE_ENGINE_POWER', 'INITIAL_RANDOM', 'LEG_AWAY', 'LEG_DOWN', 'LEG_W', 'LEG_H', 'LEG_SPRING_TORQUE', 'SIDE_ENGINE_HEIGHT', 'SIDE_ENGINE_AWAY', 'MAIN_ENGINE_Y_LOCATION', 'VIEWPORT_W', 'VIEWPORT_H', 'CHUNKS'] as const) {
+  for (const k of [
+    'FPS',
+    'SCALE',
+    'MAIN_ENGINE_POWER',
+    'SIDE_ENGINE_POWER',
+    'INITIAL_RANDOM',
+    'LEG_AWAY',
+    'LEG_DOWN',
+    'LEG_W',
+    'LEG_H',
+    'LEG_SPRING_TORQUE',
+    'SIDE_ENGINE_HEIGHT',
+    'SIDE_ENGINE_AWAY',
+    'MAIN_ENGINE_Y_LOCATION',
+    'VIEWPORT_W',
+    'VIEWPORT_H',
+    'CHUNKS',
+  ] as const) {
     assert.equal((LL as unknown as Record<string, number>)[k], c[k], k);
   }
   assert.deepEqual(LL.LANDER_POLY, c.LANDER_POLY);
@@ -224,7 +241,11 @@ for (const file of VARIANTS) {
       assert.deepEqual(env.moonEdges(), r.terrain.moon_edges_box2d_f32, `seed ${ep.seed} moon edges`);
       assert.deepEqual(env.initialForce, r.initial_force, `seed ${ep.seed} initial force`);
       const st = r.rng_state_after_reset;
-      assert.deepEqual(env.rng.getState(), { state: BigInt(st.state.hex), inc: BigInt(st.inc.hex), hasUint32: st.has_uint32, uinteger: st.uinteger }, `seed ${ep.seed} RNG state after reset`);
+      assert.deepEqual(
+        env.rng.getState(),
+        { state: BigInt(st.state.hex), inc: BigInt(st.inc.hex), hasUint32: st.has_uint32, uinteger: st.uinteger },
+        `seed ${ep.seed} RNG state after reset`,
+      );
       if (ref.variant_kwargs.enable_wind) {
         // Drawn as 32-bit Lemire draws, then advanced once by reset's internal (airborne) step.
         assert.equal(env.windIdx - 1, r.wind_idx_drawn, `seed ${ep.seed} wind_idx`);
@@ -327,7 +348,9 @@ for (const file of VARIANTS) {
       oursMean += r.ret / n;
       gymMean += ep.heuristic.return / n;
     }
-    t.diagnostic(`${file}: heuristic mean return ${oursMean.toFixed(2)} (Gymnasium ${gymMean.toFixed(2)}); outcomes ${JSON.stringify(ours)} (Gymnasium ${JSON.stringify(gym)})`);
+    t.diagnostic(
+      `${file}: heuristic mean return ${oursMean.toFixed(2)} (Gymnasium ${gymMean.toFixed(2)}); outcomes ${JSON.stringify(ours)} (Gymnasium ${JSON.stringify(gym)})`,
+    );
     // 20 episodes: one landing that turns into a crash moves the mean by ~10 (wind: ~15), so the
     // windy variant gets a wider band. Measured: Δ +1.5 (discrete), −0.9 (continuous), +1.8 (wind).
     const tol = ref.variant_kwargs.enable_wind ? 30 : 15;
@@ -562,7 +585,9 @@ test('memory: 5,000 resets rebuild the world without growing wasm memory or wrap
   for (let k = 0; k < 20; k++) env.step(k % 4);
   env.moonEdges();
   const caches = (): number[] =>
-    [B.b2Body, B.b2Fixture, B.b2Joint, B.b2Contact, B.b2Vec2, B.b2World, B.JSContactListener, B.b2EdgeShape, B.b2Shape].map((c) => Object.keys(B.getCache(c)).length);
+    [B.b2Body, B.b2Fixture, B.b2Joint, B.b2Contact, B.b2Vec2, B.b2World, B.JSContactListener, B.b2EdgeShape, B.b2Shape].map(
+      (c) => Object.keys(B.getCache(c)).length,
+    );
   const heapBefore = B.HEAPU8.length;
   const cachesBefore = caches();
   for (let i = 0; i < 5000; i++) {

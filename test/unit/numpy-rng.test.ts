@@ -94,14 +94,22 @@ test('number and bigint seeds agree where both are possible', () => {
 test('random_raw: first 10 next_uint64 outputs', () => {
   for (const e of ref().seeds) {
     const g = gen(e);
-    assert.deepEqual(Array.from({ length: 10 }, () => g.nextUint64()), e.random_raw_10.map(big), `seed ${e.seed_str}`);
+    assert.deepEqual(
+      Array.from({ length: 10 }, () => g.nextUint64()),
+      e.random_raw_10.map(big),
+      `seed ${e.seed_str}`,
+    );
   }
 });
 
 test('random(): first 10 doubles', () => {
   for (const e of ref().seeds) {
     const g = gen(e);
-    assert.deepEqual(Array.from({ length: 10 }, () => g.random()), e.random_10, `seed ${e.seed_str}`);
+    assert.deepEqual(
+      Array.from({ length: 10 }, () => g.random()),
+      e.random_10,
+      `seed ${e.seed_str}`,
+    );
   }
 });
 
@@ -109,9 +117,17 @@ test('uniform(): CartPole reset bounds and LunarLander terrain draws', () => {
   const hHalf = 400 / 30 / 2;
   for (const e of ref().seeds) {
     let g = gen(e);
-    assert.deepEqual(Array.from({ length: 4 }, () => g.uniform(-0.05, 0.05)), e['uniform_m0.05_0.05_size4'], `seed ${e.seed_str}`);
+    assert.deepEqual(
+      Array.from({ length: 4 }, () => g.uniform(-0.05, 0.05)),
+      e['uniform_m0.05_0.05_size4'],
+      `seed ${e.seed_str}`,
+    );
     g = gen(e);
-    assert.deepEqual(Array.from({ length: 12 }, () => g.uniform(0, hHalf)), e.uniform_0_Hhalf_size12, `seed ${e.seed_str}`);
+    assert.deepEqual(
+      Array.from({ length: 12 }, () => g.uniform(0, hHalf)),
+      e.uniform_0_Hhalf_size12,
+      `seed ${e.seed_str}`,
+    );
   }
 });
 
@@ -127,9 +143,17 @@ test('integers(-9999, 9999) x2 (buffered 32-bit halves), state after, then a uni
 test('integers(4) scalar x10 (Discrete(4).sample())', () => {
   for (const e of ref().seeds) {
     const g = gen(e);
-    assert.deepEqual(Array.from({ length: 10 }, () => g.integers(4)), e.integers_4_scalar_x10, `seed ${e.seed_str}`);
+    assert.deepEqual(
+      Array.from({ length: 10 }, () => g.integers(4)),
+      e.integers_4_scalar_x10,
+      `seed ${e.seed_str}`,
+    );
     const h = gen(e);
-    assert.deepEqual(Array.from({ length: 10 }, () => h.integers(0, 4)), e.integers_4_scalar_x10, `two-arg form, seed ${e.seed_str}`);
+    assert.deepEqual(
+      Array.from({ length: 10 }, () => h.integers(0, 4)),
+      e.integers_4_scalar_x10,
+      `two-arg form, seed ${e.seed_str}`,
+    );
   }
 });
 
@@ -181,10 +205,20 @@ function lemireRef(next32: () => number, low: number, high: number): number {
 }
 
 test('integers(): large ranges and rejection path agree with a BigInt model', () => {
-  for (const [low, high] of [[0, 3_000_000_001], [-5, 2_500_000_000], [7, 19998 + 7], [0, 2 ** 31 + 12345]]) {
+  for (const [low, high] of [
+    [0, 3_000_000_001],
+    [-5, 2_500_000_000],
+    [7, 19998 + 7],
+    [0, 2 ** 31 + 12345],
+  ]) {
     const g = npRandom(2024);
     const r = npRandom(2024);
-    for (let k = 0; k < 2000; k++) assert.equal(g.integers(low, high), lemireRef(() => r.nextUint32(), low, high), `(${low}, ${high}) draw ${k}`);
+    for (let k = 0; k < 2000; k++)
+      assert.equal(
+        g.integers(low, high),
+        lemireRef(() => r.nextUint32(), low, high),
+        `(${low}, ${high}) draw ${k}`,
+      );
     assert.deepEqual(g.getState(), r.getState());
   }
 });

@@ -181,16 +181,36 @@ test('a saved Q-table loads and acts identically; broken q-table files give spec
   };
   await expectError(await variant((d) => rm(join(d, 'qtable.bin'))), 'missing', /qtable\.bin is missing/);
   await expectError(await variant((d) => truncate(join(d, 'qtable.bin'), 100)), 'corrupt', /qtable\.bin has 100 bytes; 1,152 expected/);
-  await expectError(await variant(editMeta((m) => ((m.qTable as { shape: number[] }).shape = [70, 2]))), 'corrupt', /q-table shape \[70,2\] does not fit the binning \(1×1×6×12 = 72 states\)/);
+  await expectError(
+    await variant(editMeta((m) => ((m.qTable as { shape: number[] }).shape = [70, 2]))),
+    'corrupt',
+    /q-table shape \[70,2\] does not fit the binning \(1×1×6×12 = 72 states\)/,
+  );
   await expectError(
     await variant(editMeta((m) => (m.binning = { bins: [6, 12], low: [-1, -1], high: [1, 1] }))),
     'space',
     /binning has 2 bins, 2 lows and 2 highs, but the observation space Box\(4\) has 4 dimensions/,
   );
-  await expectError(await variant(editMeta((m) => ((m.binning as { bins: number[] }).bins = [1, 1, 6, 6]))), 'corrupt', /q-table shape \[72,2\] does not fit the binning \(1×1×6×6 = 36 states\)/);
-  await expectError(await variant(editMeta((m) => ((m.binning as { low: number[] }).low[2] = 5))), 'corrupt', /invalid binning: clip range 2 must be finite with low < high/);
+  await expectError(
+    await variant(editMeta((m) => ((m.binning as { bins: number[] }).bins = [1, 1, 6, 6]))),
+    'corrupt',
+    /q-table shape \[72,2\] does not fit the binning \(1×1×6×6 = 36 states\)/,
+  );
+  await expectError(
+    await variant(editMeta((m) => ((m.binning as { low: number[] }).low[2] = 5))),
+    'corrupt',
+    /invalid binning: clip range 2 must be finite with low < high/,
+  );
   await expectError(await variant(editMeta((m) => delete m.binning)), 'corrupt', /needs "binning"/);
   await expectError(await variant(editMeta((m) => (m.epsilon = 2))), 'corrupt', /"epsilon" 2; it must be a number in \[0, 1\]/);
-  await expectError(await variant(editMeta((m) => (m.kind = 'lookup-table'))), 'kind', /unknown policy kind "lookup-table" \(this build reads mlp-actor, q-network, q-table, baseline\)/);
-  await expectError(await variant(editMeta((m) => (m.actionSpace = { kind: 'box', shape: [1], low: [-1], high: [1] }))), 'space', /a q-table policy needs a Discrete action space, not Box\(1\)/);
+  await expectError(
+    await variant(editMeta((m) => (m.kind = 'lookup-table'))),
+    'kind',
+    /unknown policy kind "lookup-table" \(this build reads mlp-actor, q-network, q-table, baseline\)/,
+  );
+  await expectError(
+    await variant(editMeta((m) => (m.actionSpace = { kind: 'box', shape: [1], low: [-1], high: [1] }))),
+    'space',
+    /a q-table policy needs a Discrete action space, not Box\(1\)/,
+  );
 });

@@ -82,7 +82,10 @@ test('GAE with λ = 1 equals the Monte-Carlo return minus V', () => {
   });
   const g = rewardToGo(r, gamma);
   close(returns, Array.from(g));
-  close(advantages, Array.from(g).map((x, i) => x - v[i]));
+  close(
+    advantages,
+    Array.from(g).map((x, i) => x - v[i]),
+  );
 });
 
 test('GAE with λ = 0 is the one-step TD error', () => {
@@ -104,7 +107,18 @@ test('GAE with λ = 0 is the one-step TD error', () => {
 test('GAE rejects short inputs', () => {
   assert.throws(
     () =>
-      computeGae({ nSteps: 2, nEnvs: 2, rewards: [1], values: [1, 1, 1, 1], terminated: [0, 0, 0, 0], truncated: [0, 0, 0, 0], finalValues: [0, 0, 0, 0], lastValues: [0, 0], gamma: 1, lambda: 1 }),
+      computeGae({
+        nSteps: 2,
+        nEnvs: 2,
+        rewards: [1],
+        values: [1, 1, 1, 1],
+        terminated: [0, 0, 0, 0],
+        truncated: [0, 0, 0, 0],
+        finalValues: [0, 0, 0, 0],
+        lastValues: [0, 0],
+        gamma: 1,
+        lambda: 1,
+      }),
     /rewards/,
   );
 });

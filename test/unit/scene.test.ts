@@ -31,22 +31,52 @@ test('CartPole scene: Gymnasium geometry (scale 125 px/unit, cart 50×30 at y 10
     {
       x: 0,
       theta: 0,
-      cart: [[275, 315], [275, 285], [325, 285], [325, 315]],
-      pole: [[295, 297.5], [295, 172.5], [305, 172.5], [305, 297.5]],
+      cart: [
+        [275, 315],
+        [275, 285],
+        [325, 285],
+        [325, 315],
+      ],
+      pole: [
+        [295, 297.5],
+        [295, 172.5],
+        [305, 172.5],
+        [305, 297.5],
+      ],
       axle: [300, 292.5],
     },
     {
       x: 1.0,
       theta: 0.2,
-      cart: [[400, 315], [400, 285], [450, 285], [450, 315]],
-      pole: [[419.10632, 296.406986], [443.939987, 173.898664], [453.740653, 175.885357], [428.906986, 298.39368]],
+      cart: [
+        [400, 315],
+        [400, 285],
+        [450, 285],
+        [450, 315],
+      ],
+      pole: [
+        [419.10632, 296.406986],
+        [443.939987, 173.898664],
+        [453.740653, 175.885357],
+        [428.906986, 298.39368],
+      ],
       axle: [425, 292.5],
     },
     {
       x: -0.5,
       theta: -0.1,
-      cart: [[212.5, 315], [212.5, 285], [262.5, 315 - 30], [262.5, 315]],
-      pole: [[233.024146, 297.974188], [220.544969, 173.598667], [230.495011, 172.600333], [242.974188, 296.975854]],
+      cart: [
+        [212.5, 315],
+        [212.5, 285],
+        [262.5, 315 - 30],
+        [262.5, 315],
+      ],
+      pole: [
+        [233.024146, 297.974188],
+        [220.544969, 173.598667],
+        [230.495011, 172.600333],
+        [242.974188, 296.975854],
+      ],
       axle: [237.5, 292.5],
     },
   ];
@@ -102,7 +132,10 @@ test('LunarLander scene (seeded reset): white moon, black sky polygons, flags at
   assert.equal(sky.length, 10);
   sky.forEach((p, i) => assertPoints(p.points, toScreen(st.skyPolys[i]), `sky ${i}`));
   // (H = 13.333 after the state's 1e-3 rounding: 0.01 px short of the top edge.)
-  assert.ok(sky.every((p) => Math.abs(p.points[2][1]) < 0.02 && Math.abs(p.points[3][1]) < 0.02), 'sky reaches the top edge');
+  assert.ok(
+    sky.every((p) => Math.abs(p.points[2][1]) < 0.02 && Math.abs(p.points[3][1]) < 0.02),
+    'sky reaches the top edge',
+  );
   // Between the flags the ground is flat, at 0.99 × helipad_y (Gymnasium smooths heights with 0.33 × 3).
   const padY = 400 - st.helipad.y * 30;
   const pad = sky.filter((p) => p.points[0][0] >= st.helipad.x1 * 30 && p.points[1][0] <= st.helipad.x2 * 30);
@@ -121,7 +154,15 @@ test('LunarLander scene (seeded reset): white moon, black sky polygons, flags at
     close(pole.x1, hx * 30 + 0.5, 1e-9, `pole ${i} x (pixel column centre)`);
     close(pole.y1, padY, 1e-9, `pole ${i} foot`);
     close(pole.y2, padY - 50, 1e-9, `pole ${i} top`);
-    assertPoints(flags[i].points, [[hx * 30, padY - 50], [hx * 30, padY - 40], [hx * 30 + 25, padY - 45]], `flag ${i}`);
+    assertPoints(
+      flags[i].points,
+      [
+        [hx * 30, padY - 50],
+        [hx * 30, padY - 40],
+        [hx * 30 + 25, padY - 45],
+      ],
+      `flag ${i}`,
+    );
   });
   assert.deepEqual([st.helipad.x1 * 30, st.helipad.x2 * 30], [240, 360]);
 
@@ -165,9 +206,18 @@ test('LunarLander scene: exhaust dots only while an engine fires, behind the lan
     const st = states[i] as unknown as LunarState;
     return [st.landerPos[0] * 30, 400 - st.landerPos[1] * 30];
   };
-  assert.ok(dots(main).every((d) => d.y > pos(1)[1] + 10), 'main engine: below the hull');
-  assert.ok(dots(left).every((d) => d.x > pos(3)[0] + 15), 'action 1: out of the right side');
-  assert.ok(dots(right).every((d) => d.x < pos(4)[0] - 15), 'action 3: out of the left side');
+  assert.ok(
+    dots(main).every((d) => d.y > pos(1)[1] + 10),
+    'main engine: below the hull',
+  );
+  assert.ok(
+    dots(left).every((d) => d.x > pos(3)[0] + 15),
+    'action 1: out of the right side',
+  );
+  assert.ok(
+    dots(right).every((d) => d.x < pos(4)[0] - 15),
+    'action 3: out of the left side',
+  );
   const firstBody = main.shapes.findIndex((x) => x.kind === 'polygon' && sameColor(x.fill, BODY));
   assert.ok(main.shapes.findIndex((x) => x.kind === 'circle') < firstBody, 'exhaust drawn before the lander');
 
@@ -203,7 +253,16 @@ test('LunarLander scene: a wind arrow and value only with enable_wind', async ()
 test('LunarLander scene: tolerates states without an episode and malformed fields', () => {
   const before = sceneFor({ env: 'LunarLander-v3', ready: false });
   assert.ok(before.shapes.length > 0);
-  const junk = sceneFor({ env: 'LunarLander-v3', ready: true, skyPolys: ['x', [1, 2]], lander: [1, 2, 3], legs: 'no', helipad: null, engine: { main: 'a' }, wind: 7 });
+  const junk = sceneFor({
+    env: 'LunarLander-v3',
+    ready: true,
+    skyPolys: ['x', [1, 2]],
+    lander: [1, 2, 3],
+    legs: 'no',
+    helipad: null,
+    engine: { main: 'a' },
+    wind: 7,
+  });
   assert.deepEqual(junk.shapes, []);
   assert.deepEqual(junk.background, [255, 255, 255]);
 });

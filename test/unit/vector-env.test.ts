@@ -223,7 +223,10 @@ test('SyncVecEnv with Box actions: per-env action slices, autoreset, finalObs an
   const vec = new SyncVecEnv(envs);
   assert.equal(vec.actDim, 2);
   vec.reset(100);
-  assert.deepEqual(envs.map((e) => e.resets), [[100], [101]]);
+  assert.deepEqual(
+    envs.map((e) => e.resets),
+    [[100], [101]],
+  );
   assert.throws(() => vec.step(new Int32Array(4)), /Float32Array/);
   vec.step(Float32Array.of(0.5, 0.25, -1, 0));
   assert.deepEqual([...vec.obs], [1, 0.75, 1, -1]);

@@ -276,7 +276,10 @@ export class A2c implements Algorithm {
       // One step on policy_loss − ent_coef·H + vf_coef·value_loss over both nets (one set).
       const vOff = f.critic.forward(f.obsOff, M);
       const vLoss = valueLossGrad('mse', buffer.returns, f.kernels.f32, vOff, M, hp.vf_coef, f.dValuesOff);
-      checkFiniteLosses(['loss', 'policy_loss', 'value_loss', 'entropy'], [policyLoss - hp.ent_coef * entropy + hp.vf_coef * vLoss, policyLoss, vLoss, entropy]);
+      checkFiniteLosses(
+        ['loss', 'policy_loss', 'value_loss', 'entropy'],
+        [policyLoss - hp.ent_coef * entropy + hp.vf_coef * vLoss, policyLoss, vLoss, entropy],
+      );
       f.actor.backward(f.dParamsOff, M);
       f.critic.backward(f.dValuesOff, M);
       const gradNorm = fusedOptimizerStep(this.fusedOptimizer!, lr, hp.max_grad_norm);
@@ -326,7 +329,15 @@ const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
  *   Gaussian (means μ, log σ):  ∂log π/∂μ_j = z_j/σ_j,  ∂log π/∂log σ_j = z_j² − 1  (z = (a − μ)/σ),
  *                               H = Σ_j log σ_j + const, the same for every row
  */
-function policyLossGrad(f: FusedActorCritic, dist: ActionDistribution, pOff: number, m: number, actions: ArrayLike<number>, adv: Float32Array, entCoef: number): { policyLoss: number; entropy: number } {
+function policyLossGrad(
+  f: FusedActorCritic,
+  dist: ActionDistribution,
+  pOff: number,
+  m: number,
+  actions: ArrayLike<number>,
+  adv: Float32Array,
+  entCoef: number,
+): { policyLoss: number; entropy: number } {
   const H = f.kernels.f32;
   const P = dist.paramDim;
   const dP = f.dParamsOff;
@@ -376,7 +387,12 @@ export interface A2cHyperparameters extends ActorCriticNetHyperparameters {
 }
 
 const RULES: Rule[] = [
-  { ...common.learning_rate, key: 'learning_rate', default: 3e-4, description: 'Policy step size (joint_update: of both networks); "lin_<x>" decays linearly to 0.' },
+  {
+    ...common.learning_rate,
+    key: 'learning_rate',
+    default: 3e-4,
+    description: 'Policy step size (joint_update: of both networks); "lin_<x>" decays linearly to 0.',
+  },
   { ...common.learning_rate, key: 'vf_learning_rate', default: 1e-3, description: 'Value-network step size (separate updates only).' },
   { key: 'n_steps', type: 'int', default: 4000, min: 1, max: 1_000_000, description: 'Steps per env per update (batch = n_steps × n_envs).' },
   common.gamma,
@@ -385,10 +401,30 @@ const RULES: Rule[] = [
   common.ent_coef,
   { key: 'vf_coef', type: 'float', default: 0.5, min: 0, max: 100, description: 'Value loss weight (joint_update only).' },
   { ...common.max_grad_norm, default: 0, exclusiveMin: false, description: 'Global gradient-norm clip per gradient step; 0 = no clipping.' },
-  { key: 'train_v_iters', type: 'int', default: 80, min: 1, max: 10_000, description: 'Full-batch value-network steps after each policy step (separate updates only).' },
-  { key: 'joint_update', type: 'bool', default: false, description: "SB3's A2C update: one step on policy + vf_coef·value − ent_coef·entropy over both networks with one optimizer." },
+  {
+    key: 'train_v_iters',
+    type: 'int',
+    default: 80,
+    min: 1,
+    max: 10_000,
+    description: 'Full-batch value-network steps after each policy step (separate updates only).',
+  },
+  {
+    key: 'joint_update',
+    type: 'bool',
+    default: false,
+    description: "SB3's A2C update: one step on policy + vf_coef·value − ent_coef·entropy over both networks with one optimizer.",
+  },
   { key: 'optimizer', type: 'enum', default: 'adam', choices: ['adam', 'rmsprop'], description: "Adam, or torch's RMSprop (α 0.99) as SB3's A2C uses." },
-  { key: 'optimizer_eps', type: 'float', default: 1e-8, min: 0, exclusiveMin: true, max: 1, description: "Optimizer ε (Adam default 1e-8; SB3's rms_prop_eps 1e-5)." },
+  {
+    key: 'optimizer_eps',
+    type: 'float',
+    default: 1e-8,
+    min: 0,
+    exclusiveMin: true,
+    max: 1,
+    description: "Optimizer ε (Adam default 1e-8; SB3's rms_prop_eps 1e-5).",
+  },
   { ...common.net_arch, default: [64, 32] },
   common.activation_fn,
   { ...common.ortho_init, default: false },
@@ -426,7 +462,7 @@ const PRESETS: Preset[] = [
     name: 'classic',
     env: 'CartPole-v1',
     description:
-      "Spinning Up VPG defaults (4000-step epochs, π lr 3e-4, V lr 1e-3, 80 value iterations, γ 0.99, λ 0.97) with its benchmark networks (64,32 tanh); one env.",
+      'Spinning Up VPG defaults (4000-step epochs, π lr 3e-4, V lr 1e-3, 80 value iterations, γ 0.99, λ 0.97) with its benchmark networks (64,32 tanh); one env.',
     steps: 500_000,
     values: {
       n_envs: 1,
@@ -450,14 +486,16 @@ const PRESETS: Preset[] = [
   {
     name: 'zoo',
     env: 'CartPole-v1',
-    description: "rl-baselines3-zoo CartPole-v1 (hyperparams/a2c.yml: n_envs 8, ent_coef 0) on SB3's A2C defaults: n_steps 5, RMSprop lr 7e-4, one joint step per rollout, λ 1, 64,64 tanh.",
+    description:
+      "rl-baselines3-zoo CartPole-v1 (hyperparams/a2c.yml: n_envs 8, ent_coef 0) on SB3's A2C defaults: n_steps 5, RMSprop lr 7e-4, one joint step per rollout, λ 1, 64,64 tanh.",
     steps: 500_000,
     values: { ...SB3_A2C, n_envs: 8, ent_coef: 0.0 },
   },
   {
     name: 'zoo',
     env: 'LunarLander-v3',
-    description: "rl-baselines3-zoo LunarLander-v2 entry (hyperparams/a2c.yml: n_envs 8, γ 0.995, n_steps 5, lr lin_0.00083, ent_coef 1e-5) on SB3's A2C defaults, applied to v3.",
+    description:
+      "rl-baselines3-zoo LunarLander-v2 entry (hyperparams/a2c.yml: n_envs 8, γ 0.995, n_steps 5, lr lin_0.00083, ent_coef 1e-5) on SB3's A2C defaults, applied to v3.",
     steps: 200_000,
     values: { ...SB3_A2C, n_envs: 8, gamma: 0.995, n_steps: 5, learning_rate: 'lin_0.00083', ent_coef: 0.00001 },
   },
@@ -491,7 +529,8 @@ const PRESETS: Preset[] = [
 export const a2cDef: AlgorithmDef = {
   id: 'a2c',
   name: 'A2C',
-  description: 'Advantage actor-critic on batched rollouts: GAE(λ), separate policy and value networks (one policy step, then value iterations), or SB3-style single joint step.',
+  description:
+    'Advantage actor-critic on batched rollouts: GAE(λ), separate policy and value networks (one policy step, then value iterations), or SB3-style single joint step.',
   rules: RULES,
   presets: PRESETS,
   defaultSteps: { 'CartPole-v1': 500_000, 'LunarLander-v3': 1_000_000 },

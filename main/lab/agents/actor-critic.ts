@@ -73,7 +73,13 @@ const F32_EPS = 1.1920929e-7;
  * One-step TD targets y_i = r_i + γ·V(s'_i)·(1 − terminated_i). For a truncated row vNext must be
  * V(final observation); for a terminated row it is ignored.
  */
-export function tdTargets(rewards: ArrayLike<number>, vNext: ArrayLike<number>, terminated: ArrayLike<number>, gamma: number, out?: Float32Array): Float32Array {
+export function tdTargets(
+  rewards: ArrayLike<number>,
+  vNext: ArrayLike<number>,
+  terminated: ArrayLike<number>,
+  gamma: number,
+  out?: Float32Array,
+): Float32Array {
   const n = rewards.length;
   const y = out ?? new Float32Array(n);
   for (let i = 0; i < n; i++) y[i] = rewards[i] + (terminated[i] ? 0 : gamma * vNext[i]);
@@ -84,7 +90,10 @@ export function tdTargets(rewards: ArrayLike<number>, vNext: ArrayLike<number>, 
  * s' per sub-env after a vector step: the final observation where the episode just ended (same-step
  * autoreset put the next episode's first observation in `obs`), else the current observation.
  */
-export function nextObservations(vecEnv: Pick<VecEnv, 'numEnvs' | 'obsDim' | 'obs' | 'finalObs' | 'terminated' | 'truncated'>, out?: Float32Array): Float32Array {
+export function nextObservations(
+  vecEnv: Pick<VecEnv, 'numEnvs' | 'obsDim' | 'obs' | 'finalObs' | 'terminated' | 'truncated'>,
+  out?: Float32Array,
+): Float32Array {
   const { numEnvs: N, obsDim: D } = vecEnv;
   const next = out ?? new Float32Array(N * D);
   next.set(vecEnv.obs.subarray(0, N * D));
@@ -224,7 +233,12 @@ class FusedSharedNet {
     const { spec } = net;
     this.hiddenLayers = spec.netArch.length;
     this.trunk = set.mlp(spec);
-    this.head = set.mlp({ inputDim: this.hiddenLayers ? spec.netArch[this.hiddenLayers - 1] : spec.inputDim, outputDim: 1, netArch: [], activation: spec.activation });
+    this.head = set.mlp({
+      inputDim: this.hiddenLayers ? spec.netArch[this.hiddenLayers - 1] : spec.inputDim,
+      outputDim: 1,
+      netArch: [],
+      activation: spec.activation,
+    });
     set.build();
     this.adam = new FusedAdam(set, 1e-8);
     this.pull();
@@ -355,7 +369,10 @@ export class ActorCritic implements Algorithm {
       this.valueKernel = tf.tidy(() => tf.variable(tf.tensor2d(w.kernels[0], [hidden, 1]), true, `${id}_kernel`));
       this.valueBias = tf.tidy(() => tf.variable(tf.tensor1d(w.biases[0]), true, `${id}_bias`));
       const trunk = actor.getWeights();
-      this.sharedValueNet = new Mlp({ ...spec, outputDim: 1 }, { kernels: [...trunk.kernels.slice(0, -1), w.kernels[0]], biases: [...trunk.biases.slice(0, -1), w.biases[0]] });
+      this.sharedValueNet = new Mlp(
+        { ...spec, outputDim: 1 },
+        { kernels: [...trunk.kernels.slice(0, -1), w.kernels[0]], biases: [...trunk.biases.slice(0, -1), w.biases[0]] },
+      );
       if (fused) this.fusedShared = new FusedSharedNet(actor, this.valueKernel, this.valueBias);
     } else {
       this.separateCritic = Mlp.create({ ...spec, outputDim: 1 }, { scheme, rng, outputGain: 1 });
@@ -471,7 +488,13 @@ export class ActorCritic implements Algorithm {
     const N = this.vecEnv.numEnvs;
     const r = tf.tidy(() => {
       const obsT = tf.tensor2d(obs, [N, this.vecEnv.obsDim]);
-      const c = gradientStep(this.vfOptimizer!, critic.variables, () => [valueLoss(hp.value_loss, tf.tensor1d(target), tf.reshape(critic.apply(obsT), [-1]) as tf.Tensor1D)], ['value_loss'], hp.max_grad_norm);
+      const c = gradientStep(
+        this.vfOptimizer!,
+        critic.variables,
+        () => [valueLoss(hp.value_loss, tf.tensor1d(target), tf.reshape(critic.apply(obsT), [-1]) as tf.Tensor1D)],
+        ['value_loss'],
+        hp.max_grad_norm,
+      );
       const a = gradientStep(
         this.optimizer!,
         actor.variables,
@@ -533,7 +556,9 @@ export class ActorCritic implements Algorithm {
   private values(obs: Float32Array, n: number): Float32Array {
     if (this.separateCritic) return this.separateCritic.forward(obs, n, new Float32Array(n));
     if (this.fusedShared) return this.fusedShared.values(obs, n);
-    return tf.tidy(() => new Float32Array(sharedForward(this.policy.net, this.valueKernel!, this.valueBias!, tf.tensor2d(obs, [n, this.vecEnv.obsDim])).value.dataSync()));
+    return tf.tidy(
+      () => new Float32Array(sharedForward(this.policy.net, this.valueKernel!, this.valueBias!, tf.tensor2d(obs, [n, this.vecEnv.obsDim])).value.dataSync()),
+    );
   }
 
   private iterateEpisodes(ctx: IterationContext): IterationResult {
@@ -636,7 +661,13 @@ export class ActorCritic implements Algorithm {
         const critic = this.separateCritic;
         const vfLr = this.vfLrSchedule(progress);
         setLearningRate(this.vfOptimizer!, vfLr);
-        const c = gradientStep(this.vfOptimizer!, critic.variables, () => [valueLoss(hp.value_loss, retT, tf.reshape(critic.apply(obsT), [-1]) as tf.Tensor1D)], ['value_loss'], hp.max_grad_norm);
+        const c = gradientStep(
+          this.vfOptimizer!,
+          critic.variables,
+          () => [valueLoss(hp.value_loss, retT, tf.reshape(critic.apply(obsT), [-1]) as tf.Tensor1D)],
+          ['value_loss'],
+          hp.max_grad_norm,
+        );
         const a = gradientStep(
           this.optimizer!,
           net.variables,
@@ -649,7 +680,14 @@ export class ActorCritic implements Algorithm {
           ['loss', 'policy_loss', 'entropy'],
           hp.max_grad_norm,
         );
-        Object.assign(metrics, { value_loss: c.values[0], vf_grad_norm: c.gradNorm, policy_loss: a.values[1], entropy: a.values[2], grad_norm: a.gradNorm, vf_learning_rate: vfLr });
+        Object.assign(metrics, {
+          value_loss: c.values[0],
+          vf_grad_norm: c.gradNorm,
+          policy_loss: a.values[1],
+          entropy: a.values[2],
+          grad_norm: a.gradNorm,
+          vf_learning_rate: vfLr,
+        });
       } else {
         // shared: one step on −mean(log π·A) + vf_coef·L(V, G) − ent_coef·H over trunk and both heads.
         const s = gradientStep(
@@ -771,18 +809,35 @@ const RULES: Rule[] = [
     type: 'enum',
     default: 'td',
     choices: ['td', 'mc', 'shared'],
-    description: 'td: one-step TD(0) actor-critic updating every step; mc: Monte-Carlo advantage G − V per episode; shared: one trunk with policy and value heads, combined loss.',
+    description:
+      'td: one-step TD(0) actor-critic updating every step; mc: Monte-Carlo advantage G − V per episode; shared: one trunk with policy and value heads, combined loss.',
   },
-  { ...common.learning_rate, key: 'learning_rate', default: 0.0005, description: 'Adam step size of the actor (shared: of the whole network); "lin_<x>" decays linearly to 0.' },
+  {
+    ...common.learning_rate,
+    key: 'learning_rate',
+    default: 0.0005,
+    description: 'Adam step size of the actor (shared: of the whole network); "lin_<x>" decays linearly to 0.',
+  },
   { ...common.learning_rate, key: 'vf_learning_rate', default: 0.002, description: 'Adam step size of the separate critic (td, mc; unused by shared).' },
   common.gamma,
   { ...common.net_arch, default: [128], description: 'Hidden layer widths of the actor and of the critic (shared: of the common trunk).' },
   { ...common.activation_fn, default: 'relu' },
   { ...common.ortho_init, default: false },
-  { key: 'value_loss', type: 'enum', default: 'mse', choices: ['mse', 'huber'], description: 'Critic loss: squared error, or Huber (δ = 1: quadratic within ±1, linear beyond).' },
+  {
+    key: 'value_loss',
+    type: 'enum',
+    default: 'mse',
+    choices: ['mse', 'huber'],
+    description: 'Critic loss: squared error, or Huber (δ = 1: quadratic within ±1, linear beyond).',
+  },
   { key: 'vf_coef', type: 'float', default: 1.0, min: 0, max: 100, description: 'Value loss weight in the combined loss (shared only).' },
   common.ent_coef,
-  { key: 'normalize_returns', type: 'bool', default: false, description: 'Standardise each batch of returns G (mc, shared); the critic then learns standardised returns and truncations are not bootstrapped.' },
+  {
+    key: 'normalize_returns',
+    type: 'bool',
+    default: false,
+    description: 'Standardise each batch of returns G (mc, shared); the critic then learns standardised returns and truncations are not bootstrapped.',
+  },
   { key: 'normalize_advantage', type: 'bool', default: true, description: 'Standardise each batch of advantages G − V (mc, shared).' },
   { key: 'episodes_per_update', type: 'int', default: 1, min: 1, max: 10_000, description: 'Complete episodes per update (mc, shared).' },
   { ...common.max_grad_norm, default: 0, exclusiveMin: false, description: 'Global gradient-norm clip per network update; 0 = no clipping.' },
@@ -796,15 +851,35 @@ const PRESETS: Preset[] = [
     description:
       'One-step actor-critic, an update every step: separate actor and critic (128 ReLU), Adam, γ 0.99. Tuned here: 4 envs (each update a batch of 4 transitions), actor lr 5e-4, critic lr 2e-3; with 1 env, lr 1e-3 / 5e-3 collapsed to a deterministic policy and 2e-4 / 1e-3 needed ~950 episodes.',
     steps: 500_000,
-    values: { variant: 'td', n_envs: 4, learning_rate: 0.0005, vf_learning_rate: 0.002, net_arch: [128], activation_fn: 'relu', gamma: 0.99, value_loss: 'mse', ent_coef: 0 },
+    values: {
+      variant: 'td',
+      n_envs: 4,
+      learning_rate: 0.0005,
+      vf_learning_rate: 0.002,
+      net_arch: [128],
+      activation_fn: 'relu',
+      gamma: 0.99,
+      value_loss: 'mse',
+      ent_coef: 0,
+    },
   },
   {
     name: 'classic-mc',
     env: 'CartPole-v1',
     description:
-      'Monte-Carlo advantage actor-critic, one update per episode: separate actor and critic of 128 ReLU units, normalised G − V, Adam lr 0.01 for both, γ 0.99 (the tutorials\' network and step size; the split into two networks is ours).',
+      "Monte-Carlo advantage actor-critic, one update per episode: separate actor and critic of 128 ReLU units, normalised G − V, Adam lr 0.01 for both, γ 0.99 (the tutorials' network and step size; the split into two networks is ours).",
     steps: 500_000,
-    values: { variant: 'mc', learning_rate: 0.01, vf_learning_rate: 0.01, net_arch: [128], activation_fn: 'relu', gamma: 0.99, normalize_advantage: true, normalize_returns: false, value_loss: 'mse' },
+    values: {
+      variant: 'mc',
+      learning_rate: 0.01,
+      vf_learning_rate: 0.01,
+      net_arch: [128],
+      activation_fn: 'relu',
+      gamma: 0.99,
+      normalize_advantage: true,
+      normalize_returns: false,
+      value_loss: 'mse',
+    },
   },
   {
     name: 'classic-shared',
@@ -812,14 +887,25 @@ const PRESETS: Preset[] = [
     description:
       'The TensorFlow / Keras actor-critic tutorial: one Dense(128, ReLU) trunk with policy and value heads, Adam lr 0.01, γ 0.99, standardised returns, loss = policy + Huber(V, G), one update per episode.',
     steps: 500_000,
-    values: { variant: 'shared', learning_rate: 0.01, net_arch: [128], activation_fn: 'relu', gamma: 0.99, value_loss: 'huber', vf_coef: 1, normalize_returns: true, normalize_advantage: false },
+    values: {
+      variant: 'shared',
+      learning_rate: 0.01,
+      net_arch: [128],
+      activation_fn: 'relu',
+      gamma: 0.99,
+      value_loss: 'huber',
+      vf_coef: 1,
+      normalize_returns: true,
+      normalize_advantage: false,
+    },
   },
 ];
 
 export const actorCriticDef: AlgorithmDef = {
   id: 'actor-critic',
   name: 'Actor-Critic',
-  description: 'Classic actor-critic: one-step TD (update every step), Monte-Carlo advantage, or a shared trunk with policy and value heads (TensorFlow tutorial).',
+  description:
+    'Classic actor-critic: one-step TD (update every step), Monte-Carlo advantage, or a shared trunk with policy and value heads (TensorFlow tutorial).',
   rules: RULES,
   presets: PRESETS,
   defaultSteps: { 'CartPole-v1': 500_000, 'LunarLander-v3': 1_000_000 },

@@ -58,7 +58,8 @@ export class MlpPolicy implements SavablePolicy {
   ) {
     this.obsDim = flatDim(observationSpace);
     if (net.spec.inputDim !== this.obsDim) throw new Error(`policy network input ${net.spec.inputDim} ≠ observation size ${this.obsDim}`);
-    if (net.spec.outputDim !== distribution.paramDim) throw new Error(`policy network output ${net.spec.outputDim} ≠ ${distribution.paramDim} distribution parameters`);
+    if (net.spec.outputDim !== distribution.paramDim)
+      throw new Error(`policy network output ${net.spec.outputDim} ≠ ${distribution.paramDim} distribution parameters`);
     const wantKind = actionSpace.kind === 'discrete' ? 'categorical' : 'diag-gaussian';
     if (distribution.kind !== wantKind || (actionSpace.kind === 'box' && distribution.actionDim !== flatDim(actionSpace))) {
       throw new Error(`a ${distribution.kind} distribution of ${distribution.actionDim} action values does not fit the action space`);
@@ -148,7 +149,10 @@ export interface AlgorithmOptions {
  * still holds the last good weights.
  */
 export class NonFiniteLossError extends Error {
-  constructor(readonly metric: string, readonly value: number) {
+  constructor(
+    readonly metric: string,
+    readonly value: number,
+  ) {
     super(`${metric} became ${value} (non-finite); try a lower learning_rate`);
     this.name = 'NonFiniteLossError';
   }

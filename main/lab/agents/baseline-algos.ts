@@ -19,7 +19,15 @@ import { isEnvId } from '../envs/registry.ts';
 import { describeSpace, flatDim, type Space } from '../envs/spaces.ts';
 import type { ActionArray } from '../nn/distributions.ts';
 import { common, withDefaults, type Rule } from '../training/hyperparameters.ts';
-import { checkNumEnvs, type Algorithm, type AlgorithmOptions, type IterationContext, type IterationResult, type PolicyKind, type SavablePolicy } from './algorithm.ts';
+import {
+  checkNumEnvs,
+  type Algorithm,
+  type AlgorithmOptions,
+  type IterationContext,
+  type IterationResult,
+  type PolicyKind,
+  type SavablePolicy,
+} from './algorithm.ts';
 import { heuristicActor, type Actor } from './baselines.ts';
 import type { AlgorithmDef } from './definition.ts';
 
@@ -37,7 +45,9 @@ export function checkConstantAction(action: readonly number[], space: Space): vo
   if (space.kind === 'discrete') {
     const a = action[0];
     if (action.length !== 1 || !Number.isInteger(a) || a < 0 || a >= space.n) {
-      throw new Error(`action must be an integer index in [0, ${space.n - 1}] for ${describeSpace(space)}, got ${JSON.stringify(action.length === 1 ? a : action)}`);
+      throw new Error(
+        `action must be an integer index in [0, ${space.n - 1}] for ${describeSpace(space)}, got ${JSON.stringify(action.length === 1 ? a : action)}`,
+      );
     }
     return;
   }
@@ -131,7 +141,9 @@ export class BaselineAlgorithm implements Algorithm {
     if (!isEnvId(env)) throw new Error(`unknown env ${env}`);
     const space = vecEnv.actionSpace;
     const spec: BaselineSpec =
-      id === 'constant' ? { type: 'constant', action: space.kind === 'discrete' ? [hp.action!] : new Array<number>(flatDim(space)).fill(hp.action!) } : { type: id };
+      id === 'constant'
+        ? { type: 'constant', action: space.kind === 'discrete' ? [hp.action!] : new Array<number>(flatDim(space)).fill(hp.action!) }
+        : { type: id };
     this.vecEnv = vecEnv;
     this.rng = rng;
     this.policy = new BaselinePolicy(spec, env, vecEnv.observationSpace, space);

@@ -160,9 +160,7 @@ export function syncTarget(online: Mlp, target: Mlp, tau: number): void {
  */
 export function dqnTargets(nextQTarget: tf.Tensor2D, nextQOnline: tf.Tensor2D | null, rewards: tf.Tensor1D, dones: tf.Tensor1D, gamma: number): tf.Tensor1D {
   return tf.tidy(() => {
-    const nextQ = nextQOnline
-      ? tf.sum(tf.mul(nextQTarget, tf.oneHot(tf.argMax(nextQOnline, 1), nextQTarget.shape[1])), 1)
-      : tf.max(nextQTarget, 1);
+    const nextQ = nextQOnline ? tf.sum(tf.mul(nextQTarget, tf.oneHot(tf.argMax(nextQOnline, 1), nextQTarget.shape[1])), 1) : tf.max(nextQTarget, 1);
     return tf.add(rewards, tf.mul(tf.mul(tf.sub(1, dones), gamma), nextQ)) as tf.Tensor1D;
   });
 }
@@ -491,10 +489,25 @@ export interface DqnHyperparameters {
 
 const RULES: Rule[] = [
   { ...common.learning_rate, default: 1e-4 },
-  { key: 'buffer_size', type: 'int', default: 1_000_000, min: 1, max: 10_000_000, description: 'Replay buffer capacity (transitions; 8 bytes per observation value, twice).' },
+  {
+    key: 'buffer_size',
+    type: 'int',
+    default: 1_000_000,
+    min: 1,
+    max: 10_000_000,
+    description: 'Replay buffer capacity (transitions; 8 bytes per observation value, twice).',
+  },
   { key: 'learning_starts', type: 'int', default: 100, min: 0, max: 100_000_000, description: 'Env steps of uniform random actions before learning starts.' },
   { key: 'batch_size', type: 'int', default: 32, min: 1, max: 100_000, description: 'Minibatch size of each gradient step.' },
-  { key: 'tau', type: 'float', default: 1.0, min: 0, exclusiveMin: true, max: 1, description: 'Target update coefficient: 1 = hard copy, < 1 = soft (Polyak) update.' },
+  {
+    key: 'tau',
+    type: 'float',
+    default: 1.0,
+    min: 0,
+    exclusiveMin: true,
+    max: 1,
+    description: 'Target update coefficient: 1 = hard copy, < 1 = soft (Polyak) update.',
+  },
   common.gamma,
   { key: 'train_freq', type: 'int', default: 4, min: 1, max: 1_000_000, description: 'Env steps (per env) between training rounds.' },
   {
@@ -508,7 +521,14 @@ const RULES: Rule[] = [
   { key: 'target_update_interval', type: 'int', default: 10_000, min: 1, max: 100_000_000, description: 'Env steps between target network updates.' },
   { key: 'exploration_fraction', type: 'float', default: 0.1, min: 0, max: 1, description: 'Fraction of the step budget over which ε decays linearly.' },
   { key: 'exploration_initial_eps', type: 'float', default: 1.0, min: 0, max: 1, description: 'Initial ε of ε-greedy exploration.' },
-  { key: 'exploration_final_eps', type: 'float', default: 0.05, min: 0, max: 1, description: 'Final ε (also the ε of stochastic acting with the saved policy).' },
+  {
+    key: 'exploration_final_eps',
+    type: 'float',
+    default: 0.05,
+    min: 0,
+    max: 1,
+    description: 'Final ε (also the ε of stochastic acting with the saved policy).',
+  },
   { ...common.max_grad_norm, default: 10 },
   { key: 'double_q', type: 'bool', default: false, description: 'Double DQN: the online network picks the next action, the target network values it.' },
   { ...common.net_arch, description: 'Hidden layer widths of the Q-network, e.g. 64,64.' },
@@ -539,7 +559,8 @@ const PRESETS: Preset[] = [
   {
     name: 'zoo',
     env: 'LunarLander-v3',
-    description: 'rl-baselines3-zoo LunarLander-v3 (hyperparams/dqn.yml, tuned; the former v2 entry): Q-network 256,256 ReLU, 100k steps; gradient_steps −1 = 4 with one env.',
+    description:
+      'rl-baselines3-zoo LunarLander-v3 (hyperparams/dqn.yml, tuned; the former v2 entry): Q-network 256,256 ReLU, 100k steps; gradient_steps −1 = 4 with one env.',
     steps: 100_000,
     values: {
       learning_rate: 6.3e-4,

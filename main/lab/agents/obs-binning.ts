@@ -51,7 +51,8 @@ export function validateBinSpec(spec: BinSpec, obsDim: number): void {
   }
   for (let d = 0; d < obsDim; d++) {
     if (!Number.isSafeInteger(bins[d]) || bins[d] < 1) throw new Error(`bins[${d}] must be a positive integer, got ${bins[d]}`);
-    if (!Number.isFinite(low[d]) || !Number.isFinite(high[d]) || !(low[d] < high[d])) throw new Error(`clip range ${d} must be finite with low < high, got [${low[d]}, ${high[d]}]`);
+    if (!Number.isFinite(low[d]) || !Number.isFinite(high[d]) || !(low[d] < high[d]))
+      throw new Error(`clip range ${d} must be finite with low < high, got [${low[d]}, ${high[d]}]`);
   }
   const n = numStates(spec);
   if (n > MAX_STATES) throw new Error(`binning makes ${n} states (product of ${bins.join('×')}); at most ${MAX_STATES} are supported`);

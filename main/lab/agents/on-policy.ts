@@ -97,7 +97,9 @@ export class RolloutCollector {
     // The fused engine acts from its own flat weights (XNNPACK for these row counts beats JS loops).
     const fused = this.fused;
     const actorOut = fused ? (x: Float32Array, n: number) => fused.actorForward(x, n) : (x: Float32Array, n: number) => actor.forward(x, n);
-    const criticOut = fused ? (x: Float32Array, n: number, out?: Float32Array) => fused.criticForward(x, n, out) : (x: Float32Array, n: number, out?: Float32Array) => critic.forward(x, n, out);
+    const criticOut = fused
+      ? (x: Float32Array, n: number, out?: Float32Array) => fused.criticForward(x, n, out)
+      : (x: Float32Array, n: number, out?: Float32Array) => critic.forward(x, n, out);
     buffer.reset();
     for (let t = 0; t < this.nSteps; t++) {
       const obs = vecEnv.obs;

@@ -226,7 +226,7 @@ export class Ppo implements Algorithm {
         let max = -Infinity;
         for (let j = 0; j < P; j++) if (H[row + j] > max) max = H[row + j];
         let sum = 0;
-        for (let j = 0; j < P; j++) sum += (probs[j] = Math.exp(H[row + j] - max));
+        for (let j = 0; j < P; j++) sum += probs[j] = Math.exp(H[row + j] - max);
         lse = max + Math.log(sum);
         rowEntropy = 0;
         for (let j = 0; j < P; j++) {
@@ -393,62 +393,63 @@ function crossCheck(v: Values): void {
 const ZOO_LUNAR: Values = { n_envs: 16, n_steps: 1024, batch_size: 64, gae_lambda: 0.98, gamma: 0.999, n_epochs: 4, ent_coef: 0.01 };
 
 const PRESETS: Preset[] = [
-    {
-      name: 'zoo',
-      env: 'CartPole-v1',
-      description: 'rl-baselines3-zoo tuned CartPole-v1 (hyperparams/ppo.yml); network is SB3 MlpPolicy default (64,64 tanh, separate actor/critic).',
-      steps: 100_000,
-      values: {
-        n_envs: 8,
-        n_steps: 32,
-        batch_size: 256,
-        gae_lambda: 0.8,
-        gamma: 0.98,
-        n_epochs: 20,
-        ent_coef: 0.0,
-        learning_rate: 'lin_0.001',
-        clip_range: 'lin_0.2',
-      },
+  {
+    name: 'zoo',
+    env: 'CartPole-v1',
+    description: 'rl-baselines3-zoo tuned CartPole-v1 (hyperparams/ppo.yml); network is SB3 MlpPolicy default (64,64 tanh, separate actor/critic).',
+    steps: 100_000,
+    values: {
+      n_envs: 8,
+      n_steps: 32,
+      batch_size: 256,
+      gae_lambda: 0.8,
+      gamma: 0.98,
+      n_epochs: 20,
+      ent_coef: 0.0,
+      learning_rate: 'lin_0.001',
+      clip_range: 'lin_0.2',
     },
-    {
-      name: 'zoo',
-      env: 'LunarLander-v3',
-      description: 'rl-baselines3-zoo LunarLander-v2 entry (hyperparams/ppo.yml), applied to v3.',
-      steps: 1_000_000,
-      values: ZOO_LUNAR,
-    },
-    {
-      name: 'tuned',
-      env: 'LunarLander-v3',
-      description:
-        "Policy Lab's variant of the zoo entry with no entropy bonus (ent_coef 0): the zoo's 0.01 keeps the training policy exploratory, so its 100-episode training mean stays near 150 at 1M steps while its greedy policy already scores ~250; without it the training mean passes 200 on seeds 0–2 (BENCHMARKS.md).",
-      steps: 1_000_000,
-      values: { ...ZOO_LUNAR, ent_coef: 0.0 },
-    },
-    {
-      name: 'zoo-continuous',
-      env: 'LunarLander-v3',
-      envOptions: { continuous: true },
-      description:
-        'rl-baselines3-zoo LunarLanderContinuous-v2 entry (hyperparams/ppo.yml), applied to LunarLander-v3 with continuous: true; diagonal Gaussian policy, log_std_init 0 (SB3 default).',
-      steps: 1_000_000,
-      values: ZOO_LUNAR,
-    },
-    {
-      name: 'tuned-continuous',
-      env: 'LunarLander-v3',
-      envOptions: { continuous: true },
-      description:
-        "Policy Lab's variant of the zoo's continuous entry: no entropy bonus, initial σ e⁻¹ (log_std_init −1) and 10 epochs per rollout, so the Gaussian's exploration noise shrinks sooner and the training mean passes 200 within 1M steps (seed 0; BENCHMARKS.md). Its greedy (mean-action) policy is less reliable than the zoo preset's.",
-      steps: 1_000_000,
-      values: { ...ZOO_LUNAR, n_epochs: 10, ent_coef: 0.0, log_std_init: -1 },
-    },
+  },
+  {
+    name: 'zoo',
+    env: 'LunarLander-v3',
+    description: 'rl-baselines3-zoo LunarLander-v2 entry (hyperparams/ppo.yml), applied to v3.',
+    steps: 1_000_000,
+    values: ZOO_LUNAR,
+  },
+  {
+    name: 'tuned',
+    env: 'LunarLander-v3',
+    description:
+      "Policy Lab's variant of the zoo entry with no entropy bonus (ent_coef 0): the zoo's 0.01 keeps the training policy exploratory, so its 100-episode training mean stays near 150 at 1M steps while its greedy policy already scores ~250; without it the training mean passes 200 on seeds 0–2 (BENCHMARKS.md).",
+    steps: 1_000_000,
+    values: { ...ZOO_LUNAR, ent_coef: 0.0 },
+  },
+  {
+    name: 'zoo-continuous',
+    env: 'LunarLander-v3',
+    envOptions: { continuous: true },
+    description:
+      'rl-baselines3-zoo LunarLanderContinuous-v2 entry (hyperparams/ppo.yml), applied to LunarLander-v3 with continuous: true; diagonal Gaussian policy, log_std_init 0 (SB3 default).',
+    steps: 1_000_000,
+    values: ZOO_LUNAR,
+  },
+  {
+    name: 'tuned-continuous',
+    env: 'LunarLander-v3',
+    envOptions: { continuous: true },
+    description:
+      "Policy Lab's variant of the zoo's continuous entry: no entropy bonus, initial σ e⁻¹ (log_std_init −1) and 10 epochs per rollout, so the Gaussian's exploration noise shrinks sooner and the training mean passes 200 within 1M steps (seed 0; BENCHMARKS.md). Its greedy (mean-action) policy is less reliable than the zoo preset's.",
+    steps: 1_000_000,
+    values: { ...ZOO_LUNAR, n_epochs: 10, ent_coef: 0.0, log_std_init: -1 },
+  },
 ];
 
 export const ppoDef: AlgorithmDef = {
   id: 'ppo',
   name: 'PPO',
-  description: 'Proximal Policy Optimization (Schulman et al. 2017): clipped surrogate objective, GAE(λ), separate actor and critic MLPs, minibatch epochs over each rollout.',
+  description:
+    'Proximal Policy Optimization (Schulman et al. 2017): clipped surrogate objective, GAE(λ), separate actor and critic MLPs, minibatch epochs over each rollout.',
   rules: RULES,
   presets: PRESETS,
   defaultSteps: { 'CartPole-v1': 100_000, 'LunarLander-v3': 1_000_000 },

@@ -14,7 +14,15 @@ import type { Generator } from '../envs/numpy-rng.ts';
 import type { VecEnv } from '../envs/env.ts';
 import type { Space } from '../envs/spaces.ts';
 import { common, withDefaults, parseSchedule, type Preset, type Rule, type Schedule } from '../training/hyperparameters.ts';
-import { checkNumEnvs, type Algorithm, type AlgorithmOptions, type IterationContext, type IterationResult, type PolicyKind, type SavablePolicy } from './algorithm.ts';
+import {
+  checkNumEnvs,
+  type Algorithm,
+  type AlgorithmOptions,
+  type IterationContext,
+  type IterationResult,
+  type PolicyKind,
+  type SavablePolicy,
+} from './algorithm.ts';
 import type { AlgorithmDef } from './definition.ts';
 import { MAX_STATES, binSpecFor, numStates, stateIndex, validateBinSpec, type BinSpec } from './obs-binning.ts';
 
@@ -43,7 +51,8 @@ export class QTablePolicy implements SavablePolicy {
     validateBinSpec(binning, this.obsDim);
     this.nStates = numStates(binning);
     this.nActions = actionSpace.n;
-    if (table.length !== this.nStates * this.nActions) throw new Error(`Q-table has ${table.length} values, the binning needs ${this.nStates} × ${this.nActions}`);
+    if (table.length !== this.nStates * this.nActions)
+      throw new Error(`Q-table has ${table.length} values, the binning needs ${this.nStates} × ${this.nActions}`);
     if (!(epsilon >= 0 && epsilon <= 1)) throw new Error(`epsilon must be in [0, 1], got ${epsilon}`);
   }
 
@@ -224,7 +233,14 @@ const RULES: Rule[] = [
   },
   common.gamma,
   { key: 'exploration_initial_eps', type: 'float', default: 1.0, min: 0, max: 1, description: 'ε of ε-greedy exploration at the start.' },
-  { key: 'exploration_final_eps', type: 'float', default: 0.01, min: 0, max: 1, description: 'Floor of ε (also the ε of stochastic acting with the saved policy).' },
+  {
+    key: 'exploration_final_eps',
+    type: 'float',
+    default: 0.01,
+    min: 0,
+    max: 1,
+    description: 'Floor of ε (also the ε of stochastic acting with the saved policy).',
+  },
   {
     key: 'exploration_decay',
     type: 'float',
@@ -258,7 +274,8 @@ const PRESETS: Preset[] = [
 export const qLearningDef: AlgorithmDef = {
   id: 'q-learning',
   name: 'Q-learning (tabular)',
-  description: 'Tabular Q-learning (Watkins 1989) on binned observations: one TD update per step, ε-greedy exploration decaying per episode; saves the Q-table.',
+  description:
+    'Tabular Q-learning (Watkins 1989) on binned observations: one TD update per step, ε-greedy exploration decaying per episode; saves the Q-table.',
   rules: RULES,
   presets: PRESETS,
   defaultSteps: { 'CartPole-v1': 2_000_000, 'LunarLander-v3': 2_000_000 },

@@ -71,7 +71,13 @@ export interface ResolvedHyperparameters {
   envOptions: Record<string, boolean | number>;
 }
 
-export function resolveHyperparameters(algo: AlgoId, env: EnvId, preset: string | null | undefined, overrides: Record<string, unknown> = {}, opts: RuleOptions = {}): ResolvedHyperparameters {
+export function resolveHyperparameters(
+  algo: AlgoId,
+  env: EnvId,
+  preset: string | null | undefined,
+  overrides: Record<string, unknown> = {},
+  opts: RuleOptions = {},
+): ResolvedHyperparameters {
   const d = algorithmDef(algo);
   const p = preset ? findPreset(algo, env, preset) : null;
   const merged: Record<string, unknown> = { ...defaultsOf(d.rules), ...(p ? structuredClone(p.values) : {}), ...overrides };

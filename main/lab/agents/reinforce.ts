@@ -292,21 +292,20 @@ const RULES: Rule[] = [
 ];
 
 const PRESETS: Preset[] = [
-    {
-      name: 'classic',
-      env: 'CartPole-v1',
-      description: 'Vanilla REINFORCE: Adam lr 0.01, one hidden layer of 32 ReLU units, γ 0.99, one episode per update, no baseline.',
-      steps: 500_000,
-      values: { learning_rate: 0.01, net_arch: [32], activation_fn: 'relu', gamma: 0.99, baseline: false, episodes_per_update: 1 },
-    },
-    {
-      name: 'classic-baseline',
-      env: 'CartPole-v1',
-      description: 'As "classic", with a mean-return baseline.',
-      steps: 500_000,
-      values: { learning_rate: 0.01, net_arch: [32], activation_fn: 'relu', gamma: 0.99, baseline: true, episodes_per_update: 1 },
-    },
-  
+  {
+    name: 'classic',
+    env: 'CartPole-v1',
+    description: 'Vanilla REINFORCE: Adam lr 0.01, one hidden layer of 32 ReLU units, γ 0.99, one episode per update, no baseline.',
+    steps: 500_000,
+    values: { learning_rate: 0.01, net_arch: [32], activation_fn: 'relu', gamma: 0.99, baseline: false, episodes_per_update: 1 },
+  },
+  {
+    name: 'classic-baseline',
+    env: 'CartPole-v1',
+    description: 'As "classic", with a mean-return baseline.',
+    steps: 500_000,
+    values: { learning_rate: 0.01, net_arch: [32], activation_fn: 'relu', gamma: 0.99, baseline: true, episodes_per_update: 1 },
+  },
 ];
 
 export const reinforceDef: AlgorithmDef = {

@@ -143,10 +143,7 @@ function checkValue(r: HyperparameterSpec, v: unknown): HyperValue {
     case 'int[]': {
       let arr: unknown = v;
       if (typeof v === 'string') arr = v.trim() === '' ? [] : v.split(',').map((s) => asNumber(s.trim()) ?? NaN);
-      const ok =
-        Array.isArray(arr) &&
-        arr.length <= NET_ARCH_MAX_LAYERS &&
-        arr.every((n) => typeof n === 'number' && Number.isSafeInteger(n) && inRange(r, n));
+      const ok = Array.isArray(arr) && arr.length <= NET_ARCH_MAX_LAYERS && arr.every((n) => typeof n === 'number' && Number.isSafeInteger(n) && inRange(r, n));
       if (!ok) throw new Error(`${k} must be a list of at most ${NET_ARCH_MAX_LAYERS} integers ${rangeText(r)}, got ${got(v)}`);
       return [...(arr as number[])];
     }
@@ -157,7 +154,8 @@ function checkValue(r: HyperparameterSpec, v: unknown): HyperValue {
         return x;
       }
       const start = typeof v === 'string' && v.trim().startsWith('lin_') ? scheduleStart(v) : null;
-      if (start === null || !Number.isFinite(start) || !inRange(r, start)) throw new Error(`${k} must be a finite number ${rangeText(r)} (or "lin_<number>"), got ${got(v)}`);
+      if (start === null || !Number.isFinite(start) || !inRange(r, start))
+        throw new Error(`${k} must be a finite number ${rangeText(r)} (or "lin_<number>"), got ${got(v)}`);
       return v as string;
     }
   }

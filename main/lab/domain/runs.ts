@@ -5,7 +5,11 @@ import { EnvId, EnvOptions, type RenderState } from './envs.ts';
 import { Hyperparameters } from './hyperparameters.ts';
 
 export const RunId = z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'invalid run id');
-export const Seed = z.number().int().min(0).max(2 ** 32 - 1);
+export const Seed = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 32 - 1);
 
 export const StartRunRequest = z.object({
   env: EnvId,

@@ -75,7 +75,8 @@ async function withoutGlueProcessHandlers<T>(load: () => Promise<T>): Promise<T>
     return await load();
   } finally {
     for (const l of process.listeners('uncaughtException') as Listener[]) if (!before.uncaughtException.has(l)) process.removeListener('uncaughtException', l);
-    for (const l of process.listeners('unhandledRejection') as Listener[]) if (!before.unhandledRejection.has(l)) process.removeListener('unhandledRejection', l);
+    for (const l of process.listeners('unhandledRejection') as Listener[])
+      if (!before.unhandledRejection.has(l)) process.removeListener('unhandledRejection', l);
   }
 }
 

@@ -36,7 +36,10 @@ export const STEP_AFTER_TERMINATED_WARNING =
 export function cartPoleObservationSpace(): BoxSpace {
   // Gymnasium uses float32 max for the velocities; our Box contract writes unbounded as ±Infinity.
   const high = [X_THRESHOLD * 2, Infinity, THETA_THRESHOLD_RADIANS * 2, Infinity];
-  return box(high.map((v) => -v), high);
+  return box(
+    high.map((v) => -v),
+    high,
+  );
 }
 
 export function cartPoleActionSpace(): DiscreteSpace {
@@ -103,7 +106,7 @@ export function checkCartPoleAction(action: unknown): 0 | 1 {
   if (action === 0 || action === 1) return action;
   let shown: string;
   try {
-    shown = ArrayBuffer.isView(action) ? `${action.constructor.name}[${String(action)}]` : JSON.stringify(action) ?? String(action);
+    shown = ArrayBuffer.isView(action) ? `${action.constructor.name}[${String(action)}]` : (JSON.stringify(action) ?? String(action));
   } catch {
     shown = String(action);
   }

@@ -45,9 +45,7 @@ export interface Env {
 }
 
 /** Env-specific drawable state; `env` selects the scene builder. */
-export type RenderState =
-  | { env: 'CartPole-v1'; x: number; theta: number }
-  | { env: 'LunarLander-v3'; [k: string]: unknown };
+export type RenderState = { env: 'CartPole-v1'; x: number; theta: number } | { env: 'LunarLander-v3'; [k: string]: unknown };
 
 /** Thrown when step() is called before reset(), like gymnasium.error.ResetNeeded. */
 export class ResetNeeded extends Error {

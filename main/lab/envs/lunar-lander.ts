@@ -273,7 +273,13 @@ class LanderWorld {
     this.jointPtrs.push(ptr);
     const f = this.B.HEAPF32;
     const R = REVOLUTE_BYTES;
-    this.joints.push({ ptr, ref: f[(ptr + R.referenceAngle) >> 2], lower: f[(ptr + R.lowerAngle) >> 2], upper: f[(ptr + R.upperAngle) >> 2], state: LimitState.Inactive });
+    this.joints.push({
+      ptr,
+      ref: f[(ptr + R.referenceAngle) >> 2],
+      lower: f[(ptr + R.lowerAngle) >> 2],
+      upper: f[(ptr + R.upperAngle) >> 2],
+      state: LimitState.Inactive,
+    });
   }
 
   /**
@@ -718,7 +724,12 @@ export class LunarLanderEnv implements Env {
     const landerLocal = LANDER_POLY.map(([x, y]) => [x / SCALE, y / SCALE] as const);
     const hx = LEG_W / SCALE;
     const hy = LEG_H / SCALE;
-    const legLocal = [[-hx, -hy], [hx, -hy], [hx, hy], [-hx, hy]] as const;
+    const legLocal = [
+      [-hx, -hy],
+      [hx, -hy],
+      [hx, hy],
+      [-hx, hy],
+    ] as const;
     const L = lw.landerF;
     return {
       ...base,
@@ -764,5 +775,7 @@ function checkContinuousAction(action: unknown): ArrayLike<number> {
   if ((Array.isArray(action) || ArrayBuffer.isView(action)) && a.length === 2 && typeof a[0] === 'number' && typeof a[1] === 'number') {
     return a as ArrayLike<number>;
   }
-  throw new Error(`LunarLander-v3 (continuous): invalid action ${describe(action)}; the action space is Box(-1, 1, (2,)), so the action must be two numbers [main, lateral]`);
+  throw new Error(
+    `LunarLander-v3 (continuous): invalid action ${describe(action)}; the action space is Box(-1, 1, (2,)), so the action must be two numbers [main, lateral]`,
+  );
 }

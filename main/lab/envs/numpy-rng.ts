@@ -136,8 +136,18 @@ export interface PCG64State {
  * products (16-bit limbs would need 36 and ran ~40% slower).
  */
 export class PCG64 {
-  private s0 = 0; private s1 = 0; private s2 = 0; private s3 = 0; private s4 = 0; private s5 = 0;
-  private i0 = 1; private i1 = 0; private i2 = 0; private i3 = 0; private i4 = 0; private i5 = 0;
+  private s0 = 0;
+  private s1 = 0;
+  private s2 = 0;
+  private s3 = 0;
+  private s4 = 0;
+  private s5 = 0;
+  private i0 = 1;
+  private i1 = 0;
+  private i2 = 0;
+  private i3 = 0;
+  private i4 = 0;
+  private i5 = 0;
   /** Last 64-bit output as two u32 halves (avoids returning an object/BigInt). */
   private outHi = 0;
   private outLo = 0;
@@ -166,7 +176,12 @@ export class PCG64 {
    * (ToInt32 keeps the low 32 bits), and (t − low)·2^-24 is the exact carry.
    */
   private step(): void {
-    const s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3, s4 = this.s4, s5 = this.s5;
+    const s0 = this.s0,
+      s1 = this.s1,
+      s2 = this.s2,
+      s3 = this.s3,
+      s4 = this.s4,
+      s5 = this.s5;
     let t = s0 * M0 + this.i0;
     const n0 = t & 0xffffff;
     t = (t - n0) * INV_2_24 + s0 * M1 + s1 * M0 + this.i1;
@@ -178,14 +193,20 @@ export class PCG64 {
     t = (t - n3) * INV_2_24 + s0 * M4 + s1 * M3 + s2 * M2 + s3 * M1 + s4 * M0 + this.i4;
     const n4 = t & 0xffffff;
     t = (t - n4) * INV_2_24 + s0 * M5 + s1 * M4 + s2 * M3 + s3 * M2 + s4 * M1 + s5 * M0 + this.i5;
-    this.s0 = n0; this.s1 = n1; this.s2 = n2; this.s3 = n3; this.s4 = n4;
+    this.s0 = n0;
+    this.s1 = n1;
+    this.s2 = n2;
+    this.s3 = n3;
+    this.s4 = n4;
     this.s5 = t & 0xff; // mod 2^128
   }
 
   /** Step, then XSL-RR on the new state into outHi/outLo. */
   private next64(): void {
     this.step();
-    const s1 = this.s1, s2 = this.s2, s5 = this.s5;
+    const s1 = this.s1,
+      s2 = this.s2,
+      s5 = this.s5;
     // The four 32-bit words of the state, w0 least significant (signed int32s; only bits matter).
     const w0 = this.s0 | (s1 << 24);
     const w1 = (s1 >>> 8) | (s2 << 16);
@@ -196,7 +217,10 @@ export class PCG64 {
     let l = w2 ^ w0;
     let r = s5 >>> 2;
     if (r >= 32) {
-      const tmp = h; h = l; l = tmp; r -= 32;
+      const tmp = h;
+      h = l;
+      l = tmp;
+      r -= 32;
     }
     if (r !== 0) {
       const nh = (h >>> r) | (l << (32 - r));
@@ -255,8 +279,18 @@ export class PCG64 {
   private setLimbs(state: bigint, inc: bigint): void {
     const s = bigToLimbs(state);
     const i = bigToLimbs(inc);
-    this.s0 = s[0]; this.s1 = s[1]; this.s2 = s[2]; this.s3 = s[3]; this.s4 = s[4]; this.s5 = s[5];
-    this.i0 = i[0]; this.i1 = i[1]; this.i2 = i[2]; this.i3 = i[3]; this.i4 = i[4]; this.i5 = i[5];
+    this.s0 = s[0];
+    this.s1 = s[1];
+    this.s2 = s[2];
+    this.s3 = s[3];
+    this.s4 = s[4];
+    this.s5 = s[5];
+    this.i0 = i[0];
+    this.i1 = i[1];
+    this.i2 = i[2];
+    this.i3 = i[3];
+    this.i4 = i[4];
+    this.i5 = i[5];
   }
 }
 

@@ -61,7 +61,12 @@ const REGISTRY: Readonly<Record<EnvId, EnvEntry>> = {
     spec: LUNAR_LANDER_SPEC,
     options: {
       continuous: { type: 'boolean', default: false, description: 'Box(2) throttle actions instead of Discrete(4)' },
-      gravity: { type: 'number', default: -10.0, description: 'gravity, in (−12, 0)', check: (v) => (v > -12 && v < 0 ? null : 'must be in the open interval (−12, 0)') },
+      gravity: {
+        type: 'number',
+        default: -10.0,
+        description: 'gravity, in (−12, 0)',
+        check: (v) => (v > -12 && v < 0 ? null : 'must be in the open interval (−12, 0)'),
+      },
       enable_wind: { type: 'boolean', default: false, description: 'apply wind and turbulence while airborne' },
       wind_power: { type: 'number', default: 15.0, description: 'wind strength (Gymnasium recommends 0..20)' },
       turbulence_power: { type: 'number', default: 1.5, description: 'rotational turbulence (Gymnasium recommends 0..2)' },
@@ -139,7 +144,10 @@ export function resolveEnvOptions(id: string, options: Record<string, unknown> =
   return Object.freeze(out);
 }
 
-function implementedEntry(id: string, options: Record<string, unknown> | undefined): { e: EnvEntry & { make: NonNullable<EnvEntry['make']> }; o: ResolvedOptions } {
+function implementedEntry(
+  id: string,
+  options: Record<string, unknown> | undefined,
+): { e: EnvEntry & { make: NonNullable<EnvEntry['make']> }; o: ResolvedOptions } {
   const e = entry(id);
   const o = resolveEnvOptions(id, options);
   if (!e.make) throw new Error(`${id} is not implemented yet (available: ${ENV_IDS.join(', ')})`);

@@ -39,7 +39,9 @@ interface GifencApi {
 }
 
 // Node loads gifenc's CommonJS build (everything under `default`); a bundler may pick its ES build.
-const gifenc: GifencApi = (gifencModule as { GIFEncoder?: unknown }).GIFEncoder ? (gifencModule as GifencApi) : (gifencModule as { default: GifencApi }).default;
+const gifenc: GifencApi = (gifencModule as { GIFEncoder?: unknown }).GIFEncoder
+  ? (gifencModule as GifencApi)
+  : (gifencModule as { default: GifencApi }).default;
 
 export interface GifOptions {
   /** Playback rate, frames per second of the input (default 50, the envs' rate). GIF delays are whole

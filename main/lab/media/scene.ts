@@ -80,7 +80,14 @@ function cartPoleScene(x: number, theta: number): Scene {
   const r = c.cartWidth / 2;
   const t = c.cartHeight / 2;
   const b = -c.cartHeight / 2;
-  const cart = ([[l, b], [l, t], [r, t], [r, b]] as const).map(([px, py]) => flip(px + cartX, py + cartY));
+  const cart = (
+    [
+      [l, b],
+      [l, t],
+      [r, t],
+      [r, b],
+    ] as const
+  ).map(([px, py]) => flip(px + cartX, py + cartY));
 
   // pygame's Vector2.rotate_rad(-theta), i.e. a clockwise tilt for positive theta.
   const pl = -c.poleWidth / 2;
@@ -89,9 +96,14 @@ function cartPoleScene(x: number, theta: number): Scene {
   const pb = -c.poleWidth / 2;
   const cos = Math.cos(-theta);
   const sin = Math.sin(-theta);
-  const pole = ([[pl, pb], [pl, pt], [pr, pt], [pr, pb]] as const).map(([px, py]) =>
-    flip(px * cos - py * sin + cartX, px * sin + py * cos + cartY + axleOffset),
-  );
+  const pole = (
+    [
+      [pl, pb],
+      [pl, pt],
+      [pr, pt],
+      [pr, pb],
+    ] as const
+  ).map(([px, py]) => flip(px * cos - py * sin + cartX, px * sin + py * cos + cartY + axleOffset));
 
   const [ax, ay] = flip(cartX, cartY + axleOffset);
   const [, trackY] = flip(0, cartY);

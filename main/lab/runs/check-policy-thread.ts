@@ -13,5 +13,9 @@ try {
   p.dispose();
   parentPort!.postMessage({ ok: true });
 } catch (err) {
-  parentPort!.postMessage({ ok: false, code: err instanceof PolicyFileError ? err.code : 'corrupt', message: err instanceof Error ? err.message : String(err) });
+  parentPort!.postMessage({
+    ok: false,
+    code: err instanceof PolicyFileError ? err.code : 'corrupt',
+    message: err instanceof Error ? err.message : String(err),
+  });
 }

@@ -40,21 +40,25 @@ const Dense = z.object({
     .passthrough(),
 });
 
-const ModelJson = z.object({
-  format: z.literal('layers-model').optional(),
-  modelTopology: z.object({
-    class_name: z.literal('Sequential'),
-    config: z.object({ layers: z.array(Dense).min(1) }).passthrough(),
-  }).passthrough(),
-  weightsManifest: z
-    .array(
-      z.object({
-        paths: z.tuple([z.literal('./weights.bin')]),
-        weights: z.array(z.object({ name: z.string().max(200), shape: z.array(z.number().int().min(0)).max(2), dtype: z.literal('float32') })),
-      }),
-    )
-    .length(1),
-}).passthrough();
+const ModelJson = z
+  .object({
+    format: z.literal('layers-model').optional(),
+    modelTopology: z
+      .object({
+        class_name: z.literal('Sequential'),
+        config: z.object({ layers: z.array(Dense).min(1) }).passthrough(),
+      })
+      .passthrough(),
+    weightsManifest: z
+      .array(
+        z.object({
+          paths: z.tuple([z.literal('./weights.bin')]),
+          weights: z.array(z.object({ name: z.string().max(200), shape: z.array(z.number().int().min(0)).max(2), dtype: z.literal('float32') })),
+        }),
+      )
+      .length(1),
+  })
+  .passthrough();
 
 /** What the network must look like: its input and output widths. */
 export interface ExpectedShape {
@@ -115,15 +119,22 @@ export async function checkModel(dir: string, label = '', expected?: ExpectedSha
     throw new ModelFileError('corrupt', `${modelName} is not a dense network saved by Policy Lab (at ${issue.path.join('.') || 'the top'}: ${issue.message})`);
   }
   const layers = parsed.data.modelTopology.config.layers.map((l) => l.config);
-  if (layers.length > MODEL_LIMITS.maxLayers) throw new ModelFileError('corrupt', `${modelName} declares ${layers.length} layers (at most ${MODEL_LIMITS.maxLayers})`);
+  if (layers.length > MODEL_LIMITS.maxLayers)
+    throw new ModelFileError('corrupt', `${modelName} declares ${layers.length} layers (at most ${MODEL_LIMITS.maxLayers})`);
   const inputDim = layers[0].batch_input_shape?.[1];
   if (inputDim === undefined) throw new ModelFileError('corrupt', `${modelName}: the first layer declares no input shape`);
   const dims = [inputDim, ...layers.map((l) => l.units)];
   const wide = dims.findIndex((d) => d > MODEL_LIMITS.maxUnits);
-  if (wide >= 0) throw new ModelFileError('corrupt', `${modelName}: ${wide === 0 ? 'the input' : `layer ${wide}`} has ${dims[wide]} units (at most ${MODEL_LIMITS.maxUnits})`);
+  if (wide >= 0)
+    throw new ModelFileError(
+      'corrupt',
+      `${modelName}: ${wide === 0 ? 'the input' : `layer ${wide}`} has ${dims[wide]} units (at most ${MODEL_LIMITS.maxUnits})`,
+    );
   const outputDim = dims[dims.length - 1];
-  if (expected && inputDim !== expected.inputDim) throw new ModelFileError('space', `${modelName} takes ${inputDim} inputs; the observation space has ${expected.inputDim}`);
-  if (expected && outputDim !== expected.outputDim) throw new ModelFileError('space', `${modelName} has ${outputDim} outputs; the action space needs ${expected.outputDim}`);
+  if (expected && inputDim !== expected.inputDim)
+    throw new ModelFileError('space', `${modelName} takes ${inputDim} inputs; the observation space has ${expected.inputDim}`);
+  if (expected && outputDim !== expected.outputDim)
+    throw new ModelFileError('space', `${modelName} has ${outputDim} outputs; the action space needs ${expected.outputDim}`);
 
   // Hidden layers share one activation (tanh or relu); the output is linear.
   let activation: Activation | null = null;
@@ -140,7 +151,8 @@ export async function checkModel(dir: string, label = '', expected?: ExpectedSha
 
   // The manifest: a kernel [in, out] then a bias [out] per layer, in order; then the exact byte count.
   const specs = parsed.data.weightsManifest[0].weights;
-  if (specs.length !== 2 * layers.length) throw new ModelFileError('corrupt', `${modelName} lists ${specs.length} weight tensors; ${layers.length} dense layers have ${2 * layers.length}`);
+  if (specs.length !== 2 * layers.length)
+    throw new ModelFileError('corrupt', `${modelName} lists ${specs.length} weight tensors; ${layers.length} dense layers have ${2 * layers.length}`);
   let params = 0;
   for (let l = 0; l < layers.length; l++) {
     const [k, b] = [specs[2 * l].shape, specs[2 * l + 1].shape];
@@ -149,7 +161,11 @@ export async function checkModel(dir: string, label = '', expected?: ExpectedSha
     }
     params += dims[l] * dims[l + 1] + dims[l + 1];
   }
-  if (params > MODEL_LIMITS.maxParams) throw new ModelFileError('corrupt', `${modelName} declares ${params.toLocaleString('en-US')} parameters (at most ${MODEL_LIMITS.maxParams.toLocaleString('en-US')})`);
+  if (params > MODEL_LIMITS.maxParams)
+    throw new ModelFileError(
+      'corrupt',
+      `${modelName} declares ${params.toLocaleString('en-US')} parameters (at most ${MODEL_LIMITS.maxParams.toLocaleString('en-US')})`,
+    );
   await checkRegularFile(join(dir, 'weights.bin'), weightsName, params * 4, params * 4);
   return { dims, activation: activation ?? 'tanh', params };
 }
@@ -179,7 +195,13 @@ export async function checkRegularFile(path: string, name: string, max: number, 
 }
 
 /** Opens `path` as readRegularFile describes, checks it, and hands the open file to `use`. */
-async function withRegularFile<T>(path: string, name: string, max: number, exact: number | undefined, use: (fh: FileHandle, size: number) => Promise<T>): Promise<T> {
+async function withRegularFile<T>(
+  path: string,
+  name: string,
+  max: number,
+  exact: number | undefined,
+  use: (fh: FileHandle, size: number) => Promise<T>,
+): Promise<T> {
   let fh;
   try {
     fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -191,7 +213,8 @@ async function withRegularFile<T>(path: string, name: string, max: number, exact
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new ModelFileError('corrupt', `${name} is not a regular file (${st.isDirectory() ? 'a folder' : 'a device or pipe'})`);
-    if (exact !== undefined && st.size !== exact) throw new ModelFileError('corrupt', `${name} has ${st.size.toLocaleString('en-US')} bytes; ${exact.toLocaleString('en-US')} expected`);
+    if (exact !== undefined && st.size !== exact)
+      throw new ModelFileError('corrupt', `${name} has ${st.size.toLocaleString('en-US')} bytes; ${exact.toLocaleString('en-US')} expected`);
     if (st.size > max) throw new ModelFileError('corrupt', `${name} has ${st.size.toLocaleString('en-US')} bytes (at most ${max.toLocaleString('en-US')})`);
     return await use(fh, st.size);
   } finally {

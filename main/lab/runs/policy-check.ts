@@ -12,7 +12,10 @@ export async function checkPolicyOffThread(dir: string, timeoutSeconds = POLICY_
   const worker = startWorkerThread(import.meta.url, 'check-policy-thread', { dir });
   try {
     const r = await new Promise<{ ok: boolean; code?: PolicyFileErrorCode; message?: string }>((resolve) => {
-      const timer = setTimeout(() => resolve({ ok: false, code: 'corrupt', message: `the policy did not load within ${timeoutSeconds} s` }), timeoutSeconds * 1000);
+      const timer = setTimeout(
+        () => resolve({ ok: false, code: 'corrupt', message: `the policy did not load within ${timeoutSeconds} s` }),
+        timeoutSeconds * 1000,
+      );
       worker.once('message', (m) => {
         clearTimeout(timer);
         resolve(m);

@@ -197,7 +197,10 @@ function policyBody(policy: SavablePolicy): { fields: Partial<PolicyMeta>; net?:
     };
   }
   if (policy instanceof QNetworkPolicy) {
-    return { fields: { kind: 'q-network', head: 'q', netArch: [...policy.net.spec.netArch], activation: policy.net.spec.activation, epsilon: policy.epsilon }, net: policy.net };
+    return {
+      fields: { kind: 'q-network', head: 'q', netArch: [...policy.net.spec.netArch], activation: policy.net.spec.activation, epsilon: policy.epsilon },
+      net: policy.net,
+    };
   }
   if (policy instanceof QTablePolicy) {
     const bytes = new Uint8Array(policy.table.length * 8);
@@ -205,7 +208,12 @@ function policyBody(policy: SavablePolicy): { fields: Partial<PolicyMeta>; net?:
     policy.table.forEach((q, k) => view.setFloat64(k * 8, q, true));
     const { bins, low, high } = policy.binning;
     return {
-      fields: { kind: 'q-table', binning: { bins: [...bins], low: [...low], high: [...high] }, qTable: { file: QTABLE_FILE, dtype: 'float64', shape: [policy.nStates, policy.nActions] }, epsilon: policy.epsilon },
+      fields: {
+        kind: 'q-table',
+        binning: { bins: [...bins], low: [...low], high: [...high] },
+        qTable: { file: QTABLE_FILE, dtype: 'float64', shape: [policy.nStates, policy.nActions] },
+        epsilon: policy.epsilon,
+      },
       files: [[QTABLE_FILE, bytes]],
     };
   }
@@ -280,10 +288,13 @@ const isFiniteNumber = (x: unknown): x is number => typeof x === 'number' && Num
 function checkMeta(raw: unknown, path: string, expectEnv: string | undefined): PolicyMeta {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new PolicyFileError('corrupt', `${path} must hold a JSON object`);
   const m = raw as Record<string, unknown>;
-  if (m.format !== POLICY_FORMAT) throw new PolicyFileError('format', `${path} is not a Policy Lab policy (format ${JSON.stringify(m.format ?? null)}, expected "${POLICY_FORMAT}")`);
-  if (m.version !== POLICY_VERSION) throw new PolicyFileError('version', `${path} has policy format version ${JSON.stringify(m.version ?? null)}; this build reads version ${POLICY_VERSION}`);
+  if (m.format !== POLICY_FORMAT)
+    throw new PolicyFileError('format', `${path} is not a Policy Lab policy (format ${JSON.stringify(m.format ?? null)}, expected "${POLICY_FORMAT}")`);
+  if (m.version !== POLICY_VERSION)
+    throw new PolicyFileError('version', `${path} has policy format version ${JSON.stringify(m.version ?? null)}; this build reads version ${POLICY_VERSION}`);
   const kind = (m.kind ?? 'mlp-actor') as PolicyKind;
-  if (!POLICY_KINDS.includes(kind)) throw new PolicyFileError('kind', `${path} has unknown policy kind ${JSON.stringify(m.kind)} (this build reads ${POLICY_KINDS.join(', ')})`);
+  if (!POLICY_KINDS.includes(kind))
+    throw new PolicyFileError('kind', `${path} has unknown policy kind ${JSON.stringify(m.kind)} (this build reads ${POLICY_KINDS.join(', ')})`);
   if (typeof m.env !== 'string' || !isEnvId(m.env)) throw new PolicyFileError('env', `${path} names an unknown env ${JSON.stringify(m.env ?? null)}`);
   if (expectEnv !== undefined && m.env !== expectEnv) throw new PolicyFileError('env', `env mismatch: the policy was trained on ${m.env}, not ${expectEnv}`);
   if (!isSpace(m.observationSpace) || !isSpace(m.actionSpace)) throw new PolicyFileError('corrupt', `${path} has no valid observationSpace/actionSpace`);
@@ -292,11 +303,13 @@ function checkMeta(raw: unknown, path: string, expectEnv: string | undefined): P
   const obsSpace = m.observationSpace;
   const actSpace = m.actionSpace;
   const needsDiscrete = (what: string) => {
-    if (actSpace.kind !== 'discrete') throw new PolicyFileError('space', `${path}: a ${what} policy needs a Discrete action space, not ${describeSpace(actSpace)}`);
+    if (actSpace.kind !== 'discrete')
+      throw new PolicyFileError('space', `${path}: a ${what} policy needs a Discrete action space, not ${describeSpace(actSpace)}`);
   };
   const readEpsilon = (): number => {
     if (m.epsilon === undefined) return 0;
-    if (!isFiniteNumber(m.epsilon) || m.epsilon < 0 || m.epsilon > 1) throw new PolicyFileError('corrupt', `${path} has "epsilon" ${JSON.stringify(m.epsilon)}; it must be a number in [0, 1]`);
+    if (!isFiniteNumber(m.epsilon) || m.epsilon < 0 || m.epsilon > 1)
+      throw new PolicyFileError('corrupt', `${path} has "epsilon" ${JSON.stringify(m.epsilon)}; it must be a number in [0, 1]`);
     return m.epsilon;
   };
   const kindFields: Partial<PolicyMeta> = {};
@@ -310,7 +323,10 @@ function checkMeta(raw: unknown, path: string, expectEnv: string | undefined): P
       const d = flatDim(actSpace);
       const ls = m.logStd;
       if (!Array.isArray(ls) || ls.length !== d || !ls.every(isFiniteNumber)) {
-        throw new PolicyFileError('corrupt', `${path} needs "logStd": ${d} finite numbers (the Gaussian policy's log σ for its ${describeSpace(actSpace)} action space)`);
+        throw new PolicyFileError(
+          'corrupt',
+          `${path} needs "logStd": ${d} finite numbers (the Gaussian policy's log σ for its ${describeSpace(actSpace)} action space)`,
+        );
       }
       kindFields.logStd = [...(ls as number[])];
     } else if (m.logStd !== undefined) {
@@ -318,7 +334,8 @@ function checkMeta(raw: unknown, path: string, expectEnv: string | undefined): P
     }
   } else if (kind === 'q-network') {
     needsDiscrete('q-network');
-    if (m.head !== undefined && m.head !== 'q') throw new PolicyFileError('corrupt', `${path} has head ${JSON.stringify(m.head)}; a q-network policy has head "q"`);
+    if (m.head !== undefined && m.head !== 'q')
+      throw new PolicyFileError('corrupt', `${path} has head ${JSON.stringify(m.head)}; a q-network policy has head "q"`);
     kindFields.head = 'q';
     kindFields.epsilon = readEpsilon();
   } else if (kind === 'q-table') {
@@ -330,7 +347,10 @@ function checkMeta(raw: unknown, path: string, expectEnv: string | undefined): P
     }
     const obsDim = flatDim(obsSpace);
     if (b.bins.length !== obsDim || b.low.length !== obsDim || b.high.length !== obsDim) {
-      throw new PolicyFileError('space', `${path}: binning has ${b.bins.length} bins, ${b.low.length} lows and ${b.high.length} highs, but the observation space ${describeSpace(obsSpace)} has ${obsDim} dimensions`);
+      throw new PolicyFileError(
+        'space',
+        `${path}: binning has ${b.bins.length} bins, ${b.low.length} lows and ${b.high.length} highs, but the observation space ${describeSpace(obsSpace)} has ${obsDim} dimensions`,
+      );
     }
     const binning: BinSpec = { bins: [...b.bins], low: [...b.low], high: [...b.high] };
     try {
@@ -345,7 +365,10 @@ function checkMeta(raw: unknown, path: string, expectEnv: string | undefined): P
       throw new PolicyFileError('corrupt', `${path} needs "qTable": {file: "${QTABLE_FILE}", dtype: "float64", shape: [states, actions]}`);
     }
     if (t.shape.length !== 2 || t.shape[0] !== nStates || t.shape[1] !== nActions) {
-      throw new PolicyFileError('corrupt', `${path}: q-table shape ${JSON.stringify(t.shape)} does not fit the binning (${binning.bins.join('×')} = ${nStates} states) and ${describeSpace(actSpace)} ([${nStates}, ${nActions}] needed)`);
+      throw new PolicyFileError(
+        'corrupt',
+        `${path}: q-table shape ${JSON.stringify(t.shape)} does not fit the binning (${binning.bins.join('×')} = ${nStates} states) and ${describeSpace(actSpace)} ([${nStates}, ${nActions}] needed)`,
+      );
     }
     kindFields.binning = binning;
     kindFields.qTable = { file: QTABLE_FILE, dtype: 'float64', shape: [nStates, nActions] };
@@ -354,11 +377,15 @@ function checkMeta(raw: unknown, path: string, expectEnv: string | undefined): P
     const a = m.agent as Record<string, unknown> | undefined;
     const type = a && typeof a === 'object' ? a.type : undefined;
     if (typeof type !== 'string' || !(BASELINE_AGENTS as readonly string[]).includes(type)) {
-      throw new PolicyFileError('corrupt', `${path} needs "agent": {type: ${BASELINE_AGENTS.map((x) => `"${x}"`).join(' | ')}}, got ${JSON.stringify(m.agent ?? null)}`);
+      throw new PolicyFileError(
+        'corrupt',
+        `${path} needs "agent": {type: ${BASELINE_AGENTS.map((x) => `"${x}"`).join(' | ')}}, got ${JSON.stringify(m.agent ?? null)}`,
+      );
     }
     if (type === 'constant') {
       const action = a!.action;
-      if (!Array.isArray(action) || !action.every(isFiniteNumber)) throw new PolicyFileError('corrupt', `${path}: a constant agent needs "action": a list of numbers, got ${JSON.stringify(action ?? null)}`);
+      if (!Array.isArray(action) || !action.every(isFiniteNumber))
+        throw new PolicyFileError('corrupt', `${path}: a constant agent needs "action": a list of numbers, got ${JSON.stringify(action ?? null)}`);
       try {
         checkConstantAction(action, actSpace);
       } catch (e) {
@@ -418,10 +445,16 @@ export function checkPolicyFitsEnv(
   const where = envOptions === undefined ? meta.env : `${meta.env} with env options ${JSON.stringify(envOptions)}`;
   const trained = envOptions === undefined ? '' : ` (the policy was trained with env options ${JSON.stringify(meta.envOptions)})`;
   if (!spacesEqual(env.observationSpace, meta.observationSpace)) {
-    throw new PolicyFileError('space', `observation space mismatch: policy.json has ${describeSpace(meta.observationSpace)}, ${where} has ${describeSpace(env.observationSpace)}${trained}`);
+    throw new PolicyFileError(
+      'space',
+      `observation space mismatch: policy.json has ${describeSpace(meta.observationSpace)}, ${where} has ${describeSpace(env.observationSpace)}${trained}`,
+    );
   }
   if (!spacesEqual(env.actionSpace, meta.actionSpace)) {
-    throw new PolicyFileError('space', `action space mismatch: policy.json has ${describeSpace(meta.actionSpace)}, ${where} has ${describeSpace(env.actionSpace)}${trained}`);
+    throw new PolicyFileError(
+      'space',
+      `action space mismatch: policy.json has ${describeSpace(meta.actionSpace)}, ${where} has ${describeSpace(env.actionSpace)}${trained}`,
+    );
   }
 }
 
@@ -466,7 +499,11 @@ export async function loadPolicy(dir: string, opts: LoadPolicyOptions = {}): Pro
   if (meta.critic && existsSync(join(dir, CRITIC_DIR, MODEL_FILE))) {
     let critic: Mlp;
     try {
-      critic = await loadNet(join(dir, CRITIC_DIR), { ...meta, actionSpace: { kind: 'box', shape: [1], low: [-Infinity], high: [Infinity] } }, `${CRITIC_DIR}/`);
+      critic = await loadNet(
+        join(dir, CRITIC_DIR),
+        { ...meta, actionSpace: { kind: 'box', shape: [1], low: [-Infinity], high: [Infinity] } },
+        `${CRITIC_DIR}/`,
+      );
     } catch (e) {
       policy.dispose();
       throw e;
@@ -512,7 +549,10 @@ async function loadKind(dir: string, meta: PolicyMeta): Promise<LoadedPolicy> {
       const bytes = await readBytes(path, QTABLE_FILE, 8 * QTABLE_MAX_ENTRIES, meta.qTable!.shape[0] * meta.qTable!.shape[1] * 8);
       const [nStates, nActions] = meta.qTable!.shape;
       if (bytes.byteLength !== nStates * nActions * 8) {
-        throw new PolicyFileError('corrupt', `${QTABLE_FILE} has ${bytes.byteLength} bytes, the q-table [${nStates}, ${nActions}] of float64 needs ${nStates * nActions * 8}`);
+        throw new PolicyFileError(
+          'corrupt',
+          `${QTABLE_FILE} has ${bytes.byteLength} bytes, the q-table [${nStates}, ${nActions}] of float64 needs ${nStates * nActions * 8}`,
+        );
       }
       const view = new DataView(bytes);
       const table = new Float64Array(nStates * nActions);
@@ -551,8 +591,10 @@ export async function checkPolicyFolder(dir: string): Promise<void> {
   const shape = { inputDim: flatDim(meta.observationSpace), outputDim: actionDim(meta.actionSpace) };
   try {
     if (meta.kind === 'mlp-actor' || meta.kind === 'q-network') await checkModel(dir, '', shape);
-    if (meta.kind === 'q-table') await checkRegularFile(join(dir, QTABLE_FILE), QTABLE_FILE, 8 * QTABLE_MAX_ENTRIES, meta.qTable!.shape[0] * meta.qTable!.shape[1] * 8);
-    if (meta.critic && existsSync(join(dir, CRITIC_DIR, MODEL_FILE))) await checkModel(join(dir, CRITIC_DIR), `${CRITIC_DIR}/`, { inputDim: shape.inputDim, outputDim: 1 });
+    if (meta.kind === 'q-table')
+      await checkRegularFile(join(dir, QTABLE_FILE), QTABLE_FILE, 8 * QTABLE_MAX_ENTRIES, meta.qTable!.shape[0] * meta.qTable!.shape[1] * 8);
+    if (meta.critic && existsSync(join(dir, CRITIC_DIR, MODEL_FILE)))
+      await checkModel(join(dir, CRITIC_DIR), `${CRITIC_DIR}/`, { inputDim: shape.inputDim, outputDim: 1 });
   } catch (e) {
     if (e instanceof ModelFileError) throw new PolicyFileError(e.code, e.message);
     throw e;

@@ -50,10 +50,24 @@ export class PolicyLibrary {
       const best = join(s.runDir, 'best');
       if (s.bestEval && existsSync(join(best, 'policy.json'))) {
         const at = s.bestEval.step.toLocaleString('en-US');
-        out.push({ ...base, path: best, label: `${runLabel} · checkpoint @ ${at} · best evaluation ${s.bestEval.mean.toFixed(1)}`, steps: s.bestEval.step, evalMean: s.bestEval.mean, source: 'checkpoint' });
+        out.push({
+          ...base,
+          path: best,
+          label: `${runLabel} · checkpoint @ ${at} · best evaluation ${s.bestEval.mean.toFixed(1)}`,
+          steps: s.bestEval.step,
+          evalMean: s.bestEval.mean,
+          source: 'checkpoint',
+        });
       }
       for (const cp of await this.opts.store.checkpoints(s.runId)) {
-        out.push({ ...base, path: cp.dir, label: `${runLabel} · checkpoint @ ${cp.step.toLocaleString('en-US')}`, steps: cp.step, evalMean: null, source: 'checkpoint' });
+        out.push({
+          ...base,
+          path: cp.dir,
+          label: `${runLabel} · checkpoint @ ${cp.step.toLocaleString('en-US')}`,
+          steps: cp.step,
+          evalMean: null,
+          source: 'checkpoint',
+        });
       }
     }
     for (const [root, source] of [
@@ -65,7 +79,15 @@ export class PolicyLibrary {
         const dir = join(root, name);
         try {
           const p = await this.load(dir);
-          out.push({ path: dir, label: `${source === 'demo' ? 'demo' : 'imported'} · ${name}`, env: p.meta.env, algo: p.meta.algo, steps: p.meta.steps, evalMean: p.meta.evalMean ?? null, source });
+          out.push({
+            path: dir,
+            label: `${source === 'demo' ? 'demo' : 'imported'} · ${name}`,
+            env: p.meta.env,
+            algo: p.meta.algo,
+            steps: p.meta.steps,
+            evalMean: p.meta.evalMean ?? null,
+            source,
+          });
         } catch {
           /* unreadable folders are skipped in the list; loading one directly reports why */
         }
@@ -77,7 +99,8 @@ export class PolicyLibrary {
   async import(files: { name: string; dataBase64: string }[]): Promise<PolicyInfo> {
     // Only a policy folder's own files are kept (whatever else was picked is ignored), each once.
     const kept = files.filter((f) => IMPORTABLE_FILES.has(f.name));
-    if (!kept.some((f) => f.name === 'policy.json')) throw new LabError(`no policy.json among the files (a policy is ${[...IMPORTABLE_FILES].join(', ')})`, 'invalid');
+    if (!kept.some((f) => f.name === 'policy.json'))
+      throw new LabError(`no policy.json among the files (a policy is ${[...IMPORTABLE_FILES].join(', ')})`, 'invalid');
     const names = kept.map((f) => f.name);
     const twice = names.find((n, i) => names.indexOf(n) !== i);
     if (twice) throw new LabError(`${twice} was given twice`, 'invalid');
@@ -107,7 +130,8 @@ export class PolicyLibrary {
     const abs = resolve(path);
     if (this.opts.allowAnyPolicyPath) return abs;
     const roots = [this.opts.store.root, this.opts.importsDir, this.opts.resourcesDir].filter((r): r is string => !!r).map((r) => resolve(r) + sep);
-    if (!roots.some((r) => abs.startsWith(r))) throw new LabError('policies can only be loaded from the runs library, imported files or bundled demos', 'invalid');
+    if (!roots.some((r) => abs.startsWith(r)))
+      throw new LabError('policies can only be loaded from the runs library, imported files or bundled demos', 'invalid');
     return abs;
   }
 

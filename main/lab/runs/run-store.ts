@@ -203,7 +203,10 @@ export class RunStore {
   /** config.json read back through the schema it was written from (RunConfig). */
   async readRunConfig(runId: string): Promise<TrainerConfig> {
     const parsed = RunConfig.safeParse(await this.readConfig(runId));
-    if (!parsed.success) throw new Error(`config.json of run ${runId} is not a run configuration (${parsed.error.issues[0]?.path.join('.') || 'top'}: ${parsed.error.issues[0]?.message})`);
+    if (!parsed.success)
+      throw new Error(
+        `config.json of run ${runId} is not a run configuration (${parsed.error.issues[0]?.path.join('.') || 'top'}: ${parsed.error.issues[0]?.message})`,
+      );
     return parsed.data;
   }
 

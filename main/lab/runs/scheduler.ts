@@ -8,7 +8,17 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabError } from '../domain/errors.ts';
 import { StartRunRequest, type RunDetail, type RunEventName, type RunEvents, type RunExport, type RunRequest, type RunSummary } from '../domain/runs.ts';
-import { RunStore, processAlive, progressFromMetrics, progressPath, readMetrics, readProgress, writeJsonAtomic, writeProblem, type RunProgress } from './run-store.ts';
+import {
+  RunStore,
+  processAlive,
+  progressFromMetrics,
+  progressPath,
+  readMetrics,
+  readProgress,
+  writeJsonAtomic,
+  writeProblem,
+  type RunProgress,
+} from './run-store.ts';
 import type { RunLauncher, RunProcess } from './launcher.ts';
 import { metricsCsv } from './metrics-csv.ts';
 import type { FromWorker } from '../training/protocol.ts';
@@ -310,7 +320,10 @@ export class RunScheduler {
     if (!run) {
       const s = await this.store.readStatus(runId);
       if (!s) throw new LabError(`no run "${runId}"`, 'not-found');
-      throw new LabError(`run ${runId} is ${s.status}; only a running run can be paused or resumed (a stopped one can be continued from its last checkpoint)`, 'invalid');
+      throw new LabError(
+        `run ${runId} is ${s.status}; only a running run can be paused or resumed (a stopped one can be continued from its last checkpoint)`,
+        'invalid',
+      );
     }
     if (!run.proc) throw new LabError(`run ${runId} is still queued`, 'invalid');
     if (paused === (run.summary.status === 'paused')) return { ...run.summary };
@@ -422,7 +435,8 @@ export class RunScheduler {
           ...rebuilt,
           status: 'crashed',
           hasPolicy: existsSync(join(s.runDir, 'policy', 'policy.json')),
-          error: 'interrupted: the lab and this run stopped while it trained; its metrics and checkpoints are kept, and it can be continued from the last checkpoint',
+          error:
+            'interrupted: the lab and this run stopped while it trained; its metrics and checkpoints are kept, and it can be continued from the last checkpoint',
         })
         .catch(() => undefined);
     }

@@ -30,9 +30,23 @@ export const common = {
   },
   activation_fn: { key: 'activation_fn', type: 'enum', default: 'tanh', choices: [...ACTIVATIONS], description: 'Hidden-layer activation.' },
   n_envs: { key: 'n_envs', type: 'int', default: 1, min: 1, max: 256, description: 'Environment copies stepped together.' },
-  ortho_init: { key: 'ortho_init', type: 'bool', default: true, description: 'Orthogonal weight init (gains √2 hidden, 0.01 policy head, 1 value head); otherwise Glorot uniform.' },
+  ortho_init: {
+    key: 'ortho_init',
+    type: 'bool',
+    default: true,
+    description: 'Orthogonal weight init (gains √2 hidden, 0.01 policy head, 1 value head); otherwise Glorot uniform.',
+  },
   // Above 1 an optimizer step overshoots on any scale these nets train at: refused unless the run is forced.
-  learning_rate: { key: 'learning_rate', type: 'schedule', default: 3e-4, min: 0, exclusiveMin: true, max: 1, forcedMax: 1e6, description: 'Adam step size; "lin_<x>" decays linearly from x to 0 over the run.' },
+  learning_rate: {
+    key: 'learning_rate',
+    type: 'schedule',
+    default: 3e-4,
+    min: 0,
+    exclusiveMin: true,
+    max: 1,
+    forcedMax: 1e6,
+    description: 'Adam step size; "lin_<x>" decays linearly from x to 0 over the run.',
+  },
   ent_coef: { key: 'ent_coef', type: 'float', default: 0.0, min: 0, max: 10, description: 'Entropy bonus coefficient.' },
   max_grad_norm: { key: 'max_grad_norm', type: 'float', default: 0.5, min: 0, exclusiveMin: true, max: 1e6, description: 'Global gradient-norm clip.' },
 } satisfies Record<string, Rule>;
@@ -62,7 +76,13 @@ export interface RuleOptions {
  * algorithm's cross-key rules; returns the normalised values (numeric strings → numbers, "64,64" →
  * [64, 64]). Throws an Error naming the key. Keys not given are not filled in.
  */
-export function validateRules(algo: string, rules: readonly Rule[], values: Record<string, unknown>, crossCheck?: (v: Values) => void, opts: RuleOptions = {}): Values {
+export function validateRules(
+  algo: string,
+  rules: readonly Rule[],
+  values: Record<string, unknown>,
+  crossCheck?: (v: Values) => void,
+  opts: RuleOptions = {},
+): Values {
   if (values === null || typeof values !== 'object' || Array.isArray(values)) throw new Error(`hyperparameters must be an object, got ${got(values)}`);
   const out: Values = {};
   for (const [k, v] of Object.entries(values)) {

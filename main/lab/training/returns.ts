@@ -46,7 +46,13 @@ export interface GaeInput {
 export function computeGae(inp: GaeInput, advOut?: Float32Array, retOut?: Float32Array): { advantages: Float32Array; returns: Float32Array } {
   const { nSteps: T, nEnvs: N, rewards, values, terminated, truncated, finalValues, lastValues, gamma, lambda } = inp;
   const size = T * N;
-  for (const [name, a] of [['rewards', rewards], ['values', values], ['terminated', terminated], ['truncated', truncated], ['finalValues', finalValues]] as const) {
+  for (const [name, a] of [
+    ['rewards', rewards],
+    ['values', values],
+    ['terminated', terminated],
+    ['truncated', truncated],
+    ['finalValues', finalValues],
+  ] as const) {
     if (a.length < size) throw new Error(`computeGae: ${name} has ${a.length} entries, need ${size}`);
   }
   if (lastValues.length < N) throw new Error(`computeGae: lastValues has ${lastValues.length} entries, need ${N}`);

@@ -104,7 +104,14 @@ export class RolloutBuffer {
   }
 
   /** Copies rows `idx` into a minibatch (contiguous typed arrays ready for tf tensors). */
-  gather(idx: ArrayLike<number>): { obs: Float32Array; actions: ActionArray; logProbs: Float32Array; advantages: Float32Array; returns: Float32Array; values: Float32Array } {
+  gather(idx: ArrayLike<number>): {
+    obs: Float32Array;
+    actions: ActionArray;
+    logProbs: Float32Array;
+    advantages: Float32Array;
+    returns: Float32Array;
+    values: Float32Array;
+  } {
     const m = idx.length;
     const D = this.obsDim;
     const ad = this.discrete ? 1 : this.actionDim;

@@ -126,7 +126,15 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
   // Summed afresh (100 adds) rather than kept as a running sum, so no rounding drift near the threshold.
   const mean100 = () => (last100.length ? last100.reduce((a, b) => a + b, 0) / last100.length : null);
   const saveTo = async (dir: string, evalMean: number | null = null, evalStd: number | null = null) => {
-    await savePolicy(dir, algo!.policy, { env: config.env, envOptions: config.envOptions, algo: config.algo, steps, evalMean, evalStd, critic: criticOf(algo!) });
+    await savePolicy(dir, algo!.policy, {
+      env: config.env,
+      envOptions: config.envOptions,
+      algo: config.algo,
+      steps,
+      evalMean,
+      evalStd,
+      critic: criticOf(algo!),
+    });
   };
 
   try {
@@ -363,7 +371,8 @@ export async function initFromPolicy(algo: Algorithm, dir: string): Promise<void
       throw new Error(`the saved policy's network (${b.netArch.join('×')} ${b.activation}) differs from this run's (${a.netArch.join('×')} ${a.activation})`);
     }
     target.net.setWeights(saved.net.getWeights());
-    if (target.distribution instanceof DiagGaussian && saved.distribution instanceof DiagGaussian) target.distribution.setLogStd(saved.distribution.getLogStd());
+    if (target.distribution instanceof DiagGaussian && saved.distribution instanceof DiagGaussian)
+      target.distribution.setLogStd(saved.distribution.getLogStd());
     target.invalidate();
     // A critic of another shape (e.g. continuing with a different net_arch for it) starts fresh.
     const critic = criticOf(algo);

@@ -195,7 +195,12 @@ export function useStepChart<T extends { step: number }>(
 
 /** A horizontal reference line at `y` from x = 0 to `right`; none while `y` is unknown or there is no range yet. */
 export function referenceLine(y: number | null, right: number): XY[] {
-  return y !== null && right > 0 ? [{ x: 0, y }, { x: right, y }] : [];
+  return y !== null && right > 0
+    ? [
+        { x: 0, y },
+        { x: right, y },
+      ]
+    : [];
 }
 
 export interface Marker {

@@ -73,7 +73,9 @@ export class PixiScene {
           if (s.stroke) g.stroke({ color: rgbToNumber(s.stroke), width: s.strokeWidth ?? 1 });
           break;
         case 'line':
-          g.moveTo(s.x1, s.y1).lineTo(s.x2, s.y2).stroke({ color: rgbToNumber(s.color), width: s.width });
+          g.moveTo(s.x1, s.y1)
+            .lineTo(s.x2, s.y2)
+            .stroke({ color: rgbToNumber(s.color), width: s.width });
           break;
         case 'text': {
           const t = this.textAt(textIndex++);

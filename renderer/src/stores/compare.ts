@@ -45,7 +45,8 @@ export interface HeadToHeadPlan {
 export function headToHeadPlans(algos: readonly AlgoInfo[]): { plans: HeadToHeadPlan[]; missing: string[] } {
   const plans: HeadToHeadPlan[] = [];
   const missing: string[] = [];
-  const preset = (algo: string, name?: string) => algos.find((a) => a.id === algo)?.presets.find((p) => p.env === 'CartPole-v1' && (name === undefined || p.name === name));
+  const preset = (algo: string, name?: string) =>
+    algos.find((a) => a.id === algo)?.presets.find((p) => p.env === 'CartPole-v1' && (name === undefined || p.name === name));
   const want: { label: string; algo: AlgoInfo['id']; preset?: string }[] = [
     { label: 'REINFORCE', algo: 'reinforce', preset: 'classic' },
     { label: 'REINFORCE + baseline', algo: 'reinforce', preset: 'classic-baseline' },

@@ -20,7 +20,11 @@ export function parseNumber(text: string): number | null {
  * digits only (`_` and `,` as separators where `grouped`), at most `max`. Blank is null where
  * `optional`, else `error`, like anything else that is not such a count.
  */
-export function parseCount(text: string, opts: { max: number; optional?: boolean; grouped?: boolean }, error: string): { value: number | null; error: string | null } {
+export function parseCount(
+  text: string,
+  opts: { max: number; optional?: boolean; grouped?: boolean },
+  error: string,
+): { value: number | null; error: string | null } {
   const t = opts.grouped ? text.trim().replace(/[_,]/g, '') : text.trim();
   if (t === '' && opts.optional) return { value: null, error: null };
   return /^\d+$/.test(t) && Number(t) <= opts.max ? { value: Number(t), error: null } : { value: null, error };
@@ -33,7 +37,15 @@ export function parseCount(text: string, opts: { max: number; optional?: boolean
  */
 export function parseHyper(spec: HyperparameterSpec, text: string, force = false): ParseResult {
   const t = text.trim();
-  const input = spec.type === 'int[]' ? t.replace(/^\[|\]$/g, '').trim().split(/[\s,]+/).filter(Boolean).join(',') : t;
+  const input =
+    spec.type === 'int[]'
+      ? t
+          .replace(/^\[|\]$/g, '')
+          .trim()
+          .split(/[\s,]+/)
+          .filter(Boolean)
+          .join(',')
+      : t;
   try {
     return { ok: true, value: checkHyperValue(spec, input, force) };
   } catch (err) {

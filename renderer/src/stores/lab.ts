@@ -36,11 +36,7 @@ export const useLabStore = defineStore('lab', () => {
   async function load(): Promise<void> {
     loading.value = true;
     try {
-      const [i, e, a] = await Promise.all([
-        client.invoke('systemInfo', {}),
-        client.invoke('listEnvs', {}),
-        client.invoke('listAlgos', {}),
-      ]);
+      const [i, e, a] = await Promise.all([client.invoke('systemInfo', {}), client.invoke('listEnvs', {}), client.invoke('listAlgos', {})]);
       info.value = i;
       envs.value = e;
       algos.value = a;

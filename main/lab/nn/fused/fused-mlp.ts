@@ -277,7 +277,8 @@ export class FusedMlp {
     if (w.kernels.length !== this.layers || w.biases.length !== this.layers) throw new Error('FusedMlp.setWeights: layer count differs');
     this.set.weightsChanged();
     for (let l = 0; l < this.layers; l++) {
-      if (w.kernels[l].length !== this.dims[l] * this.dims[l + 1] || w.biases[l].length !== this.dims[l + 1]) throw new Error(`FusedMlp.setWeights: layer ${l} shape differs`);
+      if (w.kernels[l].length !== this.dims[l] * this.dims[l + 1] || w.biases[l].length !== this.dims[l + 1])
+        throw new Error(`FusedMlp.setWeights: layer ${l} shape differs`);
       H.set(w.kernels[l], this.kernelOff(l));
       H.set(w.biases[l], this.biasOff(l));
     }

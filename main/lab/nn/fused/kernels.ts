@@ -216,8 +216,19 @@ interface WasmModule {
   _malloc(bytes: number): number;
   _free(ptr: number): void;
   __FusedMatMul(
-    aId: number, aShape: number, aRank: number, bId: number, bShape: number, bRank: number,
-    transposeA: number, transposeB: number, activation: number, biasId: number, preluId: number, leakyAlpha: number, outId: number,
+    aId: number,
+    aShape: number,
+    aRank: number,
+    bId: number,
+    bShape: number,
+    bRank: number,
+    transposeA: number,
+    transposeB: number,
+    activation: number,
+    biasId: number,
+    preluId: number,
+    leakyAlpha: number,
+    outId: number,
   ): void;
   tfjs: { registerTensor(id: number, size: number, byteOffset: number): void; disposeData(id: number): void };
   asm: { memory: WebAssembly.Memory };
