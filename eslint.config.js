@@ -1,6 +1,7 @@
 import tseslint from 'typescript-eslint';
 import vue from 'eslint-plugin-vue';
 import importX, { createNodeResolver } from 'eslint-plugin-import-x';
+import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', 'test/artifacts/**', 'runs/**', 'dist/**'] },
@@ -47,11 +48,18 @@ export default tseslint.config(
             { target: './main/lab/domain', from: './main', except: ['./lab/domain'], message: 'domain definitions import only each other' },
             { target: './main/lab', from: './main', except: ['./lab'], message: 'the lab core imports no bridge or shell' },
             { target: './main/lab', from: ['./preload', './renderer'], message: 'the lab core imports no bridge or renderer' },
-            { target: './renderer', from: './main', except: ['./lab/domain', './lab/media/scene.ts', './lab/media/frames.ts'], message: 'the renderer imports only the domain and the shared scene' },
+            {
+              target: './renderer',
+              from: './main',
+              except: ['./lab/domain', './lab/media/scene.ts', './lab/media/frames.ts'],
+              message: 'the renderer imports only the domain and the shared scene',
+            },
             { target: './preload', from: './main', except: ['./lab/domain'], message: 'the contract is built from the domain only' },
           ],
         },
       ],
     },
   },
+  // Layout is Prettier's (npm run lint runs prettier --check); style rules that would fight it are off.
+  prettier,
 );
