@@ -229,7 +229,7 @@ export class A2c implements Algorithm {
           ['loss', 'policy_loss', 'value_loss', 'entropy'],
           hp.max_grad_norm,
         );
-        Object.assign(metrics, { policy_loss: r.values[1], value_loss: r.values[2], entropy: r.values[3], grad_norm: r.gradNorm });
+        Object.assign(metrics, { policy_loss: r.losses.policy_loss, value_loss: r.losses.value_loss, entropy: r.losses.entropy, grad_norm: r.gradNorm });
       } else {
         const p = gradientStep(
           this.optimizer!,
@@ -241,15 +241,15 @@ export class A2c implements Algorithm {
           ['loss', 'policy_loss', 'entropy'],
           hp.max_grad_norm,
         );
-        Object.assign(metrics, { policy_loss: p.values[1], entropy: p.values[2], grad_norm: p.gradNorm });
+        Object.assign(metrics, { policy_loss: p.losses.policy_loss, entropy: p.losses.entropy, grad_norm: p.gradNorm });
         const vfLr = this.vfLrSchedule(progress);
         setLearningRate(this.vfOptimizer!, vfLr);
         let vfGradNorm = 0;
         for (let k = 0; k < hp.train_v_iters; k++) {
           const v = gradientStep(this.vfOptimizer!, critic.variables, () => [valueLoss()], ['value_loss'], hp.max_grad_norm);
           // value_loss: before the first value step (comparable with the joint update); _final: before the last.
-          if (k === 0) metrics.value_loss = v.values[0];
-          metrics.value_loss_final = v.values[0];
+          if (k === 0) metrics.value_loss = v.losses.value_loss;
+          metrics.value_loss_final = v.losses.value_loss;
           vfGradNorm += v.gradNorm;
         }
         metrics.vf_grad_norm = vfGradNorm / hp.train_v_iters;
@@ -276,10 +276,7 @@ export class A2c implements Algorithm {
       // One step on policy_loss − ent_coef·H + vf_coef·value_loss over both nets (one set).
       const vOff = f.critic.forward(f.obsOff, M);
       const vLoss = valueLossGrad('mse', buffer.returns, f.kernels.f32, vOff, M, hp.vf_coef, f.dValuesOff);
-      checkFiniteLosses(
-        ['loss', 'policy_loss', 'value_loss', 'entropy'],
-        [policyLoss - hp.ent_coef * entropy + hp.vf_coef * vLoss, policyLoss, vLoss, entropy],
-      );
+      checkFiniteLosses({ loss: policyLoss - hp.ent_coef * entropy + hp.vf_coef * vLoss, policy_loss: policyLoss, value_loss: vLoss, entropy });
       f.actor.backward(f.dParamsOff, M);
       f.critic.backward(f.dValuesOff, M);
       const gradNorm = fusedOptimizerStep(this.fusedOptimizer!, lr, hp.max_grad_norm);
@@ -288,7 +285,7 @@ export class A2c implements Algorithm {
     }
 
     // Policy step, then train_v_iters full-batch value steps with the critic's own optimizer.
-    checkFiniteLosses(['loss', 'policy_loss', 'entropy'], [policyLoss - hp.ent_coef * entropy, policyLoss, entropy]);
+    checkFiniteLosses({ loss: policyLoss - hp.ent_coef * entropy, policy_loss: policyLoss, entropy });
     f.actor.backward(f.dParamsOff, M);
     const gradNorm = fusedOptimizerStep(this.fusedOptimizer!, lr, hp.max_grad_norm);
     Object.assign(metrics, { policy_loss: policyLoss, entropy, grad_norm: gradNorm });
@@ -297,7 +294,7 @@ export class A2c implements Algorithm {
     for (let k = 0; k < hp.train_v_iters; k++) {
       const vOff = f.critic.forward(f.obsOff, M);
       const vLoss = valueLossGrad('mse', buffer.returns, f.kernels.f32, vOff, M, 1, f.dValuesOff);
-      checkFiniteLosses(['value_loss'], [vLoss]);
+      checkFiniteLosses({ value_loss: vLoss });
       f.critic.backward(f.dValuesOff, M);
       vfGradNorm += fusedOptimizerStep(this.fusedVfOptimizer!, vfLr, hp.max_grad_norm);
       // value_loss: before the first value step (comparable with the joint update); _final: before the last.

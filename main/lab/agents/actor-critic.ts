@@ -511,7 +511,13 @@ export class ActorCritic implements Algorithm {
     });
     critic.invalidate();
     actor.invalidate();
-    return { valueLoss: r.c.values[0], vfGradNorm: r.c.gradNorm, policyLoss: r.a.values[1], entropy: r.a.values[2], gradNorm: r.a.gradNorm };
+    return {
+      valueLoss: r.c.losses.value_loss,
+      vfGradNorm: r.c.gradNorm,
+      policyLoss: r.a.losses.policy_loss,
+      entropy: r.a.losses.entropy,
+      gradNorm: r.a.gradNorm,
+    };
   }
 
   /**
@@ -538,13 +544,13 @@ export class ActorCritic implements Algorithm {
     const N = this.vecEnv.numEnvs;
     const vOff = outputOff(f.critic);
     const valueLoss = valueLossGrad(hp.value_loss, target, f.kernels.f32, vOff, N, 1, f.dValuesOff);
-    checkFiniteLosses(['value_loss'], [valueLoss]);
+    checkFiniteLosses({ value_loss: valueLoss });
     f.critic.backward(f.dValuesOff, N);
     const vfGradNorm = fusedOptimizerStep(this.fusedVfAdam!, vfLr, hp.max_grad_norm);
 
     const zOff = outputOff(f.actor);
     const { policyLoss, entropy } = categoricalPolicyGrad(f.kernels.f32, zOff, N, this.dist.paramDim, this.actions, delta, hp.ent_coef, f.dParamsOff);
-    checkFiniteLosses(['loss', 'policy_loss', 'entropy'], [policyLoss - hp.ent_coef * entropy, policyLoss, entropy]);
+    checkFiniteLosses({ loss: policyLoss - hp.ent_coef * entropy, policy_loss: policyLoss, entropy });
     f.actor.backward(f.dParamsOff, N);
     const gradNorm = fusedOptimizerStep(this.fusedAdam!, lr, hp.max_grad_norm);
     return { valueLoss, vfGradNorm, policyLoss, entropy, gradNorm };
@@ -681,10 +687,10 @@ export class ActorCritic implements Algorithm {
           hp.max_grad_norm,
         );
         Object.assign(metrics, {
-          value_loss: c.values[0],
+          value_loss: c.losses.value_loss,
           vf_grad_norm: c.gradNorm,
-          policy_loss: a.values[1],
-          entropy: a.values[2],
+          policy_loss: a.losses.policy_loss,
+          entropy: a.losses.entropy,
           grad_norm: a.gradNorm,
           vf_learning_rate: vfLr,
         });
@@ -704,7 +710,7 @@ export class ActorCritic implements Algorithm {
           ['loss', 'policy_loss', 'value_loss', 'entropy'],
           hp.max_grad_norm,
         );
-        Object.assign(metrics, { policy_loss: s.values[1], value_loss: s.values[2], entropy: s.values[3], grad_norm: s.gradNorm });
+        Object.assign(metrics, { policy_loss: s.losses.policy_loss, value_loss: s.losses.value_loss, entropy: s.losses.entropy, grad_norm: s.gradNorm });
       }
     });
   }
@@ -726,12 +732,12 @@ export class ActorCritic implements Algorithm {
       const vfLr = this.vfLrSchedule(progress);
       const vOff = f.critic.forward(f.obsOff, T);
       const vLoss = valueLossGrad(hp.value_loss, b.returns, f.kernels.f32, vOff, T, 1, f.dValuesOff);
-      checkFiniteLosses(['value_loss'], [vLoss]);
+      checkFiniteLosses({ value_loss: vLoss });
       f.critic.backward(f.dValuesOff, T);
       const vfGradNorm = fusedOptimizerStep(this.fusedVfAdam!, vfLr, hp.max_grad_norm);
       const zOff = f.actor.forward(f.obsOff, T);
       const { policyLoss, entropy } = categoricalPolicyGrad(f.kernels.f32, zOff, T, K, b.actions, b.adv, hp.ent_coef, f.dParamsOff);
-      checkFiniteLosses(['loss', 'policy_loss', 'entropy'], [policyLoss - hp.ent_coef * entropy, policyLoss, entropy]);
+      checkFiniteLosses({ loss: policyLoss - hp.ent_coef * entropy, policy_loss: policyLoss, entropy });
       f.actor.backward(f.dParamsOff, T);
       const gradNorm = fusedOptimizerStep(this.fusedAdam!, lr, hp.max_grad_norm);
       Object.assign(metrics, { value_loss: vLoss, vf_grad_norm: vfGradNorm, policy_loss: policyLoss, entropy, grad_norm: gradNorm, vf_learning_rate: vfLr });
@@ -742,7 +748,7 @@ export class ActorCritic implements Algorithm {
     const { logitsOff, valuesOff } = s.forward(b.obs, T);
     const { policyLoss, entropy } = categoricalPolicyGrad(s.kernels.f32, logitsOff, T, K, b.actions, b.adv, hp.ent_coef, s.dLogitsOff);
     const vLoss = valueLossGrad(hp.value_loss, b.returns, s.kernels.f32, valuesOff, T, hp.vf_coef, s.dValuesOff);
-    checkFiniteLosses(['loss', 'policy_loss', 'value_loss', 'entropy'], [policyLoss - hp.ent_coef * entropy + hp.vf_coef * vLoss, policyLoss, vLoss, entropy]);
+    checkFiniteLosses({ loss: policyLoss - hp.ent_coef * entropy + hp.vf_coef * vLoss, policy_loss: policyLoss, value_loss: vLoss, entropy });
     s.backward(T);
     const gradNorm = fusedOptimizerStep(s.adam, lr, hp.max_grad_norm);
     Object.assign(metrics, { policy_loss: policyLoss, value_loss: vLoss, entropy, grad_norm: gradNorm });

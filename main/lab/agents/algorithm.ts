@@ -159,10 +159,34 @@ export class NonFiniteLossError extends Error {
 }
 
 /** The fused engine's check of a step's loss terms (gradientStep's, for tfjs): an error before anything is applied. */
-export function checkFiniteLosses(names: readonly string[], values: readonly number[]): void {
-  values.forEach((v, k) => {
-    if (!Number.isFinite(v)) throw new NonFiniteLossError(names[k], v);
-  });
+export function checkFiniteLosses(losses: Losses): void {
+  for (const [name, v] of Object.entries(losses)) if (!Number.isFinite(v)) throw new NonFiniteLossError(name, v);
+}
+
+/** A gradient step's losses and diagnostics by name (the names its metrics take), and the gradient norm before clipping. */
+export type Losses<N extends string = string> = Record<N, number>;
+export type StepResult<N extends string = string> = {
+  losses: Losses<N>;
+  gradNorm: number;
+};
+
+/** Means over several steps (PPO's epochs, DQN's gradient steps), as metrics: each loss by name, and grad_norm. */
+export class StepMeans {
+  private readonly sums = new Map<string, number>();
+  private n = 0;
+
+  add(r: StepResult): void {
+    for (const [k, v] of Object.entries(r.losses)) this.sums.set(k, (this.sums.get(k) ?? 0) + v);
+    this.sums.set('grad_norm', (this.sums.get('grad_norm') ?? 0) + r.gradNorm);
+    this.n++;
+  }
+
+  /** {} before any step. */
+  means(): Record<string, number> {
+    const out: Record<string, number> = {};
+    if (this.n > 0) for (const [k, v] of this.sums) out[k] = v / this.n;
+    return out;
+  }
 }
 
 /**
@@ -198,15 +222,15 @@ export function permutation(n: number, rng: Generator, out?: Int32Array): Int32A
  * metrics and the global gradient norm in one sync; throws NonFiniteLossError before applying
  * anything if one is NaN/±Infinity; otherwise scales the gradients so their global L2 norm is at
  * most maxGradNorm (as torch.nn.utils.clip_grad_norm_; 0 = no clipping) and applies them.
- * Returns the values read (loss first, then the side metrics) and the pre-clip norm.
+ * Returns loss and side metrics by `names` (in the order lossFn returns them) and the pre-clip norm.
  */
-export function gradientStep(
+export function gradientStep<N extends string>(
   optimizer: tf.Optimizer,
   vars: tf.Variable[],
   lossFn: () => tf.Scalar[],
-  names: readonly string[],
+  names: readonly N[],
   maxGradNorm: number,
-): { values: number[]; gradNorm: number } {
+): StepResult<N> {
   let side: tf.Tensor | undefined;
   const { value, grads } = tf.variableGrads(() => {
     const [loss, ...metrics] = lossFn();
@@ -238,7 +262,9 @@ export function gradientStep(
     } else {
       optimizer.applyGradients(grads);
     }
-    return { values: Array.from(data.subarray(0, data.length - 1)), gradNorm };
+    const losses = {} as Losses<N>;
+    names.forEach((name, i) => (losses[name] = data[i]));
+    return { losses, gradNorm };
   } finally {
     value.dispose();
     side?.dispose();

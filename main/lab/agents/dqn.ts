@@ -39,6 +39,8 @@ import {
   checkNumEnvs,
   gradientStep,
   checkFiniteLosses,
+  StepMeans,
+  type StepResult,
   fusedOptimizerStep,
   setLearningRate,
   type Algorithm,
@@ -51,6 +53,7 @@ import {
 import type { AlgorithmDef } from './definition.ts';
 
 const LOSS_NAMES = ['loss', 'q_mean'] as const;
+type LossName = (typeof LOSS_NAMES)[number];
 /** Minimum env steps per iterate() (whole train_freq cycles). */
 const MIN_ITERATION_STEPS = 256;
 
@@ -235,8 +238,7 @@ export class Dqn implements Algorithm {
     const remainingCycles = Math.max(1, Math.ceil((ctx.totalSteps - ctx.stepsDone) / cycleSteps));
     const cycles = Math.min(Math.max(1, Math.ceil(MIN_ITERATION_STEPS / cycleSteps)), remainingCycles);
     const targetEvery = Math.max(Math.floor(hp.target_update_interval / N), 1);
-    const sums = new Float64Array(LOSS_NAMES.length + 1); // + grad_norm
-    let nGrad = 0;
+    const means = new StepMeans();
     let lr = this.lrSchedule(1 - this.numTimesteps / ctx.totalSteps);
     let steps = 0;
     this.fused?.pullWeights(); // weights set on the Mlp since (a continued run's) are seen
@@ -274,10 +276,7 @@ export class Dqn implements Algorithm {
       try {
         for (let g = 0; g < hp.gradient_steps; g++) {
           const mb = buffer.sample(hp.batch_size, this.rng);
-          const { values, gradNorm } = this.fused ? this.fusedGradientStep(mb, lr) : this.tfjsGradientStep(mb);
-          for (let k = 0; k < values.length; k++) sums[k] += values[k];
-          sums[LOSS_NAMES.length] += gradNorm;
-          nGrad++;
+          means.add(this.fused ? this.fusedGradientStep(mb, lr) : this.tfjsGradientStep(mb));
           this.nUpdates++;
         }
       } finally {
@@ -287,11 +286,7 @@ export class Dqn implements Algorithm {
       }
     }
 
-    const metrics: Record<string, number> = {};
-    if (nGrad > 0) {
-      LOSS_NAMES.forEach((name, k) => (metrics[name] = sums[k] / nGrad));
-      metrics.grad_norm = sums[LOSS_NAMES.length] / nGrad;
-    }
+    const metrics: Record<string, number> = means.means();
     metrics.epsilon = this.epsilon;
     metrics.learning_rate = lr;
     metrics.n_updates = this.nUpdates;
@@ -300,7 +295,7 @@ export class Dqn implements Algorithm {
   }
 
   /** One gradient step on the tfjs engine: the Huber TD loss as tf ops, tf.variableGrads, clip, Adam. */
-  private tfjsGradientStep(mb: ReplaySample): { values: number[]; gradNorm: number } {
+  private tfjsGradientStep(mb: ReplaySample): StepResult<LossName> {
     const { hp } = this;
     const online = this.policy.net;
     const B = mb.actions.length;
@@ -329,7 +324,7 @@ export class Dqn implements Algorithm {
    * gradient is the one tfjs' autodiff takes through tfjsGradientStep: d mean-Huber / d(Q(s, a) − y)
    * = clamp(Q(s, a) − y, −1, 1) / B at the action taken, 0 at the other actions and through y.
    */
-  private fusedGradientStep(mb: ReplaySample, lr: number): { values: number[]; gradNorm: number } {
+  private fusedGradientStep(mb: ReplaySample, lr: number): StepResult<LossName> {
     const { hp } = this;
     const f = this.fused!;
     const B = mb.actions.length;
@@ -365,12 +360,12 @@ export class Dqn implements Algorithm {
       qSum += qa;
       H[dq + i * A + a] = (x > 1 ? 1 : x < -1 ? -1 : x) / B;
     }
-    const values = [loss / B, qSum / B];
-    checkFiniteLosses(LOSS_NAMES, values);
+    const losses = { loss: loss / B, q_mean: qSum / B };
+    checkFiniteLosses(losses);
 
     f.online.backward(dq, B);
     const gradNorm = fusedOptimizerStep(f.adam, lr, hp.max_grad_norm);
-    return { values, gradNorm };
+    return { losses, gradNorm };
   }
 
   dispose(): void {

@@ -36,10 +36,13 @@ import {
   type IterationResult,
   NonFiniteLossError,
   checkFiniteLosses,
+  StepMeans,
+  type StepResult,
   type MlpPolicy,
 } from './algorithm.ts';
 
 const LOSS_NAMES = ['loss', 'policy_loss', 'value_loss', 'entropy', 'approx_kl', 'clip_fraction'] as const;
+type LossName = (typeof LOSS_NAMES)[number];
 
 export class Ppo implements Algorithm {
   readonly id = 'ppo' as const;
@@ -105,8 +108,7 @@ export class Ppo implements Algorithm {
     const clip = this.clipSchedule(progress);
 
     // ---- 3. n_epochs over shuffled minibatches, one optimizer step each ----
-    const sums = new Float64Array(LOSS_NAMES.length + 1); // + grad_norm
-    let nBatches = 0;
+    const means = new StepMeans();
     const perm = new Int32Array(buffer.size);
     if (this.optimizer) setLearningRate(this.optimizer, lr);
     try {
@@ -115,10 +117,7 @@ export class Ppo implements Algorithm {
         for (let start = 0; start < buffer.size; start += hp.batch_size) {
           const mb = buffer.gather(perm.subarray(start, Math.min(start + hp.batch_size, buffer.size)));
           if (hp.normalize_advantage && mb.advantages.length > 1) normalizeInPlace(mb.advantages);
-          const { values, gradNorm } = this.fused ? this.fusedMinibatch(mb, lr, clip) : this.tfjsMinibatch(mb, clip);
-          for (let k = 0; k < values.length; k++) sums[k] += values[k];
-          sums[LOSS_NAMES.length] += gradNorm;
-          nBatches++;
+          means.add(this.fused ? this.fusedMinibatch(mb, lr, clip) : this.tfjsMinibatch(mb, clip));
         }
       }
     } finally {
@@ -131,9 +130,7 @@ export class Ppo implements Algorithm {
       }
     }
 
-    const metrics: Record<string, number> = {};
-    LOSS_NAMES.forEach((name, k) => (metrics[name] = sums[k] / nBatches));
-    metrics.grad_norm = sums[LOSS_NAMES.length] / nBatches;
+    const metrics: Record<string, number> = means.means();
     const ev = explainedVariance(buffer.values, buffer.returns);
     if (Number.isFinite(ev)) metrics.explained_variance = ev;
     metrics.learning_rate = lr;
@@ -144,7 +141,7 @@ export class Ppo implements Algorithm {
   }
 
   /** One minibatch on the tfjs engine: the loss as tf ops, tf.variableGrads, clip, Adam. */
-  private tfjsMinibatch(mb: Minibatch, clip: number): { values: number[]; gradNorm: number } {
+  private tfjsMinibatch(mb: Minibatch, clip: number): StepResult<LossName> {
     const { hp, dist, critic } = this;
     const actor = this.policy.net;
     const m = mb.logProbs.length;
@@ -188,7 +185,7 @@ export class Ppo implements Algorithm {
    * gradient is the one tfjs' autodiff takes through the ops of tfjsMinibatch (e.g. tf.minimum
    * passes it to the first operand on ties, tf.clipByValue inside [lo, hi] inclusive).
    */
-  private fusedMinibatch(mb: Minibatch, lr: number, clip: number): { values: number[]; gradNorm: number } {
+  private fusedMinibatch(mb: Minibatch, lr: number, clip: number): StepResult<LossName> {
     const { hp, dist } = this;
     const f = this.fused!;
     const m = mb.logProbs.length;
@@ -282,15 +279,15 @@ export class Ppo implements Algorithm {
     policyLoss /= m;
     entropy /= m;
     const loss = policyLoss - hp.ent_coef * entropy + hp.vf_coef * valueLoss;
-    const values = [loss, policyLoss, valueLoss, entropy, kl / m, clipped / m];
-    checkFiniteLosses(LOSS_NAMES, values);
+    const losses = { loss, policy_loss: policyLoss, value_loss: valueLoss, entropy, approx_kl: kl / m, clip_fraction: clipped / m };
+    checkFiniteLosses(losses);
     // clip_grad_norm_ over both nets, then each half takes its Adam step with the same factor.
     const gradNorm = Math.sqrt(f.actorSet.gradSquaredSum() + criticSq);
     if (!Number.isFinite(gradNorm)) throw new NonFiniteLossError('grad_norm', gradNorm);
     const scale = clipFactor(gradNorm, hp.max_grad_norm);
     this.fusedAdam!.stepScaled(lr, scale);
     critic.apply(lr, scale);
-    return { values, gradNorm };
+    return { losses, gradNorm };
   }
 
   /**

@@ -29,6 +29,7 @@ import {
   MlpPolicy,
   adam,
   checkFiniteLosses,
+  type StepResult,
   checkNumEnvs,
   fusedOptimizerStep,
   gradientStep,
@@ -40,6 +41,7 @@ import {
 } from './algorithm.ts';
 
 const LOSS_NAMES = ['loss', 'policy_loss', 'entropy'] as const;
+type LossName = (typeof LOSS_NAMES)[number];
 
 /** One env's episode in progress: flat observations, actions, rewards. */
 class Trajectory {
@@ -144,13 +146,11 @@ export class Reinforce implements Algorithm {
 
     // ---- 3. one gradient step on −mean(log π(a|s)·w) − ent_coef·H ----
     const lr = this.lrSchedule(1 - (ctx.stepsDone + steps) / ctx.totalSteps);
-    const { values, gradNorm } = this.fused ? this.fusedStep(obsBatch, actBatch, weights, T, lr) : this.tfjsStep(obsBatch, actBatch, weights, T, lr);
+    const { losses, gradNorm } = this.fused ? this.fusedStep(obsBatch, actBatch, weights, T, lr) : this.tfjsStep(obsBatch, actBatch, weights, T, lr);
     if (this.fused) this.fused.push();
     else net.invalidate(); // the JS mirror must re-read the new weights
 
-    const metrics: Record<string, number> = {};
-    LOSS_NAMES.forEach((name, k) => (metrics[name] = values[k]));
-    metrics.grad_norm = gradNorm;
+    const metrics: Record<string, number> = { ...losses, grad_norm: gradNorm };
     metrics.learning_rate = lr;
     metrics.batch_episodes = done.length;
     metrics.batch_steps = T;
@@ -159,7 +159,7 @@ export class Reinforce implements Algorithm {
   }
 
   /** The step on the tfjs engine: the loss as tf ops, tf.variableGrads, Adam (no clipping). */
-  private tfjsStep(obsBatch: Float32Array, actBatch: Int32Array, weights: Float32Array, T: number, lr: number): { values: number[]; gradNorm: number } {
+  private tfjsStep(obsBatch: Float32Array, actBatch: Int32Array, weights: Float32Array, T: number, lr: number): StepResult<LossName> {
     const { hp, dist } = this;
     const net = this.policy.net;
     const D = this.vecEnv.obsDim;
@@ -190,7 +190,7 @@ export class Reinforce implements Algorithm {
    * written out below (the weights w are constants), backward, Adam — no tfjs ops.
    *   ∂log π_a/∂z_j = 1[j = a] − π_j,   ∂H/∂z_j = −π_j (log π_j + H)   (π = softmax of the logits z)
    */
-  private fusedStep(obsBatch: Float32Array, actBatch: Int32Array, weights: Float32Array, T: number, lr: number): { values: number[]; gradNorm: number } {
+  private fusedStep(obsBatch: Float32Array, actBatch: Int32Array, weights: Float32Array, T: number, lr: number): StepResult<LossName> {
     const { hp } = this;
     const f = this.fused!;
     const K = this.dist.paramDim;
@@ -201,11 +201,11 @@ export class Reinforce implements Algorithm {
     const dz = f.dLogitsOff;
     // dL/dlogits of the policy-gradient loss, with the returns-to-go (or advantages) as weights.
     const { policyLoss, entropy } = categoricalPolicyGrad(H, zOff, T, K, actBatch, weights, hp.ent_coef, dz);
-    const values = [policyLoss - hp.ent_coef * entropy, policyLoss, entropy];
-    checkFiniteLosses(LOSS_NAMES, values);
+    const losses = { loss: policyLoss - hp.ent_coef * entropy, policy_loss: policyLoss, entropy };
+    checkFiniteLosses(losses);
     f.net.backward(dz, T);
     const gradNorm = fusedOptimizerStep(f.adam, lr, 0);
-    return { values, gradNorm };
+    return { losses, gradNorm };
   }
 
   dispose(): void {
