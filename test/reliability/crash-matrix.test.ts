@@ -8,7 +8,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,8 +15,8 @@ import { join } from 'node:path';
 import { LabService } from '../../main/lab/service.ts';
 import { ForkLauncher } from '../../main/lab/runs/fork-launcher.ts';
 import { processAlive, readProgress } from '../../main/lab/runs/run-store.ts';
+import { startTrain } from './cli-train.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
 const TRIALS = Number(process.env.CRASH_TRIALS ?? 10);
 const STEPS = 24_000;
@@ -89,32 +88,10 @@ async function runTrial(trial: Trial): Promise<void> {
 }
 
 async function killAt(trial: Trial, runsDir: string): Promise<Outcome> {
-  const cli = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'main/cli.ts',
-      'train',
-      '--env',
-      'CartPole-v1',
-      '--algo',
-      'ppo',
-      '--set',
-      'n_epochs=30',
-      '--seed',
-      '0',
-      '--steps',
-      String(STEPS),
-      '--eval-episodes',
-      '0',
-      '--checkpoint-seconds',
-      String(CHECKPOINT_SECONDS),
-      '--runs-dir',
-      runsDir,
-      '--json',
-    ],
-    { cwd: ROOT, stdio: 'ignore', env: { ...process.env, POLICY_LAB_MAX_THREADS: '1' } },
+  const cli = startTrain(
+    runsDir,
+    ['--set', 'n_epochs=30', '--seed', '0', '--steps', String(STEPS), '--eval-episodes', '0', '--checkpoint-seconds', String(CHECKPOINT_SECONDS)],
+    { POLICY_LAB_MAX_THREADS: '1' },
   );
   const cliExited = new Promise<void>((r) => cli.once('exit', () => r()));
   const t0 = Date.now();

@@ -5,7 +5,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,35 +12,9 @@ import { join } from 'node:path';
 import { LabService } from '../../main/lab/service.ts';
 import { ForkLauncher } from '../../main/lab/runs/fork-launcher.ts';
 import { processAlive, readMetrics, readProgress } from '../../main/lab/runs/run-store.ts';
+import { startTrain } from './cli-train.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-
-function startCli(runsDir: string, steps: number): ChildProcess {
-  return spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'main/cli.ts',
-      'train',
-      '--env',
-      'CartPole-v1',
-      '--algo',
-      'ppo',
-      '--steps',
-      String(steps),
-      '--eval-episodes',
-      '1',
-      '--runs-dir',
-      runsDir,
-      '--json',
-    ],
-    {
-      cwd: ROOT,
-      stdio: 'ignore',
-    },
-  );
-}
+const startCli = (runsDir: string, steps: number) => startTrain(runsDir, ['--steps', String(steps), '--eval-episodes', '1']);
 
 async function until<T>(what: string, f: () => Promise<T | null | false>, timeoutMs = 90_000): Promise<T> {
   const t0 = Date.now();

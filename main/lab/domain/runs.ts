@@ -121,6 +121,7 @@ export interface RunSummary {
   solvedAtStep: number | null;
   solvedAtEpisode: number | null;
   solvedAtSeconds: number | null;
+  /** Mean return of the last (up to) 100 training episodes. */
   mean100: number | null;
   evalMean: number | null;
   evalStd: number | null;

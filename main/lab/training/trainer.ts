@@ -5,7 +5,7 @@
  * training never used.
  */
 import { join } from 'node:path';
-import type { BestEval, EpisodeFramesEvent, EpisodeRecord, ProgressEvent, UpdateRecord } from '../domain/runs.ts';
+import type { BestEval, EpisodeFramesEvent, EpisodeRecord, ProgressEvent, RunSummary, UpdateRecord } from '../domain/runs.ts';
 import type { HyperValue } from '../domain/hyperparameters.ts';
 import type { RenderState } from '../domain/envs.ts';
 import { MlpPolicy, NonFiniteLossError, type ActingPolicy, type Algorithm } from '../agents/algorithm.ts';
@@ -43,29 +43,31 @@ export interface TrainControl {
   threads?(): number;
 }
 
-export interface TrainResult {
+/** How a training ended: the run summary's progress and result fields, as the trainer knows them. */
+export type TrainResult = Pick<
+  RunSummary,
+  | 'steps'
+  | 'totalSteps'
+  | 'episodes'
+  | 'wallSeconds'
+  | 'solved'
+  | 'solvedAtStep'
+  | 'solvedAtEpisode'
+  | 'solvedAtSeconds'
+  | 'mean100'
+  | 'evalMean'
+  | 'evalStd'
+  | 'backend'
+  | 'hasPolicy'
+> & {
   status: 'finished' | 'solved' | 'stopped';
-  steps: number;
-  totalSteps: number;
-  episodes: number;
-  wallSeconds: number;
-  solved: boolean;
-  solvedAtStep: number | null;
-  solvedAtEpisode: number | null;
-  solvedAtSeconds: number | null;
-  /** Mean return of the last (up to) 100 training episodes. */
-  mean100: number | null;
-  evalMean: number | null;
-  evalStd: number | null;
-  backend: string;
   /** The resolved training engine. */
   engine: EngineName;
-  hasPolicy: boolean;
   /** The best periodic evaluation (config.evalEvery), whose policy is in best/; null if none ran. */
   bestEval: BestEval | null;
   /** Set when the run saw its policy collapse (collapse.ts); the run still ends normally. */
   warning: string | null;
-}
+};
 
 /** At least this often (training seconds; config.checkpointSeconds) a run with checkpoints saves one, on top of its step schedule. */
 export const CHECKPOINT_SECONDS = 60;
