@@ -1,7 +1,7 @@
 /** The Train form's field parsing (renderer/src/stores/hyperparams.ts) against the lab's own rules. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseHyper } from '../../renderer/src/stores/hyperparams.ts';
+import { parseHyper } from '../../renderer/src/forms/hyperparams.ts';
 import { algorithmDef, algorithmDefs } from '../../main/lab/agents/registry.ts';
 import { toContractSpec, validateRules } from '../../main/lab/training/hyperparameters.ts';
 import { npRandom } from '../../main/lab/envs/numpy-rng.ts';

@@ -6,7 +6,7 @@
  */
 import { computed, onBeforeUnmount, onMounted, ref, watch, type ComputedRef, type Ref, type WatchSource } from 'vue';
 import { Filler, type ChartDataset, type ChartOptions, type Plugin } from 'chart.js';
-import type { DecimatedSeries } from '../stores/series.ts';
+import type { DecimatedSeries } from '../series.ts';
 import { baseOptions, Chart, hasPoints, legendWith, onThemeChange, readTheme, type ChartTheme, type XY } from './chart-setup.ts';
 
 // Area fills (the SPS chart, Compare's ± std bands); chart-setup registers only what every line chart needs.

@@ -11,9 +11,9 @@ import type { AlgoId, EngineRequest } from '../../../main/lab/domain/algorithms.
 import type { EnvId } from '../../../main/lab/domain/envs.ts';
 import type { EpisodeFramesEvent, MetricRecord, ProgressEvent, RunSummary, StartRunRequest, UpdateRecord } from '../../../main/lab/domain/runs.ts';
 import { errorMessage, getLabClient } from '../lab-client.ts';
-import type { EnvOptionEdits } from './env-options.ts';
+import type { EnvOptionEdits } from '../forms/env-options.ts';
 import { useLabStore } from './lab.ts';
-import { DecimatedSeries, RollingMean } from './series.ts';
+import { DecimatedSeries, RollingMean } from '../series.ts';
 
 export interface EpisodePoint {
   step: number;

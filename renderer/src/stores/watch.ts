@@ -10,7 +10,7 @@ import type { RequestPayload } from '../../../preload/contract.ts';
 import { base64ToBlob, downloadBlob, formatBytes } from '../download.ts';
 import { errorMessage, getLabClient } from '../lab-client.ts';
 import { policyLabel, policyOption, SOURCE_GROUPS, type PickerOption } from '../policy-picker.ts';
-import { carriedEnvOptions, envOptionsToSend, optionErrorCount, optionRows, type EnvOptionEdits, type EnvOptionValues } from './env-options.ts';
+import { carriedEnvOptions, envOptionsToSend, optionErrorCount, optionRows, type EnvOptionEdits, type EnvOptionValues } from '../forms/env-options.ts';
 import { useLabStore } from './lab.ts';
 
 /** What can act in a rollout: a saved policy, or one of the lab's built-in baseline agents. */
