@@ -20,7 +20,7 @@ import { algorithmDefs } from './lab/agents/registry.ts';
 import type { Env } from './lab/envs/env.ts';
 import { loadPolicy } from './lab/runs/policy-file.ts';
 import { initBackend } from './lab/nn/backend.ts';
-import { evaluatePolicy } from './lab/training/trainer.ts';
+import { evaluateSavedPolicy } from './lab/training/evaluate.ts';
 import { formatDuration, ProgressLine } from './lab/progress.ts';
 
 class UsageError extends Error {}
@@ -302,7 +302,7 @@ async function cmdEval(args: string[]): Promise<number> {
   const seed = intArg('seed', values.seed, 0, 2 ** 32 - 1) ?? 0;
   const backend = await initBackend((values.backend as 'auto') ?? 'auto');
   const policy = await loadPolicy(values.policy);
-  const res = await evaluatePolicy(policy, episodes, seed, !values.stochastic);
+  const res = await evaluateSavedPolicy(policy, { episodes, seed, deterministic: !values.stochastic });
   const r = stats(res.returns);
   const l = stats(res.lengths);
   const summary = {

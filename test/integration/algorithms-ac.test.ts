@@ -17,7 +17,8 @@ import { resolveHyperparameters } from '../../main/lab/agents/registry.ts';
 import { ensureEnvReady } from '../../main/lab/envs/registry.ts';
 import { initBackend } from '../../main/lab/nn/backend.ts';
 import { loadPolicy } from '../../main/lab/runs/policy-file.ts';
-import { EVAL_SEED_OFFSET, evaluatePolicy, train } from '../../main/lab/training/trainer.ts';
+import { EVAL_SEED_OFFSET, train } from '../../main/lab/training/trainer.ts';
+import { evaluateSavedPolicy } from '../../main/lab/training/evaluate.ts';
 import type { TrainerConfig } from '../../main/lab/training/trainer-config.ts';
 
 let tmp: string;
@@ -135,7 +136,7 @@ for (const env of ['CartPole-v1', 'LunarLander-v3'] as const) {
       assert.equal(meta.env, env);
       // The saved policy, evaluated as the trainer did, gives the trainer's numbers.
       const loaded = await loadPolicy(join(runDir, 'policy'));
-      const ev = evaluatePolicy(loaded, 2, 7 + EVAL_SEED_OFFSET);
+      const ev = evaluateSavedPolicy(loaded, { episodes: 2, seed: 7 + EVAL_SEED_OFFSET });
       assert.equal(ev.mean, res.evalMean);
       // The critic (for shared: trunk + value head) is saved beside the policy for the X-ray.
       assert.ok(existsSync(join(runDir, 'policy/critic/model.json')) && loaded.values, 'critic saved');

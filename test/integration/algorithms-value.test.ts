@@ -18,7 +18,8 @@ import { resolveHyperparameters } from '../../main/lab/agents/registry.ts';
 import { ensureEnvReady } from '../../main/lab/envs/registry.ts';
 import { initBackend } from '../../main/lab/nn/backend.ts';
 import { loadPolicy } from '../../main/lab/runs/policy-file.ts';
-import { EVAL_SEED_OFFSET, evaluatePolicy, train, type TrainResult } from '../../main/lab/training/trainer.ts';
+import { EVAL_SEED_OFFSET, train, type TrainResult } from '../../main/lab/training/trainer.ts';
+import { evaluateSavedPolicy } from '../../main/lab/training/evaluate.ts';
 
 let tmp: string;
 before(async () => {
@@ -116,7 +117,7 @@ for (const env of ['CartPole-v1', 'LunarLander-v3'] as const) {
       if (KIND[algo] === 'baseline') assert.equal(meta.agent.type, algo);
       if (algo === 'constant') assert.deepEqual(meta.agent.action, [0]);
       const loaded = await loadPolicy(dir, { env });
-      const ev = evaluatePolicy(loaded, 2, 5 + EVAL_SEED_OFFSET);
+      const ev = evaluateSavedPolicy(loaded, { episodes: 2, seed: 5 + EVAL_SEED_OFFSET });
       assert.equal(ev.mean, a.res.evalMean);
       loaded.dispose();
 
@@ -155,7 +156,7 @@ test('heuristic balances CartPole; constant validates its action; DQN refuses Bo
   const loaded = await loadPolicy(join(runDir, 'policy'), { envOptions: { continuous: true } });
   assert.deepEqual(loaded.meta.agent, { type: 'constant', action: [0, 0] });
   assert.deepEqual(Array.from(loaded.act(new Float32Array(8), 1, true)), [0, 0]);
-  assert.equal(evaluatePolicy(loaded, 1, 1 + EVAL_SEED_OFFSET).mean, res.evalMean);
+  assert.equal(evaluateSavedPolicy(loaded, { episodes: 1, seed: 1 + EVAL_SEED_OFFSET }).mean, res.evalMean);
   loaded.dispose();
   await assert.rejects(train({ ...cfg, algo: 'constant', hyperparameters: { action: 1.5 } }), /action value 0 must be within \[-1, 1\] for Box\(2\), got 1.5/);
   await assert.rejects(train({ ...cfg, algo: 'dqn', hyperparameters: {} }), /DQN cannot train on this env: DQN needs a Discrete action space/);

@@ -18,15 +18,8 @@ import type { DiagGaussian } from '../../main/lab/nn/distributions.ts';
 import { Mlp } from '../../main/lab/nn/mlp.ts';
 import { loadPolicy, PolicyFileError, savePolicy } from '../../main/lab/runs/policy-file.ts';
 import { createAlgorithm, resolveHyperparameters } from '../../main/lab/agents/registry.ts';
-import {
-  algorithmRng,
-  EVAL_SEED_OFFSET,
-  evaluatePolicy,
-  initFromPolicy,
-  PERIODIC_EVAL_EPISODES,
-  train,
-  type TrainHooks,
-} from '../../main/lab/training/trainer.ts';
+import { algorithmRng, EVAL_SEED_OFFSET, initFromPolicy, PERIODIC_EVAL_EPISODES, train, type TrainHooks } from '../../main/lab/training/trainer.ts';
+import { evaluatePolicy, evaluateSavedPolicy } from '../../main/lab/training/evaluate.ts';
 import type { TrainerConfig } from '../../main/lab/training/trainer-config.ts';
 
 let tmp: string;
@@ -161,7 +154,7 @@ test('PPO (zoo preset): files, finite metrics, frames, flat tfjs memory', async 
 
   // The saved policy, evaluated like the trainer did, gives the trainer's numbers.
   const loaded = await loadPolicy(join(runDir, 'policy'));
-  const ev = evaluatePolicy(loaded, 5, 3 + EVAL_SEED_OFFSET);
+  const ev = evaluateSavedPolicy(loaded, { episodes: 5, seed: 3 + EVAL_SEED_OFFSET });
   assert.equal(ev.mean, res.evalMean);
   assert.equal(ev.std, res.evalStd);
   loaded.dispose();
@@ -249,7 +242,7 @@ test('periodic evaluation: eval_mean on the crossing updates, best/ holds the be
   assert.equal(meta.steps, best.step);
   assert.equal(meta.evalMean, best.eval_mean);
   const loaded = await loadPolicy(join(runDir, 'best'));
-  assert.equal(evaluatePolicy(loaded, PERIODIC_EVAL_EPISODES, 3 + EVAL_SEED_OFFSET).mean, best.eval_mean);
+  assert.equal(evaluateSavedPolicy(loaded, { episodes: PERIODIC_EVAL_EPISODES, seed: 3 + EVAL_SEED_OFFSET }).mean, best.eval_mean);
   loaded.dispose();
   await assert.rejects(train(config('reinforce', 'classic', 100, {}, { evalEvery: -1 })), /evalEvery must be a non-negative integer/);
 });
@@ -445,8 +438,8 @@ test('a diverging run stops with a clear error and still saves the last good pol
 test('evaluatePolicy with an Env: deterministic, seeded per episode', async () => {
   const loaded = await loadPolicy(join(tmp, 'roundtrip'));
   const env = makeEnv('CartPole-v1');
-  const a = evaluatePolicy(loaded, env, 3, 100);
-  const b = evaluatePolicy(loaded, env, 3, 100);
+  const a = evaluatePolicy(loaded, env, { episodes: 3, seed: 100 });
+  const b = evaluatePolicy(loaded, env, { episodes: 3, seed: 100 });
   assert.deepEqual(a, b);
   assert.equal(a.returns.length, 3);
   assert.deepEqual(a.returns, a.lengths); // CartPole: +1 per step
@@ -505,7 +498,7 @@ test('PPO on continuous LunarLander: finite metrics incl. std, flat memory, save
     `log σ was trained: ${meta.logStd}`,
   );
   const loaded = await loadPolicy(join(runDir, 'policy'));
-  const ev = evaluatePolicy(loaded, 2, 1 + EVAL_SEED_OFFSET);
+  const ev = evaluateSavedPolicy(loaded, { episodes: 2, seed: 1 + EVAL_SEED_OFFSET });
   assert.equal(ev.mean, res.evalMean);
   loaded.dispose();
 

@@ -6,9 +6,8 @@
  */
 import { join } from 'node:path';
 import type { BestEval, EpisodeFramesEvent, EpisodeRecord, ProgressEvent, RunSummary, UpdateRecord } from '../domain/runs.ts';
-import type { HyperValue } from '../domain/hyperparameters.ts';
 import type { RenderState } from '../domain/envs.ts';
-import { MlpPolicy, NonFiniteLossError, type ActingPolicy, type Algorithm } from '../agents/algorithm.ts';
+import { MlpPolicy, NonFiniteLossError, type Algorithm } from '../agents/algorithm.ts';
 import { createAlgorithm } from '../agents/registry.ts';
 import type { Env } from '../envs/env.ts';
 import { npRandom, type Generator } from '../envs/numpy-rng.ts';
@@ -16,6 +15,7 @@ import { CollapseWatch } from './collapse.ts';
 import { ensureEnvReady, makeEnv, makeVecEnv } from '../envs/registry.ts';
 import { initBackend } from '../nn/backend.ts';
 import { resolveEngine, type EngineName } from '../nn/fused/engine-choice.ts';
+import { evaluatePolicy } from './evaluate.ts';
 import { loadPolicy, savePolicy, type LoadedPolicy } from '../runs/policy-file.ts';
 import { DiagGaussian } from '../nn/distributions.ts';
 import { Mlp } from '../nn/mlp.ts';
@@ -212,7 +212,7 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
         while (nextEval <= steps) nextEval += evalEvery;
         const e0 = performance.now();
         evalEnv ??= makeEnv(config.env, config.envOptions);
-        const ev = evaluatePolicy(algo.policy, evalEnv, PERIODIC_EVAL_EPISODES, (config.seed + EVAL_SEED_OFFSET) % 2 ** 32);
+        const ev = evaluatePolicy(algo.policy, evalEnv, { episodes: PERIODIC_EVAL_EPISODES, seed: (config.seed + EVAL_SEED_OFFSET) % 2 ** 32 });
         evalMetrics.eval_mean = ev.mean;
         evalMetrics.eval_std = ev.std;
         if (!bestEval || ev.mean > bestEval.mean) {
@@ -258,7 +258,7 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
     let evalStd: number | null = null;
     if (config.evalEpisodes > 0 && steps > 0) {
       evalEnv ??= makeEnv(config.env, config.envOptions);
-      const ev = evaluatePolicy(algo.policy, evalEnv, config.evalEpisodes, (config.seed + EVAL_SEED_OFFSET) % 2 ** 32);
+      const ev = evaluatePolicy(algo.policy, evalEnv, { episodes: config.evalEpisodes, seed: (config.seed + EVAL_SEED_OFFSET) % 2 ** 32 });
       evalMean = ev.mean;
       evalStd = ev.std;
     }
@@ -290,71 +290,6 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
     vecEnv.close();
     evalEnv?.close();
   }
-}
-
-export interface EvalResult {
-  mean: number;
-  std: number;
-  returns: number[];
-  lengths: number[];
-}
-
-/**
- * Runs `episodes` full episodes, resetting episode k with seed + k, and reports the return mean and
- * (population) std as SB3's evaluate_policy. Deterministic (mode) actions unless told otherwise.
- *   evaluatePolicy(policy, env, episodes, seed, deterministic?)   with your own Env
- *   evaluatePolicy(loadedPolicy, episodes, seed, deterministic?)  makes the env from policy.json
- * (loadPolicy has already awaited the env's async setup, if it has one).
- */
-export function evaluatePolicy(policy: ActingPolicy, env: Env, episodes: number, seed: number, deterministic?: boolean): EvalResult;
-export function evaluatePolicy(policy: LoadedPolicy, episodes: number, seed: number, deterministic?: boolean): EvalResult;
-export function evaluatePolicy(policy: ActingPolicy, a: Env | number, b: number, c?: number | boolean, d?: boolean): EvalResult {
-  let env: Env;
-  let episodes: number;
-  let seed: number;
-  let deterministic: boolean;
-  let ownEnv = false;
-  if (typeof a === 'number') {
-    const meta = (policy as Partial<LoadedPolicy>).meta;
-    if (!meta) throw new Error('evaluatePolicy(policy, episodes, seed) needs a loaded policy (with meta.env); pass an Env otherwise');
-    env = makeEnv(meta.env, meta.envOptions as Record<string, HyperValue>);
-    ownEnv = true;
-    episodes = a;
-    seed = b;
-    deterministic = c === undefined ? true : !!c;
-  } else {
-    env = a;
-    episodes = b;
-    seed = typeof c === 'number' ? c : 0;
-    deterministic = d ?? true;
-  }
-  if (!Number.isInteger(episodes) || episodes < 1) throw new Error(`episodes must be a positive integer, got ${episodes}`);
-  // Sampling (when not deterministic) draws from a stream of its own, reproducible from the seed.
-  const rng = deterministic ? undefined : npRandom((BigInt(seed) << 64n) | 0xe7a1n);
-  const returns: number[] = [];
-  const lengths: number[] = [];
-  try {
-    for (let k = 0; k < episodes; k++) {
-      let { obs } = env.reset({ seed: seed + k });
-      let ret = 0;
-      let len = 0;
-      for (;;) {
-        const act = policy.act(obs, 1, deterministic, rng);
-        const r = env.step(act instanceof Int32Array ? act[0] : Float32Array.from(act));
-        ret += r.reward;
-        len++;
-        obs = r.obs;
-        if (r.terminated || r.truncated) break;
-      }
-      returns.push(ret);
-      lengths.push(len);
-    }
-  } finally {
-    if (ownEnv) env.close();
-  }
-  const mean = returns.reduce((x, y) => x + y, 0) / returns.length;
-  const std = Math.sqrt(returns.reduce((x, y) => x + (y - mean) ** 2, 0) / returns.length);
-  return { mean, std, returns, lengths };
 }
 
 /**
