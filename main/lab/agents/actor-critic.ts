@@ -32,6 +32,7 @@
  * nn/fused/). On the fused engine td also acts from the fused actor and reuses that forward pass
  * for the actor's step; mc and shared act with the JS forward, as on tfjs.
  */
+import { EpisodeCollector } from './episodes.ts';
 import * as tf from '@tensorflow/tfjs';
 import type { VecEnv } from '../envs/env.ts';
 import type { Generator } from '../envs/numpy-rng.ts';
@@ -304,14 +305,6 @@ class FusedSharedNet {
 }
 
 /** One env's episode in progress. */
-class Episode {
-  obs: number[] = [];
-  actions: number[] = [];
-  rewards: number[] = [];
-  /** V(final observation) of a truncated episode (0 if it terminated). */
-  bootstrap = 0;
-}
-
 export class ActorCritic implements Algorithm {
   readonly id = 'actor-critic' as const;
   readonly hp: ActorCriticHyperparameters;
@@ -342,7 +335,7 @@ export class ActorCritic implements Algorithm {
   private readonly lrSchedule: Schedule;
   private readonly vfLrSchedule: Schedule;
   private readonly actions: Int32Array;
-  private running: Episode[];
+  private readonly episodes: EpisodeCollector;
 
   constructor({ vecEnv, hyperparameters, rng, engine }: AlgorithmOptions) {
     const hp = (this.hp = withDefaults<ActorCriticHyperparameters>(RULES, hyperparameters));
@@ -389,7 +382,7 @@ export class ActorCritic implements Algorithm {
       }
     }
     this.actions = new Int32Array(vecEnv.numEnvs);
-    this.running = Array.from({ length: vecEnv.numEnvs }, () => new Episode());
+    this.episodes = new EpisodeCollector(vecEnv);
   }
 
   /**
@@ -570,37 +563,18 @@ export class ActorCritic implements Algorithm {
   private iterateEpisodes(ctx: IterationContext): IterationResult {
     const { hp, vecEnv, dist } = this;
     const net = this.policy.net;
-    const N = vecEnv.numEnvs;
     const D = vecEnv.obsDim;
     // Both engines act with the Mlp's JS forward (fused: on the weights pushed after its last update).
     this.fusedAc?.pullWeights(); // weights set on the Mlps since (a continued run's) are seen
     this.fusedShared?.pull();
 
     // ---- 1. act until episodes_per_update episodes have finished ----
-    const done: Episode[] = [];
-    let steps = 0;
-    while (done.length < hp.episodes_per_update) {
-      const obs = vecEnv.obs;
-      dist.sample(net.forward(obs, N), N, this.rng, this.actions);
-      for (let i = 0; i < N; i++) {
-        const ep = this.running[i];
-        for (let j = 0; j < D; j++) ep.obs.push(obs[i * D + j]);
-        ep.actions.push(this.actions[i]);
-      }
-      vecEnv.step(this.actions);
-      steps += N;
-      for (let i = 0; i < N; i++) {
-        const ep = this.running[i];
-        ep.rewards.push(vecEnv.rewards[i]);
-        if (vecEnv.terminated[i] || vecEnv.truncated[i]) {
-          // Time-limit truncation: the final state is not terminal, so its value is the return's tail.
-          if (!vecEnv.terminated[i] && !hp.normalize_returns) ep.bootstrap = this.values(vecEnv.finalObs.slice(i * D, (i + 1) * D), 1)[0];
-          done.push(ep);
-          this.running[i] = new Episode();
-        }
-      }
-      ctx.onEnvStep();
-    }
+    const { done, steps } = this.episodes.collect(
+      hp.episodes_per_update,
+      (obs, n, out) => dist.sample(net.forward(obs, n), n, this.rng, out),
+      () => ctx.onEnvStep(),
+      hp.normalize_returns ? undefined : (finalObs) => this.values(finalObs, 1)[0],
+    );
 
     // ---- 2. G_t per episode (optionally standardised), V(s_t), advantages A_t = G_t − V(s_t) ----
     let T = 0;

@@ -11,6 +11,7 @@
  * Two engines take the same step (AlgorithmOptions.engine): 'tfjs' (tfjsStep, the reference) and
  * 'fused' (fusedStep: flat buffers, the loss gradient written out by hand; nn/fused/).
  */
+import { EpisodeCollector } from './episodes.ts';
 import * as tf from '@tensorflow/tfjs';
 import type { VecEnv } from '../envs/env.ts';
 import type { Generator } from '../envs/numpy-rng.ts';
@@ -44,12 +45,6 @@ const LOSS_NAMES = ['loss', 'policy_loss', 'entropy'] as const;
 type LossName = (typeof LOSS_NAMES)[number];
 
 /** One env's episode in progress: flat observations, actions, rewards. */
-class Trajectory {
-  obs: number[] = [];
-  actions: number[] = [];
-  rewards: number[] = [];
-}
-
 export class Reinforce implements Algorithm {
   readonly id = 'reinforce' as const;
   readonly hp: ReinforceHyperparameters;
@@ -63,8 +58,7 @@ export class Reinforce implements Algorithm {
   /** fused engine: the policy net as flat buffers, with its Adam. */
   private readonly fused: FusedPolicyNet | null = null;
   private readonly lrSchedule: Schedule;
-  private running: Trajectory[];
-  private readonly actions: Int32Array;
+  private readonly episodes: EpisodeCollector;
 
   constructor({ vecEnv, hyperparameters, rng, engine }: AlgorithmOptions) {
     const hp = (this.hp = withDefaults<ReinforceHyperparameters>(RULES, hyperparameters));
@@ -83,40 +77,22 @@ export class Reinforce implements Algorithm {
     this.engine = engine ?? 'tfjs';
     if (this.engine === 'fused') this.fused = new FusedPolicyNet(net, 1e-8);
     else this.optimizer = adam(this.lrSchedule(1), 1e-8);
-    this.running = Array.from({ length: vecEnv.numEnvs }, () => new Trajectory());
-    this.actions = new Int32Array(vecEnv.numEnvs);
+    this.episodes = new EpisodeCollector(vecEnv);
   }
 
   async iterate(ctx: IterationContext): Promise<IterationResult> {
     const { hp, vecEnv, dist } = this;
     const net = this.policy.net;
-    const N = vecEnv.numEnvs;
     const D = vecEnv.obsDim;
     // Both engines act with the Mlp's JS forward (fused: on the weights pushed after its last step).
     this.fused?.pull(); // weights set on the Mlp since (a continued run's) are seen
 
     // ---- 1. act until episodes_per_update episodes have finished ----
-    const done: Trajectory[] = [];
-    let steps = 0;
-    while (done.length < hp.episodes_per_update) {
-      const obs = vecEnv.obs;
-      dist.sample(net.forward(obs, N), N, this.rng, this.actions);
-      for (let i = 0; i < N; i++) {
-        const tr = this.running[i];
-        for (let j = 0; j < D; j++) tr.obs.push(obs[i * D + j]);
-        tr.actions.push(this.actions[i]);
-      }
-      vecEnv.step(this.actions);
-      steps += N;
-      for (let i = 0; i < N; i++) {
-        this.running[i].rewards.push(vecEnv.rewards[i]);
-        if (vecEnv.terminated[i] || vecEnv.truncated[i]) {
-          done.push(this.running[i]);
-          this.running[i] = new Trajectory();
-        }
-      }
-      ctx.onEnvStep();
-    }
+    const { done, steps } = this.episodes.collect(
+      hp.episodes_per_update,
+      (obs, n, out) => dist.sample(net.forward(obs, n), n, this.rng, out),
+      () => ctx.onEnvStep(),
+    );
 
     // ---- 2. weights: reward-to-go per episode, then the optional baseline / scaling ----
     let T = 0;

@@ -1,0 +1,66 @@
+/**
+ * Whole-episode collection for the episode-based algorithms (REINFORCE, actor-critic mc/shared):
+ * every env copy steps with the policy's sampled actions until enough episodes have finished;
+ * episodes still running carry over to the next collection, as in the one-env tutorials.
+ */
+import type { VecEnv } from '../envs/env.ts';
+
+export class Episode {
+  obs: number[] = [];
+  actions: number[] = [];
+  rewards: number[] = [];
+  /** V(final observation) of an episode cut by the time limit (0 if it terminated, or when not asked for). */
+  bootstrap = 0;
+}
+
+export class EpisodeCollector {
+  private running: Episode[];
+  /** The last actions taken, one per env copy. */
+  readonly actions: Int32Array;
+
+  constructor(private readonly vecEnv: VecEnv) {
+    this.running = Array.from({ length: vecEnv.numEnvs }, () => new Episode());
+    this.actions = new Int32Array(vecEnv.numEnvs);
+  }
+
+  /**
+   * Steps until `count` episodes have finished. `sample` fills the actions for the current
+   * observations; `truncated` (if given) returns the bootstrap value of an episode the time limit cut,
+   * from its final observation. Returns the finished episodes and the env steps taken.
+   */
+  collect(
+    count: number,
+    sample: (obs: Float32Array, n: number, out: Int32Array) => void,
+    onEnvStep: () => void,
+    truncated?: (finalObs: Float32Array) => number,
+  ): { done: Episode[]; steps: number } {
+    const vecEnv = this.vecEnv;
+    const N = vecEnv.numEnvs;
+    const D = vecEnv.obsDim;
+    const done: Episode[] = [];
+    let steps = 0;
+    while (done.length < count) {
+      const obs = vecEnv.obs;
+      sample(obs, N, this.actions);
+      for (let i = 0; i < N; i++) {
+        const ep = this.running[i];
+        for (let j = 0; j < D; j++) ep.obs.push(obs[i * D + j]);
+        ep.actions.push(this.actions[i]);
+      }
+      vecEnv.step(this.actions);
+      steps += N;
+      for (let i = 0; i < N; i++) {
+        const ep = this.running[i];
+        ep.rewards.push(vecEnv.rewards[i]);
+        if (vecEnv.terminated[i] || vecEnv.truncated[i]) {
+          // Time-limit truncation: the final state is not terminal, so its value is the return's tail.
+          if (!vecEnv.terminated[i] && truncated) ep.bootstrap = truncated(vecEnv.finalObs.slice(i * D, (i + 1) * D));
+          done.push(ep);
+          this.running[i] = new Episode();
+        }
+      }
+      onEnvStep();
+    }
+    return { done, steps };
+  }
+}
