@@ -18,7 +18,7 @@ import {
 } from './cartpole.ts';
 import { npRandom, type Generator } from './numpy-rng.ts';
 import type { BoxSpace, DiscreteSpace } from './spaces.ts';
-import { NO_EPISODES, checkNumEnvs, checkVecSeed } from './vector-env.ts';
+import { EpisodeTally, checkNumEnvs, checkVecSeed } from './vector-env.ts';
 
 export interface CartPoleVecOptions {
   /** TimeLimit per sub-env (default 500, CartPole-v1's). */
@@ -47,9 +47,7 @@ export class CartPoleVecEnv implements VecEnv {
   private readonly suttonBartoReward: boolean;
   private readonly s: CartPoleArrays;
   private readonly rngs: (Generator | undefined)[];
-  private readonly episodeReturns: Float64Array;
-  private readonly episodeLengths: Int32Array;
-  private finished: readonly FinishedEpisode[] = NO_EPISODES;
+  private readonly episodes: EpisodeTally;
   private started = false;
 
   constructor(numEnvs: number, opts: CartPoleVecOptions = {}) {
@@ -69,12 +67,11 @@ export class CartPoleVecEnv implements VecEnv {
     this.rewards = new Float64Array(numEnvs);
     this.terminated = new Uint8Array(numEnvs);
     this.truncated = new Uint8Array(numEnvs);
-    this.episodeReturns = new Float64Array(numEnvs);
-    this.episodeLengths = new Int32Array(numEnvs);
+    this.episodes = new EpisodeTally(numEnvs);
   }
 
   get finishedEpisodes(): readonly FinishedEpisode[] {
-    return this.finished;
+    return this.episodes.finishedEpisodes;
   }
 
   /** Sub-env i's generator (seeded seed + i, or OS entropy if reset without a seed first). */
@@ -101,9 +98,7 @@ export class CartPoleVecEnv implements VecEnv {
     this.rewards.fill(0);
     this.terminated.fill(0);
     this.truncated.fill(0);
-    this.episodeReturns.fill(0);
-    this.episodeLengths.fill(0);
-    this.finished = NO_EPISODES;
+    this.episodes.reset();
     this.started = true;
     return this.obs;
   }
@@ -122,11 +117,11 @@ export class CartPoleVecEnv implements VecEnv {
     const rewards = this.rewards;
     const term = this.terminated;
     const trunc = this.truncated;
-    const rets = this.episodeReturns;
-    const lens = this.episodeLengths;
+    const episodes = this.episodes;
+    const lens = episodes.lengths;
     const maxSteps = this.maxEpisodeSteps;
     const sutton = this.suttonBartoReward;
-    this.finished = NO_EPISODES;
+    episodes.beginStep();
     for (let i = 0; i < n; i++) {
       const terminated = cartPolePhysicsStep(s, i, actions[i]);
       const len = lens[i] + 1;
@@ -141,12 +136,8 @@ export class CartPoleVecEnv implements VecEnv {
       obs[o + 1] = s.xDot[i];
       obs[o + 2] = s.theta[i];
       obs[o + 3] = s.thetaDot[i];
-      if (terminated || truncated) {
-        this.endEpisode(i, rets[i] + reward, len, terminated, truncated);
-      } else {
-        rets[i] += reward;
-        lens[i] = len;
-      }
+      episodes.add(i, reward, terminated, truncated);
+      if (terminated || truncated) this.endEpisode(i);
     }
   }
 
@@ -164,16 +155,12 @@ export class CartPoleVecEnv implements VecEnv {
     // Nothing to release.
   }
 
-  /** Kept out of the hot loop: records the episode, saves the final obs and autoresets sub-env i. */
-  private endEpisode(i: number, ret: number, len: number, terminated: boolean, truncated: boolean): void {
+  /** Kept out of the hot loop: saves the final obs and autoresets sub-env i. */
+  private endEpisode(i: number): void {
     const o = i * OBS_DIM;
     this.finalObs.set(this.obs.subarray(o, o + OBS_DIM), o);
     this.finalX[i] = this.s.x[i];
     this.finalTheta[i] = this.s.theta[i];
-    if (this.finished === NO_EPISODES) this.finished = [];
-    (this.finished as FinishedEpisode[]).push({ envIndex: i, return: ret, length: len, terminated, truncated });
-    this.episodeReturns[i] = 0;
-    this.episodeLengths[i] = 0;
     cartPoleResetRow(this.s, i, this.rngs[i] as Generator);
     this.writeObs(this.obs, i);
   }

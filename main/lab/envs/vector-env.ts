@@ -7,7 +7,54 @@ import { ResetNeeded, type Env, type EnvSpec, type FinishedEpisode, type RenderS
 import { flatDim, spacesEqual, type Space } from './spaces.ts';
 
 /** Shared empty list so steps where nothing finishes allocate nothing. */
-export const NO_EPISODES: readonly FinishedEpisode[] = Object.freeze([]);
+const NO_EPISODES: readonly FinishedEpisode[] = Object.freeze([]);
+
+/**
+ * Each sub-env's running return and length, and the episodes that ended in the last step: counted
+ * here once for every VecEnv (SyncVecEnv, CartPoleVecEnv), so they report episodes the same way.
+ */
+export class EpisodeTally {
+  readonly returns: Float64Array;
+  /** Steps of each sub-env's current episode so far (a time limit reads it). */
+  readonly lengths: Int32Array;
+  private finished: readonly FinishedEpisode[] = NO_EPISODES;
+
+  constructor(numEnvs: number) {
+    this.returns = new Float64Array(numEnvs);
+    this.lengths = new Int32Array(numEnvs);
+  }
+
+  /** The episodes that ended in the last step (most steps: none). */
+  get finishedEpisodes(): readonly FinishedEpisode[] {
+    return this.finished;
+  }
+
+  reset(): void {
+    this.returns.fill(0);
+    this.lengths.fill(0);
+    this.finished = NO_EPISODES;
+  }
+
+  /** Before a vector step: last step's finished episodes are forgotten. */
+  beginStep(): void {
+    this.finished = NO_EPISODES;
+  }
+
+  /** Sub-env i took a step; if it ended the episode, that episode is recorded and the next starts at 0. */
+  add(i: number, reward: number, terminated: boolean, truncated: boolean): void {
+    const ret = this.returns[i] + reward;
+    const len = this.lengths[i] + 1;
+    if (terminated || truncated) {
+      if (this.finished === NO_EPISODES) this.finished = [];
+      (this.finished as FinishedEpisode[]).push({ envIndex: i, return: ret, length: len, terminated, truncated });
+      this.returns[i] = 0;
+      this.lengths[i] = 0;
+    } else {
+      this.returns[i] = ret;
+      this.lengths[i] = len;
+    }
+  }
+}
 
 export function checkNumEnvs(numEnvs: number): void {
   if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new Error(`numEnvs must be a positive integer, got ${numEnvs}`);
@@ -36,9 +83,7 @@ export class SyncVecEnv implements VecEnv {
   readonly finalObs: Float32Array;
   private readonly finalRender: (RenderState | null)[];
   readonly envs: readonly Env[];
-  private readonly episodeReturns: Float64Array;
-  private readonly episodeLengths: Float64Array;
-  private finished: readonly FinishedEpisode[] = NO_EPISODES;
+  private readonly episodes: EpisodeTally;
   private started = false;
 
   constructor(envs: readonly Env[]) {
@@ -64,12 +109,11 @@ export class SyncVecEnv implements VecEnv {
     this.rewards = new Float64Array(n);
     this.terminated = new Uint8Array(n);
     this.truncated = new Uint8Array(n);
-    this.episodeReturns = new Float64Array(n);
-    this.episodeLengths = new Float64Array(n);
+    this.episodes = new EpisodeTally(n);
   }
 
   get finishedEpisodes(): readonly FinishedEpisode[] {
-    return this.finished;
+    return this.episodes.finishedEpisodes;
   }
 
   reset(seed?: number): Float32Array {
@@ -81,9 +125,7 @@ export class SyncVecEnv implements VecEnv {
     this.rewards.fill(0);
     this.terminated.fill(0);
     this.truncated.fill(0);
-    this.episodeReturns.fill(0);
-    this.episodeLengths.fill(0);
-    this.finished = NO_EPISODES;
+    this.episodes.reset();
     this.started = true;
     return this.obs;
   }
@@ -96,21 +138,17 @@ export class SyncVecEnv implements VecEnv {
       throw new Error(`SyncVecEnv.step: expected ${this.numEnvs * d} action values (${this.numEnvs} envs × ${d}), got ${actions.length}`);
     }
     if (!discrete && !(actions instanceof Float32Array)) throw new Error('SyncVecEnv.step: continuous actions must be a Float32Array');
-    this.finished = NO_EPISODES;
+    this.episodes.beginStep();
     for (let i = 0; i < this.numEnvs; i++) {
       const env = this.envs[i];
       const r = env.step(discrete ? actions[i] : (actions as Float32Array).subarray(i * d, (i + 1) * d));
       this.rewards[i] = r.reward;
       this.terminated[i] = r.terminated ? 1 : 0;
       this.truncated[i] = r.truncated ? 1 : 0;
-      this.episodeReturns[i] += r.reward;
-      this.episodeLengths[i] += 1;
+      this.episodes.add(i, r.reward, r.terminated, r.truncated);
       if (r.terminated || r.truncated) {
         this.writeRow(this.finalObs, i, r.obs);
         this.finalRender[i] = env.renderState();
-        this.record({ envIndex: i, return: this.episodeReturns[i], length: this.episodeLengths[i], terminated: r.terminated, truncated: r.truncated });
-        this.episodeReturns[i] = 0;
-        this.episodeLengths[i] = 0;
         this.writeRow(this.obs, i, env.reset().obs); // continues the sub-env's own stream
       } else {
         this.writeRow(this.obs, i, r.obs);
@@ -130,11 +168,6 @@ export class SyncVecEnv implements VecEnv {
 
   close(): void {
     for (const e of this.envs) e.close();
-  }
-
-  private record(ep: FinishedEpisode): void {
-    if (this.finished === NO_EPISODES) this.finished = [];
-    (this.finished as FinishedEpisode[]).push(ep);
   }
 
   private writeRow(dst: Float32Array, i: number, src: Float32Array): void {
