@@ -9,7 +9,8 @@ import { ensureEnvReady, envSpec, makeEnv } from './envs/registry.ts';
 import { flatDim } from './envs/spaces.ts';
 import { makeActor, runEpisode, type ActorSource } from './rollout.ts';
 import type { PolicyLibrary } from './runs/policy-library.ts';
-import { ACTION_LABELS, OBS_LABELS, insightGrid, xray, type XrayPolicy } from './xray.ts';
+import { actionLabels, OBS_NAMES } from './domain/env-labels.ts';
+import { insightGrid, xray, type XrayPolicy } from './xray.ts';
 
 export class Playback {
   constructor(private readonly policies: PolicyLibrary) {}
@@ -56,13 +57,13 @@ export class Playback {
     const policy = await this.policies.load(p.policy);
     const env = policy.meta.env;
     const obsDim = flatDim(policy.observationSpace);
-    const labels = OBS_LABELS[env];
-    const actions = ACTION_LABELS[env];
+    const labels = OBS_NAMES[env];
     try {
       return insightGrid(policy as unknown as XrayPolicy, env, obsDim, p, {
         x: labels[p.xDim] ?? `obs[${p.xDim}]`,
         y: labels[p.yDim] ?? `obs[${p.yDim}]`,
-        action: policy.actionSpace.kind === 'discrete' ? `P(${actions[p.actionIndex] ?? `action ${p.actionIndex}`})` : `mean action[${p.actionIndex}]`,
+        action:
+          policy.actionSpace.kind === 'discrete' ? `P(${actionLabels(env, 'discrete', p.actionIndex + 1)[p.actionIndex]})` : `mean action[${p.actionIndex}]`,
       });
     } catch (err) {
       throw new LabError((err as Error).message, 'invalid');

@@ -108,12 +108,3 @@ export function insightGrid(
 }
 
 /** Human names of observation dimensions (Gymnasium's docs) for axis labels. */
-export const OBS_LABELS: Record<InsightGrid['env'], string[]> = {
-  'CartPole-v1': ['cart position x', 'cart velocity', 'pole angle θ (rad)', 'pole angular velocity'],
-  'LunarLander-v3': ['x', 'y', 'x velocity', 'y velocity', 'angle', 'angular velocity', 'left leg contact', 'right leg contact'],
-};
-
-export const ACTION_LABELS: Record<InsightGrid['env'], string[]> = {
-  'CartPole-v1': ['push left', 'push right'],
-  'LunarLander-v3': ['do nothing', 'fire left engine', 'fire main engine', 'fire right engine'],
-};

@@ -8,7 +8,7 @@ import { computed, reactive, ref, shallowRef, watch } from 'vue';
 import type { EnvId } from '../../../main/lab/domain/envs.ts';
 import type { InsightGrid, PolicyInfo } from '../../../main/lab/domain/policies.ts';
 import type { RequestPayload } from '../../../preload/contract.ts';
-import { actionLabels, OBS_NAMES } from '../env-labels.ts';
+import { actionLabels, OBS_NAMES } from '../../../main/lab/domain/env-labels.ts';
 import { errorMessage, getLabClient } from '../lab-client.ts';
 import { useWatchStore } from './watch.ts';
 

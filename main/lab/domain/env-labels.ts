@@ -1,8 +1,11 @@
-/** Names of observation dimensions and actions (Gymnasium's docs), for the X-ray, plots and Insights. */
-import type { EnvId } from '../../main/lab/domain/envs.ts';
+/**
+ * Names of observation dimensions and actions (Gymnasium's docs), one set for every place that shows
+ * them: the X-ray, the episode plots, Insights' axes and legends, and the lab's Insights grids.
+ */
+import type { EnvId } from './envs.ts';
 
 export const OBS_NAMES: Record<EnvId, string[]> = {
-  'CartPole-v1': ['cart position x', 'cart velocity', 'pole angle θ', 'pole angular velocity'],
+  'CartPole-v1': ['cart position x', 'cart velocity', 'pole angle θ (rad)', 'pole angular velocity'],
   'LunarLander-v3': ['x', 'y', 'x velocity', 'y velocity', 'angle', 'angular velocity', 'left leg contact', 'right leg contact'],
 };
 
