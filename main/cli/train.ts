@@ -1,0 +1,141 @@
+/** `train`: one run through the lab's own LabService (so the CLI's runs are the app's), with progress, ETA and a summary. */
+import { LabService } from '../lab/service.ts';
+import { ForkLauncher } from '../lab/runs/fork-launcher.ts';
+import { defaultRunsDir } from '../lab/paths.ts';
+import { EngineRequest } from '../lab/domain/algorithms.ts';
+import { requestSchemas } from '../../preload/contract.ts';
+import type { RunSummary } from '../lab/domain/runs.ts';
+import { algorithmDefs } from '../lab/agents/registry.ts';
+import { formatDuration, ProgressLine } from '../lab/progress.ts';
+import { UsageError, envArg, envOptionsArg, intArg, out, parse, parseSetting } from './args.ts';
+
+export async function cmdTrain(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    env: { type: 'string' },
+    algo: { type: 'string' },
+    seed: { type: 'string' },
+    steps: { type: 'string' },
+    preset: { type: 'string' },
+    set: { type: 'string', multiple: true },
+    'env-opt': { type: 'string', multiple: true },
+    'runs-dir': { type: 'string' },
+    backend: { type: 'string' },
+    engine: { type: 'string' },
+    name: { type: 'string' },
+    'eval-episodes': { type: 'string' },
+    'eval-every': { type: 'string' },
+    'stop-when-solved': { type: 'boolean' },
+    force: { type: 'boolean' },
+    'checkpoint-seconds': { type: 'string' },
+  });
+  const json = !!values.json;
+  const hyperparameters = Object.fromEntries((values.set ?? []).map(parseSetting));
+  const req = requestSchemas.startRun.safeParse({
+    env: envArg(values.env),
+    envOptions: envOptionsArg(values['env-opt']),
+    algo: values.algo ?? '',
+    seed: intArg('seed', values.seed, 0, 2 ** 32 - 1) ?? 0,
+    steps: intArg('steps', values.steps, 1),
+    preset: values.preset,
+    hyperparameters,
+    backend: values.backend === 'auto' ? undefined : values.backend,
+    engine: values.engine,
+    name: values.name,
+    evalEpisodes: intArg('eval-episodes', values['eval-episodes'], 0, 10_000),
+    evalEvery: intArg('eval-every', values['eval-every'], 0, 1e9),
+    stopWhenSolved: !!values['stop-when-solved'],
+    force: !!values.force,
+    checkpointSeconds: intArg('checkpoint-seconds', values['checkpoint-seconds'], 1, 86_400),
+  });
+  if (!req.success) {
+    const issue = req.error.issues[0];
+    const key = issue.path.join('.');
+    if (key === 'algo')
+      throw new UsageError(
+        `--algo must be one of ${algorithmDefs()
+          .map((d) => d.id)
+          .join(', ')}, got "${values.algo ?? ''}"`,
+      );
+    if (key === 'backend') throw new UsageError(`--backend must be one of auto, tensorflow, wasm, cpu, got "${values.backend}"`);
+    if (key === 'engine') throw new UsageError(`--engine must be one of ${EngineRequest.options.join(', ')}, got "${values.engine}"`);
+    throw new UsageError(`${key}: ${issue.message}`);
+  }
+  const service = new LabService({ runsDir: values['runs-dir'] ?? defaultRunsDir(), launcher: new ForkLauncher(), mode: 'cli', allowAnyPolicyPath: true });
+  let config;
+  try {
+    config = service.buildConfig(req.data);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const bar = new ProgressLine(!json && process.stderr.isTTY === true);
+  let lastJsonProgress = 0;
+  service.on((event, payload) => {
+    if (event === 'run:progress') {
+      const p = payload as import('../lab/domain/runs.ts').ProgressEvent;
+      if (json) {
+        if (Date.now() - lastJsonProgress >= 1000) {
+          lastJsonProgress = Date.now();
+          out(true, { event: 'progress', ...p });
+        }
+      } else bar.update(p);
+    } else if (event === 'run:status') {
+      const s = payload as RunSummary;
+      if (json) out(true, { event: 'status', runId: s.runId, status: s.status, backend: s.backend, engine: s.engine });
+    }
+  });
+  const started = await service.startRun(req.data);
+  if (!json) {
+    process.stderr.write(
+      `run ${started.runId}\n  ${config.env} · ${config.algo}${config.preset ? ` (preset ${config.preset})` : ''} · seed ${config.seed} · ${config.totalSteps.toLocaleString('en-US')} steps\n  folder ${started.runDir}\n`,
+    );
+  }
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write('\nstopping: saving the policy and evaluating (Ctrl-C again to abort)…\n');
+      void service.stopRun(started.runId);
+    } else process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
+  const s = await service.waitForRun(started.runId);
+  process.off('SIGINT', onSigint);
+  bar.done();
+  const summary = {
+    runId: s.runId,
+    runDir: s.runDir,
+    env: s.env,
+    algo: s.algo,
+    seed: s.seed,
+    backend: s.backend,
+    engine: s.engine,
+    status: s.status,
+    steps: s.steps,
+    episodes: s.episodes,
+    wallSeconds: s.wallSeconds,
+    solved: s.solved,
+    solvedAtStep: s.solvedAtStep,
+    solvedAtEpisode: s.solvedAtEpisode,
+    solvedAtSeconds: s.solvedAtSeconds,
+    mean100: s.mean100,
+    evalMean: s.evalMean,
+    evalStd: s.evalStd,
+    bestEval: s.bestEval ?? null,
+    ...(s.error ? { error: s.error } : {}),
+  };
+  if (json) out(true, { event: 'summary', ...summary });
+  else {
+    const f = (v: number | null, d = 1) => (v === null ? '–' : v.toFixed(d));
+    process.stdout.write(
+      [
+        `${s.status}${s.error ? `: ${s.error}` : ''}`,
+        `  backend ${s.backend} · engine ${s.engine} · ${s.steps.toLocaleString('en-US')} steps · ${s.episodes} episodes · ${formatDuration(s.wallSeconds)}`,
+        `  solved: ${s.solved ? `yes, at step ${s.solvedAtStep} (episode ${s.solvedAtEpisode}, ${formatDuration(s.solvedAtSeconds ?? 0)})` : 'no'} · last-100 mean ${f(s.mean100)}`,
+        `  evaluation: ${f(s.evalMean)} ± ${f(s.evalStd)} (${config.evalEpisodes} deterministic episodes)`,
+        `  policy: ${s.hasPolicy ? `${s.runDir}/policy` : 'not saved'}`,
+        ...(s.bestEval ? [`  best periodic evaluation: ${f(s.bestEval.mean)} ± ${f(s.bestEval.std)} at step ${s.bestEval.step} → ${s.runDir}/best`] : []),
+      ].join('\n') + '\n',
+    );
+  }
+  return s.status === 'crashed' ? 1 : 0;
+}
