@@ -175,13 +175,15 @@ async function checkFolder({ trial, workerSeen }: Outcome, runsDir: string): Pro
   // Learning lost: from the newest saved policy (checkpoint or final) to the last update logged, at
   // most the checkpoint interval plus one update and a save.
   if (s.status === 'crashed' && updates.length > 0) {
-    const saved = (existsSync(join(dir, 'checkpoints')) ? await readdir(join(dir, 'checkpoints')) : [])
+    const steps = (existsSync(join(dir, 'checkpoints')) ? await readdir(join(dir, 'checkpoints')) : [])
       .filter((n) => existsSync(join(dir, 'checkpoints', n, 'policy.json')))
       .map((n) => Number(/^step-(\d+)$/.exec(n)?.[1] ?? NaN))
       .filter(Number.isFinite);
-    const newest = saved.length ? Math.max(...saved) : 0;
-    const wallAt = (step: number) => (step === 0 ? 0 : (updates.find((u) => u.step === step)?.wall ?? NaN));
-    const lost = (updates.at(-1)!.wall ?? 0) - wallAt(newest);
+    const newest = steps.length ? Math.max(...steps) : 0;
+    // The checkpoint is saved right after its update; that update's line may not have been flushed
+    // before the kill, so the checkpoint can be newer than every logged update (then nothing is lost).
+    const savedAt = newest === 0 ? { wall: 0 } : updates.find((u) => u.step >= newest);
+    const lost = savedAt ? (updates.at(-1)!.wall ?? 0) - (savedAt.wall ?? 0) : 0;
     const gaps = updates.map((u, i) => (u.wall ?? 0) - (i ? (updates[i - 1].wall ?? 0) : 0));
     const slack = Math.max(...gaps) + 0.5;
     report.push(`${trial.kind} @${trial.atSeconds.toFixed(2)} s: ${s.status} at step ${s.steps}, newest checkpoint ${newest}, ${lost.toFixed(2)} s lost`);
