@@ -6,7 +6,8 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { A2c, TorchRmsprop } from '../../main/lab/agents/a2c.ts';
+import { A2c } from '../../main/lab/agents/a2c.ts';
+import { TorchRmsprop } from '../../main/lab/nn/torch-rmsprop.ts';
 import { ActorCritic, nextObservations, policyGradientLoss, sharedForward, tdTargets, valueLoss } from '../../main/lab/agents/actor-critic.ts';
 import { resolveHyperparameters } from '../../main/lab/agents/registry.ts';
 import type { FinishedEpisode, RenderState, VecEnv } from '../../main/lab/envs/env.ts';

@@ -12,7 +12,7 @@ import { ParamSet } from '../../main/lab/nn/fused/fused-mlp.ts';
 import { FusedAdam, FusedRmsprop } from '../../main/lab/nn/fused/optimizers.ts';
 import { Mlp, type Activation, type MlpSpec } from '../../main/lab/nn/mlp.ts';
 import { npRandom } from '../../main/lab/envs/numpy-rng.ts';
-import { TorchRmsprop } from '../../main/lab/agents/a2c.ts';
+import { TorchRmsprop } from '../../main/lab/nn/torch-rmsprop.ts';
 import { adam, gradientStep } from '../../main/lab/agents/algorithm.ts';
 
 before(async () => {

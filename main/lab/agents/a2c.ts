@@ -44,62 +44,11 @@ import {
   type IterationResult,
   type MlpPolicy,
 } from './algorithm.ts';
-import { categoricalPolicyGrad, valueLossGrad } from './actor-critic.ts';
+import { categoricalPolicyGrad, valueLossGrad } from './pg-losses.ts';
 import type { AlgorithmDef } from './definition.ts';
+import { TorchRmsprop } from '../nn/torch-rmsprop.ts';
 import { FusedActorCritic, RolloutCollector, createActorCritic, logStdInitRule, meanActionStd, type ActorCriticNetHyperparameters } from './on-policy.ts';
 
-/**
- * torch.optim.RMSprop without momentum (SB3's A2C optimizer): per parameter
- *   v ← α·v + (1 − α)·g²,   θ ← θ − lr·g / (√v + ε),   v₀ = 0.
- */
-export class TorchRmsprop extends tf.Optimizer {
-  static get className(): string {
-    return 'TorchRMSprop';
-  }
-  private readonly vars = new Map<string, tf.Variable>();
-  private readonly squareAvg = new Map<string, tf.Variable>();
-
-  constructor(
-    vars: readonly tf.Variable[],
-    public learningRate: number,
-    readonly alpha = 0.99,
-    readonly epsilon = 1e-5,
-  ) {
-    super();
-    for (const v of vars) this.vars.set(v.name, v);
-  }
-
-  applyGradients(grads: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void {
-    const list = Array.isArray(grads) ? grads : Object.entries(grads).map(([name, tensor]) => ({ name, tensor }));
-    for (const { name, tensor: g } of list) {
-      const v = this.vars.get(name);
-      if (!v) throw new Error(`TorchRmsprop: variable ${name} was not given to the optimizer`);
-      let s = this.squareAvg.get(name);
-      if (!s) {
-        s = tf.tidy(() => tf.variable(tf.zerosLike(v), false));
-        this.squareAvg.set(name, s);
-      }
-      const sq = s;
-      tf.tidy(() => {
-        const next = tf.add(tf.mul(sq, this.alpha), tf.mul(tf.square(g), 1 - this.alpha));
-        sq.assign(next);
-        v.assign(tf.sub(v, tf.div(tf.mul(g, this.learningRate), tf.add(tf.sqrt(next), this.epsilon))));
-      });
-    }
-    this.incrementIterations();
-  }
-
-  getConfig(): tf.serialization.ConfigDict {
-    return { learningRate: this.learningRate, alpha: this.alpha, epsilon: this.epsilon };
-  }
-
-  override dispose(): void {
-    for (const s of this.squareAvg.values()) s.dispose();
-    this.squareAvg.clear();
-  }
-}
-
-/** ε is a hyperparameter here: Spinning Up's Adam keeps torch's 1e-8, SB3's RMSprop uses 1e-5. */
 function makeOptimizer(kind: 'adam' | 'rmsprop', vars: tf.Variable[], lr: number, eps: number): tf.Optimizer {
   return kind === 'rmsprop' ? new TorchRmsprop(vars, lr, 0.99, eps) : adam(lr, eps);
 }

@@ -18,7 +18,7 @@ import type { Generator } from '../envs/numpy-rng.ts';
 import { distributionFor, type ActionDistribution } from '../nn/distributions.ts';
 import { Mlp } from '../nn/mlp.ts';
 import { common, withDefaults, parseSchedule, type Preset, type Rule, type Schedule } from '../training/hyperparameters.ts';
-import { categoricalPolicyGrad } from './actor-critic.ts';
+import { categoricalPolicyGrad } from './pg-losses.ts';
 import type { AlgorithmDef } from './definition.ts';
 import type { Activation } from '../nn/mlp.ts';
 import { meanStd, rewardToGo } from '../training/returns.ts';

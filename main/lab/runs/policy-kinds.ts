@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { MlpPolicy, type PolicyKind, type SavablePolicy } from '../agents/algorithm.ts';
 import { BaselinePolicy } from '../agents/baseline-algos.ts';
-import { QNetworkPolicy } from '../agents/dqn.ts';
+import { QNetworkPolicy } from '../agents/q-network-policy.ts';
 import { QTablePolicy } from '../agents/q-learning.ts';
 import { actionDim, flatDim } from '../envs/spaces.ts';
 import { DiagGaussian, distributionFor } from '../nn/distributions.ts';
