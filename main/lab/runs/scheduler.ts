@@ -5,20 +5,11 @@
  */
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LabError } from '../domain/errors.ts';
 import { StartRunRequest, type RunDetail, type RunEventName, type RunEvents, type RunExport, type RunRequest, type RunSummary } from '../domain/runs.ts';
-import {
-  RunStore,
-  processAlive,
-  progressFromMetrics,
-  progressPath,
-  readMetrics,
-  readProgress,
-  writeJsonAtomic,
-  writeProblem,
-  type RunProgress,
-} from './run-store.ts';
+import { RunStore, processAlive, progressFromMetrics, progressPath, readMetrics, readProgress, writeProblem, type RunProgress } from './run-store.ts';
 import type { RunLauncher, RunProcess } from './launcher.ts';
 import { metricsCsv } from './metrics-csv.ts';
 import type { FromWorker } from '../training/protocol.ts';
@@ -225,10 +216,11 @@ export class RunScheduler {
       this.pump();
     });
     // Until the run process writes its own progress.json, one with its pid tells a lab that starts
-    // meanwhile (after a crash of this one) that the run is alive, not interrupted.
+    // meanwhile (after a crash of this one) that the run is alive, not interrupted. Created only if
+    // absent ('wx'): a late write here must never replace the run process's own progress.
     proc.onSpawn?.((pid) => {
       const p: RunProgress = { pid, steps: 0, episodes: 0, mean100: null, best100: null, wallSeconds: 0, updatedAt: new Date().toISOString() };
-      void writeJsonAtomic(progressPath(run.summary.runDir), p).catch(() => undefined);
+      void writeFile(progressPath(run.summary.runDir), JSON.stringify(p) + '\n', { flag: 'wx' }).catch(() => undefined);
     });
     proc.send({ type: 'start', runDir: run.summary.runDir, config: run.config });
   }
