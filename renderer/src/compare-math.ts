@@ -106,20 +106,14 @@ export interface Band {
 /**
  * Mean ± std across curves (e.g. one per seed): each curve is interpolated onto a common grid of
  * `points` x values and the statistics are taken per grid point over the curves that cover it.
- * The grid spans the x range every curve covers (so the tail is not one lucky seed); when the curves
- * do not overlap at all, it spans their union instead.
+ * The grid spans the union of the curves' ranges, so a run that stopped early never hides the runs
+ * that went on; `count` says how many curves each point stands on, for the chart to show it.
  */
 export function meanStdBand(curves: readonly Curve[], points = 300): Band | null {
   const usable = curves.filter((c) => Math.min(c.xs.length, c.ys.length) > 0);
   if (usable.length === 0) return null;
-  const firsts = usable.map((c) => c.xs[0]);
-  const lasts = usable.map((c) => c.xs[Math.min(c.xs.length, c.ys.length) - 1]);
-  let lo = Math.max(...firsts);
-  let hi = Math.min(...lasts);
-  if (!(hi >= lo)) {
-    lo = Math.min(...firsts);
-    hi = Math.max(...lasts);
-  }
+  const lo = Math.min(...usable.map((c) => c.xs[0]));
+  const hi = Math.max(...usable.map((c) => c.xs[Math.min(c.xs.length, c.ys.length) - 1]));
   const x = makeGrid(lo, hi, points);
   const columns = usable.map((c) => interpolate(c.xs, c.ys, x));
   const mean: number[] = [];

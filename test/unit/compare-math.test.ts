@@ -61,19 +61,27 @@ test('meanStd: population std', () => {
   assert.equal(meanStd([]), null);
 });
 
-test('meanStdBand: curves on different x interpolated onto the common range', () => {
-  // a: y = x on [0, 10]; b: y = x + 2 on [0, 8] sampled at other x → grid spans [0, 8].
+test('meanStdBand: curves on different x interpolated onto one grid over the union of their ranges', () => {
+  // a: y = x on [0, 10]; b: y = x + 2 on [0, 8] sampled at other x → grid spans [0, 10];
+  // beyond 8 only a covers the grid (count 1, std 0): the longer run is not cut off.
   const band = meanStdBand(
     [
       { xs: [0, 10], ys: [0, 10] },
       { xs: [0, 4, 8], ys: [2, 6, 10] },
     ],
-    5,
+    6,
   )!;
-  close(band.x, [0, 2, 4, 6, 8]);
-  close(band.mean, [1, 3, 5, 7, 9]);
-  close(band.std, [1, 1, 1, 1, 1]);
-  assert.deepEqual(band.count, [2, 2, 2, 2, 2]);
+  close(band.x, [0, 2, 4, 6, 8, 10]);
+  close(band.mean, [1, 3, 5, 7, 9, 10]);
+  close(band.std, [1, 1, 1, 1, 1, 0]);
+  assert.deepEqual(band.count, [2, 2, 2, 2, 2, 1]);
+  // The case: two 100k-step runs and one stopped at 15.6k — the band reaches 100k on two runs.
+  const long = (c: number) => ({ xs: [4_000, 50_000, 100_000], ys: [c, c + 100, c + 400] });
+  const mixed = meanStdBand([long(10), long(30), { xs: [4_000, 15_600], ys: [0, 50] }], 301)!;
+  assert.equal(mixed.x.at(-1), 100_000);
+  assert.equal(mixed.count.at(-1), 2);
+  close([mixed.mean.at(-1)!, mixed.std.at(-1)!], [420, 10]);
+  assert.equal(mixed.count[0], 3);
   // Disjoint curves: the union, each point from the one curve covering it (std 0).
   const apart = meanStdBand(
     [
