@@ -3,6 +3,7 @@
  * Euler integration). The state is float64 and only the observation is cast to float32, exactly as
  * Gymnasium does, so seeded trajectories match the recorded reference data.
  */
+import { CARTPOLE } from '../domain/env-defs/cartpole.ts';
 import { ResetNeeded, type Action, type Env, type EnvSpec, type RenderState, type ResetOptions, type ResetResult, type StepResult } from './env.ts';
 import { npRandom, type Generator } from './numpy-rng.ts';
 import { box, discrete, type BoxSpace, type DiscreteSpace } from './spaces.ts';
@@ -26,7 +27,7 @@ export const X_THRESHOLD = 2.4;
 export const RESET_LOW = -0.05;
 export const RESET_HIGH = 0.05;
 
-export const CARTPOLE_SPEC: EnvSpec = Object.freeze({ id: 'CartPole-v1', maxEpisodeSteps: 500, rewardThreshold: 475 });
+export const CARTPOLE_SPEC: EnvSpec = Object.freeze({ id: CARTPOLE.id, ...CARTPOLE.spec });
 
 export const STEP_AFTER_TERMINATED_WARNING =
   "You are calling 'step()' even though this environment has already returned terminated = True. " +

@@ -3,7 +3,10 @@
  *   reset({seed}) → {obs, info};  step(action) → {obs, reward, terminated, truncated, info}.
  * Observations are float32 (Float32Array); the env may keep a float64 internal state.
  */
+import type { RenderState } from '../domain/envs.ts';
 import type { Space } from './spaces.ts';
+
+export type { RenderState } from '../domain/envs.ts';
 
 export type Action = number | Float32Array | readonly number[];
 export type Info = Record<string, unknown>;
@@ -43,9 +46,6 @@ export interface Env {
   renderState(): RenderState;
   close(): void;
 }
-
-/** Env-specific drawable state; `env` selects the scene builder. */
-export type RenderState = { env: 'CartPole-v1'; x: number; theta: number } | { env: 'LunarLander-v3'; [k: string]: unknown };
 
 /** Thrown when step() is called before reset(), like gymnasium.error.ResetNeeded. */
 export class ResetNeeded extends Error {

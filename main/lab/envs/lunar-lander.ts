@@ -12,6 +12,7 @@
  * Box2D loads asynchronously: `await loadBox2D()` (box2d.ts) or the registry's `ensureEnvReady`
  * before constructing. Each reset builds a brand-new world (as v3 does) and frees the old one.
  */
+import { LUNAR_LANDER } from '../domain/env-defs/lunar-lander.ts';
 import { ResetNeeded, type Action, type Env, type EnvSpec, type RenderState, type ResetOptions, type ResetResult, type StepResult } from './env.ts';
 import { npRandom, type Generator } from './numpy-rng.ts';
 import { box, discrete, type BoxSpace, type DiscreteSpace } from './spaces.ts';
@@ -68,7 +69,7 @@ export const LUNAR_COLORS = Object.freeze({
   flag: [204, 204, 0],
 });
 
-export const LUNAR_LANDER_SPEC: EnvSpec = Object.freeze({ id: 'LunarLander-v3', maxEpisodeSteps: 1000, rewardThreshold: 200 });
+export const LUNAR_LANDER_SPEC: EnvSpec = Object.freeze({ id: LUNAR_LANDER.id, ...LUNAR_LANDER.spec });
 
 export function lunarObservationSpace(): BoxSpace {
   // x, y, vx, vy, angle, angular velocity, leg contacts.

@@ -1,36 +1,27 @@
 /**
  * Env registry, like gymnasium.make: ids → specs, validated options and factories. makeEnv wraps the
  * raw env in OrderEnforcing + TimeLimit (Gymnasium's default chain, minus the passive checker).
- * Adding an env = adding an entry with its option schema and a `make` (and optionally a fast `makeVec`).
+ * An env's facts (id, spec, options and their bounds) are its EnvDef (main/lab/domain/env-defs/);
+ * what needs code is here: an entry with its `make` (and optionally a fast `makeVec` and a `ready`).
  */
+import { COMMON_ENV_OPTIONS, ENV_DEFS, type EnvId } from '../domain/envs.ts';
+import type { EnvOptionDef } from '../domain/env-def.ts';
 import type { Env, EnvSpec, VecEnv } from './env.ts';
-import { CARTPOLE_SPEC, CartPoleEnv } from './cartpole.ts';
+import { CartPoleEnv } from './cartpole.ts';
 import { CartPoleVecEnv } from './cartpole-vec.ts';
-import { LUNAR_LANDER_SPEC, LunarLanderEnv } from './lunar-lander.ts';
+import { LunarLanderEnv } from './lunar-lander.ts';
 import { loadBox2D } from './box2d.ts';
 import { OrderEnforcing, TimeLimit } from './wrappers.ts';
 import { SyncVecEnv, checkNumEnvs } from './vector-env.ts';
 
-/** Every env id the lab knows about (implemented or planned). */
-export type EnvId = 'CartPole-v1' | 'LunarLander-v3';
+export type { EnvId } from '../domain/envs.ts';
 
 type OptionValue = boolean | number;
-
-export interface EnvOptionDef {
-  readonly type: 'boolean' | 'number' | 'integer';
-  readonly default: OptionValue;
-  readonly description: string;
-  /** Extra constraint; returns an error message or null. */
-  readonly check?: (v: number) => string | null;
-}
 
 /** Options after validation, defaults filled in (Gymnasium's snake_case keyword names). */
 export type ResolvedOptions = Readonly<Record<string, OptionValue>>;
 
 interface EnvEntry {
-  readonly id: EnvId;
-  readonly spec: EnvSpec;
-  readonly options: Readonly<Record<string, EnvOptionDef>>;
   /** Raw (unwrapped) env; undefined while the env is not implemented yet. */
   readonly make?: (o: ResolvedOptions) => Env;
   /** Specialised vector env; falls back to SyncVecEnv over `make` when absent. */
@@ -39,38 +30,12 @@ interface EnvEntry {
   readonly ready?: () => Promise<unknown>;
 }
 
-const positiveInt = (v: number): string | null => (v >= 1 ? null : 'must be ≥ 1');
-
-/** gymnasium.make(max_episode_steps=...) — accepted by every env. */
-const COMMON_OPTIONS: Readonly<Record<string, EnvOptionDef>> = {
-  max_episode_steps: { type: 'integer', default: 0, description: 'TimeLimit override (default: the spec value)', check: positiveInt },
-};
-
 const REGISTRY: Readonly<Record<EnvId, EnvEntry>> = {
   'CartPole-v1': {
-    id: 'CartPole-v1',
-    spec: CARTPOLE_SPEC,
-    options: {
-      sutton_barto_reward: { type: 'boolean', default: false, description: 'reward 0 per step and −1 on termination instead of +1 per step' },
-    },
     make: (o) => new CartPoleEnv({ suttonBartoReward: o.sutton_barto_reward as boolean }),
     makeVec: (n, o, maxEpisodeSteps) => new CartPoleVecEnv(n, { maxEpisodeSteps, suttonBartoReward: o.sutton_barto_reward as boolean }),
   },
   'LunarLander-v3': {
-    id: 'LunarLander-v3',
-    spec: LUNAR_LANDER_SPEC,
-    options: {
-      continuous: { type: 'boolean', default: false, description: 'Box(2) throttle actions instead of Discrete(4)' },
-      gravity: {
-        type: 'number',
-        default: -10.0,
-        description: 'gravity, in (−12, 0)',
-        check: (v) => (v > -12 && v < 0 ? null : 'must be in the open interval (−12, 0)'),
-      },
-      enable_wind: { type: 'boolean', default: false, description: 'apply wind and turbulence while airborne' },
-      wind_power: { type: 'number', default: 15.0, description: 'wind strength (Gymnasium recommends 0..20)' },
-      turbulence_power: { type: 'number', default: 1.5, description: 'rotational turbulence (Gymnasium recommends 0..2)' },
-    },
     make: (o) =>
       new LunarLanderEnv({
         continuous: o.continuous as boolean,
@@ -91,13 +56,50 @@ export const ENV_IDS: readonly EnvId[] = Object.freeze(ALL_IDS.filter((id) => RE
 /** Every registered id, including envs that are planned but not implemented yet. */
 export const KNOWN_ENV_IDS: readonly EnvId[] = Object.freeze([...ALL_IDS]);
 
+/** Each id's EnvSpec, from its EnvDef. */
+const SPECS = Object.fromEntries(KNOWN_ENV_IDS.map((id) => [id, Object.freeze({ id, ...ENV_DEFS[id].spec })])) as Record<EnvId, EnvSpec>;
+
+/** Writes numbers as messages print them (a real minus sign). */
+const num = (x: number): string => (x < 0 ? `−${-x}` : String(x));
+
+/** "(−12, 0)" for an option bounded on both sides, else null. */
+function intervalText(d: EnvOptionDef): string | null {
+  if (d.min === undefined || d.max === undefined) return null;
+  return `${d.exclusiveMin ? '(' : '['}${num(d.min)}, ${num(d.max)}${d.exclusiveMax ? ')' : ']'}`;
+}
+
+/** What is wrong with `v` against the option's bounds, or null. */
+function boundsError(d: EnvOptionDef, v: number): string | null {
+  const aboveMin = d.min === undefined || (d.exclusiveMin ? v > d.min : v >= d.min);
+  const belowMax = d.max === undefined || (d.exclusiveMax ? v < d.max : v <= d.max);
+  if (aboveMin && belowMax) return null;
+  const interval = intervalText(d);
+  if (interval) return `must be in the ${d.exclusiveMin && d.exclusiveMax ? 'open ' : ''}interval ${interval}`;
+  return !aboveMin ? `must be ${d.exclusiveMin ? '>' : '≥'} ${num(d.min!)}` : `must be ${d.exclusiveMax ? '<' : '≤'} ${num(d.max!)}`;
+}
+
+// A two-sided bound joins the description ("gravity, in (−12, 0)"), where the forms read it.
+const OPTION_DEFS = Object.fromEntries(
+  KNOWN_ENV_IDS.map((id) => {
+    const all = Object.entries({ ...ENV_DEFS[id].options, ...COMMON_ENV_OPTIONS }).map(([key, d]) => {
+      const interval = intervalText(d);
+      return [key, Object.freeze(interval ? { ...d, description: `${d.description}, in ${interval}` } : d)];
+    });
+    return [id, Object.freeze(Object.fromEntries(all))];
+  }),
+) as Record<EnvId, Readonly<Record<string, EnvOptionDef>>>;
+
 export function isEnvId(id: string): id is EnvId {
   return Object.prototype.hasOwnProperty.call(REGISTRY, id);
 }
 
-function entry(id: string): EnvEntry {
+function knownId(id: string): EnvId {
   if (!isEnvId(id)) throw new Error(`unknown env id "${id}"; known ids: ${KNOWN_ENV_IDS.join(', ')}`);
-  return REGISTRY[id];
+  return id;
+}
+
+function entry(id: string): EnvEntry {
+  return REGISTRY[knownId(id)];
 }
 
 export function isEnvImplemented(id: string): boolean {
@@ -106,17 +108,17 @@ export function isEnvImplemented(id: string): boolean {
 
 /** The registered spec (maxEpisodeSteps / rewardThreshold) of an env id. */
 export function envSpec(id: string): EnvSpec {
-  return entry(id).spec;
+  return SPECS[knownId(id)];
 }
 
 /** The option schema of an env id (env-specific options plus max_episode_steps). */
 export function envOptionDefs(id: string): Readonly<Record<string, EnvOptionDef>> {
-  return { ...entry(id).options, ...COMMON_OPTIONS };
+  return OPTION_DEFS[knownId(id)];
 }
 
 /** Validates options against the env's schema and fills in defaults; errors name the offending option. */
 export function resolveEnvOptions(id: string, options: Record<string, unknown> = {}): ResolvedOptions {
-  const e = entry(id);
+  const spec = envSpec(id);
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new Error(`${id}: options must be an object`);
   const defs = envOptionDefs(id);
   const out: Record<string, OptionValue> = {};
@@ -128,7 +130,7 @@ export function resolveEnvOptions(id: string, options: Record<string, unknown> =
   for (const [key, def] of Object.entries(defs)) {
     const v = Object.prototype.hasOwnProperty.call(options, key) ? options[key] : undefined;
     if (v === undefined) {
-      out[key] = key === 'max_episode_steps' ? e.spec.maxEpisodeSteps : def.default;
+      out[key] = key === 'max_episode_steps' ? spec.maxEpisodeSteps : def.default;
       continue;
     }
     if (def.type === 'boolean') {
@@ -136,7 +138,7 @@ export function resolveEnvOptions(id: string, options: Record<string, unknown> =
     } else {
       if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${id}: option "${key}" must be a finite number, got ${JSON.stringify(v)}`);
       if (def.type === 'integer' && !Number.isSafeInteger(v)) throw new Error(`${id}: option "${key}" must be an integer, got ${v}`);
-      const msg = def.check?.(v);
+      const msg = boundsError(def, v);
       if (msg) throw new Error(`${id}: option "${key}" ${msg}, got ${v}`);
     }
     out[key] = v;
