@@ -28,7 +28,7 @@ import {
   type PolicyKind,
   type SavablePolicy,
 } from './algorithm.ts';
-import { heuristicActor, type Actor } from './baselines.ts';
+import { heuristicFor, type Actor } from './baselines.ts';
 import type { AlgorithmDef } from './definition.ts';
 
 /** Env steps (summed over sub-envs) per iterate(): one update record each. */
@@ -80,8 +80,8 @@ export class BaselinePolicy implements SavablePolicy {
   ) {
     this.obsDim = flatDim(observationSpace);
     if (spec.type === 'constant') checkConstantAction(spec.action, actionSpace);
-    // Continuous LunarLander is told apart by its action space (the env options that made it).
-    this.heuristic = spec.type === 'heuristic' ? heuristicActor(env, { continuous: actionSpace.kind === 'box' }) : null;
+    // The action space says which of the env's controllers fits (the env options that made it are not kept).
+    this.heuristic = spec.type === 'heuristic' ? heuristicFor(env, actionSpace.kind) : null;
   }
 
   act(obs: Float32Array, n: number, _deterministic: boolean, rng?: Generator): ActionArray {
@@ -182,7 +182,7 @@ const RULES: Record<BaselineAgent, Rule[]> = {
   heuristic: [n_envs],
 };
 
-const STEPS = { 'CartPole-v1': 50_000, 'LunarLander-v3': 100_000 };
+const STEPS: Record<EnvId, number> = { 'CartPole-v1': 50_000, 'LunarLander-v3': 100_000 };
 
 export const randomDef: AlgorithmDef = {
   id: 'random',

@@ -1,7 +1,8 @@
 /** Agents that need no training: uniform random and the hand-written heuristic controllers. */
 import type { Space } from '../envs/spaces.ts';
 import type { Generator } from '../envs/numpy-rng.ts';
-import type { EnvId } from '../domain/envs.ts';
+import { actionSpaceOf } from '../domain/env-def.ts';
+import { ENV_DEFS, type EnvId } from '../domain/envs.ts';
 import { lunarHeuristic } from './lunar-heuristic.ts';
 
 /** Acts on one observation at a time (rollouts, CLI, Watch). */
@@ -29,9 +30,22 @@ export function cartPoleHeuristic(): Actor {
   return { act: (obs) => (obs[2] + 0.5 * obs[3] > 0 ? 1 : 0) };
 }
 
-/** LunarLander: Gymnasium's published controller (discrete or continuous, matching the env). */
+/** Each env's hand-written controller, for its discrete or Box action space. */
+const HEURISTICS: Readonly<Record<EnvId, (actions: 'discrete' | 'box') => Actor>> = {
+  'CartPole-v1': () => cartPoleHeuristic(),
+  // Gymnasium's published controller, discrete or continuous to match the env.
+  'LunarLander-v3': (actions) => {
+    const continuous = actions === 'box';
+    return { act: (obs) => lunarHeuristic(obs, continuous) };
+  },
+};
+
+/** The env's heuristic for the action space of that kind. */
+export function heuristicFor(env: EnvId, actions: 'discrete' | 'box'): Actor {
+  return HEURISTICS[env](actions);
+}
+
+/** The env's heuristic for the action space these make() options give it. */
 export function heuristicActor(env: EnvId, envOptions: Record<string, unknown> = {}): Actor {
-  if (env === 'CartPole-v1') return cartPoleHeuristic();
-  const continuous = envOptions.continuous === true;
-  return { act: (obs) => lunarHeuristic(obs, continuous) };
+  return heuristicFor(env, actionSpaceOf(ENV_DEFS[env], envOptions).kind);
 }

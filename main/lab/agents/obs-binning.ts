@@ -8,7 +8,8 @@
  * so low_d opens bin 0, every interior edge low_d + j·(high_d − low_d)/bins_d opens bin j, and
  * everything at or beyond high_d falls in the last bin.
  */
-import type { EnvId } from '../domain/envs.ts';
+import type { TabularBinningDef } from '../domain/env-def.ts';
+import { ENV_DEFS, EnvId, findEnvDef } from '../domain/envs.ts';
 import { flatDim, type Space } from '../envs/spaces.ts';
 
 export interface BinSpec {
@@ -22,21 +23,11 @@ export interface BinSpec {
 /** Largest table the lab builds (states); the Q-table holds states × actions float64 values. */
 export const MAX_STATES = 1_000_000;
 
-/**
- * Per-env defaults. CartPole (x, ẋ, θ, θ̇): the classic tabular setup ignores the cart (1 × 1 bins)
- * and bins the pole — θ over the ±12° (0.2095 rad) termination angle, θ̇ over ±2 rad/s — as in
- * M. Chan's "Cart-Pole Balancing with Q-Learning" (2017), with 6 × 12 pole bins instead of 6 × 3.
- * LunarLander (x, y, ẋ, ẏ, angle, angular velocity, two leg contacts): coarse bins over the
- * ranges a lander sees; a starting point only (tabular Q-learning does not land it).
- */
-export const DEFAULT_BINNING: Record<EnvId, BinSpec> = {
-  'CartPole-v1': { bins: [1, 1, 6, 12], low: [-2.4, -3, -0.2095, -2], high: [2.4, 3, 0.2095, 2] },
-  'LunarLander-v3': {
-    bins: [5, 5, 5, 5, 5, 5, 2, 2],
-    low: [-1, -0.2, -1.5, -1.5, -1, -1.5, 0, 0],
-    high: [1, 1.5, 1.5, 0.5, 1, 1.5, 1, 1],
-  },
-};
+/** A binning of one's own, copied from a definition. */
+const copyOf = (b: TabularBinningDef): BinSpec => ({ bins: [...b.bins], low: [...b.low], high: [...b.high] });
+
+/** Each env's default binning: its EnvDef's tabularBinning (where the choice of bins is explained). */
+export const DEFAULT_BINNING = Object.fromEntries(EnvId.options.map((id) => [id, copyOf(ENV_DEFS[id].tabularBinning)])) as Readonly<Record<EnvId, BinSpec>>;
 
 export function numStates(spec: BinSpec): number {
   return spec.bins.reduce((a, b) => a * b, 1);
@@ -65,10 +56,8 @@ export function validateBinSpec(spec: BinSpec, obsDim: number): void {
 export function binSpecFor(env: string, observationSpace: Space, bins: readonly number[] = []): BinSpec {
   if (observationSpace.kind !== 'box') throw new Error('observation binning needs a Box observation space');
   const dim = flatDim(observationSpace);
-  const def = (DEFAULT_BINNING as Record<string, BinSpec | undefined>)[env];
-  const spec: BinSpec = def
-    ? { bins: [...def.bins], low: [...def.low], high: [...def.high] }
-    : { bins: new Array<number>(dim).fill(6), low: [...observationSpace.low], high: [...observationSpace.high] };
+  const def = findEnvDef(env)?.tabularBinning;
+  const spec: BinSpec = def ? copyOf(def) : { bins: new Array<number>(dim).fill(6), low: [...observationSpace.low], high: [...observationSpace.high] };
   if (bins.length) {
     if (bins.length !== dim) throw new Error(`bins must list ${dim} counts (one per observation dimension), got ${bins.length}`);
     spec.bins = [...bins];

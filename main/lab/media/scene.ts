@@ -3,7 +3,7 @@
  * y pointing down. The live view (Pixi) and the GIF exporter both draw from this, so the two can
  * never disagree about what a frame looks like. No imports at run time: it must load anywhere.
  */
-import type { RenderState } from '../domain/envs.ts';
+import type { EnvId, RenderState } from '../domain/envs.ts';
 
 /** 0–255 per channel. Tuples rather than CSS strings so a rasterizer needs no colour parser. */
 export type RGB = readonly [number, number, number];
@@ -36,15 +36,16 @@ export function rgbToNumber([r, g, b]: RGB): number {
   return ((r & 255) << 16) | ((g & 255) << 8) | (b & 255);
 }
 
+/** Each env's scene builder, given that env's render state. */
+const SCENES: { readonly [K in EnvId]: (state: Extract<RenderState, { env: K }>) => Scene } = {
+  'CartPole-v1': (state) => cartPoleScene(state.x, state.theta),
+  'LunarLander-v3': (state) => lunarLanderScene(state),
+};
+
 export function sceneFor(state: RenderState): Scene {
-  switch (state.env) {
-    case 'CartPole-v1':
-      return cartPoleScene(state.x, state.theta);
-    case 'LunarLander-v3':
-      return lunarLanderScene(state);
-    default:
-      return placeholderScene(String((state as { env?: unknown }).env), 'Not yet: unknown environment');
-  }
+  // Frames arrive as JSON (IPC, saved rollouts): an env this build does not know gets a placeholder.
+  const build = (SCENES as Readonly<Record<string, ((s: RenderState) => Scene) | undefined>>)[state.env];
+  return build ? build(state) : placeholderScene(String((state as { env?: unknown }).env), 'Not yet: unknown environment');
 }
 
 // Gymnasium's CartPoleEnv constants (x_threshold = 2.4, length = 0.5 is half the pole).
@@ -222,7 +223,7 @@ function lunarLanderScene(state: Readonly<Record<string, unknown>>): Scene {
   const c = LUNAR;
   const W = SCENE_WIDTH;
   const H = SCENE_HEIGHT;
-  if (state.ready !== true) return placeholderScene('LunarLander-v3', 'No episode yet');
+  if (state.ready !== true) return placeholderScene(String(state.env), 'No episode yet');
   const S = isNum(state.scale) && state.scale > 0 ? state.scale : c.scale;
   const toScreen = ([x, y]: readonly [number, number]): [number, number] => [x * S, H - y * S];
   const shapes: Shape[] = [];
