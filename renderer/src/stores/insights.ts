@@ -5,73 +5,16 @@
  */
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowRef, watch } from 'vue';
-import type { EnvId } from '../../../main/lab/domain/envs.ts';
+import { actionSpaceOf, type InsightsDef } from '../../../main/lab/domain/env-def.ts';
+import { ENV_DEFS, type EnvId } from '../../../main/lab/domain/envs.ts';
 import type { InsightGrid, PolicyInfo } from '../../../main/lab/domain/policies.ts';
 import type { RequestPayload } from '../../../preload/contract.ts';
-import { actionLabels, OBS_NAMES } from '../../../main/lab/domain/env-labels.ts';
+import { actionLabels } from '../../../main/lab/domain/env-labels.ts';
 import { errorMessage, getLabClient } from '../lab-client.ts';
 import { useWatchStore } from './watch.ts';
 
-export interface SliderSpec {
-  /** Test id suffix and key: insights-slider-<name>. */
-  name: string;
-  label: string;
-  /** Observation index it fixes. */
-  dim: number;
-  min: number;
-  max: number;
-  step: number;
-  unit?: string;
-}
-
-export interface EnvInsightSpec {
-  obsDim: number;
-  xDim: number;
-  yDim: number;
-  xRange: [number, number];
-  yRange: [number, number];
-  xLabel: string;
-  yLabel: string;
-  sliders: SliderSpec[];
-  /** Observation values not on an axis and not on a slider (e.g. LunarLander's leg contacts). */
-  fixedNote: string;
-}
-
-const THETA_LIMIT = (12 * 2 * Math.PI) / 360;
-
-export const INSIGHT_SPECS: Record<EnvId, EnvInsightSpec> = {
-  // The axes span the termination bounds: |x| > 2.4 or |θ| > 12° ends the episode.
-  'CartPole-v1': {
-    obsDim: 4,
-    xDim: 0,
-    yDim: 2,
-    xRange: [-2.4, 2.4],
-    yRange: [-THETA_LIMIT, THETA_LIMIT],
-    xLabel: 'cart position x (m)',
-    yLabel: 'pole angle θ (rad)',
-    sliders: [
-      { name: 'cart-velocity', label: 'cart velocity', dim: 1, min: -2, max: 2, step: 0.05, unit: 'm/s' },
-      { name: 'angular-velocity', label: 'pole angular velocity', dim: 3, min: -3, max: 3, step: 0.05, unit: 'rad/s' },
-    ],
-    fixedNote: '',
-  },
-  // Normalised coordinates: x ±1 is the screen edge, y = 0 the landing pad's height, ~1.4 the start.
-  'LunarLander-v3': {
-    obsDim: 8,
-    xDim: 0,
-    yDim: 1,
-    xRange: [-1, 1],
-    yRange: [-0.1, 1.5],
-    xLabel: 'x (pad at 0)',
-    yLabel: 'y (pad at 0)',
-    sliders: [
-      { name: 'vx', label: 'x velocity', dim: 2, min: -1.5, max: 1.5, step: 0.05 },
-      { name: 'vy', label: 'y velocity', dim: 3, min: -1.5, max: 0.5, step: 0.05 },
-      { name: 'angle', label: 'angle', dim: 4, min: -0.8, max: 0.8, step: 0.02, unit: 'rad' },
-    ],
-    fixedNote: 'angular velocity 0, both legs off the ground',
-  },
-};
+/** The slice Insights shows for an env: its EnvDef's insights, over an observation of obsDim values. */
+export type EnvInsightSpec = InsightsDef & { obsDim: number };
 
 /** What the policy map shows: the greedy action, or P(action k) / the mean of action dim k. */
 export type ColourBy = 'greedy' | number;
@@ -98,7 +41,8 @@ export const useInsightsStore = defineStore('insights', () => {
   const served = ref(0);
 
   const policy = computed<PolicyInfo | null>(() => policies.value.find((p) => p.path === selected.value) ?? null);
-  const spec = computed(() => (policy.value ? INSIGHT_SPECS[policy.value.env] : null));
+  const envDef = computed(() => (policy.value ? ENV_DEFS[policy.value.env] : null));
+  const spec = computed<EnvInsightSpec | null>(() => (envDef.value ? { ...envDef.value.insights, obsDim: envDef.value.observation.labels.length } : null));
 
   // Keep the selection while it exists (list reloads as runs save policies); else a run's policy.
   watch(
@@ -133,23 +77,17 @@ export const useInsightsStore = defineStore('insights', () => {
     if (env && s) for (const sl of s.sliders) sliderValues[sliderKey(env, sl.name)] = 0;
   }
 
-  /** Discrete until the lab says otherwise: LunarLander's continuous runs record it in envOptions. */
+  /** The grid's kind once it arrives; until then, the action space the policy's envOptions give its env (LunarLander's continuous). */
   const discrete = computed(() => {
     if (grid.value && gridPolicy.value === selected.value) return grid.value.greedy !== undefined;
-    return policy.value?.envOptions?.continuous !== true;
+    return envDef.value ? actionSpaceOf(envDef.value, policy.value?.envOptions ?? {}).kind === 'discrete' : true;
   });
-  const actions = computed(() => {
-    const p = policy.value;
-    if (!p) return [];
-    const n = p.env === 'CartPole-v1' ? 2 : discrete.value ? 4 : 2;
-    return actionLabels(p.env, discrete.value ? 'discrete' : 'box', n);
-  });
-  /** CartPole: P(push right); LunarLander: the greedy action (or the main engine's mean when continuous). */
+  const actions = computed(() => (policy.value ? actionLabels(policy.value.env, discrete.value ? 'discrete' : 'box') : []));
+  /** The env's default map (CartPole: P(push right); LunarLander: the greedy action, or the main engine's mean when continuous). */
   const effectiveColourBy = computed<ColourBy>(() => {
     if (colourBy.value !== null && (colourBy.value !== 'greedy' || discrete.value)) return colourBy.value;
-    if (!policy.value) return 1;
-    if (policy.value.env === 'CartPole-v1') return 1;
-    return discrete.value ? 'greedy' : 0;
+    if (!spec.value) return 1;
+    return discrete.value ? spec.value.defaultMap.discrete : spec.value.defaultMap.box;
   });
 
   const request = computed((): RequestPayload<'insights'> | null => {
@@ -164,8 +102,8 @@ export const useInsightsStore = defineStore('insights', () => {
       ...(p.envOptions ? { envOptions: p.envOptions } : {}),
       xDim: s.xDim,
       yDim: s.yDim,
-      xRange: s.xRange,
-      yRange: s.yRange,
+      xRange: [...s.xRange],
+      yRange: [...s.yRange],
       fixed,
       resolution: RESOLUTION,
       actionIndex: by === 'greedy' ? 0 : by,
@@ -244,7 +182,7 @@ export const useInsightsStore = defineStore('insights', () => {
     timer = null;
   }
 
-  const obsNames = computed(() => (policy.value ? OBS_NAMES[policy.value.env] : []));
+  const obsNames = computed(() => envDef.value?.observation.labels ?? []);
 
   return {
     policies,
