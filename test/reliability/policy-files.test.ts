@@ -175,6 +175,46 @@ test('non-finite weights, a non-JSON model.json and a model of other layers are 
   );
 });
 
+test("policy.json: a hostile field of each kind is refused by the schema at once, with the field's message and no more than an excerpt", async () => {
+  const meta = JSON.parse(await readFile(join(DEMO, 'policy.json'), 'utf8'));
+  const withMeta = (text: string) => variant((d) => writeFile(join(d, 'policy.json'), text));
+  const secret = 'SECRET-'.repeat(10_000);
+  const huge = Array(100_000).fill(1);
+  const nested = (n: number) => '['.repeat(n) + ']'.repeat(n);
+  // A megabyte of brackets: refused from its depth, before JSON.parse spends half a second on it.
+  await refused(await withMeta(nested(499_999)), 'corrupt', /^policy\.json nests deeper than 32 levels$/);
+  // JSON.parse keeps "__proto__" as a key: the file's own fields are read, not the prototype's.
+  await refused(await withMeta(`{"__proto__": ${JSON.stringify(meta)}}`), 'format', /^policy\.json is not a Policy Lab policy \(format null/);
+  await refused(await withMeta(JSON.stringify({ ...meta, env: secret })), 'env', /^policy\.json names an unknown env "SECRET-SECRET/, [secret]);
+  await refused(await withMeta(JSON.stringify({ ...meta, logStd: huge })), 'corrupt', /^policy\.json has "logStd" but a Discrete\(2\) action space/);
+  await refused(await withMeta(JSON.stringify({ ...meta, critic: { netArch: huge, activation: secret } })), 'corrupt', /^policy\.json: "critic" must be/, [
+    secret,
+  ]);
+  await refused(
+    await withMeta(JSON.stringify({ ...meta, kind: 'q-network', epsilon: secret })),
+    'corrupt',
+    /^policy\.json has "epsilon" "SECRET.*; it must be a number in \[0, 1\]$/,
+    [secret],
+  );
+  await refused(
+    await withMeta(
+      JSON.stringify({
+        ...meta,
+        kind: 'q-table',
+        binning: { bins: huge, low: huge, high: huge },
+        qTable: { file: 'qtable.bin', dtype: 'float64', shape: [1, 2] },
+      }),
+    ),
+    'corrupt',
+    /^policy\.json needs "binning"/,
+  );
+  await refused(
+    await withMeta(JSON.stringify({ ...meta, kind: 'baseline', agent: { type: 'constant', action: '@' } }).replace('"@"', `[${'0,'.repeat(200_000)}"x"]`)),
+    'corrupt',
+    /^policy\.json: a constant agent needs "action": a list of numbers, got \[0,0,0/,
+  );
+});
+
 test('the demo policy read without TensorFlow.js acts exactly as tf.loadLayersModel reads it', async () => {
   const policy = (await loadPolicy(DEMO)) as unknown as MlpPolicy & { dispose(): void };
   const mj = JSON.parse(await readFile(join(DEMO, 'model.json'), 'utf8'));

@@ -15,7 +15,14 @@ import { z } from 'zod';
 import { Mlp, type Activation } from '../nn/mlp.ts';
 
 /** Far above anything this lab trains (zoo nets are ≤ 2 × 256), far below what could stall it. */
-export const MODEL_LIMITS = { maxLayers: 8, maxUnits: 4096, maxParams: 4_000_000, maxModelJsonBytes: 1_000_000, maxMetaBytes: 1_000_000 } as const;
+export const MODEL_LIMITS = {
+  maxLayers: 8,
+  maxUnits: 4096,
+  maxParams: 4_000_000,
+  maxModelJsonBytes: 1_000_000,
+  maxMetaBytes: 1_000_000,
+  maxJsonDepth: 32,
+} as const;
 
 export class ModelFileError extends Error {
   constructor(
@@ -107,13 +114,7 @@ export async function checkModel(dir: string, label = '', expected?: ExpectedSha
   const modelName = `${label}model.json`;
   const weightsName = `${label}weights.bin`;
   const text = (await readRegularFile(join(dir, 'model.json'), modelName, MODEL_LIMITS.maxModelJsonBytes)).toString('utf8');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new ModelFileError('corrupt', `${modelName} is not valid JSON`);
-  }
-  const parsed = ModelJson.safeParse(raw);
+  const parsed = ModelJson.safeParse(parseJsonFile(text, modelName));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new ModelFileError('corrupt', `${modelName} is not a dense network saved by Policy Lab (at ${issue.path.join('.') || 'the top'}: ${issue.message})`);
@@ -168,6 +169,32 @@ export async function checkModel(dir: string, label = '', expected?: ExpectedSha
     );
   await checkRegularFile(join(dir, 'weights.bin'), weightsName, params * 4, params * 4);
   return { dims, activation: activation ?? 'tanh', params };
+}
+
+/**
+ * A policy folder's JSON file (`name` for messages) parsed, once its nesting is known to be shallow: no
+ * file of ours nests deeper than a few levels, and a megabyte of brackets would take JSON.parse half a
+ * second. The depth is counted in one pass over the text, outside strings.
+ */
+export function parseJsonFile(text: string, name: string): unknown {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MODEL_LIMITS.maxJsonDepth) throw new ModelFileError('corrupt', `${name} nests deeper than ${MODEL_LIMITS.maxJsonDepth} levels`);
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ModelFileError('corrupt', `${name} is not valid JSON`);
+  }
 }
 
 /**

@@ -27,9 +27,9 @@ import type { HyperValue } from '../domain/hyperparameters.ts';
 import { ensureEnvReady, isEnvImplemented, makeEnv } from '../envs/registry.ts';
 import { describeSpace, flatDim, spacesEqual, type Space } from '../envs/spaces.ts';
 import { toLayersModel, type Mlp } from '../nn/mlp.ts';
-import { MODEL_LIMITS, checkModel } from './model-file.ts';
+import { MODEL_LIMITS, checkModel, parseJsonFile } from './model-file.ts';
 import { CRITIC_DIR, META_FILE, MODEL_FILE, POLICY_FORMAT, POLICY_VERSION, PolicyFileError, WEIGHTS_FILE, checkMeta, type PolicyMeta } from './policy-meta.ts';
-import { POLICY_IO, asPolicyFileError, loadNet, readBytes, type LoadedPolicy } from './policy-kinds.ts';
+import { asPolicyFileError, ioFor, loadNet, readBytes, type LoadedPolicy } from './policy-kinds.ts';
 
 export { CRITIC_DIR, META_FILE, MODEL_FILE, POLICY_FORMAT, POLICY_VERSION, PolicyFileError, QTABLE_FILE, WEIGHTS_FILE } from './policy-meta.ts';
 export type { PolicyFileErrorCode, PolicyKind, PolicyMeta, QTableFileInfo } from './policy-meta.ts';
@@ -66,11 +66,7 @@ function fsHandler(dir: string): tf.io.IOHandler {
 
 async function readJson(path: string, what: string): Promise<unknown> {
   const text = Buffer.from(await readBytes(path, what, MODEL_LIMITS.maxMetaBytes)).toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new PolicyFileError('corrupt', `${what} is not valid JSON`);
-  }
+  return asPolicyFileError(async () => parseJsonFile(text, what));
 }
 
 // ---------- save ----------
@@ -90,11 +86,13 @@ const finiteOrNull = (x: number | null | undefined): number | null => (typeof x 
 
 /** Writes `policy` (any kind) to folder `dir` (replacing it) and returns the metadata written. */
 export async function savePolicy(dir: string, policy: SavablePolicy, info: SavePolicyInfo): Promise<PolicyMeta> {
-  const body = POLICY_IO[policy.kind].save(policy);
-  const meta: PolicyMeta = {
+  const body = ioFor(policy.kind).save(policy);
+  const critic = info.critic ?? null;
+  if (critic && critic.spec.outputDim !== 1) throw new Error(`a critic has one output, not ${critic.spec.outputDim}`);
+  // Written through the schema it is read back with, so a file this lab writes is one it reads.
+  const meta = checkMeta({
     format: POLICY_FORMAT,
     version: POLICY_VERSION,
-    kind: policy.kind,
     env: info.env,
     envOptions: { ...(info.envOptions ?? {}) },
     observationSpace: policy.observationSpace,
@@ -105,7 +103,8 @@ export async function savePolicy(dir: string, policy: SavablePolicy, info: SaveP
     evalStd: finiteOrNull(info.evalStd),
     ...body.fields,
     createdAt: new Date().toISOString(),
-  };
+    ...(critic ? { critic: { netArch: [...critic.spec.netArch], activation: critic.spec.activation } } : {}),
+  });
   await mkdir(dirname(dir), { recursive: true });
   const tmp = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}-${Date.now()}`);
   await mkdir(tmp, { recursive: true });
@@ -118,16 +117,14 @@ export async function savePolicy(dir: string, policy: SavablePolicy, info: SaveP
         model.dispose();
       }
     }
-    if (info.critic) {
-      if (info.critic.spec.outputDim !== 1) throw new Error(`a critic has one output, not ${info.critic.spec.outputDim}`);
+    if (critic) {
       await mkdir(join(tmp, CRITIC_DIR));
-      const model = toLayersModel(info.critic);
+      const model = toLayersModel(critic);
       try {
         await model.save(fsHandler(join(tmp, CRITIC_DIR)));
       } finally {
         model.dispose();
       }
-      meta.critic = { netArch: [...info.critic.spec.netArch], activation: info.critic.spec.activation };
     }
     for (const [name, bytes] of body.files ?? []) await writeFile(join(tmp, name), bytes);
     await writeFile(join(tmp, META_FILE), JSON.stringify(meta, null, 2) + '\n');
@@ -190,7 +187,7 @@ export async function loadPolicy(dir: string, opts: LoadPolicyOptions = {}): Pro
     throw new PolicyFileError('missing', `policy folder not found: ${basename(dir)}`);
   }
   const metaPath = join(dir, META_FILE);
-  const meta = checkMeta(await readJson(metaPath, 'policy.json'), META_FILE, opts.env);
+  const meta = checkMeta(await readJson(metaPath, META_FILE), opts.env);
 
   // The spaces recorded must be the env's (with the recorded options, then with the caller's) …
   if (isEnvImplemented(meta.env)) {
@@ -215,7 +212,7 @@ export async function loadPolicy(dir: string, opts: LoadPolicyOptions = {}): Pro
   }
 
   // … and the kind's own files must fit them.
-  const policy = await POLICY_IO[meta.kind].load(dir, meta);
+  const policy = await ioFor(meta.kind).load(dir, meta);
   if (meta.critic && existsSync(join(dir, CRITIC_DIR, MODEL_FILE))) {
     let critic: Mlp;
     try {
@@ -253,8 +250,8 @@ export async function checkPolicyFolder(dir: string): Promise<void> {
   } catch {
     throw new PolicyFileError('missing', `policy folder not found: ${basename(dir)}`);
   }
-  const meta = checkMeta(await readJson(join(dir, META_FILE), META_FILE), META_FILE, undefined);
-  await POLICY_IO[meta.kind].check(dir, meta);
+  const meta = checkMeta(await readJson(join(dir, META_FILE), META_FILE));
+  await ioFor(meta.kind).check(dir, meta);
   if (meta.critic && existsSync(join(dir, CRITIC_DIR, MODEL_FILE))) {
     await asPolicyFileError(() => checkModel(join(dir, CRITIC_DIR), `${CRITIC_DIR}/`, { inputDim: flatDim(meta.observationSpace), outputDim: 1 }));
   }

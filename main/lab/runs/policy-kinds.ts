@@ -12,7 +12,7 @@ import { actionDim, flatDim } from '../envs/spaces.ts';
 import { DiagGaussian, distributionFor } from '../nn/distributions.ts';
 import type { Mlp } from '../nn/mlp.ts';
 import { ModelFileError, checkModel, checkRegularFile, readModel, readRegularFile } from './model-file.ts';
-import { PolicyFileError, QTABLE_FILE, QTABLE_MAX_ENTRIES, type PolicyMeta } from './policy-meta.ts';
+import { PolicyFileError, QTABLE_FILE, QTABLE_MAX_ENTRIES, type PolicyMeta, type PolicyMetaOf } from './policy-meta.ts';
 
 /**
  * A policy read back from disk, of any kind: the in-memory class of its kind (MlpPolicy,
@@ -32,21 +32,22 @@ function loaded<P extends SavablePolicy>(policy: P, meta: PolicyMeta, dir: strin
   return Object.assign(policy, { meta, dir });
 }
 
-/** What a kind writes: its policy.json fields, and a network (model.json + weights.bin) or other files. */
-export interface PolicyBody {
-  fields: Partial<PolicyMeta>;
+/** What a kind writes: its policy.json fields (checked with the rest by policy-meta.ts), and a network (model.json + weights.bin) or other files. */
+export interface PolicyBody<K extends PolicyKind = PolicyKind> {
+  fields: { kind: K } & Partial<PolicyMetaOf<K>>;
   net?: Mlp;
   files?: [string, Uint8Array][];
 }
 
-interface KindIO {
-  save(policy: SavablePolicy): PolicyBody;
-  load(dir: string, meta: PolicyMeta): Promise<LoadedPolicy>;
+interface KindIO<K extends PolicyKind = PolicyKind> {
+  save(policy: SavablePolicy): PolicyBody<K>;
+  load(dir: string, meta: PolicyMetaOf<K>): Promise<LoadedPolicy>;
   /** Bounded checks of the kind's files (sizes from fstat, model.json's layers; nothing built). */
-  check(dir: string, meta: PolicyMeta): Promise<void>;
+  check(dir: string, meta: PolicyMetaOf<K>): Promise<void>;
 }
 
-export const POLICY_IO: Record<PolicyKind, KindIO> = {
+/** Each kind's entry; its methods take that kind's metadata. */
+const POLICY_IO: { [K in PolicyKind]: KindIO<K> } = {
   'mlp-actor': {
     save: (p) => {
       const policy = p as MlpPolicy;
@@ -85,7 +86,7 @@ export const POLICY_IO: Record<PolicyKind, KindIO> = {
     load: async (dir, meta) => {
       const net = await loadNet(dir, meta);
       try {
-        return loaded(new QNetworkPolicy(net, meta.observationSpace, meta.actionSpace, meta.epsilon ?? 0), meta, dir);
+        return loaded(new QNetworkPolicy(net, meta.observationSpace, meta.actionSpace, meta.epsilon), meta, dir);
       } catch (e) {
         net.dispose();
         throw new PolicyFileError('model', `policy: ${(e as Error).message}`);
@@ -112,8 +113,8 @@ export const POLICY_IO: Record<PolicyKind, KindIO> = {
     },
     load: async (dir, meta) => {
       const path = join(dir, QTABLE_FILE);
-      const bytes = await readBytes(path, QTABLE_FILE, 8 * QTABLE_MAX_ENTRIES, meta.qTable!.shape[0] * meta.qTable!.shape[1] * 8);
-      const [nStates, nActions] = meta.qTable!.shape;
+      const bytes = await readBytes(path, QTABLE_FILE, 8 * QTABLE_MAX_ENTRIES, meta.qTable.shape[0] * meta.qTable.shape[1] * 8);
+      const [nStates, nActions] = meta.qTable.shape;
       if (bytes.byteLength !== nStates * nActions * 8) {
         throw new PolicyFileError(
           'corrupt',
@@ -127,19 +128,19 @@ export const POLICY_IO: Record<PolicyKind, KindIO> = {
         if (!Number.isFinite(table[k])) throw new PolicyFileError('corrupt', `${QTABLE_FILE} holds a non-finite Q-value (${table[k]}) at entry ${k}`);
       }
       try {
-        return loaded(new QTablePolicy(meta.binning!, table, meta.observationSpace, meta.actionSpace, meta.epsilon ?? 0), meta, dir);
+        return loaded(new QTablePolicy(meta.binning, table, meta.observationSpace, meta.actionSpace, meta.epsilon), meta, dir);
       } catch (e) {
         throw new PolicyFileError('corrupt', `policy: ${(e as Error).message}`);
       }
     },
     check: (dir, meta) =>
-      asPolicyFileError(() => checkRegularFile(join(dir, QTABLE_FILE), QTABLE_FILE, 8 * QTABLE_MAX_ENTRIES, meta.qTable!.shape[0] * meta.qTable!.shape[1] * 8)),
+      asPolicyFileError(() => checkRegularFile(join(dir, QTABLE_FILE), QTABLE_FILE, 8 * QTABLE_MAX_ENTRIES, meta.qTable.shape[0] * meta.qTable.shape[1] * 8)),
   },
   baseline: {
     save: (p) => ({ fields: { kind: 'baseline', agent: structuredClone((p as BaselinePolicy).spec) } }),
     load: async (dir, meta) => {
       try {
-        return loaded(new BaselinePolicy(meta.agent!, meta.env, meta.observationSpace, meta.actionSpace), meta, dir);
+        return loaded(new BaselinePolicy(meta.agent, meta.env, meta.observationSpace, meta.actionSpace), meta, dir);
       } catch (e) {
         throw new PolicyFileError('corrupt', `policy: ${(e as Error).message}`);
       }
@@ -147,6 +148,14 @@ export const POLICY_IO: Record<PolicyKind, KindIO> = {
     check: async () => undefined,
   },
 };
+
+/**
+ * The entry of `kind`, typed for any kind's metadata: TypeScript cannot relate POLICY_IO[meta.kind] to
+ * meta, so callers give the entry of meta.kind its own meta (policy-file.ts).
+ */
+export function ioFor(kind: PolicyKind): KindIO {
+  return POLICY_IO[kind];
+}
 
 /** The network's declared shape against the policy's spaces, and weights.bin's size. */
 function checkNet(dir: string, meta: PolicyMeta): Promise<void> {

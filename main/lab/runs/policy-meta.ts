@@ -1,17 +1,18 @@
 /**
  * policy.json: what a saved policy says of itself — {format: 'policy-lab.policy', version: 1, kind,
- * env, spaces, algo, …} plus its kind's fields — and the check of it before anything is built from
- * the folder. The common fields are checked here; each kind's own fields by its entry in KIND_FIELDS.
+ * env, spaces, algo, …} plus its kind's fields — and its schema, which checks it before anything is
+ * built from the folder and is what savePolicy writes through. PolicyMeta is the schema's output: a
+ * union on `kind`. A fault is a PolicyFileError naming policy.json and the field, never a machine path
+ * and at most a short excerpt of a value.
  */
-import type { AlgoId } from '../domain/algorithms.ts';
-import type { EnvId } from '../domain/envs.ts';
-import type { HyperValue } from '../domain/hyperparameters.ts';
+import { z } from 'zod';
+import { EnvId, EnvOptions } from '../domain/envs.ts';
 import { POLICY_KINDS, type PolicyKind } from '../agents/algorithm.ts';
-import { BASELINE_AGENTS, checkConstantAction, type BaselineSpec } from '../agents/baseline-algos.ts';
-import { numStates, validateBinSpec, type BinSpec } from '../agents/obs-binning.ts';
-import { isEnvId } from '../envs/registry.ts';
-import { actionDim, describeSpace, flatDim, type Space } from '../envs/spaces.ts';
-import type { Activation } from '../nn/mlp.ts';
+import { BASELINE_AGENTS, checkConstantAction } from '../agents/baseline-algos.ts';
+import { numStates, validateBinSpec } from '../agents/obs-binning.ts';
+import { actionDim, describeSpace, flatDim } from '../envs/spaces.ts';
+import { ACTIVATIONS } from '../nn/mlp.ts';
+import { MODEL_LIMITS } from './model-file.ts';
 
 export type { PolicyKind } from '../agents/algorithm.ts';
 
@@ -23,46 +24,8 @@ export const META_FILE = 'policy.json';
 export const QTABLE_FILE = 'qtable.bin';
 /** Largest q-table read (50 M float64 entries, 400 MB): far above any binning this lab offers. */
 export const QTABLE_MAX_ENTRIES = 50_000_000;
-
-export interface QTableFileInfo {
-  file: typeof QTABLE_FILE;
-  dtype: 'float64';
-  /** [states, actions] */
-  shape: [number, number];
-}
-
-export interface PolicyMeta {
-  format: typeof POLICY_FORMAT;
-  version: typeof POLICY_VERSION;
-  /** 'mlp-actor' when policy.json has none (files from before policy kinds). */
-  kind: PolicyKind;
-  env: EnvId;
-  envOptions: Record<string, HyperValue>;
-  observationSpace: Space;
-  actionSpace: Space;
-  algo: AlgoId;
-  /** Training env steps when saved. */
-  steps: number;
-  evalMean: number | null;
-  evalStd: number | null;
-  /** Network kinds (mlp-actor, q-network): hidden widths and activation of model.json. */
-  netArch?: number[];
-  activation?: Activation;
-  /** mlp-actor with a Box action space only: log σ per action dimension of the diagonal Gaussian policy. */
-  logStd?: number[];
-  /** q-network: the model outputs one Q-value per action (acts by argmax). */
-  head?: 'q';
-  /** q-network, q-table: ε of ε-greedy stochastic acting. */
-  epsilon?: number;
-  /** q-table: how observations map to table rows, and the table file. */
-  binning?: BinSpec;
-  qTable?: QTableFileInfo;
-  /** baseline: which agent. */
-  agent?: BaselineSpec;
-  createdAt: string;
-  /** Present when critic/ holds the value network. */
-  critic?: { netArch: number[]; activation: Activation };
-}
+/** Sub-folder holding the value network (same tfjs files), for the X-ray and Insights. */
+export const CRITIC_DIR = 'critic';
 
 export type PolicyFileErrorCode = 'missing' | 'corrupt' | 'format' | 'version' | 'kind' | 'env' | 'space' | 'model';
 
@@ -77,184 +40,217 @@ export class PolicyFileError extends Error {
   }
 }
 
-/**
- * A policy read back from disk, of any kind: the in-memory class of its kind (MlpPolicy,
- * QNetworkPolicy, QTablePolicy, BaselinePolicy; narrow with instanceof) with the metadata attached.
- * Acts exactly like the policy that was saved; dispose() frees it.
- */
-/** Sub-folder holding the value network (same tfjs files), for the X-ray and Insights. */
-export const CRITIC_DIR = 'critic';
+// ---------- the schema ----------
 
-function isSpace(s: unknown): s is Space {
-  if (!s || typeof s !== 'object') return false;
-  const o = s as Record<string, unknown>;
-  if (o.kind === 'discrete') return Number.isInteger(o.n) && (o.n as number) >= 1;
-  if (o.kind === 'box') return Array.isArray(o.shape) && Array.isArray(o.low) && Array.isArray(o.high);
+/** No space is wider than a network layer may be; every list in policy.json is bounded by it. */
+const MAX_DIM = MODEL_LIMITS.maxUnits;
+
+/** Box bounds, ±Infinity where unbounded: JSON writes it as null, read back as that side's infinity. */
+const bounds = (unbounded: number) =>
+  z
+    .array(z.union([z.number(), z.literal(unbounded), z.null()]))
+    .max(MAX_DIM)
+    .transform((xs) => xs.map((x) => x ?? unbounded));
+
+const SpaceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('discrete'), n: z.number().int().min(1).max(MAX_DIM) }),
+  z
+    .object({ kind: z.literal('box'), shape: z.array(z.number().int().min(1).max(MAX_DIM)).min(1).max(4), low: bounds(-Infinity), high: bounds(Infinity) })
+    .refine((b) => b.low.length === flatDim(b) && b.high.length === flatDim(b)),
+]);
+
+const Widths = z.array(z.number().int().min(1).max(MAX_DIM)).max(MODEL_LIMITS.maxLayers);
+const Activation = z.enum(ACTIVATIONS);
+/** ε of ε-greedy stochastic acting (q-network, q-table). */
+const Epsilon = z.number().min(0).max(1).default(0);
+
+/** What every kind records. Key order is the order faults are reported in. */
+const Common = z.object({
+  format: z.literal(POLICY_FORMAT),
+  version: z.literal(POLICY_VERSION),
+  env: EnvId,
+  envOptions: EnvOptions,
+  observationSpace: SpaceSchema,
+  actionSpace: SpaceSchema,
+  algo: z.string().min(1).max(64),
+  /** Training env steps when saved; informational, so a bad value reads as 0 or null. */
+  steps: z.number().min(0).catch(0),
+  evalMean: z.number().nullable().catch(null),
+  evalStd: z.number().nullable().catch(null),
+  createdAt: z.string().max(64).catch(''),
+  /** Present when critic/ holds the value network. */
+  critic: z.object({ netArch: Widths, activation: Activation }).optional(),
+});
+
+/** The network kinds: hidden widths and activation of model.json (which stays the authority). */
+const NetFields = { netArch: Widths.default([]), activation: Activation.default('tanh') };
+
+/** A fault found by a kind's check across fields: its code and message travel in the issue. */
+function refuse(ctx: z.RefinementCtx, code: PolicyFileErrorCode, message: string): void {
+  ctx.addIssue({ code: 'custom', message, params: { fileCode: code } });
+}
+
+function needsDiscrete(ctx: z.RefinementCtx, what: PolicyKind, actionSpace: z.output<typeof SpaceSchema>): boolean {
+  if (actionSpace.kind === 'discrete') return true;
+  refuse(ctx, 'space', `${META_FILE}: a ${what} policy needs a Discrete action space, not ${describeSpace(actionSpace)}`);
   return false;
 }
 
-const isFiniteNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const MlpActorMeta = Common.extend({
+  /** Absent in files written before policy kinds. */
+  kind: z.literal('mlp-actor').default('mlp-actor'),
+  ...NetFields,
+  /** Box action spaces only: log σ per action dimension of the diagonal Gaussian policy. */
+  logStd: z.array(z.number()).max(MAX_DIM).optional(),
+}).superRefine(({ actionSpace, logStd }, ctx) => {
+  const fits = actionSpace.kind === 'box' ? logStd?.length === flatDim(actionSpace) : logStd === undefined;
+  if (!fits) refuse(ctx, 'corrupt', logStdFault(actionSpace));
+});
 
-/** policy.json's content checked and normalised (`path` names the file in messages). */
-export function checkMeta(raw: unknown, path: string, expectEnv: string | undefined): PolicyMeta {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new PolicyFileError('corrupt', `${path} must hold a JSON object`);
-  const m = raw as Record<string, unknown>;
-  if (m.format !== POLICY_FORMAT)
-    throw new PolicyFileError('format', `${path} is not a Policy Lab policy (format ${JSON.stringify(m.format ?? null)}, expected "${POLICY_FORMAT}")`);
-  if (m.version !== POLICY_VERSION)
-    throw new PolicyFileError('version', `${path} has policy format version ${JSON.stringify(m.version ?? null)}; this build reads version ${POLICY_VERSION}`);
-  const kind = (m.kind ?? 'mlp-actor') as PolicyKind;
-  if (!POLICY_KINDS.includes(kind))
-    throw new PolicyFileError('kind', `${path} has unknown policy kind ${JSON.stringify(m.kind)} (this build reads ${POLICY_KINDS.join(', ')})`);
-  if (typeof m.env !== 'string' || !isEnvId(m.env)) throw new PolicyFileError('env', `${path} names an unknown env ${JSON.stringify(m.env ?? null)}`);
-  if (expectEnv !== undefined && m.env !== expectEnv) throw new PolicyFileError('env', `env mismatch: the policy was trained on ${m.env}, not ${expectEnv}`);
-  if (!isSpace(m.observationSpace) || !isSpace(m.actionSpace)) throw new PolicyFileError('corrupt', `${path} has no valid observationSpace/actionSpace`);
-  if (typeof m.algo !== 'string' || m.algo === '') throw new PolicyFileError('corrupt', `${path} has no algo name`);
-  const num = (k: string): number | null => (isFiniteNumber(m[k]) ? (m[k] as number) : null);
-  const obsSpace = m.observationSpace;
-  const actSpace = m.actionSpace;
-  const needsDiscrete = (what: string) => {
-    if (actSpace.kind !== 'discrete')
-      throw new PolicyFileError('space', `${path}: a ${what} policy needs a Discrete action space, not ${describeSpace(actSpace)}`);
-  };
-  const readEpsilon = (): number => {
-    if (m.epsilon === undefined) return 0;
-    if (!isFiniteNumber(m.epsilon) || m.epsilon < 0 || m.epsilon > 1)
-      throw new PolicyFileError('corrupt', `${path} has "epsilon" ${JSON.stringify(m.epsilon)}; it must be a number in [0, 1]`);
-    return m.epsilon;
-  };
-  const kindFields = KIND_FIELDS[kind]({ m, path, obsSpace, actSpace: actSpace as Space, needsDiscrete, readEpsilon });
+const QNetworkMeta = Common.extend({
+  kind: z.literal('q-network'),
+  ...NetFields,
+  /** The model outputs one Q-value per action (acts by argmax). */
+  head: z.literal('q').default('q'),
+  epsilon: Epsilon,
+}).superRefine((m, ctx) => void needsDiscrete(ctx, 'q-network', m.actionSpace));
 
-  return {
-    format: POLICY_FORMAT,
-    version: POLICY_VERSION,
-    kind,
-    env: m.env,
-    envOptions: m.envOptions && typeof m.envOptions === 'object' && !Array.isArray(m.envOptions) ? (m.envOptions as Record<string, HyperValue>) : {},
-    observationSpace: obsSpace,
-    actionSpace: actSpace,
-    algo: m.algo as AlgoId,
-    steps: num('steps') ?? 0,
-    evalMean: num('evalMean'),
-    evalStd: num('evalStd'),
-    ...kindFields,
-    ...(m.critic !== undefined ? { critic: readCritic(m.critic, path) } : {}),
-    createdAt: typeof m.createdAt === 'string' ? m.createdAt : '',
-  };
-}
-
-function readCritic(c: unknown, path: string): { netArch: number[]; activation: Activation } {
-  const o = c as { netArch?: unknown; activation?: unknown } | null;
-  if (!o || typeof o !== 'object' || !Array.isArray(o.netArch) || !o.netArch.every((x) => Number.isInteger(x) && x > 0) || typeof o.activation !== 'string') {
-    throw new PolicyFileError('corrupt', `${path}: "critic" must be {netArch: [widths], activation}, got ${JSON.stringify(c)}`);
+const QTableMeta = Common.extend({
+  kind: z.literal('q-table'),
+  /** How observations map to table rows (one entry per observation dimension). */
+  binning: z.object({ bins: z.array(z.number()).max(MAX_DIM), low: z.array(z.number()).max(MAX_DIM), high: z.array(z.number()).max(MAX_DIM) }),
+  qTable: z.object({ file: z.literal(QTABLE_FILE), dtype: z.literal('float64'), /** [states, actions] */ shape: z.tuple([z.number(), z.number()]) }),
+  epsilon: Epsilon,
+}).superRefine(({ observationSpace: obs, actionSpace: act, binning: b, qTable }, ctx) => {
+  if (!needsDiscrete(ctx, 'q-table', act)) return;
+  if (obs.kind !== 'box') return refuse(ctx, 'space', `${META_FILE}: a q-table policy bins a Box observation space, not ${describeSpace(obs)}`);
+  const obsDim = flatDim(obs);
+  if (b.bins.length !== obsDim || b.low.length !== obsDim || b.high.length !== obsDim) {
+    return refuse(
+      ctx,
+      'space',
+      `${META_FILE}: binning has ${b.bins.length} bins, ${b.low.length} lows and ${b.high.length} highs, but the observation space ${describeSpace(obs)} has ${obsDim} dimensions`,
+    );
   }
-  return { netArch: [...(o.netArch as number[])], activation: o.activation as Activation };
+  try {
+    validateBinSpec(b, obsDim);
+  } catch (e) {
+    return refuse(ctx, 'corrupt', `${META_FILE}: invalid binning: ${(e as Error).message}`);
+  }
+  const [nStates, nActions] = [numStates(b), actionDim(act)];
+  if (qTable.shape[0] !== nStates || qTable.shape[1] !== nActions) {
+    refuse(
+      ctx,
+      'corrupt',
+      `${META_FILE}: q-table shape ${shown(qTable.shape)} does not fit the binning (${b.bins.join('×')} = ${nStates} states) and ${describeSpace(act)} ([${nStates}, ${nActions}] needed)`,
+    );
+  }
+});
+
+const BaselineMeta = Common.extend({
+  kind: z.literal('baseline'),
+  /** Which agent (BaselineSpec). */
+  agent: z.discriminatedUnion('type', [
+    z.object({ type: z.literal('random') }),
+    z.object({ type: z.literal('constant'), action: z.array(z.number()).max(MAX_DIM) }),
+    z.object({ type: z.literal('heuristic') }),
+  ]),
+}).superRefine(({ agent, actionSpace }, ctx) => {
+  if (agent.type !== 'constant') return;
+  try {
+    checkConstantAction(agent.action, actionSpace);
+  } catch (e) {
+    refuse(ctx, 'space', `${META_FILE}: constant ${(e as Error).message}`);
+  }
+});
+
+/**
+ * Each member of the union U with the other members' fields as absent, so that a kind's field reads
+ * (undefined for other kinds) without narrowing first, as in `loaded.meta.agent`.
+ */
+type Exclusive<U, All = U> = U extends unknown ? U & { [K in Exclude<All extends unknown ? keyof All : never, keyof U>]?: undefined } : never;
+
+/** policy.json's schema: a Policy Lab policy of this version is told apart first, then read by its kind. */
+export const PolicyMeta = Common.pick({ format: true, version: true })
+  .loose()
+  .pipe(z.discriminatedUnion('kind', [MlpActorMeta, QNetworkMeta, QTableMeta, BaselineMeta]));
+export type PolicyMeta = Exclusive<z.output<typeof PolicyMeta>>;
+/** The metadata of one kind of policy. */
+export type PolicyMetaOf<K extends PolicyKind> = Extract<PolicyMeta, { kind: K }>;
+export type QTableFileInfo = PolicyMetaOf<'q-table'>['qTable'];
+
+// ---------- faults ----------
+
+type Fault = [PolicyFileErrorCode, string];
+
+/**
+ * A value from the file as a message shows it: short, so a message never carries the file's content.
+ * (policy.json's size limit keeps stringifying cheap; nesting too deep to stringify shows as […] or {…}.)
+ */
+function shown(value: unknown): string {
+  let s: string;
+  try {
+    s = JSON.stringify(value) ?? 'null';
+  } catch {
+    s = Array.isArray(value) ? '[…]' : '{…}';
+  }
+  return s.length > 40 ? `${s.slice(0, 39)}…` : s;
 }
 
-interface KindFieldsContext {
-  m: Record<string, unknown>;
-  /** The file's name, for messages. */
-  path: string;
-  obsSpace: Space;
-  actSpace: Space;
-  needsDiscrete: (what: string) => void;
-  readEpsilon: () => number;
+function logStdFault(actionSpace: z.output<typeof SpaceSchema>): string {
+  return actionSpace.kind === 'box'
+    ? `${META_FILE} needs "logStd": ${flatDim(actionSpace)} finite numbers (the Gaussian policy's log σ for its ${describeSpace(actionSpace)} action space)`
+    : `${META_FILE} has "logStd" but a ${describeSpace(actionSpace)} action space (only Box action spaces have a Gaussian log σ)`;
 }
 
-/** Each kind's own policy.json fields, checked and copied (the common ones: checkMeta). */
-const KIND_FIELDS: Record<PolicyKind, (c: KindFieldsContext) => Partial<PolicyMeta>> = {
-  'mlp-actor': ({ m, path, actSpace }) => {
-    const kindFields: Partial<PolicyMeta> = netFields(m);
-    if (actSpace.kind === 'box') {
-      const d = flatDim(actSpace);
-      const ls = m.logStd;
-      if (!Array.isArray(ls) || ls.length !== d || !ls.every(isFiniteNumber)) {
-        throw new PolicyFileError(
-          'corrupt',
-          `${path} needs "logStd": ${d} finite numbers (the Gaussian policy's log σ for its ${describeSpace(actSpace)} action space)`,
-        );
-      }
-      kindFields.logStd = [...(ls as number[])];
-    } else if (m.logStd !== undefined) {
-      throw new PolicyFileError('corrupt', `${path} has "logStd" but a ${describeSpace(actSpace)} action space (only Box action spaces have a Gaussian log σ)`);
-    }
-    return kindFields;
+/**
+ * The fault of a field whose value does not have its schema's type or range, by the field's path
+ * (`agent.action` before `agent`); `m` is the file's object. A fault across fields carries its own.
+ */
+const FIELD_FAULTS: Record<string, (m: Record<string, unknown>) => Fault> = {
+  format: (m) => ['format', `${META_FILE} is not a Policy Lab policy (format ${shown(m.format)}, expected "${POLICY_FORMAT}")`],
+  version: (m) => ['version', `${META_FILE} has policy format version ${shown(m.version)}; this build reads version ${POLICY_VERSION}`],
+  kind: (m) => ['kind', `${META_FILE} has unknown policy kind ${shown(m.kind)} (this build reads ${POLICY_KINDS.join(', ')})`],
+  env: (m) => ['env', `${META_FILE} names an unknown env ${shown(m.env)}`],
+  envOptions: () => ['corrupt', `${META_FILE} has "envOptions" that are not {name: number or boolean}`],
+  observationSpace: () => ['corrupt', `${META_FILE} has no valid observationSpace/actionSpace`],
+  actionSpace: () => ['corrupt', `${META_FILE} has no valid observationSpace/actionSpace`],
+  algo: () => ['corrupt', `${META_FILE} has no algo name`],
+  critic: (m) => ['corrupt', `${META_FILE}: "critic" must be {netArch: [widths], activation}, got ${shown(m.critic)}`],
+  netArch: (m) => ['corrupt', `${META_FILE} has "netArch" ${shown(m.netArch)}; it must list the hidden layers' widths (at most ${MODEL_LIMITS.maxLayers})`],
+  activation: (m) => ['corrupt', `${META_FILE} has "activation" ${shown(m.activation)}; it must be one of ${ACTIVATIONS.join(', ')}`],
+  logStd: (m) => {
+    const space = SpaceSchema.safeParse(m.actionSpace);
+    return ['corrupt', space.success ? logStdFault(space.data) : `${META_FILE} has an invalid "logStd"`];
   },
-  'q-network': ({ m, path, needsDiscrete, readEpsilon }) => {
-    const kindFields: Partial<PolicyMeta> = netFields(m);
-    needsDiscrete('q-network');
-    if (m.head !== undefined && m.head !== 'q')
-      throw new PolicyFileError('corrupt', `${path} has head ${JSON.stringify(m.head)}; a q-network policy has head "q"`);
-    kindFields.head = 'q';
-    kindFields.epsilon = readEpsilon();
-    return kindFields;
-  },
-  'q-table': ({ m, path, obsSpace, actSpace, needsDiscrete, readEpsilon }) => {
-    const kindFields: Partial<PolicyMeta> = {};
-    needsDiscrete('q-table');
-    if (obsSpace.kind !== 'box') throw new PolicyFileError('space', `${path}: a q-table policy bins a Box observation space, not ${describeSpace(obsSpace)}`);
-    const b = m.binning as Partial<BinSpec> | undefined;
-    if (!b || typeof b !== 'object' || !Array.isArray(b.bins) || !Array.isArray(b.low) || !Array.isArray(b.high)) {
-      throw new PolicyFileError('corrupt', `${path} needs "binning": {bins, low, high} (one entry per observation dimension)`);
-    }
-    const obsDim = flatDim(obsSpace);
-    if (b.bins.length !== obsDim || b.low.length !== obsDim || b.high.length !== obsDim) {
-      throw new PolicyFileError(
-        'space',
-        `${path}: binning has ${b.bins.length} bins, ${b.low.length} lows and ${b.high.length} highs, but the observation space ${describeSpace(obsSpace)} has ${obsDim} dimensions`,
-      );
-    }
-    const binning: BinSpec = { bins: [...b.bins], low: [...b.low], high: [...b.high] };
-    try {
-      validateBinSpec(binning, obsDim);
-    } catch (e) {
-      throw new PolicyFileError('corrupt', `${path}: invalid binning: ${(e as Error).message}`);
-    }
-    const t = m.qTable as Partial<QTableFileInfo> | undefined;
-    const nStates = numStates(binning);
-    const nActions = actionDim(actSpace);
-    if (!t || typeof t !== 'object' || t.file !== QTABLE_FILE || t.dtype !== 'float64' || !Array.isArray(t.shape)) {
-      throw new PolicyFileError('corrupt', `${path} needs "qTable": {file: "${QTABLE_FILE}", dtype: "float64", shape: [states, actions]}`);
-    }
-    if (t.shape.length !== 2 || t.shape[0] !== nStates || t.shape[1] !== nActions) {
-      throw new PolicyFileError(
-        'corrupt',
-        `${path}: q-table shape ${JSON.stringify(t.shape)} does not fit the binning (${binning.bins.join('×')} = ${nStates} states) and ${describeSpace(actSpace)} ([${nStates}, ${nActions}] needed)`,
-      );
-    }
-    kindFields.binning = binning;
-    kindFields.qTable = { file: QTABLE_FILE, dtype: 'float64', shape: [nStates, nActions] };
-    kindFields.epsilon = readEpsilon();
-    return kindFields;
-  },
-  baseline: ({ m, path, actSpace }) => {
-    const kindFields: Partial<PolicyMeta> = {};
-    const a = m.agent as Record<string, unknown> | undefined;
-    const type = a && typeof a === 'object' ? a.type : undefined;
-    if (typeof type !== 'string' || !(BASELINE_AGENTS as readonly string[]).includes(type)) {
-      throw new PolicyFileError(
-        'corrupt',
-        `${path} needs "agent": {type: ${BASELINE_AGENTS.map((x) => `"${x}"`).join(' | ')}}, got ${JSON.stringify(m.agent ?? null)}`,
-      );
-    }
-    if (type === 'constant') {
-      const action = a!.action;
-      if (!Array.isArray(action) || !action.every(isFiniteNumber))
-        throw new PolicyFileError('corrupt', `${path}: a constant agent needs "action": a list of numbers, got ${JSON.stringify(action ?? null)}`);
-      try {
-        checkConstantAction(action, actSpace);
-      } catch (e) {
-        throw new PolicyFileError('space', `${path}: constant ${(e as Error).message}`);
-      }
-      kindFields.agent = { type: 'constant', action: [...action] };
-    } else {
-      kindFields.agent = { type: type as 'random' | 'heuristic' };
-    }
-    return kindFields;
-  },
+  head: (m) => ['corrupt', `${META_FILE} has head ${shown(m.head)}; a q-network policy has head "q"`],
+  epsilon: (m) => ['corrupt', `${META_FILE} has "epsilon" ${shown(m.epsilon)}; it must be a number in [0, 1]`],
+  binning: () => ['corrupt', `${META_FILE} needs "binning": {bins, low, high} (one entry per observation dimension)`],
+  qTable: () => ['corrupt', `${META_FILE} needs "qTable": {file: "${QTABLE_FILE}", dtype: "float64", shape: [states, actions]}`],
+  agent: (m) => ['corrupt', `${META_FILE} needs "agent": {type: ${BASELINE_AGENTS.map((x) => `"${x}"`).join(' | ')}}, got ${shown(m.agent)}`],
+  'agent.action': (m) => [
+    'corrupt',
+    `${META_FILE}: a constant agent needs "action": a list of numbers, got ${shown((m.agent as Record<string, unknown>).action)}`,
+  ],
 };
 
-/** The network kinds' hidden widths and activation of model.json. */
-function netFields(m: Record<string, unknown>): Partial<PolicyMeta> {
-  return { netArch: Array.isArray(m.netArch) ? (m.netArch as number[]) : [], activation: (m.activation as Activation) ?? 'tanh' };
+function faultOf(issue: z.core.$ZodIssue, raw: unknown): PolicyFileError {
+  const fileCode = issue.code === 'custom' ? (issue.params?.fileCode as PolicyFileErrorCode | undefined) : undefined;
+  if (fileCode) return new PolicyFileError(fileCode, issue.message);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return new PolicyFileError('corrupt', `${META_FILE} must hold a JSON object`);
+  const [key, sub] = issue.path.map(String);
+  const faultAt = (path: string) => (Object.hasOwn(FIELD_FAULTS, path) ? FIELD_FAULTS[path] : undefined);
+  const fault = faultAt(`${key}.${sub}`) ?? faultAt(key);
+  const [code, message]: Fault = fault ? fault(raw as Record<string, unknown>) : ['corrupt', `${META_FILE} has an invalid "${key}"`];
+  return new PolicyFileError(code, message);
+}
+
+/** policy.json's content checked against the schema (and, given `expectEnv`, the env it was trained on). */
+export function checkMeta(raw: unknown, expectEnv?: string): PolicyMeta {
+  const parsed = PolicyMeta.safeParse(raw);
+  if (!parsed.success) throw faultOf(parsed.error.issues[0], raw);
+  const meta = parsed.data;
+  if (expectEnv !== undefined && meta.env !== expectEnv)
+    throw new PolicyFileError('env', `env mismatch: the policy was trained on ${meta.env}, not ${expectEnv}`);
+  return meta;
 }
