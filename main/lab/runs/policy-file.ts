@@ -69,6 +69,15 @@ async function readJson(path: string, what: string): Promise<unknown> {
   return asPolicyFileError(async () => parseJsonFile(text, what));
 }
 
+/** Throws PolicyFileError('missing'), naming only the folder, unless `dir` is a folder. */
+async function mustBeFolder(dir: string): Promise<void> {
+  const isFolder = await stat(dir).then(
+    (st) => st.isDirectory(),
+    () => false,
+  );
+  if (!isFolder) throw new PolicyFileError('missing', `policy folder not found: ${basename(dir)}`);
+}
+
 // ---------- save ----------
 
 export interface SavePolicyInfo {
@@ -181,11 +190,7 @@ export function checkPolicyFitsEnv(
  * with the model's input/output shapes.
  */
 export async function loadPolicy(dir: string, opts: LoadPolicyOptions = {}): Promise<LoadedPolicy> {
-  try {
-    if (!(await stat(dir)).isDirectory()) throw new Error('not a folder');
-  } catch {
-    throw new PolicyFileError('missing', `policy folder not found: ${basename(dir)}`);
-  }
+  await mustBeFolder(dir);
   const metaPath = join(dir, META_FILE);
   const meta = checkMeta(await readJson(metaPath, META_FILE), opts.env);
 
@@ -245,11 +250,7 @@ export async function loadPolicy(dir: string, opts: LoadPolicyOptions = {}): Pro
  * refused at once there; anything that passes is then loaded for real elsewhere first (policy-check.ts).
  */
 export async function checkPolicyFolder(dir: string): Promise<void> {
-  try {
-    if (!(await stat(dir)).isDirectory()) throw new Error('not a folder');
-  } catch {
-    throw new PolicyFileError('missing', `policy folder not found: ${basename(dir)}`);
-  }
+  await mustBeFolder(dir);
   const meta = checkMeta(await readJson(join(dir, META_FILE), META_FILE));
   await ioFor(meta.kind).check(dir, meta);
   if (meta.critic && existsSync(join(dir, CRITIC_DIR, MODEL_FILE))) {

@@ -176,23 +176,12 @@ export async function asPolicyFileError<T>(f: () => Promise<T>): Promise<T> {
  * model.json + weights.bin as an Mlp whose input and output fit the policy's spaces: validated by
  * model-file.ts before anything is built (TensorFlow.js never sees a user's file).
  */
-export async function loadNet(dir: string, meta: PolicyMeta, label = ''): Promise<Mlp> {
-  try {
-    return await readModel(dir, { inputDim: flatDim(meta.observationSpace), outputDim: actionDim(meta.actionSpace) }, label);
-  } catch (e) {
-    if (e instanceof ModelFileError) throw new PolicyFileError(e.code, e.message);
-    throw e;
-  }
+export function loadNet(dir: string, meta: PolicyMeta, label = ''): Promise<Mlp> {
+  return asPolicyFileError(() => readModel(dir, { inputDim: flatDim(meta.observationSpace), outputDim: actionDim(meta.actionSpace) }, label));
 }
 
 /** A regular file of the policy folder, at most `max` bytes (exactly `exact` when given); see model-file.ts. */
 export async function readBytes(path: string, what: string, max: number, exact?: number): Promise<ArrayBuffer> {
-  let buf: Buffer;
-  try {
-    buf = await readRegularFile(path, what, max, exact);
-  } catch (e) {
-    if (e instanceof ModelFileError) throw new PolicyFileError(e.code, e.message);
-    throw e;
-  }
+  const buf = await asPolicyFileError(() => readRegularFile(path, what, max, exact));
   return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
 }
