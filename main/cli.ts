@@ -1,28 +1,40 @@
 /**
  * policy-lab CLI — the headless face of the lab and the contract other tools and tests rely on.
- *   train | eval | env rollout | serve | runs
+ *   train | eval | env info | env rollout | gif | serve | runs
  * With --json, stdout is NDJSON and the last line is {"event":"summary", …}. Usage errors exit 2 with
  * one line on stderr; a failed run exits 1.
  */
 import { LabService } from './lab/service.ts';
 import { ForkLauncher } from './lab/runs/fork-launcher.ts';
 import { defaultRunsDir, resourcesDir } from './lab/paths.ts';
-import { EngineRequest } from './lab/domain/algorithms.ts';
 import { algorithmDefs } from './lab/agents/registry.ts';
 import { UsageError, intArg, out, parse } from './cli/args.ts';
 import { cmdEval, cmdGif, cmdRollout } from './cli/play.ts';
 import { cmdTrain } from './cli/train.ts';
+import { cmdEnvInfo } from './cli/env-info.ts';
+import { requestFlagsUsage } from './cli/request-flags.ts';
+
+/** Breaks a usage line before a flag so it fits 100 columns, continuing under the command. */
+function wrap(line: string): string {
+  const rows: string[] = [];
+  let row = '';
+  for (const part of line.split(/ (?=\[?--)/)) {
+    if (row && row.length + part.length + 1 > 100) {
+      rows.push(row);
+      row = ' '.repeat(19) + part;
+    } else row = row ? `${row} ${part}` : part;
+  }
+  return [...rows, row].join('\n');
+}
 
 export { parseSetting } from './cli/args.ts';
 
 const HELP = `policy-lab — train, evaluate and watch RL agents (CartPole-v1, LunarLander-v3)
 
 Usage:
-  policy-lab train --env ID [--env-opt key=value]... --algo ALGO [--seed N] [--steps N] [--preset NAME]
-                   [--set key=value]... [--runs-dir DIR] [--backend auto|tensorflow|wasm|cpu]
-                   [--engine ${EngineRequest.options.join('|')}] [--eval-episodes N] [--eval-every N] [--stop-when-solved]
-                   [--checkpoint-seconds S] [--force] [--name TEXT] [--json]
+${wrap('  policy-lab train ' + requestFlagsUsage() + ' [--runs-dir DIR] [--json]')}
   policy-lab eval --policy DIR [--episodes N] [--seed N] [--stochastic] [--json]
+  policy-lab env info --env ID [--env-opt key=value]... [--json]
   policy-lab env rollout --env ID [--env-opt key=value]... --seed N (--actions 1,0,... | --agent random|heuristic|DIR)
                    [--max-steps N] [--json]
   policy-lab gif --env ID [--env-opt key=value]... (--policy DIR | --agent heuristic|random) --seed N
@@ -94,7 +106,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'eval':
         return await cmdEval(rest);
       case 'env':
-        if (rest[0] !== 'rollout') throw new UsageError(`unknown env subcommand "${rest[0] ?? ''}" (try: env rollout)`);
+        if (rest[0] === 'info') return await cmdEnvInfo(rest.slice(1));
+        if (rest[0] !== 'rollout') throw new UsageError(`unknown env subcommand "${rest[0] ?? ''}" (try: env info, env rollout)`);
         return await cmdRollout(rest.slice(1));
       case 'gif':
         return await cmdGif(rest);
@@ -103,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'runs':
         return await cmdRuns(rest);
       default:
-        throw new UsageError(`unknown command "${cmd}" (try: train, eval, env rollout, gif, serve, runs; --help for usage)`);
+        throw new UsageError(`unknown command "${cmd}" (try: train, eval, env info, env rollout, gif, serve, runs; --help for usage)`);
     }
   } catch (err) {
     if (err instanceof UsageError) {

@@ -47,12 +47,17 @@ export function envArg(v: string | undefined): (typeof ENV_IDS)[number] {
   return v as (typeof ENV_IDS)[number];
 }
 
-/** "key=value" → typed value: numbers, booleans, comma lists of numbers (net_arch), else the string. */
-export function parseSetting(s: string): [string, HyperValue] {
+/**
+ * "key=value" → typed value: numbers, booleans, comma lists of numbers (net_arch), else the string.
+ * As 'text', the value is left for its rule to read (a hyperparameter's rule knows `128` is a one-layer
+ * net_arch and `lin_3e-4` a schedule).
+ */
+export function parseSetting(s: string, as: 'typed' | 'text' = 'typed'): [string, HyperValue] {
   const eq = s.indexOf('=');
   if (eq <= 0) throw new UsageError(`--set expects key=value, got "${s}"`);
   const key = s.slice(0, eq).trim();
   const raw = s.slice(eq + 1).trim();
+  if (as === 'text') return [key, raw.replace(/^\[|\]$/g, '').replace(/\s+/g, '')];
   let value: HyperValue = raw;
   if (raw === 'true' || raw === 'false') value = raw === 'true';
   else if (raw !== '' && /^[-+]?[\d.]+(e[-+]?\d+)?$/i.test(raw)) value = Number(raw);

@@ -2,63 +2,25 @@
 import { LabService } from '../lab/service.ts';
 import { ForkLauncher } from '../lab/runs/fork-launcher.ts';
 import { defaultRunsDir } from '../lab/paths.ts';
-import { EngineRequest } from '../lab/domain/algorithms.ts';
+import { AlgoId } from '../lab/domain/algorithms.ts';
+import { EnvId } from '../lab/domain/envs.ts';
 import { requestSchemas } from '../../preload/contract.ts';
 import type { RunSummary } from '../lab/domain/runs.ts';
-import { algorithmDefs } from '../lab/agents/registry.ts';
 import { formatDuration, ProgressLine } from '../lab/progress.ts';
-import { UsageError, envArg, envOptionsArg, intArg, out, parse, parseSetting } from './args.ts';
+import { UsageError, out, parse } from './args.ts';
+import { REQUEST_FLAGS, requestFlagOptions, requestFromFlags } from './request-flags.ts';
 
 export async function cmdTrain(args: string[]): Promise<number> {
-  const { values } = parse(args, {
-    env: { type: 'string' },
-    algo: { type: 'string' },
-    seed: { type: 'string' },
-    steps: { type: 'string' },
-    preset: { type: 'string' },
-    set: { type: 'string', multiple: true },
-    'env-opt': { type: 'string', multiple: true },
-    'runs-dir': { type: 'string' },
-    backend: { type: 'string' },
-    engine: { type: 'string' },
-    name: { type: 'string' },
-    'eval-episodes': { type: 'string' },
-    'eval-every': { type: 'string' },
-    'stop-when-solved': { type: 'boolean' },
-    force: { type: 'boolean' },
-    'checkpoint-seconds': { type: 'string' },
-  });
+  const { values } = parse(args, { ...requestFlagOptions(), 'runs-dir': { type: 'string' } });
   const json = !!values.json;
-  const hyperparameters = Object.fromEntries((values.set ?? []).map(parseSetting));
-  const req = requestSchemas.startRun.safeParse({
-    env: envArg(values.env),
-    envOptions: envOptionsArg(values['env-opt']),
-    algo: values.algo ?? '',
-    seed: intArg('seed', values.seed, 0, 2 ** 32 - 1) ?? 0,
-    steps: intArg('steps', values.steps, 1),
-    preset: values.preset,
-    hyperparameters,
-    backend: values.backend === 'auto' ? undefined : values.backend,
-    engine: values.engine,
-    name: values.name,
-    evalEpisodes: intArg('eval-episodes', values['eval-episodes'], 0, 10_000),
-    evalEvery: intArg('eval-every', values['eval-every'], 0, 1e9),
-    stopWhenSolved: !!values['stop-when-solved'],
-    force: !!values.force,
-    checkpointSeconds: intArg('checkpoint-seconds', values['checkpoint-seconds'], 1, 86_400),
-  });
+  const flags = values as Parameters<typeof requestFromFlags>[0];
+  if (flags.env === undefined) throw new UsageError(`--env is required (one of ${EnvId.options.join(', ')})`);
+  if (flags.algo === undefined) throw new UsageError(`--algo is required (one of ${AlgoId.options.join(', ')})`);
+  const req = requestSchemas.startRun.safeParse(requestFromFlags(flags));
   if (!req.success) {
     const issue = req.error.issues[0];
-    const key = issue.path.join('.');
-    if (key === 'algo')
-      throw new UsageError(
-        `--algo must be one of ${algorithmDefs()
-          .map((d) => d.id)
-          .join(', ')}, got "${values.algo ?? ''}"`,
-      );
-    if (key === 'backend') throw new UsageError(`--backend must be one of auto, tensorflow, wasm, cpu, got "${values.backend}"`);
-    if (key === 'engine') throw new UsageError(`--engine must be one of ${EngineRequest.options.join(', ')}, got "${values.engine}"`);
-    throw new UsageError(`${key}: ${issue.message}`);
+    const flag = REQUEST_FLAGS.find((f) => f.field === issue.path[0])?.flag;
+    throw new UsageError(`${flag ? `--${flag}` : issue.path.join('.')}: ${issue.message}`);
   }
   const service = new LabService({ runsDir: values['runs-dir'] ?? defaultRunsDir(), launcher: new ForkLauncher(), mode: 'cli', allowAnyPolicyPath: true });
   let config;
@@ -86,7 +48,7 @@ export async function cmdTrain(args: string[]): Promise<number> {
   const started = await service.startRun(req.data);
   if (!json) {
     process.stderr.write(
-      `run ${started.runId}\n  ${config.env} · ${config.algo}${config.preset ? ` (preset ${config.preset})` : ''} · seed ${config.seed} · ${config.totalSteps.toLocaleString('en-US')} steps\n  folder ${started.runDir}\n`,
+      `run ${started.runId}\n  ${config.env} · ${config.algo}${config.preset ? ` (preset ${config.preset})` : ''} · seed ${config.seed} · ${config.totalSteps.toLocaleString('en-US')} steps${config.maxEpisodes ? ` or ${config.maxEpisodes.toLocaleString('en-US')} episodes, whichever comes first` : ''}\n  folder ${started.runDir}\n`,
     );
   }
   let interrupts = 0;

@@ -79,7 +79,7 @@ test('usage errors exit 2 with one line on stderr and no stack trace', async () 
   const negative = await runCli(['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--steps', '-5']);
   assert.match(negative.stderr, /--steps must be an integer in \[1, .*got "-5"/);
   const big = await runCli(['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--set', 'learning_rate=5']);
-  assert.match(big.stderr, /learning_rate must be .*≤ 1 .*got 5; above 1 only when forced \(--force/);
+  assert.match(big.stderr, /learning_rate must be .*≤ 1 .*got "?5"?; above 1 only when forced \(--force/);
 });
 
 test('train --force: a learning rate above 1 runs, and config.json records that it was forced', async () => {
@@ -266,4 +266,82 @@ test('gif writes a GIF of an episode, with usage errors for bad arguments', asyn
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('train flags come from the start request: --max-episodes ends the run, net_arch=128 is a one-layer net, every field has a flag', async () => {
+  const { StartRunRequest } = await import('../../main/lab/domain/runs.ts');
+  const { REQUEST_FLAGS } = await import('../../main/cli/request-flags.ts');
+  assert.deepEqual(
+    REQUEST_FLAGS.map((f) => f.field),
+    Object.keys(StartRunRequest.shape),
+  );
+  const help = await runCli(['--help']);
+  for (const f of REQUEST_FLAGS) assert.ok(help.stdout.includes(`--${f.flag}`), `--${f.flag} is in --help`);
+
+  const runsDir = await mkdtemp(join(tmpdir(), 'pl-cli-'));
+  try {
+    const r = await runCli([
+      'train',
+      '--env',
+      'CartPole-v1',
+      '--algo',
+      'reinforce',
+      '--max-episodes',
+      '12',
+      '--set',
+      'net_arch=128',
+      '--eval-episodes',
+      '1',
+      '--tag',
+      'tutorial',
+      '--runs-dir',
+      runsDir,
+      '--json',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const s = r.lines.at(-1)!;
+    // REINFORCE updates after each episode, so the episode budget is met exactly.
+    assert.equal(s.episodes, 12);
+    const config = JSON.parse(await readFile(join(s.runDir as string, 'config.json'), 'utf8'));
+    assert.equal(config.maxEpisodes, 12);
+    assert.deepEqual(config.hyperparameters.net_arch, [128]);
+    const episodes = (await readFile(join(s.runDir as string, 'metrics.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((m) => m.kind === 'episode');
+    assert.equal(episodes.length, 12);
+  } finally {
+    await rm(runsDir, { recursive: true, force: true });
+  }
+  const bad = await runCli(['train', '--env', 'CartPole-v1', '--algo', 'reinforce', '--max-episodes', '1.5']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^policy-lab: --max-episodes must be an integer in \[0, 10000000\], got "1.5"\n$/);
+});
+
+test('env info prints the spaces an env is built with, for each option set', async () => {
+  const { makeEnv, ensureEnvReady } = await import('../../main/lab/envs/registry.ts');
+  await ensureEnvReady('LunarLander-v3');
+  for (const [env, opts] of [
+    ['CartPole-v1', []],
+    ['LunarLander-v3', []],
+    ['LunarLander-v3', ['--env-opt', 'continuous=true']],
+  ] as const) {
+    const r = await runCli(['env', 'info', '--env', env, ...opts, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const s = r.lines.at(-1)!;
+    const real = makeEnv(env, opts.length ? { continuous: true } : {});
+    const act = s.actionSpace as { kind: string; n?: number; shape?: number[] };
+    assert.equal(act.kind, real.actionSpace.kind);
+    if (real.actionSpace.kind === 'discrete') assert.equal(act.n, real.actionSpace.n);
+    else assert.deepEqual(act.shape, real.actionSpace.shape);
+    const obs = s.observationSpace as { shape: number[]; low: (number | string)[] };
+    assert.deepEqual(obs.shape, real.observationSpace.kind === 'box' ? real.observationSpace.shape : null);
+    assert.equal((s.observationLabels as string[]).length, obs.shape[0]);
+    assert.equal((s.actionLabels as string[]).length, act.n ?? act.shape![0]);
+  }
+  const text = await runCli(['env', 'info', '--env', 'CartPole-v1']);
+  assert.match(text.stdout, /observation: Box\(4\)/);
+  assert.match(text.stdout, /\[1\] cart velocity {2}in \[−∞, ∞\]/);
+  assert.match(text.stdout, /action: Discrete\(2\)\n {4}0 push left\n {4}1 push right/);
 });
