@@ -1,0 +1,182 @@
+/**
+ * What the Train form's draft (kept in the runs store) means: the algorithm and preset it names,
+ * the defaults it falls back to when the catalogue arrives or the env, algorithm or preset changes,
+ * each field checked the way the lab checks it, and the request Start sends. Used once, by RunForm,
+ * which hands the pieces to its parts.
+ */
+import { computed, watch } from 'vue';
+import type { Hyperparameters } from '../../../../main/lab/domain/hyperparameters.ts';
+import { envOptionsToSend, optionErrorCount, optionRows, presetEnvOptions } from '../../forms/env-options.ts';
+import { parseCount } from '../../forms/hyperparams.ts';
+import { useLabStore } from '../../stores/lab.ts';
+import { parseSeeds, useRunsStore } from '../../stores/runs.ts';
+import { hyperRows, presetExtras } from './hyper-rows.ts';
+
+/** "1_000" and "1,000" are a thousand. */
+const toCount = (text: string) => Number(text.replace(/[_,]/g, ''));
+
+export function useRunForm() {
+  const lab = useLabStore();
+  const runs = useRunsStore();
+  const d = runs.draft;
+
+  const algo = computed(() => lab.algo(d.algo || undefined));
+  const presets = computed(() => algo.value?.presets.filter((p) => p.env === d.env) ?? []);
+  const preset = computed(() => presets.value.find((p) => p.name === d.preset) ?? null);
+  const presetValid = computed(() => d.preset === '' || presets.value.some((p) => p.name === d.preset));
+
+  // Pick sensible defaults as soon as the catalogue arrives (and if it changes under us).
+  watch(
+    () => [lab.envs, lab.algos] as const,
+    ([envs, algos]) => {
+      if (!envs.some((e) => e.id === d.env)) d.env = envs[0]?.id ?? '';
+      if (!algos.some((a) => a.id === d.algo)) d.algo = algos[0]?.id ?? '';
+      if (!presetValid.value) d.preset = presets.value[0]?.name ?? '';
+    },
+    { immediate: true },
+  );
+  // A new env or algorithm starts from its first preset ("algorithm defaults" stays a deliberate choice).
+  watch(
+    () => [d.env, d.algo],
+    () => {
+      d.preset = presets.value[0]?.name ?? '';
+    },
+  );
+  // A preset is a complete starting point: switching presets drops earlier edits.
+  watch(
+    () => d.preset,
+    () => {
+      d.fields = {};
+      d.steps = '';
+    },
+  );
+  // Env options follow the env and the preset (which may set some, e.g. continuous): any switch starts
+  // the fields over from the preset's values and the env's defaults.
+  watch(
+    () => [d.env, d.algo, d.preset],
+    () => {
+      d.envOptions = {};
+    },
+  );
+
+  // ---------- env options ----------
+  const optionRowsNow = computed(() => optionRows(lab.env(d.env || undefined), d.envOptions, presetEnvOptions(preset.value)));
+  const optionErrors = computed(() => optionErrorCount(optionRowsNow.value));
+  const editedOptions = computed(() => optionRowsNow.value.filter((r) => r.edited).length);
+  function setOption(key: string, value: boolean | string): void {
+    d.envOptions = { ...d.envOptions, [key]: value };
+  }
+  function resetOption(key: string): void {
+    const next = { ...d.envOptions };
+    delete next[key];
+    d.envOptions = next;
+  }
+
+  // ---------- hyperparameters ----------
+  const rows = computed(() => hyperRows(algo.value?.hyperparameters ?? [], preset.value?.values ?? {}, d.fields, d.force));
+  const extras = computed(() => presetExtras(algo.value?.hyperparameters ?? [], preset.value?.values ?? {}));
+  function setField(key: string, text: string): void {
+    d.fields = { ...d.fields, [key]: text };
+  }
+  function resetField(key: string): void {
+    const next = { ...d.fields };
+    delete next[key];
+    d.fields = next;
+  }
+
+  // ---------- the other fields ----------
+  const seedParse = computed(() => parseSeeds(d.seed));
+  const seeds = computed(() => ('seeds' in seedParse.value ? seedParse.value.seeds : []));
+  const seedError = computed(() => ('error' in seedParse.value ? seedParse.value.error : null));
+  const maxEpisodes = computed(() => parseCount(d.maxEpisodes, { max: 10_000_000, optional: true, grouped: true }, 'integer in [0, 1e7]'));
+  const tagList = computed(() => [
+    ...new Set(
+      d.tags
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  ]);
+  const tagsError = computed(() => {
+    if (tagList.value.length > 20) return 'at most 20 tags';
+    return tagList.value.some((t) => t.length > 40) ? 'tags are at most 40 characters' : null;
+  });
+  const stepsError = computed(() => {
+    const t = d.steps.trim();
+    if (t === '') return preset.value || !lab.ready ? null : 'set a step budget (no preset selected)';
+    const n = toCount(t);
+    return Number.isInteger(n) && n >= 1 && n <= 1e9 ? null : 'integer in [1, 1e9]';
+  });
+  const evalEpisodes = computed(() => parseCount(d.evalEpisodes, { max: 10_000 }, 'integer in [0, 10000]'));
+  const evalEvery = computed(() => parseCount(d.evalEvery, { max: 1e9, optional: true, grouped: true }, 'blank, 0 or a step count'));
+  const canStart = computed(
+    () =>
+      lab.ready &&
+      !!d.env &&
+      !!d.algo &&
+      seeds.value.length > 0 &&
+      !seedError.value &&
+      !stepsError.value &&
+      !maxEpisodes.value.error &&
+      !tagsError.value &&
+      !evalEpisodes.value.error &&
+      !evalEvery.value.error &&
+      rows.value.every((r) => r.parsed.ok) &&
+      optionErrors.value === 0 &&
+      !runs.starting,
+  );
+
+  async function start(): Promise<void> {
+    if (!canStart.value || !d.env || !d.algo) return;
+    const overrides: Hyperparameters = {};
+    for (const r of rows.value) if (r.edited && r.parsed.ok) overrides[r.spec.key] = r.parsed.value;
+    const typed = d.steps.trim();
+    const every = evalEvery.value.value;
+    await runs.startRuns(
+      {
+        env: d.env,
+        envOptions: envOptionsToSend(optionRowsNow.value),
+        algo: d.algo,
+        steps: typed ? toCount(typed) : preset.value?.steps,
+        // "algorithm defaults" must say so: without a preset name the lab picks the env's tuned preset.
+        preset: d.preset || 'none',
+        hyperparameters: overrides,
+        stopWhenSolved: d.stopWhenSolved,
+        evalEpisodes: evalEpisodes.value.value ?? 0,
+        ...(every !== null ? { evalEvery: every } : {}),
+        engine: d.engine,
+        force: d.force,
+        maxEpisodes: maxEpisodes.value.value ?? 0,
+        tags: tagList.value,
+      },
+      seeds.value,
+    );
+  }
+
+  return {
+    algo,
+    presets,
+    preset,
+    optionRows: optionRowsNow,
+    optionErrors,
+    editedOptions,
+    setOption,
+    resetOption,
+    rows,
+    extras,
+    setField,
+    resetField,
+    seeds,
+    seedError,
+    stepsError,
+    /** The errors of the fields in the settings row, by field. */
+    settingErrors: computed(() => ({
+      maxEpisodes: maxEpisodes.value.error,
+      evalEpisodes: evalEpisodes.value.error,
+      evalEvery: evalEvery.value.error,
+      tags: tagsError.value,
+    })),
+    canStart,
+    start,
+  };
+}
