@@ -7,8 +7,7 @@
 import { defineStore } from 'pinia';
 import { expandFrames } from '@shared/frames.ts';
 import { computed, markRaw, reactive, ref, shallowRef } from 'vue';
-import type { AlgoId, EngineRequest } from '../../../main/lab/domain/algorithms.ts';
-import type { EnvId } from '../../../main/lab/domain/envs.ts';
+import type { EngineRequest } from '../../../main/lab/domain/algorithms.ts';
 import type { EpisodeFramesEvent, MetricRecord, ProgressEvent, RunSummary, StartRunRequest, UpdateRecord } from '../../../main/lab/domain/runs.ts';
 import { errorMessage, getLabClient } from '../lab-client.ts';
 import type { EnvOptionEdits } from '../forms/env-options.ts';
@@ -110,6 +109,33 @@ export function isActiveStatus(status: RunSummary['status'] | undefined): boolea
   return status !== undefined && ACTIVE_STATUSES.includes(status);
 }
 
+/** K, which must be keys of T (so a list of fields fails to compile once one of them is gone). */
+type KeysOf<T, K extends keyof T> = K;
+/** Start request fields the Train form does not offer: the lab's defaults apply. */
+type NotInForm = KeysOf<StartRunRequest, 'backend' | 'name' | 'checkpointSeconds'>;
+/** A request field as the form holds it until submitted: flags as checkboxes, numbers as the text typed, a choice blank until made. */
+type FormValue<V> = V extends boolean ? boolean : V extends number ? string : V extends string ? V | '' : never;
+/** The request fields the form holds otherwise. */
+interface HeldOtherwise {
+  tags: string;
+  engine: EngineRequest;
+  envOptions: EnvOptionEdits;
+  hyperparameters: Record<string, string>;
+}
+/** The draft's name for a request field, where it differs. */
+type DraftName<K> = K extends 'hyperparameters' ? 'fields' : K;
+
+/**
+ * The Train form's draft of a start request: every StartRunRequest field but NotInForm, as the form
+ * holds it. Declared from the request, so a request field the form neither offers nor leaves out on
+ * purpose is a type error where the draft is made.
+ */
+export type TrainDraft = {
+  [K in Exclude<keyof StartRunRequest, NotInForm> as DraftName<K>]-?: K extends keyof HeldOtherwise
+    ? HeldOtherwise[K]
+    : FormValue<NonNullable<StartRunRequest[K]>>;
+};
+
 export const useRunsStore = defineStore('runs', () => {
   const lab = useLabStore();
   const client = getLabClient();
@@ -139,9 +165,9 @@ export const useRunsStore = defineStore('runs', () => {
   const metricKeys = shallowRef<string[]>([]);
 
   /** The Train form, kept here so switching tabs does not lose it. */
-  const draft = reactive({
-    env: '' as EnvId | '',
-    algo: '' as AlgoId | '',
+  const draft = reactive<TrainDraft>({
+    env: '',
+    algo: '',
     preset: '',
     /** One seed, a list ("0,1,2") or a range ("0-4"): one run per seed. */
     seed: '0',
@@ -155,13 +181,13 @@ export const useRunsStore = defineStore('runs', () => {
     /** Periodic evaluation interval in steps; blank = every tenth of the run, 0 = never. */
     evalEvery: '',
     /** Training engine; 'auto' lets the lab pick for its backend. */
-    engine: 'auto' as EngineRequest,
+    engine: 'auto',
     /** Allow hyperparameters beyond their usual limits (e.g. a learning rate above 1). */
     force: false,
-    /** Only fields the user has edited, as typed; the rest show the preset's value. */
-    fields: {} as Record<string, string>,
+    /** Hyperparameter fields the user has edited, as typed; the rest show the preset's value. */
+    fields: {},
     /** Env option fields the user has edited (checkbox state or typed text); the rest show preset/default. */
-    envOptions: {} as EnvOptionEdits,
+    envOptions: {},
   });
 
   const activeRun = computed(() => runs.value.find((r) => r.runId === activeRunId.value) ?? null);
