@@ -25,7 +25,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { VecEnv } from '../envs/env.ts';
 import type { ActionDistribution } from '../nn/distributions.ts';
 import type { Mlp } from '../nn/mlp.ts';
-import { common, withDefaults, parseSchedule, type Preset, type Rule, type Schedule, type Values } from '../training/hyperparameters.ts';
+import { common, withDefaults, parseSchedule, type Schedule, type Values } from '../training/hyperparameters.ts';
+import { defineRules, type HyperparamsOf } from '../domain/hyperparameters.ts';
 import { explainedVariance, meanStd } from '../training/returns.ts';
 import type { RolloutBuffer } from '../training/rollout-buffer.ts';
 import type { EngineName } from '../nn/fused/engine-choice.ts';
@@ -45,16 +46,16 @@ import {
   type MlpPolicy,
 } from './algorithm.ts';
 import { categoricalPolicyGrad, valueLossGrad } from './pg-losses.ts';
-import type { AlgorithmDef } from './definition.ts';
+import type { AlgorithmDef, PresetOf } from './definition.ts';
 import { TorchRmsprop } from '../nn/torch-rmsprop.ts';
-import { FusedActorCritic, RolloutCollector, createActorCritic, logStdInitRule, meanActionStd, type ActorCriticNetHyperparameters } from './on-policy.ts';
+import { FusedActorCritic, RolloutCollector, createActorCritic, logStdInitRule, meanActionStd } from './on-policy.ts';
 
-function makeOptimizer(kind: 'adam' | 'rmsprop', vars: tf.Variable[], lr: number, eps: number): tf.Optimizer {
+function makeOptimizer(kind: A2cHyperparameters['optimizer'], vars: tf.Variable[], lr: number, eps: number): tf.Optimizer {
   return kind === 'rmsprop' ? new TorchRmsprop(vars, lr, 0.99, eps) : adam(lr, eps);
 }
 
 /** The fused engine's twin of makeOptimizer (same α, β, ε). */
-function makeFusedOptimizer(kind: 'adam' | 'rmsprop', set: ParamSet, eps: number): FusedOptimizer {
+function makeFusedOptimizer(kind: A2cHyperparameters['optimizer'], set: ParamSet, eps: number): FusedOptimizer {
   return kind === 'rmsprop' ? new FusedRmsprop(set, eps, 0.99) : new FusedAdam(set, eps);
 }
 
@@ -315,55 +316,34 @@ function policyLossGrad(
 
 // ---------- definition: hyperparameters (SB3 names where they exist) and presets ----------
 
-export interface A2cHyperparameters extends ActorCriticNetHyperparameters {
-  learning_rate: number | string;
-  vf_learning_rate: number | string;
-  n_steps: number;
-  gamma: number;
-  gae_lambda: number;
-  normalize_advantage: boolean;
-  ent_coef: number;
-  vf_coef: number;
-  max_grad_norm: number;
-  train_v_iters: number;
-  joint_update: boolean;
-  optimizer: 'adam' | 'rmsprop';
-  optimizer_eps: number;
-  n_envs: number;
-}
-
-const RULES: Rule[] = [
-  {
+const RULES = defineRules({
+  learning_rate: {
     ...common.learning_rate,
-    key: 'learning_rate',
     default: 3e-4,
     description: 'Policy step size (joint_update: of both networks); "lin_<x>" decays linearly to 0.',
   },
-  { ...common.learning_rate, key: 'vf_learning_rate', default: 1e-3, description: 'Value-network step size (separate updates only).' },
-  { key: 'n_steps', type: 'int', default: 4000, min: 1, max: 1_000_000, description: 'Steps per env per update (batch = n_steps × n_envs).' },
-  common.gamma,
-  { key: 'gae_lambda', type: 'float', default: 0.97, min: 0, max: 1, description: 'GAE λ; 1 = plain n-step returns (Monte-Carlo with bootstrap).' },
-  { key: 'normalize_advantage', type: 'bool', default: true, description: 'Standardise the advantages over each batch.' },
-  common.ent_coef,
-  { key: 'vf_coef', type: 'float', default: 0.5, min: 0, max: 100, description: 'Value loss weight (joint_update only).' },
-  { ...common.max_grad_norm, default: 0, exclusiveMin: false, description: 'Global gradient-norm clip per gradient step; 0 = no clipping.' },
-  {
-    key: 'train_v_iters',
+  vf_learning_rate: { ...common.learning_rate, default: 1e-3, description: 'Value-network step size (separate updates only).' },
+  n_steps: { type: 'int', default: 4000, min: 1, max: 1_000_000, description: 'Steps per env per update (batch = n_steps × n_envs).' },
+  gamma: common.gamma,
+  gae_lambda: { type: 'float', default: 0.97, min: 0, max: 1, description: 'GAE λ; 1 = plain n-step returns (Monte-Carlo with bootstrap).' },
+  normalize_advantage: { type: 'bool', default: true, description: 'Standardise the advantages over each batch.' },
+  ent_coef: common.ent_coef,
+  vf_coef: { type: 'float', default: 0.5, min: 0, max: 100, description: 'Value loss weight (joint_update only).' },
+  max_grad_norm: { ...common.max_grad_norm, default: 0, exclusiveMin: false, description: 'Global gradient-norm clip per gradient step; 0 = no clipping.' },
+  train_v_iters: {
     type: 'int',
     default: 80,
     min: 1,
     max: 10_000,
     description: 'Full-batch value-network steps after each policy step (separate updates only).',
   },
-  {
-    key: 'joint_update',
+  joint_update: {
     type: 'bool',
     default: false,
     description: "SB3's A2C update: one step on policy + vf_coef·value − ent_coef·entropy over both networks with one optimizer.",
   },
-  { key: 'optimizer', type: 'enum', default: 'adam', choices: ['adam', 'rmsprop'], description: "Adam, or torch's RMSprop (α 0.99) as SB3's A2C uses." },
-  {
-    key: 'optimizer_eps',
+  optimizer: { type: 'enum', default: 'adam', choices: ['adam', 'rmsprop'], description: "Adam, or torch's RMSprop (α 0.99) as SB3's A2C uses." },
+  optimizer_eps: {
     type: 'float',
     default: 1e-8,
     min: 0,
@@ -371,12 +351,14 @@ const RULES: Rule[] = [
     max: 1,
     description: "Optimizer ε (Adam default 1e-8; SB3's rms_prop_eps 1e-5).",
   },
-  { ...common.net_arch, default: [64, 32] },
-  common.activation_fn,
-  { ...common.ortho_init, default: false },
-  logStdInitRule,
-  common.n_envs,
-];
+  net_arch: { ...common.net_arch, default: [64, 32] },
+  activation_fn: common.activation_fn,
+  ortho_init: { ...common.ortho_init, default: false },
+  log_std_init: logStdInitRule,
+  n_envs: common.n_envs,
+});
+
+export type A2cHyperparameters = HyperparamsOf<typeof RULES>;
 
 function crossCheck(v: Values): void {
   if (v.normalize_advantage === true && typeof v.n_steps === 'number' && typeof v.n_envs === 'number' && v.n_steps * v.n_envs < 2) {
@@ -385,7 +367,7 @@ function crossCheck(v: Values): void {
 }
 
 /** SB3's A2C defaults (MlpPolicy: 64,64 tanh, orthogonal init; RMSprop α 0.99 ε 1e-5; one joint step per rollout). */
-const SB3_A2C: Values = {
+const SB3_A2C: Partial<A2cHyperparameters> = {
   learning_rate: 7e-4,
   n_steps: 5,
   gamma: 0.99,
@@ -403,7 +385,7 @@ const SB3_A2C: Values = {
   n_envs: 1,
 };
 
-const PRESETS: Preset[] = [
+const PRESETS: PresetOf<A2cHyperparameters>[] = [
   {
     name: 'classic',
     env: 'CartPole-v1',

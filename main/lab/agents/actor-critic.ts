@@ -37,8 +37,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { VecEnv } from '../envs/env.ts';
 import type { Generator } from '../envs/numpy-rng.ts';
 import { Categorical } from '../nn/distributions.ts';
-import { Mlp, initMlpWeights, type Activation } from '../nn/mlp.ts';
-import { common, withDefaults, parseSchedule, type Preset, type Rule, type Schedule } from '../training/hyperparameters.ts';
+import { Mlp, initMlpWeights } from '../nn/mlp.ts';
+import { common, withDefaults, parseSchedule, type Schedule } from '../training/hyperparameters.ts';
+import { defineRules, type HyperparamsOf } from '../domain/hyperparameters.ts';
 import { explainedVariance, meanStd, rewardToGo } from '../training/returns.ts';
 import type { EngineName } from '../nn/fused/engine-choice.ts';
 import { createKernels, type Kernels } from '../nn/fused/kernels.ts';
@@ -57,13 +58,13 @@ import {
   type IterationContext,
   type IterationResult,
 } from './algorithm.ts';
-import type { AlgorithmDef } from './definition.ts';
+import type { AlgorithmDef, PresetOf } from './definition.ts';
 import { FusedActorCritic } from './on-policy.ts';
-import { categoricalPolicyGrad, policyGradientLoss, valueLoss, valueLossGrad, type ValueLossKind } from './pg-losses.ts';
+import { categoricalPolicyGrad, policyGradientLoss, valueLoss, valueLossGrad, VALUE_LOSS_KINDS } from './pg-losses.ts';
 
 export { policyGradientLoss, valueLoss } from './pg-losses.ts';
 
-export type Variant = 'td' | 'mc' | 'shared';
+export type Variant = ActorCriticHyperparameters['variant'];
 
 /** The td variant reports one UpdateRecord per finished episode, or after this many vector steps. */
 const TD_REPORT_STEPS = 1000;
@@ -684,66 +685,46 @@ function outputOff(net: FusedMlp): number {
 
 // ---------- definition: hyperparameters and presets ----------
 
-export interface ActorCriticHyperparameters {
-  variant: Variant;
-  learning_rate: number | string;
-  vf_learning_rate: number | string;
-  gamma: number;
-  net_arch: number[];
-  activation_fn: Activation;
-  ortho_init: boolean;
-  value_loss: ValueLossKind;
-  vf_coef: number;
-  ent_coef: number;
-  normalize_returns: boolean;
-  normalize_advantage: boolean;
-  episodes_per_update: number;
-  max_grad_norm: number;
-  n_envs: number;
-}
-
-const RULES: Rule[] = [
-  {
-    key: 'variant',
+const RULES = defineRules({
+  variant: {
     type: 'enum',
     default: 'td',
     choices: ['td', 'mc', 'shared'],
     description:
       'td: one-step TD(0) actor-critic updating every step; mc: Monte-Carlo advantage G − V per episode; shared: one trunk with policy and value heads, combined loss.',
   },
-  {
+  learning_rate: {
     ...common.learning_rate,
-    key: 'learning_rate',
     default: 0.0005,
     description: 'Adam step size of the actor (shared: of the whole network); "lin_<x>" decays linearly to 0.',
   },
-  { ...common.learning_rate, key: 'vf_learning_rate', default: 0.002, description: 'Adam step size of the separate critic (td, mc; unused by shared).' },
-  common.gamma,
-  { ...common.net_arch, default: [128], description: 'Hidden layer widths of the actor and of the critic (shared: of the common trunk).' },
-  { ...common.activation_fn, default: 'relu' },
-  { ...common.ortho_init, default: false },
-  {
-    key: 'value_loss',
+  vf_learning_rate: { ...common.learning_rate, default: 0.002, description: 'Adam step size of the separate critic (td, mc; unused by shared).' },
+  gamma: common.gamma,
+  net_arch: { ...common.net_arch, default: [128], description: 'Hidden layer widths of the actor and of the critic (shared: of the common trunk).' },
+  activation_fn: { ...common.activation_fn, default: 'relu' },
+  ortho_init: { ...common.ortho_init, default: false },
+  value_loss: {
     type: 'enum',
     default: 'mse',
-    choices: ['mse', 'huber'],
+    choices: VALUE_LOSS_KINDS,
     description: 'Critic loss: squared error, or Huber (δ = 1: quadratic within ±1, linear beyond).',
   },
-  { key: 'vf_coef', type: 'float', default: 1.0, min: 0, max: 100, description: 'Value loss weight in the combined loss (shared only).' },
-  common.ent_coef,
-  {
-    key: 'normalize_returns',
+  vf_coef: { type: 'float', default: 1.0, min: 0, max: 100, description: 'Value loss weight in the combined loss (shared only).' },
+  ent_coef: common.ent_coef,
+  normalize_returns: {
     type: 'bool',
     default: false,
     description: 'Standardise each batch of returns G (mc, shared); the critic then learns standardised returns and truncations are not bootstrapped.',
   },
-  { key: 'normalize_advantage', type: 'bool', default: true, description: 'Standardise each batch of advantages G − V (mc, shared).' },
-  { key: 'episodes_per_update', type: 'int', default: 1, min: 1, max: 10_000, description: 'Complete episodes per update (mc, shared).' },
-  { ...common.max_grad_norm, default: 0, exclusiveMin: false, description: 'Global gradient-norm clip per network update; 0 = no clipping.' },
-  common.n_envs,
-];
+  normalize_advantage: { type: 'bool', default: true, description: 'Standardise each batch of advantages G − V (mc, shared).' },
+  episodes_per_update: { type: 'int', default: 1, min: 1, max: 10_000, description: 'Complete episodes per update (mc, shared).' },
+  max_grad_norm: { ...common.max_grad_norm, default: 0, exclusiveMin: false, description: 'Global gradient-norm clip per network update; 0 = no clipping.' },
+  n_envs: common.n_envs,
+});
 
-const PRESETS: Preset[] = [
+export type ActorCriticHyperparameters = HyperparamsOf<typeof RULES>;
+
+const PRESETS: PresetOf<ActorCriticHyperparameters>[] = [
   {
     name: 'classic-td',
     env: 'CartPole-v1',

@@ -9,6 +9,9 @@ import type { Space } from '../envs/spaces.ts';
 import type { Preset, Rule, Values } from '../training/hyperparameters.ts';
 import type { Algorithm, AlgorithmOptions } from './algorithm.ts';
 
+/** A preset whose values are checked against the algorithm's typed hyperparameters: an unknown key or a wrong type does not compile. */
+export type PresetOf<H> = Omit<Preset, 'values'> & { values: Partial<H> };
+
 export interface AlgorithmDef {
   id: AlgoId;
   name: string;

@@ -27,12 +27,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { VecEnv } from '../envs/env.ts';
 import type { Generator } from '../envs/numpy-rng.ts';
 import { type Space } from '../envs/spaces.ts';
-import { Mlp, type Activation } from '../nn/mlp.ts';
+import { Mlp } from '../nn/mlp.ts';
 import type { EngineName } from '../nn/fused/engine-choice.ts';
 import { ParamSet, type FusedMlp } from '../nn/fused/fused-mlp.ts';
 import { createKernels, type Kernels } from '../nn/fused/kernels.ts';
 import { FusedAdam } from '../nn/fused/optimizers.ts';
-import { common, withDefaults, parseSchedule, type Preset, type Rule, type Schedule } from '../training/hyperparameters.ts';
+import { common, withDefaults, parseSchedule, type Schedule } from '../training/hyperparameters.ts';
+import { defineRules, type HyperparamsOf } from '../domain/hyperparameters.ts';
 import { ReplayBuffer, type ReplaySample } from '../training/replay-buffer.ts';
 import {
   adam,
@@ -48,7 +49,7 @@ import {
   type IterationContext,
   type IterationResult,
 } from './algorithm.ts';
-import type { AlgorithmDef } from './definition.ts';
+import type { AlgorithmDef, PresetOf } from './definition.ts';
 import { QNetworkPolicy, argmaxRow } from './q-network-policy.ts';
 
 const LOSS_NAMES = ['loss', 'q_mean'] as const;
@@ -383,40 +384,18 @@ function supports(observationSpace: Space, actionSpace: Space): string | null {
 
 // ---------- definition: hyperparameters (SB3 names and defaults) and presets ----------
 
-export interface DqnHyperparameters {
-  learning_rate: number | string;
-  buffer_size: number;
-  learning_starts: number;
-  batch_size: number;
-  tau: number;
-  gamma: number;
-  train_freq: number;
-  gradient_steps: number;
-  target_update_interval: number;
-  exploration_fraction: number;
-  exploration_initial_eps: number;
-  exploration_final_eps: number;
-  max_grad_norm: number;
-  double_q: boolean;
-  net_arch: number[];
-  activation_fn: Activation;
-  n_envs: number;
-}
-
-const RULES: Rule[] = [
-  { ...common.learning_rate, default: 1e-4 },
-  {
-    key: 'buffer_size',
+const RULES = defineRules({
+  learning_rate: { ...common.learning_rate, default: 1e-4 },
+  buffer_size: {
     type: 'int',
     default: 1_000_000,
     min: 1,
     max: 10_000_000,
     description: 'Replay buffer capacity (transitions; 8 bytes per observation value, twice).',
   },
-  { key: 'learning_starts', type: 'int', default: 100, min: 0, max: 100_000_000, description: 'Env steps of uniform random actions before learning starts.' },
-  { key: 'batch_size', type: 'int', default: 32, min: 1, max: 100_000, description: 'Minibatch size of each gradient step.' },
-  {
-    key: 'tau',
+  learning_starts: { type: 'int', default: 100, min: 0, max: 100_000_000, description: 'Env steps of uniform random actions before learning starts.' },
+  batch_size: { type: 'int', default: 32, min: 1, max: 100_000, description: 'Minibatch size of each gradient step.' },
+  tau: {
     type: 'float',
     default: 1.0,
     min: 0,
@@ -424,35 +403,35 @@ const RULES: Rule[] = [
     max: 1,
     description: 'Target update coefficient: 1 = hard copy, < 1 = soft (Polyak) update.',
   },
-  common.gamma,
-  { key: 'train_freq', type: 'int', default: 4, min: 1, max: 1_000_000, description: 'Env steps (per env) between training rounds.' },
-  {
-    key: 'gradient_steps',
+  gamma: common.gamma,
+  train_freq: { type: 'int', default: 4, min: 1, max: 1_000_000, description: 'Env steps (per env) between training rounds.' },
+  gradient_steps: {
     type: 'int',
     default: 1,
     min: 1,
     max: 100_000,
     description: "Gradient steps per training round (SB3's −1, as many as env steps collected, is train_freq × n_envs here).",
   },
-  { key: 'target_update_interval', type: 'int', default: 10_000, min: 1, max: 100_000_000, description: 'Env steps between target network updates.' },
-  { key: 'exploration_fraction', type: 'float', default: 0.1, min: 0, max: 1, description: 'Fraction of the step budget over which ε decays linearly.' },
-  { key: 'exploration_initial_eps', type: 'float', default: 1.0, min: 0, max: 1, description: 'Initial ε of ε-greedy exploration.' },
-  {
-    key: 'exploration_final_eps',
+  target_update_interval: { type: 'int', default: 10_000, min: 1, max: 100_000_000, description: 'Env steps between target network updates.' },
+  exploration_fraction: { type: 'float', default: 0.1, min: 0, max: 1, description: 'Fraction of the step budget over which ε decays linearly.' },
+  exploration_initial_eps: { type: 'float', default: 1.0, min: 0, max: 1, description: 'Initial ε of ε-greedy exploration.' },
+  exploration_final_eps: {
     type: 'float',
     default: 0.05,
     min: 0,
     max: 1,
     description: 'Final ε (also the ε of stochastic acting with the saved policy).',
   },
-  { ...common.max_grad_norm, default: 10 },
-  { key: 'double_q', type: 'bool', default: false, description: 'Double DQN: the online network picks the next action, the target network values it.' },
-  { ...common.net_arch, description: 'Hidden layer widths of the Q-network, e.g. 64,64.' },
-  { ...common.activation_fn, default: 'relu' },
-  common.n_envs,
-];
+  max_grad_norm: { ...common.max_grad_norm, default: 10 },
+  double_q: { type: 'bool', default: false, description: 'Double DQN: the online network picks the next action, the target network values it.' },
+  net_arch: { ...common.net_arch, description: 'Hidden layer widths of the Q-network, e.g. 64,64.' },
+  activation_fn: { ...common.activation_fn, default: 'relu' },
+  n_envs: common.n_envs,
+});
 
-const PRESETS: Preset[] = [
+export type DqnHyperparameters = HyperparamsOf<typeof RULES>;
+
+const PRESETS: PresetOf<DqnHyperparameters>[] = [
   {
     name: 'zoo',
     env: 'CartPole-v1',

@@ -6,29 +6,29 @@
 import type { VecEnv } from '../envs/env.ts';
 import type { Generator } from '../envs/numpy-rng.ts';
 import { DiagGaussian, clipToBox, distributionFor, type ActionArray, type ActionDistribution } from '../nn/distributions.ts';
-import { Mlp, type Activation } from '../nn/mlp.ts';
+import { Mlp } from '../nn/mlp.ts';
 import { createKernels, type Kernels } from '../nn/fused/kernels.ts';
 import { ParamSet, type FusedMlp, type ParamVector } from '../nn/fused/fused-mlp.ts';
-import type { Rule } from '../training/hyperparameters.ts';
+import type { RuleBody, ValuesOf } from '../domain/hyperparameters.ts';
+import type { common } from '../training/hyperparameters.ts';
 import { RolloutBuffer } from '../training/rollout-buffer.ts';
 import { MlpPolicy, type IterationContext } from './algorithm.ts';
 
-/** The hyperparameters (SB3 names) that shape the two networks and the action distribution. */
-export interface ActorCriticNetHyperparameters {
-  net_arch: number[];
-  activation_fn: Activation;
-  ortho_init: boolean;
-  log_std_init: number;
-}
-
 /** The log_std_init rule both algorithms list (createActorCritic reads it). */
-export const logStdInitRule: Rule = {
-  key: 'log_std_init',
+export const logStdInitRule = {
   type: 'float',
   default: 0.0,
   max: 5, // σ ≤ e⁵ ≈ 148; no lower bound, like SB3 (zoo presets use down to −3.29)
   description: 'Initial log σ of the diagonal Gaussian policy (Box action spaces only; state-independent, learned).',
-};
+} satisfies RuleBody;
+
+/** The hyperparameters (SB3 names) that shape the two networks and the action distribution, typed by their rules. */
+export type ActorCriticNetHyperparameters = ValuesOf<{
+  net_arch: typeof common.net_arch;
+  activation_fn: typeof common.activation_fn;
+  ortho_init: typeof common.ortho_init;
+  log_std_init: typeof logStdInitRule;
+}>;
 
 export interface ActorCriticNets {
   dist: ActionDistribution;

@@ -5,7 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-export type ValueLossKind = 'mse' | 'huber';
+/** The critic losses (actor-critic's value_loss choices). */
+export const VALUE_LOSS_KINDS = ['mse', 'huber'] as const;
+export type ValueLossKind = (typeof VALUE_LOSS_KINDS)[number];
 
 /** Policy-gradient loss −mean(log π(a|s)·A); A must carry no gradient. */
 export function policyGradientLoss(logp: tf.Tensor1D, advantages: tf.Tensor1D): tf.Scalar {

@@ -15,10 +15,11 @@ import type { VecEnv } from '../envs/env.ts';
 import type { Generator } from '../envs/numpy-rng.ts';
 import type { ActionDistribution } from '../nn/distributions.ts';
 import type { Mlp } from '../nn/mlp.ts';
-import { common, withDefaults, parseSchedule, type Preset, type Rule, type Schedule, type Values } from '../training/hyperparameters.ts';
-import type { AlgorithmDef } from './definition.ts';
+import { common, withDefaults, parseSchedule, type Schedule, type Values } from '../training/hyperparameters.ts';
+import { defineRules, type HyperparamsOf } from '../domain/hyperparameters.ts';
+import type { AlgorithmDef, PresetOf } from './definition.ts';
 import { explainedVariance } from '../training/returns.ts';
-import { FusedActorCritic, RolloutCollector, createActorCritic, logStdInitRule, meanActionStd, type ActorCriticNetHyperparameters } from './on-policy.ts';
+import { FusedActorCritic, RolloutCollector, createActorCritic, logStdInitRule, meanActionStd } from './on-policy.ts';
 import { FusedAdam, clipFactor } from '../nn/fused/optimizers.ts';
 import { LocalCritic, type CriticTrainer } from '../nn/fused/critic.ts';
 import { ThreadCritic } from '../nn/fused/thread-critic.ts';
@@ -335,46 +336,32 @@ function normalizeInPlace(x: Float32Array): void {
 
 // ---------- definition: hyperparameters (SB3 names and defaults) and presets ----------
 
-export interface PpoHyperparameters extends ActorCriticNetHyperparameters {
-  learning_rate: number | string;
-  n_steps: number;
-  batch_size: number;
-  n_epochs: number;
-  gamma: number;
-  gae_lambda: number;
-  clip_range: number | string;
-  normalize_advantage: boolean;
-  ent_coef: number;
-  vf_coef: number;
-  max_grad_norm: number;
-  n_envs: number;
-}
-
-const RULES: Rule[] = [
-  common.learning_rate,
-  { key: 'n_steps', type: 'int', default: 2048, min: 1, max: 1_000_000, description: 'Steps per env per rollout (rollout size = n_steps × n_envs).' },
-  { key: 'batch_size', type: 'int', default: 64, min: 1, max: 10_000_000, description: 'Minibatch size.' },
-  { key: 'n_epochs', type: 'int', default: 10, min: 1, max: 1000, description: 'Passes over each rollout.' },
-  common.gamma,
-  { key: 'gae_lambda', type: 'float', default: 0.95, min: 0, max: 1, description: 'GAE λ: bias/variance trade-off of the advantage estimate.' },
-  {
-    key: 'clip_range',
+const RULES = defineRules({
+  learning_rate: common.learning_rate,
+  n_steps: { type: 'int', default: 2048, min: 1, max: 1_000_000, description: 'Steps per env per rollout (rollout size = n_steps × n_envs).' },
+  batch_size: { type: 'int', default: 64, min: 1, max: 10_000_000, description: 'Minibatch size.' },
+  n_epochs: { type: 'int', default: 10, min: 1, max: 1000, description: 'Passes over each rollout.' },
+  gamma: common.gamma,
+  gae_lambda: { type: 'float', default: 0.95, min: 0, max: 1, description: 'GAE λ: bias/variance trade-off of the advantage estimate.' },
+  clip_range: {
     type: 'schedule',
     default: 0.2,
     min: 0,
     exclusiveMin: true,
     description: 'PPO ratio clip ε; "lin_<x>" decays linearly to 0.',
   },
-  { key: 'normalize_advantage', type: 'bool', default: true, description: 'Normalise advantages per minibatch.' },
-  { key: 'ent_coef', type: 'float', default: 0.0, min: 0, max: 10, description: 'Entropy bonus coefficient.' },
-  { key: 'vf_coef', type: 'float', default: 0.5, min: 0, max: 100, description: 'Value loss coefficient.' },
-  { key: 'max_grad_norm', type: 'float', default: 0.5, min: 0, exclusiveMin: true, max: 1e6, description: 'Global gradient-norm clip.' },
-  common.net_arch,
-  common.activation_fn,
-  common.ortho_init,
-  logStdInitRule,
-  common.n_envs,
-];
+  normalize_advantage: { type: 'bool', default: true, description: 'Normalise advantages per minibatch.' },
+  ent_coef: common.ent_coef,
+  vf_coef: { type: 'float', default: 0.5, min: 0, max: 100, description: 'Value loss coefficient.' },
+  max_grad_norm: common.max_grad_norm,
+  net_arch: common.net_arch,
+  activation_fn: common.activation_fn,
+  ortho_init: common.ortho_init,
+  log_std_init: logStdInitRule,
+  n_envs: common.n_envs,
+});
+
+export type PpoHyperparameters = HyperparamsOf<typeof RULES>;
 
 function crossCheck(v: Values): void {
   // Advantage normalisation divides by a std over the minibatch: one sample has none (SB3 asserts the same).
@@ -387,9 +374,9 @@ function crossCheck(v: Values): void {
 }
 
 /** rl-baselines3-zoo's LunarLander-v2 and LunarLanderContinuous-v2 PPO entries are the same values. */
-const ZOO_LUNAR: Values = { n_envs: 16, n_steps: 1024, batch_size: 64, gae_lambda: 0.98, gamma: 0.999, n_epochs: 4, ent_coef: 0.01 };
+const ZOO_LUNAR: Partial<PpoHyperparameters> = { n_envs: 16, n_steps: 1024, batch_size: 64, gae_lambda: 0.98, gamma: 0.999, n_epochs: 4, ent_coef: 0.01 };
 
-const PRESETS: Preset[] = [
+const PRESETS: PresetOf<PpoHyperparameters>[] = [
   {
     name: 'zoo',
     env: 'CartPole-v1',

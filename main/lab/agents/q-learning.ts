@@ -13,7 +13,8 @@
 import type { Generator } from '../envs/numpy-rng.ts';
 import type { VecEnv } from '../envs/env.ts';
 import type { Space } from '../envs/spaces.ts';
-import { common, withDefaults, parseSchedule, type Preset, type Rule, type Schedule } from '../training/hyperparameters.ts';
+import { common, withDefaults, parseSchedule, type Schedule } from '../training/hyperparameters.ts';
+import { defineRules, type HyperparamsOf } from '../domain/hyperparameters.ts';
 import {
   checkNumEnvs,
   type Algorithm,
@@ -23,7 +24,7 @@ import {
   type PolicyKind,
   type SavablePolicy,
 } from './algorithm.ts';
-import type { AlgorithmDef } from './definition.ts';
+import type { AlgorithmDef, PresetOf } from './definition.ts';
 import { MAX_STATES, binSpecFor, numStates, stateIndex, validateBinSpec, type BinSpec } from './obs-binning.ts';
 
 /** Env steps (summed over sub-envs) per iterate(): one update record each. */
@@ -211,19 +212,8 @@ function supports(observationSpace: Space, actionSpace: Space): string | null {
 
 // ---------- definition: hyperparameters and presets ----------
 
-export interface QLearningHyperparameters {
-  learning_rate: number | string;
-  gamma: number;
-  exploration_initial_eps: number;
-  exploration_final_eps: number;
-  exploration_decay: number;
-  bins: number[];
-  n_envs: number;
-}
-
-const RULES: Rule[] = [
-  {
-    key: 'learning_rate',
+const RULES = defineRules({
+  learning_rate: {
     type: 'schedule',
     default: 0.1,
     min: 0,
@@ -231,18 +221,16 @@ const RULES: Rule[] = [
     max: 1,
     description: 'Step size α of the tabular update; "lin_<x>" decays linearly to 0 over the run.',
   },
-  common.gamma,
-  { key: 'exploration_initial_eps', type: 'float', default: 1.0, min: 0, max: 1, description: 'ε of ε-greedy exploration at the start.' },
-  {
-    key: 'exploration_final_eps',
+  gamma: common.gamma,
+  exploration_initial_eps: { type: 'float', default: 1.0, min: 0, max: 1, description: 'ε of ε-greedy exploration at the start.' },
+  exploration_final_eps: {
     type: 'float',
     default: 0.01,
     min: 0,
     max: 1,
     description: 'Floor of ε (also the ε of stochastic acting with the saved policy).',
   },
-  {
-    key: 'exploration_decay',
+  exploration_decay: {
     type: 'float',
     default: 0.995,
     min: 0,
@@ -250,18 +238,19 @@ const RULES: Rule[] = [
     max: 1,
     description: 'ε is multiplied by this after every finished episode (down to exploration_final_eps).',
   },
-  {
-    key: 'bins',
+  bins: {
     type: 'int[]',
     default: [],
     min: 1,
     max: 1000,
     description: `Bins per observation dimension, e.g. 1,1,6,12 for CartPole (x, ẋ, θ, θ̇); empty = the env's default. Clip ranges are the env's defaults (saved with the policy). At most ${MAX_STATES.toLocaleString('en-US')} states.`,
   },
-  { ...common.n_envs, description: 'Environment copies stepped together (all update the one table).' },
-];
+  n_envs: { ...common.n_envs, description: 'Environment copies stepped together (all update the one table).' },
+});
 
-const PRESETS: Preset[] = [
+export type QLearningHyperparameters = HyperparamsOf<typeof RULES>;
+
+const PRESETS: PresetOf<QLearningHyperparameters>[] = [
   {
     name: 'classic',
     env: 'CartPole-v1',

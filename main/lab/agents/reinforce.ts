@@ -17,10 +17,10 @@ import type { VecEnv } from '../envs/env.ts';
 import type { Generator } from '../envs/numpy-rng.ts';
 import { distributionFor, type ActionDistribution } from '../nn/distributions.ts';
 import { Mlp } from '../nn/mlp.ts';
-import { common, withDefaults, parseSchedule, type Preset, type Rule, type Schedule } from '../training/hyperparameters.ts';
+import { common, withDefaults, parseSchedule, type Schedule } from '../training/hyperparameters.ts';
+import { defineRules, type HyperparamsOf } from '../domain/hyperparameters.ts';
 import { categoricalPolicyGrad } from './pg-losses.ts';
-import type { AlgorithmDef } from './definition.ts';
-import type { Activation } from '../nn/mlp.ts';
+import type { AlgorithmDef, PresetOf } from './definition.ts';
 import { meanStd, rewardToGo } from '../training/returns.ts';
 import type { EngineName } from '../nn/fused/engine-choice.ts';
 import { createKernels, type Kernels } from '../nn/fused/kernels.ts';
@@ -241,33 +241,22 @@ class FusedPolicyNet {
 
 // ---------- definition: hyperparameters and presets ----------
 
-export interface ReinforceHyperparameters {
-  learning_rate: number | string;
-  gamma: number;
-  net_arch: number[];
-  activation_fn: Activation;
-  ortho_init: boolean;
-  baseline: boolean;
-  normalize_advantage: boolean;
-  episodes_per_update: number;
-  ent_coef: number;
-  n_envs: number;
-}
+const RULES = defineRules({
+  learning_rate: { ...common.learning_rate, default: 0.01, description: 'Adam step size; "lin_<x>" decays linearly to 0.' },
+  gamma: common.gamma,
+  net_arch: { ...common.net_arch, default: [32] },
+  activation_fn: { ...common.activation_fn, default: 'relu' },
+  ortho_init: { ...common.ortho_init, default: false },
+  baseline: { type: 'bool', default: true, description: 'Subtract the batch mean of the returns-to-go (a constant baseline).' },
+  normalize_advantage: { type: 'bool', default: false, description: 'Also divide the (baselined) returns by their standard deviation.' },
+  episodes_per_update: { type: 'int', default: 1, min: 1, max: 10_000, description: 'Complete episodes per gradient step.' },
+  ent_coef: common.ent_coef,
+  n_envs: { ...common.n_envs, description: 'Environment copies collecting episodes together.' },
+});
 
-const RULES: Rule[] = [
-  { ...common.learning_rate, key: 'learning_rate', default: 0.01, description: 'Adam step size; "lin_<x>" decays linearly to 0.' },
-  common.gamma,
-  { ...common.net_arch, default: [32] },
-  { ...common.activation_fn, default: 'relu' },
-  { ...common.ortho_init, default: false },
-  { key: 'baseline', type: 'bool', default: true, description: 'Subtract the batch mean of the returns-to-go (a constant baseline).' },
-  { key: 'normalize_advantage', type: 'bool', default: false, description: 'Also divide the (baselined) returns by their standard deviation.' },
-  { key: 'episodes_per_update', type: 'int', default: 1, min: 1, max: 10_000, description: 'Complete episodes per gradient step.' },
-  { key: 'ent_coef', type: 'float', default: 0.0, min: 0, max: 10, description: 'Entropy bonus coefficient.' },
-  { ...common.n_envs, description: 'Environment copies collecting episodes together.' },
-];
+export type ReinforceHyperparameters = HyperparamsOf<typeof RULES>;
 
-const PRESETS: Preset[] = [
+const PRESETS: PresetOf<ReinforceHyperparameters>[] = [
   {
     name: 'classic',
     env: 'CartPole-v1',

@@ -1,7 +1,8 @@
 /**
  * Hyperparameters as they travel, each rule as data, and the one check of a value against its rule
- * (the lab's validation and the Train form's fields both call checkHyperValue). The rules themselves:
- * each algorithm's file; the shared ones in main/lab/training/hyperparameters.ts.
+ * (the lab's validation and the Train form's fields both call checkHyperValue), and defineRules, which
+ * types an algorithm's values from its rule list. The rules themselves: each algorithm's; the shared
+ * ones in main/lab/training/hyperparameters.ts.
  */
 import { z } from 'zod';
 
@@ -27,6 +28,59 @@ export interface HyperparameterSpec {
 
 /** Hidden layers a net_arch may list. */
 export const NET_ARCH_MAX_LAYERS = 8;
+
+// ---------- rule lists that carry their value types ----------
+
+/** What a value of each rule type is once checked (checkHyperValue's result); an enum's, one of its choices. */
+interface ValueOfType {
+  int: number;
+  float: number;
+  bool: boolean;
+  enum: string;
+  'int[]': number[];
+  schedule: number | string;
+}
+
+type Body<T extends HyperparameterSpec['type'], D> = Omit<HyperparameterSpec, 'key' | 'type' | 'default' | 'choices'> & {
+  /** Replaced by the rule's name in its list (a shared rule spread in brings its own). */
+  key?: string;
+  type: T;
+  default: D;
+  choices?: readonly string[];
+};
+
+/** A rule as an algorithm writes it in its list, named by its property there; readonly defaults and choices let the list be `const`. */
+export type RuleBody =
+  | Body<'int' | 'float', number>
+  | Body<'bool', boolean>
+  | (Body<'enum', string> & { choices: readonly string[] })
+  | Body<'int[]', readonly number[]>
+  | Body<'schedule', number | string>;
+
+/** The value type a rule admits: its enum choices as a union of literals, else by its type. */
+export type HyperValueOf<B extends RuleBody> = B extends { type: 'enum'; choices: readonly (infer C)[] } ? C : ValueOfType[B['type']];
+
+/** The values a set of named rules admits, one property per rule. */
+export type ValuesOf<B extends Record<string, RuleBody>> = { -readonly [K in keyof B]: HyperValueOf<B[K]> };
+
+declare const VALUE_TYPES: unique symbol;
+
+/** Rules as the lab sends and checks them, whose type also remembers each name's value type (for HyperparamsOf). */
+export type RuleList<B extends Record<string, RuleBody>> = readonly HyperparameterSpec[] & { readonly [VALUE_TYPES]?: B };
+
+/** An algorithm's hyperparameter values typed from its rule list: `type PpoHyperparameters = HyperparamsOf<typeof PPO_RULES>`. */
+export type HyperparamsOf<L> = L extends RuleList<infer B> ? ValuesOf<B> : never;
+
+/**
+ * A rule list in the order written, each rule's key its name: `defineRules({ gamma: common.gamma, n_steps: { type: 'int', … } })`.
+ * The names and value types are inferred from the literal, so the algorithm's typed view (HyperparamsOf) is never written beside it.
+ */
+export function defineRules<const B extends Record<string, RuleBody>>(rules: B): RuleList<B> {
+  return Object.entries(rules).map(([key, body]) => {
+    const { key: _replaced, ...rule } = body;
+    return { key, ...rule } as HyperparameterSpec;
+  });
+}
 
 // ---------- schedules ----------
 
