@@ -1,5 +1,6 @@
 /** `env info`: what an environment is, as built with the given options — its spaces, labels, limits and options. */
 import { actionLabels, OBS_NAMES } from '../lab/domain/env-labels.ts';
+import { optionBoundsText } from '../lab/domain/env-def.ts';
 import { envOptionDefs, envSpec } from '../lab/envs/registry.ts';
 import { describeSpace, type Space } from '../lab/envs/spaces.ts';
 import { envArg, envOptionsArg, out, parse } from './args.ts';
@@ -25,7 +26,7 @@ export async function cmdEnvInfo(args: string[]): Promise<number> {
   const actLabels = actionLabels(envId, act.kind, act.kind === 'discrete' ? act.n : act.shape[0]);
   const spec = envSpec(envId);
   const maxSteps = typeof envOptions.max_episode_steps === 'number' ? envOptions.max_episode_steps : spec.maxEpisodeSteps;
-  const options = Object.entries(envOptionDefs(envId)).map(([key, d]) => ({ key, type: d.type, default: d.default, description: d.description }));
+  const options = Object.entries(envOptionDefs(envId)).map(([key, d]) => ({ key, ...d }));
   env.close?.();
   if (values.json) {
     out(true, {
@@ -58,7 +59,10 @@ export async function cmdEnvInfo(args: string[]): Promise<number> {
   else actLabels.forEach((l, i) => lines.push(`    [${i}] ${l}  in [${bound(act.low[i])}, ${bound(act.high[i])}]`));
   lines.push(`  episode limit: ${maxSteps} steps · solved at a 100-episode mean of ${spec.rewardThreshold}`);
   lines.push('  options (--env-opt key=value):');
-  for (const o of options) lines.push(`    ${o.key} (${o.type}, default ${o.default}): ${o.description}`);
+  for (const o of options) {
+    const bounds = optionBoundsText(o);
+    lines.push(`    ${o.key} (${o.type}${bounds ? ` ${bounds}` : ''}, default ${o.default}): ${o.description}`);
+  }
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
 }

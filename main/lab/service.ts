@@ -108,7 +108,7 @@ export class LabService {
       const env = makeEnv(id);
       const info: EnvInfo = {
         id,
-        options: Object.entries(envOptionDefs(id)).map(([key, d]) => ({ key, type: d.type, default: d.default, description: d.description })),
+        options: Object.entries(envOptionDefs(id)).map(([key, d]) => ({ key, ...d })),
         observationSpace: env.observationSpace,
         actionSpace: env.actionSpace,
         maxEpisodeSteps: env.spec.maxEpisodeSteps,

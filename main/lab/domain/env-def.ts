@@ -106,3 +106,31 @@ export function actionSpacesOf(def: EnvDef): readonly ActionSpaceDef[] {
   const a = def.actions;
   return 'option' in a ? [a.off, a.on] : [a];
 }
+
+/** Writes numbers as messages print them (a real minus sign). */
+const num = (x: number): string => (x < 0 ? `−${-x}` : String(x));
+
+/** "(−12, 0)" for an option bounded on both sides, else null. */
+export function optionIntervalText(d: EnvOptionDef): string | null {
+  if (d.min === undefined || d.max === undefined) return null;
+  return `${d.exclusiveMin ? '(' : '['}${num(d.min)}, ${num(d.max)}${d.exclusiveMax ? ')' : ']'}`;
+}
+
+/** The option's bounds in words ("in (−12, 0)", "≥ 1"), or null when it has none. */
+export function optionBoundsText(d: EnvOptionDef): string | null {
+  const interval = optionIntervalText(d);
+  if (interval) return `in ${interval}`;
+  if (d.min !== undefined) return `${d.exclusiveMin ? '>' : '≥'} ${num(d.min)}`;
+  if (d.max !== undefined) return `${d.exclusiveMax ? '<' : '≤'} ${num(d.max)}`;
+  return null;
+}
+
+/** What is wrong with `v` against the option's bounds, or null: the lab's check and the forms'. */
+export function optionBoundsError(d: EnvOptionDef, v: number): string | null {
+  const aboveMin = d.min === undefined || (d.exclusiveMin ? v > d.min : v >= d.min);
+  const belowMax = d.max === undefined || (d.exclusiveMax ? v < d.max : v <= d.max);
+  if (aboveMin && belowMax) return null;
+  const interval = optionIntervalText(d);
+  if (interval) return `must be in the ${d.exclusiveMin && d.exclusiveMax ? 'open ' : ''}interval ${interval}`;
+  return `must be ${optionBoundsText(d)}`;
+}

@@ -26,12 +26,8 @@ export const COMMON_ENV_OPTIONS: Readonly<Record<string, EnvOptionDef>> = {
 /** Gymnasium make() keyword options (continuous, gravity, enable_wind, …); validated per env by the lab. */
 export const EnvOptions = z.record(z.string().max(64), z.union([z.number(), z.boolean()])).default({});
 
-export interface EnvOptionInfo {
-  key: string;
-  type: 'boolean' | 'number' | 'integer';
-  default: boolean | number;
-  description: string;
-}
+/** An option as the lab reports it: its definition (bounds included) and its key. */
+export type EnvOptionInfo = EnvOptionDef & { key: string };
 
 export interface EnvInfo {
   id: EnvId;

@@ -5,7 +5,7 @@
  * what needs code is here: an entry with its `make` (and optionally a fast `makeVec` and a `ready`).
  */
 import { COMMON_ENV_OPTIONS, ENV_DEFS, type EnvId } from '../domain/envs.ts';
-import type { EnvOptionDef } from '../domain/env-def.ts';
+import { optionBoundsError, type EnvOptionDef } from '../domain/env-def.ts';
 import type { Env, EnvSpec, VecEnv } from './env.ts';
 import { CartPoleEnv } from './cartpole.ts';
 import { CartPoleVecEnv } from './cartpole-vec.ts';
@@ -59,35 +59,10 @@ export const KNOWN_ENV_IDS: readonly EnvId[] = Object.freeze([...ALL_IDS]);
 /** Each id's EnvSpec, from its EnvDef. */
 const SPECS = Object.fromEntries(KNOWN_ENV_IDS.map((id) => [id, Object.freeze({ id, ...ENV_DEFS[id].spec })])) as Record<EnvId, EnvSpec>;
 
-/** Writes numbers as messages print them (a real minus sign). */
-const num = (x: number): string => (x < 0 ? `−${-x}` : String(x));
-
-/** "(−12, 0)" for an option bounded on both sides, else null. */
-function intervalText(d: EnvOptionDef): string | null {
-  if (d.min === undefined || d.max === undefined) return null;
-  return `${d.exclusiveMin ? '(' : '['}${num(d.min)}, ${num(d.max)}${d.exclusiveMax ? ')' : ']'}`;
-}
-
-/** What is wrong with `v` against the option's bounds, or null. */
-function boundsError(d: EnvOptionDef, v: number): string | null {
-  const aboveMin = d.min === undefined || (d.exclusiveMin ? v > d.min : v >= d.min);
-  const belowMax = d.max === undefined || (d.exclusiveMax ? v < d.max : v <= d.max);
-  if (aboveMin && belowMax) return null;
-  const interval = intervalText(d);
-  if (interval) return `must be in the ${d.exclusiveMin && d.exclusiveMax ? 'open ' : ''}interval ${interval}`;
-  return !aboveMin ? `must be ${d.exclusiveMin ? '>' : '≥'} ${num(d.min!)}` : `must be ${d.exclusiveMax ? '<' : '≤'} ${num(d.max!)}`;
-}
-
-// A two-sided bound joins the description ("gravity, in (−12, 0)"), where the forms read it.
-const OPTION_DEFS = Object.fromEntries(
-  KNOWN_ENV_IDS.map((id) => {
-    const all = Object.entries({ ...ENV_DEFS[id].options, ...COMMON_ENV_OPTIONS }).map(([key, d]) => {
-      const interval = intervalText(d);
-      return [key, Object.freeze(interval ? { ...d, description: `${d.description}, in ${interval}` } : d)];
-    });
-    return [id, Object.freeze(Object.fromEntries(all))];
-  }),
-) as Record<EnvId, Readonly<Record<string, EnvOptionDef>>>;
+const OPTION_DEFS = Object.fromEntries(KNOWN_ENV_IDS.map((id) => [id, Object.freeze({ ...ENV_DEFS[id].options, ...COMMON_ENV_OPTIONS })])) as Record<
+  EnvId,
+  Readonly<Record<string, EnvOptionDef>>
+>;
 
 export function isEnvId(id: string): id is EnvId {
   return Object.prototype.hasOwnProperty.call(REGISTRY, id);
@@ -138,7 +113,7 @@ export function resolveEnvOptions(id: string, options: Record<string, unknown> =
     } else {
       if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${id}: option "${key}" must be a finite number, got ${JSON.stringify(v)}`);
       if (def.type === 'integer' && !Number.isSafeInteger(v)) throw new Error(`${id}: option "${key}" must be an integer, got ${v}`);
-      const msg = boundsError(def, v);
+      const msg = optionBoundsError(def, v);
       if (msg) throw new Error(`${id}: option "${key}" ${msg}, got ${v}`);
     }
     out[key] = v;

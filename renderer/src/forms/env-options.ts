@@ -5,6 +5,7 @@
  * again; the checks here exist so a bad value is flagged at the field before anything is sent.
  */
 import type { EnvInfo, EnvOptionInfo } from '../../../main/lab/domain/envs.ts';
+import { optionBoundsError, optionBoundsText } from '../../../main/lab/domain/env-def.ts';
 import { formatNumber, parseNumber } from './hyperparams.ts';
 
 export type EnvOptionValue = boolean | number;
@@ -24,33 +25,8 @@ export interface EnvOptionRow {
   value: EnvOptionValue | null;
   error: string | null;
   edited: boolean;
-  /** A constraint the description does not state (integer, ≥ 1), for the hint line. */
+  /** The value's type and bounds when it has any ("integer ≥ 1", "in (−12, 0)"), for the hint line. */
   rule: string | null;
-}
-
-interface Interval {
-  lo: number;
-  hi: number;
-  loOpen: boolean;
-  hiOpen: boolean;
-}
-
-// "in (−12, 0)", "in [0, 1]": a hard bound the lab enforces ("recommends 0..20" is advice, not a bound).
-const INTERVAL_RE = /\bin\s*([([])\s*([-+−]?\d+(?:\.\d+)?)\s*,\s*([-+−]?\d+(?:\.\d+)?)\s*([)\]])/;
-
-function toNumber(text: string): number {
-  return Number(text.replace('−', '-'));
-}
-
-function intervalOf(info: EnvOptionInfo): Interval | null {
-  if (info.type === 'boolean') return null;
-  const m = INTERVAL_RE.exec(info.description);
-  if (!m) return null;
-  return { lo: toNumber(m[2]), hi: toNumber(m[3]), loOpen: m[1] === '(', hiOpen: m[4] === ')' };
-}
-
-function intervalText(i: Interval): string {
-  return `${i.loOpen ? '(' : '['}${formatSigned(i.lo)}, ${formatSigned(i.hi)}${i.hiOpen ? ')' : ']'}`;
 }
 
 function formatSigned(n: number): string {
@@ -84,14 +60,8 @@ function parse(info: EnvOptionInfo, input: boolean | string): { value: EnvOption
   if (n === null) return { value: null, error: 'must be a number' };
   if (!Number.isFinite(n)) return { value: null, error: 'must be a finite number' };
   if (info.type === 'integer' && !Number.isSafeInteger(n)) return { value: null, error: 'must be an integer' };
-  if (isStepLimit(info) && n < 1) return { value: null, error: 'must be ≥ 1' };
-  const i = intervalOf(info);
-  if (i) {
-    const below = i.loOpen ? n <= i.lo : n < i.lo;
-    const above = i.hiOpen ? n >= i.hi : n > i.hi;
-    if (below || above) return { value: null, error: `must be in ${i.loOpen && i.hiOpen ? 'the open interval ' : ''}${intervalText(i)}` };
-  }
-  return { value: n, error: null };
+  const error = optionBoundsError(info, n);
+  return error ? { value: null, error } : { value: n, error: null };
 }
 
 export function optionRows(env: EnvInfo | undefined, edits: EnvOptionEdits, preset: EnvOptionValues = {}): EnvOptionRow[] {
@@ -103,8 +73,7 @@ export function optionRows(env: EnvInfo | undefined, edits: EnvOptionEdits, pres
     const base = fromPreset ? presetValue : envDefault;
     const input = Object.hasOwn(edits, info.key) ? edits[info.key] : info.type === 'boolean' ? base === true : formatOptionValue(base);
     const { value, error } = parse(info, input);
-    // A bound read from the description is already in the help text.
-    const rule = isStepLimit(info) ? 'integer ≥ 1' : info.type === 'integer' ? 'integer' : null;
+    const rule = [info.type === 'integer' ? 'integer' : '', optionBoundsText(info) ?? ''].filter(Boolean).join(' ') || null;
     return { info, envDefault, base, fromPreset, input, value, error, edited: Object.hasOwn(edits, info.key) && value !== base, rule };
   });
 }
