@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { defineRules, type HyperparamsOf } from '../../main/lab/domain/hyperparameters.ts';
 import { common } from '../../main/lab/training/hyperparameters.ts';
 import type { PresetOf } from '../../main/lab/agents/definition.ts';
-import type { PpoHyperparameters } from '../../main/lab/agents/ppo.ts';
+import type { PpoHyperparameters } from '../../main/lab/agents/ppo-hyperparameters.ts';
 import type { ActorCriticHyperparameters } from '../../main/lab/agents/actor-critic.ts';
 
 const RULES = defineRules({

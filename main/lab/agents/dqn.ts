@@ -32,8 +32,7 @@ import type { EngineName } from '../nn/fused/engine-choice.ts';
 import { ParamSet, type FusedMlp } from '../nn/fused/fused-mlp.ts';
 import { createKernels, type Kernels } from '../nn/fused/kernels.ts';
 import { FusedAdam } from '../nn/fused/optimizers.ts';
-import { common, withDefaults, parseSchedule, type Schedule } from '../training/hyperparameters.ts';
-import { defineRules, type HyperparamsOf } from '../domain/hyperparameters.ts';
+import { withDefaults, parseSchedule, type Schedule } from '../training/hyperparameters.ts';
 import { ReplayBuffer, type ReplaySample } from '../training/replay-buffer.ts';
 import {
   adam,
@@ -49,7 +48,8 @@ import {
   type IterationContext,
   type IterationResult,
 } from './algorithm.ts';
-import type { AlgorithmDef, PresetOf } from './definition.ts';
+import type { AlgorithmDef } from './definition.ts';
+import { DQN_PRESETS, DQN_RULES, type DqnHyperparameters } from './dqn-hyperparameters.ts';
 import { QNetworkPolicy, argmaxRow } from './q-network-policy.ts';
 
 const LOSS_NAMES = ['loss', 'q_mean'] as const;
@@ -121,7 +121,7 @@ export class Dqn implements Algorithm {
   private readonly actions: Int32Array;
 
   constructor({ vecEnv, hyperparameters, rng, engine }: AlgorithmOptions) {
-    const hp = (this.hp = withDefaults<DqnHyperparameters>(RULES, hyperparameters));
+    const hp = (this.hp = withDefaults<DqnHyperparameters>(DQN_RULES, hyperparameters));
     checkNumEnvs(hp.n_envs, vecEnv);
     const why = supports(vecEnv.observationSpace, vecEnv.actionSpace);
     if (why) throw new Error(why);
@@ -382,103 +382,14 @@ function supports(observationSpace: Space, actionSpace: Space): string | null {
   return null;
 }
 
-// ---------- definition: hyperparameters (SB3 names and defaults) and presets ----------
-
-const RULES = defineRules({
-  learning_rate: { ...common.learning_rate, default: 1e-4 },
-  buffer_size: {
-    type: 'int',
-    default: 1_000_000,
-    min: 1,
-    max: 10_000_000,
-    description: 'Replay buffer capacity (transitions; 8 bytes per observation value, twice).',
-  },
-  learning_starts: { type: 'int', default: 100, min: 0, max: 100_000_000, description: 'Env steps of uniform random actions before learning starts.' },
-  batch_size: { type: 'int', default: 32, min: 1, max: 100_000, description: 'Minibatch size of each gradient step.' },
-  tau: {
-    type: 'float',
-    default: 1.0,
-    min: 0,
-    exclusiveMin: true,
-    max: 1,
-    description: 'Target update coefficient: 1 = hard copy, < 1 = soft (Polyak) update.',
-  },
-  gamma: common.gamma,
-  train_freq: { type: 'int', default: 4, min: 1, max: 1_000_000, description: 'Env steps (per env) between training rounds.' },
-  gradient_steps: {
-    type: 'int',
-    default: 1,
-    min: 1,
-    max: 100_000,
-    description: "Gradient steps per training round (SB3's −1, as many as env steps collected, is train_freq × n_envs here).",
-  },
-  target_update_interval: { type: 'int', default: 10_000, min: 1, max: 100_000_000, description: 'Env steps between target network updates.' },
-  exploration_fraction: { type: 'float', default: 0.1, min: 0, max: 1, description: 'Fraction of the step budget over which ε decays linearly.' },
-  exploration_initial_eps: { type: 'float', default: 1.0, min: 0, max: 1, description: 'Initial ε of ε-greedy exploration.' },
-  exploration_final_eps: {
-    type: 'float',
-    default: 0.05,
-    min: 0,
-    max: 1,
-    description: 'Final ε (also the ε of stochastic acting with the saved policy).',
-  },
-  max_grad_norm: { ...common.max_grad_norm, default: 10 },
-  double_q: { type: 'bool', default: false, description: 'Double DQN: the online network picks the next action, the target network values it.' },
-  net_arch: { ...common.net_arch, description: 'Hidden layer widths of the Q-network, e.g. 64,64.' },
-  activation_fn: { ...common.activation_fn, default: 'relu' },
-  n_envs: common.n_envs,
-});
-
-export type DqnHyperparameters = HyperparamsOf<typeof RULES>;
-
-const PRESETS: PresetOf<DqnHyperparameters>[] = [
-  {
-    name: 'zoo',
-    env: 'CartPole-v1',
-    description: 'rl-baselines3-zoo CartPole-v1 (hyperparams/dqn.yml, "almost tuned"): Q-network 256,256 ReLU, 50k steps.',
-    steps: 50_000,
-    values: {
-      learning_rate: 2.3e-3,
-      batch_size: 64,
-      buffer_size: 100_000,
-      learning_starts: 1000,
-      gamma: 0.99,
-      target_update_interval: 10,
-      train_freq: 256,
-      gradient_steps: 128,
-      exploration_fraction: 0.16,
-      exploration_final_eps: 0.04,
-      net_arch: [256, 256],
-    },
-  },
-  {
-    name: 'zoo',
-    env: 'LunarLander-v3',
-    description:
-      'rl-baselines3-zoo LunarLander-v3 (hyperparams/dqn.yml, tuned; the former v2 entry): Q-network 256,256 ReLU, 100k steps; gradient_steps −1 = 4 with one env.',
-    steps: 100_000,
-    values: {
-      learning_rate: 6.3e-4,
-      batch_size: 128,
-      buffer_size: 50_000,
-      learning_starts: 0,
-      gamma: 0.99,
-      target_update_interval: 250,
-      train_freq: 4,
-      gradient_steps: 4,
-      exploration_fraction: 0.12,
-      exploration_final_eps: 0.1,
-      net_arch: [256, 256],
-    },
-  },
-];
+// ---------- definition (its rules and presets: dqn-hyperparameters.ts) ----------
 
 export const dqnDef: AlgorithmDef = {
   id: 'dqn',
   name: 'DQN',
   description: 'Deep Q-Network (Mnih et al. 2015): replay buffer, target network, ε-greedy exploration, Huber TD loss; optional double DQN.',
-  rules: RULES,
-  presets: PRESETS,
+  rules: DQN_RULES,
+  presets: DQN_PRESETS,
   defaultSteps: { 'CartPole-v1': 100_000, 'LunarLander-v3': 500_000 },
   supports,
   create: (opts) => new Dqn(opts),
