@@ -32,10 +32,13 @@ export const requestSchemas = {
   getRun: z.object({ runId: RunId }),
   listPolicies: z.object({}),
   importPolicy: z.object({
+    /** A policy folder's files (its critic's as "critic/model.json", …), or one .zip of the folder. */
     files: z
-      .array(z.object({ name: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/), dataBase64: z.string().max(64 * 1024 * 1024) }))
+      .array(z.object({ name: z.string().regex(/^(critic\/)?[A-Za-z0-9._-]{1,128}$/), dataBase64: z.string().max(64 * 1024 * 1024) }))
       .min(1)
       .max(16),
+    /** What the person picked (a folder's or zip's name), to name the imported policy. */
+    name: z.string().max(200).optional(),
   }),
   startRuns: StartRunRequest.extend({ seeds: z.array(Seed).min(1).max(64) }),
   pauseRun: z.object({ runId: RunId }),

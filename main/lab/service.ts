@@ -49,7 +49,7 @@ export class LabService {
   constructor(opts: LabServiceOptions) {
     this.opts = opts;
     this.store = new RunStore(opts.runsDir);
-    this.importsDir = join(resolve(opts.runsDir), '..', 'imported-policies');
+    this.importsDir = join(resolve(opts.runsDir), 'imported-policies');
     this.runs = new RunScheduler({
       store: this.store,
       launcher: opts.launcher,
@@ -59,6 +59,7 @@ export class LabService {
     this.policies = new PolicyLibrary({
       store: this.store,
       importsDir: this.importsDir,
+      legacyImportsDir: join(resolve(opts.runsDir), '..', 'imported-policies'),
       resourcesDir: opts.resourcesDir,
       allowAnyPolicyPath: opts.allowAnyPolicyPath,
       listRuns: () => this.runs.listRuns(),
@@ -196,8 +197,8 @@ export class LabService {
     return this.policies.list();
   }
 
-  importPolicy(files: { name: string; dataBase64: string }[]): Promise<PolicyInfo> {
-    return this.policies.import(files);
+  importPolicy(files: { name: string; dataBase64: string }[], name?: string): Promise<PolicyInfo> {
+    return this.policies.import(files, name);
   }
 
   rollout(p: RolloutParams): Promise<RolloutResult> {
