@@ -1,0 +1,115 @@
+/**
+ * The comparison every part of the Compare tab draws from: the picked runs (in the store) with
+ * their curves, grouped by algorithm or preset when asked, each run or group with its colour.
+ * CompareView makes it once (provideComparison, which also keeps the picked runs' curves loaded)
+ * and its parts read it (useComparison).
+ */
+import { computed, inject, provide, watch, type ComputedRef, type InjectionKey } from 'vue';
+import type { RunSummary } from '../../../../main/lab/domain/runs.ts';
+import { formatTime } from '../../format.ts';
+import { useRunChoices } from '../../run-filters.ts';
+import { useCompareStore, type GroupBy, type RunCurve } from '../../stores/compare.ts';
+import { useLabStore } from '../../stores/lab.ts';
+import { useRunsStore } from '../../stores/runs.ts';
+
+export interface Member {
+  run: RunSummary;
+  curve: RunCurve | undefined;
+}
+export interface Group {
+  key: string;
+  label: string;
+  color: number;
+  members: Member[];
+}
+
+export interface Comparison {
+  /** Every run the lab has, newest first. */
+  allRuns: ComputedRef<RunSummary[]>;
+  selectedRuns: ComputedRef<RunSummary[]>;
+  selectedSet: ComputedRef<Set<string>>;
+  members: ComputedRef<Member[]>;
+  /** Empty unless grouped. */
+  groups: ComputedRef<Group[]>;
+  /** A picked run's own colour (ungrouped). */
+  colorIndex: ComputedRef<Map<string, number>>;
+  /** A picked run's swatch colour: its own, or its group's when grouped. */
+  pickColor: ComputedRef<Map<string, number>>;
+  /** The env's reward threshold when every picked run has the same env. */
+  threshold: ComputedRef<number | null>;
+  algoName: (id: string) => string;
+  /** The run's name, else what it is and when it started (its id is in the tooltip). */
+  runLabel: (r: RunSummary) => string;
+}
+
+const KEY: InjectionKey<Comparison> = Symbol('comparison');
+
+export function provideComparison(): Comparison {
+  const lab = useLabStore();
+  const runsStore = useRunsStore();
+  const cmp = useCompareStore();
+
+  const allRuns = computed(() => runsStore.sortedRuns);
+  const byId = computed(() => new Map(allRuns.value.map((r) => [r.runId, r])));
+  const { algoName } = useRunChoices(() => allRuns.value);
+  const runLabel = (r: RunSummary) => r.name || `${algoName(r.algo)}${r.preset ? ` ${r.preset}` : ''} · ${formatTime(r.createdAt)}`;
+
+  const selectedRuns = computed(() => cmp.selected.map((id) => byId.value.get(id)).filter((r): r is RunSummary => !!r));
+  const selectedSet = computed(() => new Set(cmp.selected));
+  const colorIndex = computed(() => new Map(selectedRuns.value.map((r, i) => [r.runId, i])));
+
+  watch(selectedRuns, (rs) => cmp.ensureLoaded(rs), { immediate: true });
+  // Forget selected runs that disappeared (deleted elsewhere) once the run list is known.
+  watch(byId, (m) => {
+    if (m.size === 0 && runsStore.listError) return;
+    const keep = cmp.selected.filter((id) => m.has(id));
+    if (keep.length !== cmp.selected.length && m.size > 0) cmp.selected = keep;
+  });
+
+  const members = computed<Member[]>(() => {
+    void cmp.version; // curves are not reactive; `version` bumps when they change
+    return selectedRuns.value.map((run) => ({ run, curve: cmp.curves.get(run.runId) }));
+  });
+
+  const multiEnv = computed(() => new Set(selectedRuns.value.map((r) => r.env)).size > 1);
+  function groupOf(r: RunSummary, by: GroupBy): { key: string; label: string } {
+    const env = multiEnv.value ? `${r.env} · ` : '';
+    if (by === 'algo') return { key: `${r.env}|${r.algo}`, label: `${env}${algoName(r.algo)}` };
+    return { key: `${r.env}|${r.algo}|${r.preset ?? ''}`, label: `${env}${algoName(r.algo)} · ${r.preset ?? 'no preset'}` };
+  }
+  const groups = computed<Group[]>(() => {
+    const by = cmp.group;
+    if (by === 'none') return [];
+    const out = new Map<string, Group>();
+    for (const m of members.value) {
+      const g = groupOf(m.run, by);
+      let entry = out.get(g.key);
+      if (!entry) out.set(g.key, (entry = { key: g.key, label: g.label, color: out.size, members: [] }));
+      entry.members.push(m);
+    }
+    return [...out.values()];
+  });
+
+  const pickColor = computed(() => {
+    const m = new Map<string, number>();
+    if (cmp.group === 'none') for (const [id, i] of colorIndex.value) m.set(id, i);
+    else for (const g of groups.value) for (const x of g.members) m.set(x.run.runId, g.color);
+    return m;
+  });
+
+  const threshold = computed(() => {
+    const envs = new Set(selectedRuns.value.map((r) => r.env));
+    if (envs.size !== 1) return null;
+    return lab.env([...envs][0])?.rewardThreshold ?? null;
+  });
+
+  const comparison: Comparison = { allRuns, selectedRuns, selectedSet, members, groups, colorIndex, pickColor, threshold, algoName, runLabel };
+  provide(KEY, comparison);
+  return comparison;
+}
+
+export function useComparison(): Comparison {
+  const c = inject(KEY);
+  if (!c) throw new Error('useComparison() outside CompareView');
+  return c;
+}
