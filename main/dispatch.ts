@@ -32,6 +32,8 @@ const handlers: Handlers = {
   rollout: (lab, p) => lab.rollout(p),
   insights: (lab, p) => lab.insights(p),
   exportGif: (lab, p) => lab.exportGif(p),
+  recordedEpisode: (lab, p) => lab.recordedEpisode(p.runId, p.index),
+  exportRecordedGif: (lab, p) => lab.exportRecordedGif(p),
 };
 
 export type DispatchReply = { ok: true; result: unknown } | { ok: false; error: BridgeError };

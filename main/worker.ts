@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { train } from './lab/training/trainer.ts';
 import { compactFrames } from './lab/media/frames.ts';
+import { EpisodeRecorder } from './lab/training/episode-recorder.ts';
 
 interface ParentPort {
   on(event: 'message', listener: (e: { data: unknown }) => void): void;
@@ -126,6 +127,7 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     }
   };
   const timer = setInterval(flush, FLUSH_MS);
+  const recorder = new EpisodeRecorder(runDir, config.recordEvery);
 
   try {
     const result = await train(
@@ -136,7 +138,15 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
         onEpisode: (rec) => pending.push(rec),
         onUpdate: (rec) => pending.push(rec),
         onProgress: (p) => (progress = p),
-        onEpisodeFrames: (f) => (frames = f),
+        onEpisodeFrames: (f) => {
+          frames = f;
+          if (writeFailure !== null) return;
+          try {
+            recorder.offer(f);
+          } catch (err) {
+            writeFailure = err;
+          }
+        },
         onWarning: (message) => send({ type: 'warning', message }),
       },
       { stopRequested: () => stopRequested || writeFailure !== null, pauseRequested: () => pauseRequested, threads: () => threads },

@@ -17,7 +17,18 @@ import {
   type PolicyInfo,
   type RolloutResult,
 } from '../main/lab/domain/policies.ts';
-import { RunId, Seed, StartRunRequest, type RunDetail, type RunEvents, type RunExport, type RunSummary } from '../main/lab/domain/runs.ts';
+import {
+  RecordedEpisodeRequest,
+  RecordedGifRequest,
+  RunId,
+  Seed,
+  StartRunRequest,
+  type RecordedEpisodeFrames,
+  type RunDetail,
+  type RunEvents,
+  type RunExport,
+  type RunSummary,
+} from '../main/lab/domain/runs.ts';
 import type { SystemInfo } from '../main/lab/domain/system.ts';
 
 // ---------- requests: name → payload schema and result type ----------
@@ -44,13 +55,20 @@ export const requestSchemas = {
   pauseRun: z.object({ runId: RunId }),
   resumeRun: z.object({ runId: RunId }),
   continueRun: z.object({ runId: RunId, steps: z.number().int().min(1).max(1e9).optional() }),
-  updateRun: z.object({ runId: RunId, name: z.string().max(200).nullable().optional(), tags: z.array(z.string().min(1).max(40)).max(20).optional() }),
+  updateRun: z.object({
+    runId: RunId,
+    name: z.string().max(200).nullable().optional(),
+    tags: z.array(z.string().min(1).max(40)).max(20).optional(),
+    notes: z.string().max(20_000).nullable().optional(),
+  }),
   deleteRun: z.object({ runId: RunId }),
   exportRun: z.object({ runId: RunId, format: z.enum(['csv', 'json', 'policy-zip']) }),
   revealRun: z.object({ runId: RunId }),
   insights: InsightsRequest,
   rollout: RolloutRequest,
   exportGif: ExportGifRequest,
+  recordedEpisode: RecordedEpisodeRequest,
+  exportRecordedGif: RecordedGifRequest,
 } as const;
 
 export type RequestName = keyof typeof requestSchemas;
@@ -78,6 +96,8 @@ export interface ResultTypes {
   insights: InsightGrid;
   rollout: RolloutResult;
   exportGif: GifExport;
+  recordedEpisode: RecordedEpisodeFrames;
+  exportRecordedGif: GifExport;
 }
 
 // ---------- events: lab → renderer ----------

@@ -7,7 +7,19 @@
 import { join, resolve } from 'node:path';
 import type { EnvInfo } from './domain/envs.ts';
 import type { ExportGifParams, GifExport, InsightGrid, InsightsParams, PolicyInfo, RolloutParams, RolloutResult } from './domain/policies.ts';
-import type { RunDetail, RunEventName, RunEvents, RunExport, RunRequest, RunSummary, StartRunRequest } from './domain/runs.ts';
+import type {
+  RecordedEpisodeFrames,
+  RecordedGifParams,
+  RunDetail,
+  RunEventName,
+  RunEvents,
+  RunExport,
+  RunRequest,
+  RunSummary,
+  StartRunRequest,
+} from './domain/runs.ts';
+import { LabError } from './domain/errors.ts';
+import { readRecordedEpisode } from './runs/run-media.ts';
 import type { SystemInfo } from './domain/system.ts';
 import { RunStore } from './runs/run-store.ts';
 import type { RunLauncher } from './runs/launcher.ts';
@@ -163,7 +175,7 @@ export class LabService {
     return this.store.latestPolicyDir(runId);
   }
 
-  updateRun(runId: string, p: { name?: string | null; tags?: string[] }): Promise<RunSummary> {
+  updateRun(runId: string, p: { name?: string | null; tags?: string[]; notes?: string | null }): Promise<RunSummary> {
     return this.runs.updateRun(runId, p);
   }
 
@@ -211,6 +223,30 @@ export class LabService {
 
   exportGif(p: ExportGifParams): Promise<GifExport> {
     return this.playback.exportGif(p);
+  }
+
+  // ---------------- recorded training episodes ----------------
+
+  async recordedEpisode(runId: string, index: number): Promise<RecordedEpisodeFrames> {
+    const ep = await readRecordedEpisode(this.store.runDir(runId), index);
+    if (!ep) throw new LabError(`run ${runId} has no recorded episode ${index}`, 'not-found');
+    return ep;
+  }
+
+  /** A recorded training episode as a GIF, drawn by the same scene as every other GIF. */
+  async exportRecordedGif(p: RecordedGifParams): Promise<GifExport> {
+    const ep = await this.recordedEpisode(p.runId, p.index);
+    const { encodeGif } = await import('./media/gif.ts');
+    const { expandFrames } = await import('./media/frames.ts');
+    const gif = await encodeGif(expandFrames(ep), { fps: p.fps, scale: p.scale });
+    return {
+      fileName: `${p.runId}-episode-${ep.episode}.gif`,
+      dataBase64: Buffer.from(gif).toString('base64'),
+      frames: ep.frames.length,
+      bytes: gif.length,
+      return: ep.return,
+      length: ep.length,
+    };
   }
 
   /** Stops every active run and waits for the processes to exit and their status files to be written. */

@@ -34,6 +34,8 @@ export const StartRunRequest = z.object({
   stopWhenSolved: z.boolean().default(false),
   /** Episode budget (0 = only the step budget). */
   maxEpisodes: z.number().int().min(0).max(10_000_000).default(0),
+  /** Keep every this many training episodes of the first env for replay (0 = none; absent = isRecordedEpisode's schedule). */
+  recordEvery: z.number().int().min(0).max(1_000_000).optional(),
   tags: z.array(z.string().min(1).max(40)).max(20).default([]),
   /** Allow hyperparameters beyond their usual limits, up to each rule's forcedMax (e.g. a learning rate above 1). */
   force: z.boolean().default(false),
@@ -74,10 +76,35 @@ export const RunConfig = z.object({
   evalEvery: z.number().int().min(0).optional(),
   /** Hyperparameters may go beyond their usual limits, up to each rule's forcedMax. */
   force: z.boolean().optional(),
+  /** Training episodes kept for replay: every this many of the first env's (0 = none; absent = isRecordedEpisode's schedule). */
+  recordEvery: z.number().int().min(0).optional(),
   /** Start from this saved policy's weights (continuing another run) instead of a fresh init. */
   initPolicy: z.string().optional(),
 });
 export type RunConfig = z.infer<typeof RunConfig>;
+
+/**
+ * Which of the first env's training episodes (counted from 0) are kept for replay when a run does not
+ * say: Gymnasium RecordVideo's default, the cubes up to 1,000 (0, 1, 8, 27, …, 729, 1000) then every
+ * 1,000th — many early, when the policy changes fastest, few later.
+ */
+export function isRecordedEpisode(k: number, every?: number): boolean {
+  if (every !== undefined) return every > 0 && k % every === 0;
+  if (k < 1000) return Math.round(Math.cbrt(k)) ** 3 === k;
+  return k % 1000 === 0;
+}
+
+/** A recorded training episode, as media/index.ndjson lists it. */
+export interface RecordedEpisode {
+  /** The first env's episode index (from 0), the schedule's count. */
+  index: number;
+  /** The run's episode number (all envs) and step when it ended. */
+  episode: number;
+  step: number;
+  return: number;
+  length: number;
+  file: string;
+}
 
 export type RunStatus = 'queued' | 'running' | 'paused' | 'finished' | 'solved' | 'stopped' | 'crashed';
 
@@ -132,6 +159,8 @@ export interface RunSummary {
   hasPolicy: boolean;
   /** A person's label for the run (runs library); null until renamed. */
   name?: string | null;
+  /** A person's notes on the run (free text); null until written. */
+  notes?: string | null;
   tags?: string[];
   preset?: string | null;
   envOptions?: Record<string, number | boolean>;
@@ -154,7 +183,22 @@ export interface RunDetail {
   summary: RunSummary;
   config: Record<string, unknown>;
   metrics: MetricRecord[];
+  /** Training episodes kept for replay (recordEvery). */
+  recorded: RecordedEpisode[];
 }
+
+/** A recorded training episode with its frames, compacted like EpisodeFramesEvent's. */
+export interface RecordedEpisodeFrames extends RecordedEpisode {
+  shared?: Record<string, unknown>;
+  frames: RenderState[];
+}
+
+export const RecordedEpisodeRequest = z.object({ runId: RunId, index: z.number().int().min(0) });
+export const RecordedGifRequest = RecordedEpisodeRequest.extend({
+  fps: z.number().int().min(1).max(100).default(50),
+  scale: z.number().min(0.25).max(2).default(1),
+});
+export type RecordedGifParams = z.output<typeof RecordedGifRequest>;
 
 export interface ProgressEvent {
   runId: string;
@@ -169,6 +213,8 @@ export interface ProgressEvent {
 export interface EpisodeFramesEvent {
   runId: string;
   episode: number;
+  /** The run's step count when the episode ended. */
+  step: number;
   return: number;
   length: number;
   /** Compacted (main/lab/media/frames.ts): keys equal in every frame travel once, here. */

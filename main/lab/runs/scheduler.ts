@@ -12,6 +12,7 @@ import { StartRunRequest, type RunDetail, type RunEventName, type RunEvents, typ
 import { RunStore, processAlive, progressFromMetrics, progressPath, readMetrics, readProgress, writeProblem, type RunProgress } from './run-store.ts';
 import type { RunLauncher, RunProcess } from './launcher.ts';
 import { metricsCsv } from './metrics-csv.ts';
+import { listRecordedEpisodes } from './run-media.ts';
 import type { FromWorker } from '../training/protocol.ts';
 import type { TrainerConfig } from '../training/trainer-config.ts';
 import { defaultPreset, resolveHyperparameters } from '../agents/registry.ts';
@@ -92,6 +93,7 @@ export class RunScheduler {
       maxEpisodes: p.maxEpisodes,
       ...(p.checkpointSeconds !== undefined ? { checkpointSeconds: p.checkpointSeconds } : {}),
       ...(p.force ? { force: true } : {}),
+      ...(p.recordEvery !== undefined ? { recordEvery: p.recordEvery } : {}),
     };
   }
 
@@ -348,8 +350,9 @@ export class RunScheduler {
     return summary;
   }
 
-  async updateRun(runId: string, p: { name?: string | null; tags?: string[] }): Promise<RunSummary> {
+  async updateRun(runId: string, p: { name?: string | null; tags?: string[]; notes?: string | null }): Promise<RunSummary> {
     const patch: Partial<RunSummary> = {};
+    if (p.notes !== undefined) patch.notes = p.notes === null || p.notes.trim() === '' ? null : p.notes;
     if (p.name !== undefined) patch.name = p.name === null || p.name.trim() === '' ? null : p.name.trim();
     if (p.tags !== undefined) patch.tags = [...new Set(p.tags.map((t) => t.trim()).filter(Boolean))];
     const run = this.active.get(runId);
@@ -398,7 +401,7 @@ export class RunScheduler {
     const summary = active ? { ...active.summary } : await this.store.readStatus(runId);
     if (!summary) throw new LabError(`no run "${runId}"`, 'not-found');
     const dir = this.store.runDir(runId);
-    return { summary, config: await this.store.readConfig(runId), metrics: await readMetrics(dir) };
+    return { summary, config: await this.store.readConfig(runId), metrics: await readMetrics(dir), recorded: await listRecordedEpisodes(dir) };
   }
 
   /**

@@ -171,7 +171,7 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
         if (ep.envIndex === 0 && wantFrames) {
           // Same-step autoreset: env 0 already shows the next episode's first state; the terminal one is kept aside.
           frames.push(vecEnv.finalRenderState(0));
-          hooks.onEpisodeFrames!({ episode: episodes, return: ep.return, length: ep.length, frames });
+          hooks.onEpisodeFrames!({ episode: episodes, step: steps, return: ep.return, length: ep.length, frames });
           frames = [vecEnv.renderState(0)];
           env0Done = true;
         }
