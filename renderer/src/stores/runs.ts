@@ -180,6 +180,8 @@ export const useRunsStore = defineStore('runs', () => {
     evalEpisodes: '100',
     /** Periodic evaluation interval in steps; blank = every tenth of the run, 0 = never. */
     evalEvery: '',
+    /** Keep every this many training episodes for replay; blank = Gymnasium RecordVideo's schedule, 0 = none. */
+    recordEvery: '',
     /** Training engine; 'auto' lets the lab pick for its backend. */
     engine: 'auto',
     /** Allow hyperparameters beyond their usual limits (e.g. a learning rate above 1). */
