@@ -10,7 +10,7 @@ import { defineRules, type HyperparamsOf } from '../../main/lab/domain/hyperpara
 import { common } from '../../main/lab/training/hyperparameters.ts';
 import type { PresetOf } from '../../main/lab/agents/definition.ts';
 import type { PpoHyperparameters } from '../../main/lab/agents/ppo-hyperparameters.ts';
-import type { ActorCriticHyperparameters } from '../../main/lab/agents/actor-critic.ts';
+import type { ActorCriticHyperparameters } from '../../main/lab/agents/actor-critic/hyperparameters.ts';
 
 const RULES = defineRules({
   gamma: common.gamma,

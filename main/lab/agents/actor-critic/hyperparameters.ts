@@ -1,0 +1,105 @@
+/**
+ * Actor-critic's hyperparameters as data: the rules (the variant among them), the type of their values
+ * derived from them, and the presets, one per variant, with their sources. Apart from the variants'
+ * updates (td.ts, episodic.ts) so that those hold the algorithm alone.
+ */
+import { defineRules, type HyperparamsOf } from '../../domain/hyperparameters.ts';
+import { common } from '../../training/hyperparameters.ts';
+import type { PresetOf } from '../definition.ts';
+import { VALUE_LOSS_KINDS } from '../pg-losses.ts';
+
+export const ACTOR_CRITIC_RULES = defineRules({
+  variant: {
+    type: 'enum',
+    default: 'td',
+    choices: ['td', 'mc', 'shared'],
+    description:
+      'td: one-step TD(0) actor-critic updating every step; mc: Monte-Carlo advantage G − V per episode; shared: one trunk with policy and value heads, combined loss.',
+  },
+  learning_rate: {
+    ...common.learning_rate,
+    default: 0.0005,
+    description: 'Adam step size of the actor (shared: of the whole network); "lin_<x>" decays linearly to 0.',
+  },
+  vf_learning_rate: { ...common.learning_rate, default: 0.002, description: 'Adam step size of the separate critic (td, mc; unused by shared).' },
+  gamma: common.gamma,
+  net_arch: { ...common.net_arch, default: [128], description: 'Hidden layer widths of the actor and of the critic (shared: of the common trunk).' },
+  activation_fn: { ...common.activation_fn, default: 'relu' },
+  ortho_init: { ...common.ortho_init, default: false },
+  value_loss: {
+    type: 'enum',
+    default: 'mse',
+    choices: VALUE_LOSS_KINDS,
+    description: 'Critic loss: squared error, or Huber (δ = 1: quadratic within ±1, linear beyond).',
+  },
+  vf_coef: { type: 'float', default: 1.0, min: 0, max: 100, description: 'Value loss weight in the combined loss (shared only).' },
+  ent_coef: common.ent_coef,
+  normalize_returns: {
+    type: 'bool',
+    default: false,
+    description: 'Standardise each batch of returns G (mc, shared); the critic then learns standardised returns and truncations are not bootstrapped.',
+  },
+  normalize_advantage: { type: 'bool', default: true, description: 'Standardise each batch of advantages G − V (mc, shared).' },
+  episodes_per_update: { type: 'int', default: 1, min: 1, max: 10_000, description: 'Complete episodes per update (mc, shared).' },
+  max_grad_norm: { ...common.max_grad_norm, default: 0, exclusiveMin: false, description: 'Global gradient-norm clip per network update; 0 = no clipping.' },
+  n_envs: common.n_envs,
+});
+
+export type ActorCriticHyperparameters = HyperparamsOf<typeof ACTOR_CRITIC_RULES>;
+
+export const ACTOR_CRITIC_PRESETS: PresetOf<ActorCriticHyperparameters>[] = [
+  {
+    name: 'classic-td',
+    env: 'CartPole-v1',
+    description:
+      'One-step actor-critic, an update every step: separate actor and critic (128 ReLU), Adam, γ 0.99. Tuned here: 4 envs (each update a batch of 4 transitions), actor lr 5e-4, critic lr 2e-3; with 1 env, lr 1e-3 / 5e-3 collapsed to a deterministic policy and 2e-4 / 1e-3 needed ~950 episodes.',
+    steps: 500_000,
+    values: {
+      variant: 'td',
+      n_envs: 4,
+      learning_rate: 0.0005,
+      vf_learning_rate: 0.002,
+      net_arch: [128],
+      activation_fn: 'relu',
+      gamma: 0.99,
+      value_loss: 'mse',
+      ent_coef: 0,
+    },
+  },
+  {
+    name: 'classic-mc',
+    env: 'CartPole-v1',
+    description:
+      "Monte-Carlo advantage actor-critic, one update per episode: separate actor and critic of 128 ReLU units, normalised G − V, Adam lr 0.01 for both, γ 0.99 (the tutorials' network and step size; the split into two networks is ours).",
+    steps: 500_000,
+    values: {
+      variant: 'mc',
+      learning_rate: 0.01,
+      vf_learning_rate: 0.01,
+      net_arch: [128],
+      activation_fn: 'relu',
+      gamma: 0.99,
+      normalize_advantage: true,
+      normalize_returns: false,
+      value_loss: 'mse',
+    },
+  },
+  {
+    name: 'classic-shared',
+    env: 'CartPole-v1',
+    description:
+      'The TensorFlow / Keras actor-critic tutorial: one Dense(128, ReLU) trunk with policy and value heads, Adam lr 0.01, γ 0.99, standardised returns, loss = policy + Huber(V, G), one update per episode.',
+    steps: 500_000,
+    values: {
+      variant: 'shared',
+      learning_rate: 0.01,
+      net_arch: [128],
+      activation_fn: 'relu',
+      gamma: 0.99,
+      value_loss: 'huber',
+      vf_coef: 1,
+      normalize_returns: true,
+      normalize_advantage: false,
+    },
+  },
+];
