@@ -210,7 +210,7 @@ export class A2c implements Algorithm {
 
   /**
    * The same update on the fused engine: forward, the losses and their gradients with respect to the
-   * network outputs (policyLossGrad below; actor-critic.ts's valueLossGrad, mse), backward, clip + optimizer step — no tfjs
+   * network outputs (policyLossGrad below; pg-losses.ts's valueLossGrad, mse), backward, clip + optimizer step — no tfjs
    * ops. Advantages and returns are constants, as in the tfjs loss.
    */
   private fusedUpdate(adv: Float32Array, lr: number, progress: number, metrics: Record<string, number>): void {
@@ -288,7 +288,7 @@ function policyLossGrad(
   const H = f.kernels.f32;
   const P = dist.paramDim;
   const dP = f.dParamsOff;
-  // Categorical: the policy-gradient loss REINFORCE and actor-critic use too (actor-critic.ts).
+  // Categorical: the policy-gradient loss REINFORCE and actor-critic use too (pg-losses.ts).
   if (!f.logStd) return categoricalPolicyGrad(H, pOff, m, P, actions, adv, entCoef, dP);
   let policyLoss = 0;
   let entropy = 0;
