@@ -152,7 +152,7 @@ class FusedSharedNet {
       activation: spec.activation,
     });
     set.build();
-    this.adam = new FusedAdam(set, 1e-8);
+    this.adam = new FusedAdam(set, ADAM_EPS);
     this.pull();
   }
 
