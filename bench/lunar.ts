@@ -1,5 +1,5 @@
 /**
- * LunarLander-v3 throughput (single thread, box2d-wasm): env steps per second under random actions,
+ * LunarLander-v3 throughput (single thread, box2d.js: Box2D 2.3.1 as asm.js): env steps per second under random actions,
  * resets included as they occur, for the raw env, make()'s wrapped env, the continuous and windy
  * variants, SyncVecEnv, and reset() alone (a full world rebuild). Not a pass/fail test.
  *

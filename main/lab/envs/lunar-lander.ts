@@ -1,13 +1,11 @@
 /**
- * LunarLander-v3, a port of Gymnasium 1.3.0's LunarLander (Box2D) on box2d-wasm.
+ * LunarLander-v3, a port of Gymnasium 1.3.0's LunarLander (Box2D) on box2d.js (Box2D 2.3.1).
  *
  * Same constants, terrain, bodies, fixtures, joints, contact rules, reward, termination and RNG draw
  * order as Gymnasium, so terrain, helipad, initial push and wind phases are identical for every seed.
- * The physics is Box2D 2.4.1 where Gymnasium uses pybox2d 2.3.10. Both are float32; the leg-joint
- * limits get 2.3's semantics (see LanderWorld.applyLegLimits), and the remaining solver differences
- * (2.3 solves a limited joint as one 3×3 block, 2.4.1 iterates its rows; rewritten edge collision;
- * polygon mass rounding) make trajectories agree closely for the first steps and then drift. See
- * test/unit/lunar-lander.test.ts for the tolerances and the statistical parity.
+ * The physics is the same Box2D 2.3 solver as Gymnasium's pybox2d 2.3.10, so observations agree to
+ * float32 rounding and trajectories follow the recorded ones until rounding differences grow (see
+ * box2d.ts for where they come from, test/unit/lunar-lander.test.ts for the tolerances).
  *
  * Box2D loads asynchronously: `await loadBox2D()` (box2d.ts) or the registry's `ensureEnvReady`
  * before constructing. Each reset builds a brand-new world (as v3 does) and frees the old one.
@@ -17,7 +15,23 @@ import { ResetNeeded, type Action, type Env, type EnvSpec, type RenderState, typ
 import { npRandom, type Generator } from './numpy-rng.ts';
 import { box, discrete, type BoxSpace, type DiscreteSpace } from './spaces.ts';
 import { envWarn } from './warnings.ts';
-import { BODY_F32, REVOLUTE_BYTES, forgetWrapper, requireBox2D, type Box2DModule } from './box2d.ts';
+import {
+  BODY_F32,
+  forgetWrapper,
+  requireBox2D,
+  type B2Body,
+  type B2BodyDef,
+  type B2EdgeShape,
+  type B2Filter,
+  type B2FixtureDef,
+  type B2PolygonShape,
+  type B2RevoluteJointDef,
+  type B2Shape,
+  type B2Vec2,
+  type B2World,
+  type Box2DModule,
+  type JSContactListener,
+} from './box2d.ts';
 
 export const FPS = 50;
 /** Pixels per world unit: affects how fast-paced the game is. */
@@ -133,17 +147,17 @@ const r3 = (v: number): number => Math.round(v * 1000) / 1000;
  * module suffices and nothing is allocated per reset except the world's own contents.
  */
 interface Scratch {
-  readonly v1: Box2D.b2Vec2;
-  readonly v2: Box2D.b2Vec2;
+  readonly v1: B2Vec2;
+  readonly v2: B2Vec2;
   readonly v1f: number;
   readonly v2f: number;
-  readonly bodyDef: Box2D.b2BodyDef;
-  readonly fixtureDef: Box2D.b2FixtureDef;
-  readonly filter: Box2D.b2Filter;
-  readonly edge: Box2D.b2EdgeShape;
-  readonly landerShape: Box2D.b2PolygonShape;
-  readonly legShape: Box2D.b2PolygonShape;
-  readonly jointDef: Box2D.b2RevoluteJointDef;
+  readonly bodyDef: B2BodyDef;
+  readonly fixtureDef: B2FixtureDef;
+  readonly filter: B2Filter;
+  readonly edge: B2EdgeShape;
+  readonly landerShape: B2PolygonShape;
+  readonly legShape: B2PolygonShape;
+  readonly jointDef: B2RevoluteJointDef;
 }
 
 const scratchByModule = new WeakMap<Box2DModule, Scratch>();
@@ -155,7 +169,7 @@ function scratchFor(B: Box2DModule): Scratch {
   const v2 = new B.b2Vec2(0, 0);
   const fixtureDef = new B.b2FixtureDef();
   const landerShape = new B.b2PolygonShape();
-  // b2PolygonShape.Set takes a b2Vec2 array in wasm memory: build it, set, free.
+  // b2PolygonShape.Set takes a b2Vec2 array in the Emscripten heap: build it, set, free.
   const n = LANDER_POLY.length;
   const ptr = B._malloc(8 * n);
   try {
@@ -192,11 +206,11 @@ function scratchFor(B: Box2DModule): Scratch {
  */
 class LanderWorld {
   readonly B: Box2DModule;
-  readonly world: Box2D.b2World;
-  readonly listener: Box2D.JSContactListener;
-  moon!: Box2D.b2Body;
-  lander!: Box2D.b2Body;
-  legs: Box2D.b2Body[] = [];
+  readonly world: B2World;
+  readonly listener: JSContactListener;
+  moon!: B2Body;
+  lander!: B2Body;
+  legs: B2Body[] = [];
   /** HEAPF32 index of each body (pointer / 4), for reading state without wrappers. */
   landerF = 0;
   legF: number[] = [];
@@ -238,7 +252,7 @@ class LanderWorld {
     for (let i = 0; i < 2; i++) if (fa === this.legFixtures[i] || fb === this.legFixtures[i]) this.legContact[i] = begin;
   }
 
-  createBody(type: number, x: number, y: number, angle: number): Box2D.b2Body {
+  createBody(type: number, x: number, y: number, angle: number): B2Body {
     const s = scratchFor(this.B);
     s.bodyDef.set_type(type);
     s.v1.Set(x, y);
@@ -250,7 +264,7 @@ class LanderWorld {
   }
 
   /** Creates a fixture from the scratch fixture def with every field set (the def is shared). */
-  createFixture(body: Box2D.b2Body, shape: Box2D.b2Shape, density: number, friction: number, restitution: number, category: number, mask: number): number {
+  createFixture(body: B2Body, shape: B2Shape, density: number, friction: number, restitution: number, category: number, mask: number): number {
     const s = scratchFor(this.B);
     const fd = s.fixtureDef;
     fd.set_shape(shape);
@@ -266,52 +280,8 @@ class LanderWorld {
     return ptr;
   }
 
-  /** Leg joints: byte pointers, float32 limits and reference angles, and the emulated 2.3 limit state. */
-  readonly joints: { ptr: number; ref: number; lower: number; upper: number; state: LimitState }[] = [];
-
-  createJoint(def: Box2D.b2RevoluteJointDef): void {
-    const ptr = this.B.getPointer(this.world.CreateJoint(def));
-    this.jointPtrs.push(ptr);
-    const f = this.B.HEAPF32;
-    const R = REVOLUTE_BYTES;
-    this.joints.push({
-      ptr,
-      ref: f[(ptr + R.referenceAngle) >> 2],
-      lower: f[(ptr + R.lowerAngle) >> 2],
-      upper: f[(ptr + R.upperAngle) >> 2],
-      state: LimitState.Inactive,
-    });
-  }
-
-  /**
-   * Gives the leg limits Box2D 2.3's semantics (what Gymnasium runs) on the 2.4.1 solver. 2.3 decides
-   * once per step, from the angle at the step's start, whether a limit is active: an inactive limit
-   * lets the leg pass it during the step, an active one only stops further travel (no bias) while the
-   * position solver pulls it back. 2.4.1 instead always applies a speculative limit that stops the leg
-   * exactly at it: the recorded Gymnasium legs overshoot by up to one step of travel, and hard
-   * touchdowns transfer more spin to the lander (random-policy returns drifted by ~13 without this).
-   * So before each step: inactive → limit disabled; at a limit → only that side enabled (the other
-   * moved out of reach). The accumulated impulses reset when the state changes, as in 2.3. The fields
-   * are written directly because the API setters would wake the bodies and reset their sleep timers.
-   */
-  applyLegLimits(): void {
-    const B = this.B;
-    const f = B.HEAPF32;
-    const R = REVOLUTE_BYTES;
-    const aA = f[this.landerF + BODY_F32.angle];
-    for (let i = 0; i < this.joints.length; i++) {
-      const j = this.joints[i];
-      const aB = f[this.legF[i] + BODY_F32.angle];
-      const angle = Math.fround(Math.fround(aB - aA) - j.ref); // float32, as Box2D computes it
-      const state = angle <= j.lower ? LimitState.Lower : angle >= j.upper ? LimitState.Upper : LimitState.Inactive;
-      if (state === j.state) continue;
-      j.state = state;
-      B.HEAPU8[j.ptr + R.enableLimit] = state === LimitState.Inactive ? 0 : 1;
-      f[(j.ptr + R.lowerAngle) >> 2] = state === LimitState.Upper ? -FAR_LIMIT : j.lower;
-      f[(j.ptr + R.upperAngle) >> 2] = state === LimitState.Lower ? FAR_LIMIT : j.upper;
-      f[(j.ptr + R.lowerImpulse) >> 2] = 0;
-      f[(j.ptr + R.upperImpulse) >> 2] = 0;
-    }
+  createJoint(def: B2RevoluteJointDef): void {
+    this.jointPtrs.push(this.B.getPointer(this.world.CreateJoint(def)));
   }
 
   /** Frees the world (bodies, fixtures, joints, contacts) and the listener, and their cached wrappers. */
@@ -326,15 +296,6 @@ class LanderWorld {
     for (const p of this.jointPtrs) forgetWrapper(B, B.b2Joint, p);
   }
 }
-
-const enum LimitState {
-  Inactive = 0,
-  Lower = 1,
-  Upper = 2,
-}
-
-/** A limit angle no leg can reach, standing in for the side of a joint limit that 2.3 would not enforce. */
-const FAR_LIMIT = 1e6;
 
 /** Frees worlds of envs that were garbage-collected without close(). */
 const worldFinalizer = new FinalizationRegistry<{ world: LanderWorld | null }>((holder) => holder.world?.destroy());
@@ -463,7 +424,7 @@ export class LunarLanderEnv implements Env {
     lw.moon = moon;
     s.v1.Set(0, 0);
     s.v2.Set(W, 0);
-    s.edge.SetTwoSided(s.v1, s.v2);
+    s.edge.Set(s.v1, s.v2);
     lw.createFixture(moon, s.edge, 0.0, 0.2, 0.0, 0x0001, 0xffff); // b2FixtureDef defaults
     const skyPolys: [number, number][][] = [];
     for (let i = 0; i < CHUNKS - 1; i++) {
@@ -471,7 +432,7 @@ export class LunarLanderEnv implements Env {
       const p2: [number, number] = [chunkX[i + 1], smoothY[i + 1]];
       s.v1.Set(p1[0], p1[1]);
       s.v2.Set(p2[0], p2[1]);
-      s.edge.SetTwoSided(s.v1, s.v2);
+      s.edge.Set(s.v1, s.v2);
       lw.createFixture(moon, s.edge, 0, 0.1, 0.0, 0x0001, 0xffff);
       skyPolys.push([p1, p2, [p2[0], H], [p1[0], H]]);
     }
@@ -616,10 +577,9 @@ export class LunarLanderEnv implements Env {
     this.lastSidePower = sPower;
     this.lastSideDirection = direction;
 
-    lw.applyLegLimits();
     lw.world.Step(TIME_STEP, VELOCITY_ITERATIONS, POSITION_ITERATIONS);
 
-    const f = B.HEAPF32; // re-read: Step may have grown wasm memory
+    const f = B.HEAPF32;
     const s0 = (f[L + BODY_F32.posX] - HALF_W) / HALF_W;
     const s1 = (f[L + BODY_F32.posY] - (this.terrainData!.helipadY + LEG_DOWN / SCALE)) / HALF_H;
     const s2 = (f[L + BODY_F32.velX] * HALF_W) / FPS;
@@ -652,7 +612,7 @@ export class LunarLanderEnv implements Env {
       reward = -100;
     }
     // Box2D put the lander to sleep: it came to rest.
-    if (!lander.IsAwake()) {
+    if (lander.IsAwake() === 0) {
       terminated = true;
       reward = +100;
     }
@@ -664,12 +624,12 @@ export class LunarLanderEnv implements Env {
     const lw = this.holder.world;
     if (!lw) return null;
     const f = this.B.HEAPF32;
-    const read = (F: number, body: Box2D.b2Body): LunarBodyState => ({
+    const read = (F: number, body: B2Body): LunarBodyState => ({
       position: [f[F + BODY_F32.posX], f[F + BODY_F32.posY]],
       angle: f[F + BODY_F32.angle],
       linearVelocity: [f[F + BODY_F32.velX], f[F + BODY_F32.velY]],
       angularVelocity: f[F + BODY_F32.angVel],
-      awake: body.IsAwake(),
+      awake: body.IsAwake() !== 0,
     });
     return {
       lander: read(lw.landerF, lw.lander),
@@ -690,8 +650,8 @@ export class LunarLanderEnv implements Env {
       const v1 = edge.get_m_vertex1();
       const v2 = edge.get_m_vertex2();
       out.push([
-        [v1.x, v1.y],
-        [v2.x, v2.y],
+        [v1.get_x(), v1.get_y()],
+        [v2.get_x(), v2.get_y()],
       ]);
       forgetWrapper(B, B.b2Vec2, B.getPointer(v1));
       forgetWrapper(B, B.b2Vec2, B.getPointer(v2));
@@ -745,7 +705,7 @@ export class LunarLanderEnv implements Env {
       engine: { main: r3(this.lastMainPower), side: r3(this.lastSidePower), sideDirection: this.lastSideDirection },
       wind: { enabled: this.enableWind, force: r3(this.lastWind), torque: r3(this.lastTorque) },
       gameOver: lw.gameOver,
-      awake: lw.lander.IsAwake(),
+      awake: lw.lander.IsAwake() !== 0,
     };
   }
 
