@@ -19,6 +19,9 @@ import type {
   StartRunRequest,
 } from './domain/runs.ts';
 import { LabError } from './domain/errors.ts';
+import type { SweepParams } from './domain/sweeps.ts';
+import { startSweep, type RunningSweep } from './sweeps/sweep-runner.ts';
+import { algorithmDef } from './agents/registry.ts';
 import { readRecordedEpisode } from './runs/run-media.ts';
 import type { SystemInfo } from './domain/system.ts';
 import { RunStore } from './runs/run-store.ts';
@@ -223,6 +226,34 @@ export class LabService {
 
   exportGif(p: ExportGifParams): Promise<GifExport> {
     return this.playback.exportGif(p);
+  }
+
+  // ---------------- sweeps ----------------
+
+  /** Where sweep records are kept (beside the runs, which carry the sweep's tag). */
+  get sweepsDir(): string {
+    return join(this.store.root, 'sweeps');
+  }
+
+  /** Plans and checks every run of the sweep, then queues them all; `done` resolves when all have ended. */
+  startSweep(p: SweepParams): Promise<RunningSweep> {
+    return startSweep(
+      {
+        rules: (algo) => algorithmDef(algo).rules,
+        envOptions: (env) => envOptionDefs(env),
+        checkRun: (req) => this.buildConfig(req),
+        startRun: (req) => this.startRun(req),
+        stopRun: (id) => this.stopRun(id),
+        updateRun: (id, u) => this.updateRun(id, u),
+        waitForRun: (id) => this.waitForRun(id),
+        onMetrics: (listener) =>
+          this.on((event, payload) => {
+            if (event === 'run:metrics') listener((payload as RunEvents['run:metrics']).runId, (payload as RunEvents['run:metrics']).records);
+          }),
+        sweepsDir: this.sweepsDir,
+      },
+      p,
+    );
   }
 
   // ---------------- recorded training episodes ----------------

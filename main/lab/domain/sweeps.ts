@@ -1,0 +1,83 @@
+/**
+ * A sweep: a search space over hyperparameters and env options (a grid, random draws, or both), times
+ * seeds, with one budget and one objective; each point × seed is an ordinary run tagged with the sweep.
+ */
+import { z } from 'zod';
+import { HyperValue } from './hyperparameters.ts';
+import { RunId, Seed, StartRunRequest } from './runs.ts';
+
+/** What a sweep ranks its configurations by (per run, then averaged over seeds). */
+export const SweepObjective = z.enum(['final-mean100', 'best-mean100', 'eval-mean', 'steps-to-solve']);
+export type SweepObjective = z.infer<typeof SweepObjective>;
+
+export const OBJECTIVES: Record<SweepObjective, { label: string; higherIsBetter: boolean }> = {
+  'final-mean100': { label: 'final 100-episode mean return', higherIsBetter: true },
+  'best-mean100': { label: 'best 100-episode mean return', higherIsBetter: true },
+  'eval-mean': { label: 'mean return of the final deterministic evaluation', higherIsBetter: true },
+  // Unsolved runs count as never (∞): ranked after every solved one.
+  'steps-to-solve': { label: 'env steps until the 100-episode mean reached the threshold', higherIsBetter: false },
+};
+
+/** A random dimension: uniform on [lo, hi], or log-uniform; integers when both bounds are (e.g. n_steps). */
+export const RandomRange = z
+  .object({ lo: z.number().finite(), hi: z.number().finite(), log: z.boolean().default(false) })
+  .refine((r) => r.hi >= r.lo, { message: 'hi must be ≥ lo' })
+  .refine((r) => !r.log || r.lo > 0, { message: 'a log range needs lo > 0' });
+
+const Key = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'a hyperparameter or env option name');
+
+export const SweepRequest = StartRunRequest.omit({ seed: true, hyperparameters: true, name: true }).extend({
+  /** Fixed overrides for every run (like `--set`). */
+  hyperparameters: z.record(Key, HyperValue).default({}),
+  /** Every combination of these values. Keys are hyperparameters or env options of the env. */
+  grid: z.record(Key, z.array(HyperValue).min(1).max(64)).default({}),
+  /** `trials` draws of these ranges (seeded by `sampleSeed`), combined with every grid point. */
+  random: z.record(Key, RandomRange).default({}),
+  trials: z.number().int().min(1).max(1000).optional(),
+  sampleSeed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .default(0),
+  seeds: z.array(Seed).min(1).max(64).default([0]),
+  objective: SweepObjective.default('final-mean100'),
+  /** Median pruning at rungs (a quarter, half and three quarters of the step budget). */
+  prune: z.boolean().default(false),
+  name: z.string().max(200).optional(),
+});
+export type SweepRequest = z.input<typeof SweepRequest>;
+export type SweepParams = z.output<typeof SweepRequest>;
+
+/** One point of the search space: what it sets (hyperparameters and env options by name). */
+export type SweepPoint = Record<string, z.infer<typeof HyperValue>>;
+
+export interface SweepRunRecord {
+  runId: z.infer<typeof RunId>;
+  point: SweepPoint;
+  seed: number;
+  status: string;
+  /** The run's objective value (null until it ends, or when it has none: no episodes, no evaluation). */
+  objective: number | null;
+  /** Why the pruner stopped it, if it did. */
+  pruned?: string;
+}
+
+export interface SweepSummary {
+  sweepId: string;
+  name: string | null;
+  env: string;
+  algo: string;
+  objective: SweepObjective;
+  createdAt: string;
+  status: 'running' | 'finished';
+  runs: SweepRunRecord[];
+  /** Per point, its objective averaged over its seeds' runs; best first. */
+  ranking: { point: SweepPoint; objective: number | null; runs: number }[];
+  best: { point: SweepPoint; objective: number | null } | null;
+}
+
+/** The tag every run of a sweep carries, so the runs library, Compare and Watch find them. */
+export function sweepTag(sweepId: string): string {
+  return `sweep:${sweepId}`;
+}

@@ -1,0 +1,81 @@
+/**
+ * A sweep's runs, planned before any starts: every grid point (the cartesian product, in key order)
+ * combined with every random draw (numpy-compatible PCG64 seeded by sampleSeed, so a sweep re-plans
+ * the same), times every seed. Keys name env options of the env or else hyperparameters; integer
+ * hyperparameters draw integers.
+ */
+import type { EnvOptionDef } from '../domain/env-def.ts';
+import type { HyperValue, HyperparameterSpec } from '../domain/hyperparameters.ts';
+import type { RunRequest } from '../domain/runs.ts';
+import type { SweepParams, SweepPoint } from '../domain/sweeps.ts';
+import { npRandom } from '../envs/numpy-rng.ts';
+
+export interface PlannedRun {
+  point: SweepPoint;
+  seed: number;
+  request: RunRequest;
+}
+
+/** At most this many runs per sweep: beyond it a typo (a grid of 50 × 50 × 5 seeds) would queue for days. */
+export const MAX_SWEEP_RUNS = 1000;
+
+export interface SweepSpace {
+  /** The algorithm's rules, by key (what a hyperparameter key may be and its type). */
+  rules: Readonly<Record<string, HyperparameterSpec>>;
+  /** The env's options, by key. */
+  envOptions: Readonly<Record<string, EnvOptionDef>>;
+}
+
+function cartesian(grid: Record<string, HyperValue[]>): SweepPoint[] {
+  let points: SweepPoint[] = [{}];
+  for (const [key, values] of Object.entries(grid)) points = points.flatMap((p) => values.map((v) => ({ ...p, [key]: v })));
+  return points;
+}
+
+function checkKey(key: string, space: SweepSpace): void {
+  if (!(key in space.rules) && !(key in space.envOptions))
+    throw new Error(
+      `"${key}" is neither a hyperparameter of this algorithm nor an option of this env (hyperparameters: ${Object.keys(space.rules).join(', ')})`,
+    );
+}
+
+function isInteger(key: string, space: SweepSpace): boolean {
+  return space.rules[key]?.type === 'int' || space.envOptions[key]?.type === 'integer';
+}
+
+export function planSweep(p: SweepParams, space: SweepSpace): PlannedRun[] {
+  for (const key of [...Object.keys(p.grid), ...Object.keys(p.random)]) checkKey(key, space);
+  const both = Object.keys(p.grid).find((k) => k in p.random);
+  if (both) throw new Error(`"${both}" is both on the grid and drawn at random; pick one`);
+  const randomKeys = Object.keys(p.random);
+  if (randomKeys.length === 0 && p.trials !== undefined) throw new Error('trials counts random draws: give at least one random range');
+  const rng = npRandom(p.sampleSeed);
+  const draws: SweepPoint[] = [];
+  for (let t = 0; t < (randomKeys.length ? (p.trials ?? 10) : 1); t++) {
+    const d: SweepPoint = {};
+    for (const key of randomKeys) {
+      const r = p.random[key];
+      const u = rng.random();
+      const v = r.log ? Math.exp(Math.log(r.lo) + u * (Math.log(r.hi) - Math.log(r.lo))) : r.lo + u * (r.hi - r.lo);
+      d[key] = isInteger(key, space) ? Math.round(v) : v;
+    }
+    draws.push(d);
+  }
+  const points = cartesian(p.grid).flatMap((g) => draws.map((d) => ({ ...g, ...d })));
+  const total = points.length * p.seeds.length;
+  if (total > MAX_SWEEP_RUNS) throw new Error(`the sweep would start ${total.toLocaleString('en-US')} runs; at most ${MAX_SWEEP_RUNS} at once`);
+  const { grid: _g, random: _r, trials: _t, sampleSeed: _s, seeds, objective: _o, prune: _p, ...base } = p;
+  return points.flatMap((point) =>
+    seeds.map((seed) => {
+      const hyperparameters = { ...base.hyperparameters };
+      const envOptions = { ...base.envOptions };
+      for (const [k, v] of Object.entries(point)) {
+        if (k in space.envOptions) {
+          if (typeof v !== 'number' && typeof v !== 'boolean') throw new Error(`env option "${k}" must be a number or true/false, got ${JSON.stringify(v)}`);
+          envOptions[k] = v;
+        } else hyperparameters[k] = v;
+      }
+      return { point, seed, request: { ...base, seed, hyperparameters, envOptions } as RunRequest };
+    }),
+  );
+}

@@ -1,0 +1,150 @@
+/**
+ * Runs a sweep through the lab's own queue: plans every run, validates them all before any starts,
+ * starts them tagged with the sweep (the queue trains as many at once as it has slots), prunes by the
+ * median rule when asked, and keeps the sweep's record in <runs>/sweeps/<id>.json as runs end.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LabError } from '../domain/errors.ts';
+import type { EnvOptionDef } from '../domain/env-def.ts';
+import type { HyperparameterSpec } from '../domain/hyperparameters.ts';
+import type { EpisodeRecord, MetricRecord, RunRequest, RunSummary } from '../domain/runs.ts';
+import { sweepTag, type SweepParams, type SweepRunRecord, type SweepSummary } from '../domain/sweeps.ts';
+import { writeJsonAtomic } from '../runs/run-store.ts';
+import { MedianPruner } from './median-pruner.ts';
+import { rank, runObjective } from './objective.ts';
+import { planSweep } from './sweep-plan.ts';
+
+/** What a sweep needs of the lab (LabService provides it). */
+export interface SweepHost {
+  rules(algo: string): readonly HyperparameterSpec[];
+  envOptions(env: string): Readonly<Record<string, EnvOptionDef>>;
+  /** Resolves and checks a run request exactly as starting it would (throws what is wrong). */
+  checkRun(req: RunRequest): { totalSteps: number };
+  startRun(req: RunRequest): Promise<RunSummary>;
+  stopRun(runId: string): Promise<RunSummary>;
+  updateRun(runId: string, p: { tags?: string[]; notes?: string | null }): Promise<RunSummary>;
+  waitForRun(runId: string): Promise<RunSummary>;
+  onMetrics(listener: (runId: string, records: readonly MetricRecord[]) => void): () => void;
+  sweepsDir: string;
+}
+
+function newSweepId(): string {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+  return `${stamp}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+export interface RunningSweep {
+  summary: SweepSummary;
+  /** Resolves with the final record once every run has ended. */
+  done: Promise<SweepSummary>;
+}
+
+export async function startSweep(host: SweepHost, p: SweepParams): Promise<RunningSweep> {
+  let plan;
+  try {
+    plan = planSweep(p, {
+      rules: Object.fromEntries(host.rules(p.algo).map((r) => [r.key, r])),
+      envOptions: host.envOptions(p.env),
+    });
+  } catch (err) {
+    throw new LabError((err as Error).message, 'invalid');
+  }
+  const sweepId = newSweepId();
+  const tag = sweepTag(sweepId);
+  // Every run checked before any is queued: a bad point fails the sweep with nothing started.
+  let totalSteps = 0;
+  for (const run of plan) {
+    try {
+      totalSteps = host.checkRun(run.request).totalSteps;
+    } catch (err) {
+      const where = Object.entries(run.point)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(', ');
+      throw new LabError(`${where ? `at ${where}: ` : ''}${(err as Error).message}`, 'invalid');
+    }
+  }
+  const summary: SweepSummary = {
+    sweepId,
+    name: p.name ?? null,
+    env: p.env,
+    algo: p.algo,
+    objective: p.objective,
+    createdAt: new Date().toISOString(),
+    status: 'running',
+    runs: [],
+    ranking: [],
+    best: null,
+  };
+  const path = join(host.sweepsDir, `${sweepId}.json`);
+  await mkdir(host.sweepsDir, { recursive: true });
+  // Chained: runs end concurrently, and each write must land whole and in order.
+  let saving: Promise<void> = Promise.resolve();
+  const save = () => (saving = saving.then(() => writeJsonAtomic(path, summary)));
+
+  const pruner = p.prune ? new MedianPruner(totalSteps) : null;
+  const returns = new Map<string, number[]>();
+  const nextRung = new Map<string, number>();
+  const byId = new Map<string, SweepRunRecord>();
+  const off = pruner
+    ? host.onMetrics((runId, records) => {
+        const rec = byId.get(runId);
+        if (!rec || rec.pruned) return;
+        const last = returns.get(runId) ?? [];
+        for (const m of records) {
+          if (m.kind !== 'episode') continue;
+          last.push((m as EpisodeRecord).return);
+          if (last.length > 100) last.shift();
+          const rung = nextRung.get(runId) ?? 0;
+          if (rung >= pruner.rungSteps.length || m.step < pruner.rungSteps[rung]) continue;
+          nextRung.set(runId, rung + 1);
+          const value = last.reduce((a, b) => a + b, 0) / last.length;
+          const d = pruner.report(runId, rung, value);
+          if (!d) continue;
+          rec.pruned =
+            `pruned at step ${m.step.toLocaleString('en-US')} (rung ${d.rung + 1} of ${pruner.rungSteps.length}, ${d.step.toLocaleString('en-US')} steps): ` +
+            `100-episode mean ${d.value.toFixed(1)} below the median ${d.median.toFixed(1)} of ${d.others} other runs`;
+          void host.stopRun(runId).catch(() => undefined);
+          void host.updateRun(runId, { tags: [tag, 'pruned'], notes: rec.pruned }).catch(() => undefined);
+          break;
+        }
+        returns.set(runId, last);
+      })
+    : () => undefined;
+
+  const started: RunSummary[] = [];
+  try {
+    for (const run of plan) {
+      const s = await host.startRun({ ...run.request, tags: [...new Set([...(run.request.tags ?? []), tag])] });
+      started.push(s);
+      const rec: SweepRunRecord = { runId: s.runId, point: run.point, seed: run.seed, status: s.status, objective: null };
+      byId.set(s.runId, rec);
+      summary.runs.push(rec);
+    }
+  } catch (err) {
+    off();
+    for (const s of started) void host.stopRun(s.runId).catch(() => undefined);
+    throw err;
+  }
+  await save();
+
+  const done = (async () => {
+    await Promise.all(
+      summary.runs.map(async (rec) => {
+        const s = await host.waitForRun(rec.runId);
+        rec.status = s.status;
+        rec.objective = runObjective(s, p.objective);
+        Object.assign(summary, rank(summary.runs, p.objective));
+        await save();
+      }),
+    );
+    off();
+    summary.status = 'finished';
+    Object.assign(summary, rank(summary.runs, p.objective));
+    await save();
+    return summary;
+  })();
+  return { summary, done };
+}
