@@ -44,7 +44,7 @@ const REGISTRY: Readonly<Record<EnvId, EnvEntry>> = {
         windPower: o.wind_power as number,
         turbulencePower: o.turbulence_power as number,
       }),
-    ready: loadBox2D, // Box2D is wasm: makeEnv throws until this has resolved
+    ready: loadBox2D, // Box2D is an Emscripten module: makeEnv throws until this has resolved
   },
 };
 
@@ -133,7 +133,7 @@ function implementedEntry(
 
 /**
  * Resolves once envs of this id can be built synchronously by makeEnv/makeVecEnv (LunarLander-v3
- * loads Box2D's wasm module; other envs are ready at once). Await it before creating envs.
+ * loads the Box2D module; other envs are ready at once). Await it before creating envs.
  */
 export async function ensureEnvReady(id: string): Promise<void> {
   await entry(id).ready?.();

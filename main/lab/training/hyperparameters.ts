@@ -1,7 +1,8 @@
 /**
  * The hyperparameter machinery shared by every algorithm: rules (type, range, default, description)
- * as data, validation with messages that name the key, schedules, and presets. Each algorithm file
- * declares its own rules and presets (agents/<algo>.ts); agents/registry.ts puts them together.
+ * as data, validation with messages that name the key, schedules, and presets. Each algorithm declares
+ * its own rules and presets (agents/<algo>-hyperparameters.ts, or its own file for the small ones);
+ * agents/registry.ts puts them together.
  * Names follow Stable-Baselines3 where one exists.
  */
 import type { EnvId } from '../domain/envs.ts';
