@@ -34,6 +34,10 @@ const handlers: Handlers = {
   exportGif: (lab, p) => lab.exportGif(p),
   recordedEpisode: (lab, p) => lab.recordedEpisode(p.runId, p.index),
   exportRecordedGif: (lab, p) => lab.exportRecordedGif(p),
+  startSweep: async (lab, p) => (await lab.startSweep(p)).summary,
+  listSweeps: (lab) => lab.listSweeps(),
+  getSweep: (lab, p) => lab.getSweep(p.sweepId),
+  stopSweep: (lab, p) => lab.stopSweep(p.sweepId),
 };
 
 export type DispatchReply = { ok: true; result: unknown } | { ok: false; error: BridgeError };

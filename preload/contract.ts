@@ -30,6 +30,7 @@ import {
   type RunSummary,
 } from '../main/lab/domain/runs.ts';
 import type { SystemInfo } from '../main/lab/domain/system.ts';
+import { SweepId, SweepRequest, type SweepEvents, type SweepSummary } from '../main/lab/domain/sweeps.ts';
 
 // ---------- requests: name → payload schema and result type ----------
 
@@ -69,6 +70,10 @@ export const requestSchemas = {
   exportGif: ExportGifRequest,
   recordedEpisode: RecordedEpisodeRequest,
   exportRecordedGif: RecordedGifRequest,
+  startSweep: SweepRequest,
+  listSweeps: z.object({}),
+  getSweep: z.object({ sweepId: SweepId }),
+  stopSweep: z.object({ sweepId: SweepId }),
 } as const;
 
 export type RequestName = keyof typeof requestSchemas;
@@ -98,12 +103,16 @@ export interface ResultTypes {
   exportGif: GifExport;
   recordedEpisode: RecordedEpisodeFrames;
   exportRecordedGif: GifExport;
+  startSweep: SweepSummary;
+  listSweeps: SweepSummary[];
+  getSweep: SweepSummary;
+  stopSweep: SweepSummary;
 }
 
 // ---------- events: lab → renderer ----------
 
-/** The events the lab sends: the runs' (main/lab/domain/runs.ts). */
-export type EventTypes = RunEvents;
+/** The events the lab sends: the runs' (main/lab/domain/runs.ts) and the sweeps' (main/lab/domain/sweeps.ts). */
+export type EventTypes = RunEvents & SweepEvents;
 export type EventName = keyof EventTypes;
 
 /** What the renderer sees, whether it talks to Electron (preload) or to `serve` (WebSocket). */

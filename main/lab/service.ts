@@ -7,20 +7,11 @@
 import { join, resolve } from 'node:path';
 import type { EnvInfo } from './domain/envs.ts';
 import type { ExportGifParams, GifExport, InsightGrid, InsightsParams, PolicyInfo, RolloutParams, RolloutResult } from './domain/policies.ts';
-import type {
-  RecordedEpisodeFrames,
-  RecordedGifParams,
-  RunDetail,
-  RunEventName,
-  RunEvents,
-  RunExport,
-  RunRequest,
-  RunSummary,
-  StartRunRequest,
-} from './domain/runs.ts';
+import type { RecordedEpisodeFrames, RecordedGifParams, RunDetail, RunEvents, RunExport, RunRequest, RunSummary, StartRunRequest } from './domain/runs.ts';
 import { LabError } from './domain/errors.ts';
-import type { SweepParams } from './domain/sweeps.ts';
+import type { SweepEvents, SweepParams, SweepSummary } from './domain/sweeps.ts';
 import { startSweep, type RunningSweep } from './sweeps/sweep-runner.ts';
+import { getSweepRecord, listSweepRecords, type SweepRecords } from './sweeps/sweep-records.ts';
 import { algorithmDef } from './agents/registry.ts';
 import { readRecordedEpisode } from './runs/run-media.ts';
 import type { SystemInfo } from './domain/system.ts';
@@ -35,7 +26,9 @@ import { initBackend } from './nn/backend.ts';
 import { resolveEngine } from './nn/fused/engine-choice.ts';
 import { LAB_VERSION } from './version.ts';
 
-type Listener = <E extends RunEventName>(event: E, payload: RunEvents[E]) => void;
+/** Everything the lab tells listeners: the runs' events and the sweeps'. */
+interface LabEvents extends RunEvents, SweepEvents {}
+type Listener = <E extends keyof LabEvents>(event: E, payload: LabEvents[E]) => void;
 
 export interface LabServiceOptions {
   runsDir: string;
@@ -69,7 +62,7 @@ export class LabService {
       store: this.store,
       launcher: opts.launcher,
       concurrency: opts.concurrency,
-      emit: (event, payload) => this.emit(event, payload),
+      emit: (event, payload) => this.emit(event, payload as LabEvents[typeof event]),
     });
     this.policies = new PolicyLibrary({
       store: this.store,
@@ -88,7 +81,7 @@ export class LabService {
     return () => this.listeners.delete(listener);
   }
 
-  private emit<E extends RunEventName>(event: E, payload: RunEvents[E]): void {
+  private emit<E extends keyof LabEvents>(event: E, payload: LabEvents[E]): void {
     for (const l of this.listeners) {
       try {
         l(event, payload);
@@ -235,9 +228,13 @@ export class LabService {
     return join(this.store.root, 'sweeps');
   }
 
+  /** Sweeps this lab runs now, by id: their latest records. */
+  private readonly liveSweeps = new Map<string, SweepSummary>();
+  private readonly sweepStops = new Map<string, () => Promise<void>>();
+
   /** Plans and checks every run of the sweep, then queues them all; `done` resolves when all have ended. */
-  startSweep(p: SweepParams): Promise<RunningSweep> {
-    return startSweep(
+  async startSweep(p: SweepParams): Promise<RunningSweep> {
+    const running = await startSweep(
       {
         rules: (algo) => algorithmDef(algo).rules,
         envOptions: (env) => envOptionDefs(env),
@@ -250,10 +247,47 @@ export class LabService {
           this.on((event, payload) => {
             if (event === 'run:metrics') listener((payload as RunEvents['run:metrics']).runId, (payload as RunEvents['run:metrics']).records);
           }),
+        onStatus: (listener) =>
+          this.on((event, payload) => {
+            if (event === 'run:status') listener(payload as RunSummary);
+          }),
+        changed: (summary) => {
+          this.liveSweeps.set(summary.sweepId, summary);
+          this.emit('sweep:updated', summary);
+        },
         sweepsDir: this.sweepsDir,
       },
       p,
     );
+    const id = running.summary.sweepId;
+    this.sweepStops.set(id, running.stop);
+    void running.done
+      .catch(() => undefined)
+      .finally(() => {
+        this.liveSweeps.delete(id);
+        this.sweepStops.delete(id);
+      });
+    return running;
+  }
+
+  private get sweepRecords(): SweepRecords {
+    return { dir: this.sweepsDir, live: this.liveSweeps, readStatus: (id) => this.store.readStatus(id) };
+  }
+
+  /** Every sweep in the runs folder, newest first; one an earlier lab left unfinished shows its runs' real statuses. */
+  listSweeps(): Promise<SweepSummary[]> {
+    return listSweepRecords(this.sweepRecords);
+  }
+
+  getSweep(sweepId: string): Promise<SweepSummary> {
+    return getSweepRecord(this.sweepRecords, sweepId);
+  }
+
+  /** Stops a sweep this lab is running: its queued runs never start, its running ones stop (saving their policies). */
+  async stopSweep(sweepId: string): Promise<SweepSummary> {
+    const stop = this.sweepStops.get(sweepId);
+    if (stop) await stop();
+    return this.getSweep(sweepId);
   }
 
   // ---------------- recorded training episodes ----------------

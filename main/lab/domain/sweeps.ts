@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { HyperValue } from './hyperparameters.ts';
-import { RunId, Seed, StartRunRequest } from './runs.ts';
+import { RunId, Seed, StartRunRequest, type RunStatus } from './runs.ts';
 
 /** What a sweep ranks its configurations by (per run, then averaged over seeds). */
 export const SweepObjective = z.enum(['final-mean100', 'best-mean100', 'eval-mean', 'steps-to-solve']);
@@ -17,6 +17,17 @@ export const OBJECTIVES: Record<SweepObjective, { label: string; higherIsBetter:
   // Unsolved runs count as never (∞): ranked after every solved one.
   'steps-to-solve': { label: 'env steps until the 100-episode mean reached the threshold', higherIsBetter: false },
 };
+
+/** At most this many runs per sweep: beyond it a typo (a grid of 50 × 50 × 5 seeds) would queue for days. */
+export const MAX_SWEEP_RUNS = 1000;
+/** Random draws when ranges are given without a count. */
+export const DEFAULT_TRIALS = 10;
+
+/** How many runs a sweep starts: grid points × random draws × seeds (what the form shows before Start). */
+export function countSweepRuns(p: { grid: Record<string, unknown[]>; random: Record<string, unknown>; trials?: number; seeds: unknown[] }): number {
+  const trials = Object.keys(p.random).length ? (p.trials ?? DEFAULT_TRIALS) : 1;
+  return Object.values(p.grid).reduce((n, values) => n * values.length, trials) * p.seeds.length;
+}
 
 /** A random dimension: uniform on [lo, hi], or log-uniform; integers when both bounds are (e.g. n_steps). */
 export const RandomRange = z
@@ -56,12 +67,18 @@ export interface SweepRunRecord {
   runId: z.infer<typeof RunId>;
   point: SweepPoint;
   seed: number;
-  status: string;
+  status: RunStatus;
   /** The run's objective value (null until it ends, or when it has none: no episodes, no evaluation). */
   objective: number | null;
   /** Why the pruner stopped it, if it did. */
   pruned?: string;
 }
+
+/**
+ * running: its lab is training it; finished: every run ended; stopped: stopped before every run
+ * ended; interrupted: the lab that ran it is gone (its runs show their own real statuses).
+ */
+export type SweepStatus = 'running' | 'finished' | 'stopped' | 'interrupted';
 
 export interface SweepSummary {
   sweepId: string;
@@ -70,12 +87,25 @@ export interface SweepSummary {
   algo: string;
   objective: SweepObjective;
   createdAt: string;
-  status: 'running' | 'finished';
+  status: SweepStatus;
+  /** What was asked (defaults filled), so a configuration can be trained again as it was swept. */
+  request: SweepParams;
+  /** Each run's step budget (the same for every run of the sweep). */
+  totalSteps: number;
+  /** The pruner's rungs in steps, when pruning. */
+  rungs: number[] | null;
   runs: SweepRunRecord[];
   /** Per point, its objective averaged over its seeds' runs; best first. */
   ranking: { point: SweepPoint; objective: number | null; runs: number }[];
   best: { point: SweepPoint; objective: number | null } | null;
 }
+
+/** What the lab tells listeners about sweeps: the record whenever it changes (a run ended or was pruned, the sweep ended). */
+export interface SweepEvents {
+  'sweep:updated': SweepSummary;
+}
+
+export const SweepId = z.string().regex(/^[0-9]{8}-[0-9]{6}-[a-z0-9]{1,8}$/, 'invalid sweep id');
 
 /** The tag every run of a sweep carries, so the runs library, Compare and Watch find them. */
 export function sweepTag(sweepId: string): string {

@@ -7,7 +7,7 @@
 import type { EnvOptionDef } from '../domain/env-def.ts';
 import type { HyperValue, HyperparameterSpec } from '../domain/hyperparameters.ts';
 import type { RunRequest } from '../domain/runs.ts';
-import type { SweepParams, SweepPoint } from '../domain/sweeps.ts';
+import { countSweepRuns, DEFAULT_TRIALS, MAX_SWEEP_RUNS, type SweepParams, type SweepPoint } from '../domain/sweeps.ts';
 import { npRandom } from '../envs/numpy-rng.ts';
 
 export interface PlannedRun {
@@ -15,9 +15,6 @@ export interface PlannedRun {
   seed: number;
   request: RunRequest;
 }
-
-/** At most this many runs per sweep: beyond it a typo (a grid of 50 × 50 × 5 seeds) would queue for days. */
-export const MAX_SWEEP_RUNS = 1000;
 
 export interface SweepSpace {
   /** The algorithm's rules, by key (what a hyperparameter key may be and its type). */
@@ -43,15 +40,35 @@ function isInteger(key: string, space: SweepSpace): boolean {
   return space.rules[key]?.type === 'int' || space.envOptions[key]?.type === 'integer';
 }
 
+/** A random range draws numbers: only numeric hyperparameters (a schedule draws its constant) and numeric env options. */
+function checkDrawable(key: string, space: SweepSpace): void {
+  const rule = space.rules[key];
+  const numeric = rule ? ['int', 'float', 'schedule'].includes(rule.type) : space.envOptions[key]?.type !== 'boolean';
+  if (!numeric) throw new Error(`"${key}" is not a number, so it cannot be drawn from a range; put its values on the grid instead`);
+}
+
+/** An env option's value as given (the command line gives text: "true", "-9.5"); its bounds are the lab's check. */
+function envOptionValue(key: string, v: HyperValue): number | boolean {
+  if (typeof v === 'number' || typeof v === 'boolean') return v;
+  if (v === 'true' || v === 'false') return v === 'true';
+  if (typeof v === 'string' && /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(v.trim())) return Number(v);
+  throw new Error(`env option "${key}" must be a number or true/false, got ${JSON.stringify(v)}`);
+}
+
 export function planSweep(p: SweepParams, space: SweepSpace): PlannedRun[] {
   for (const key of [...Object.keys(p.grid), ...Object.keys(p.random)]) checkKey(key, space);
   const both = Object.keys(p.grid).find((k) => k in p.random);
   if (both) throw new Error(`"${both}" is both on the grid and drawn at random; pick one`);
   const randomKeys = Object.keys(p.random);
   if (randomKeys.length === 0 && p.trials !== undefined) throw new Error('trials counts random draws: give at least one random range');
+  for (const key of randomKeys) checkDrawable(key, space);
+  // Counted before anything is expanded: a mistyped grid must fail here, not exhaust memory.
+  const trials = randomKeys.length ? (p.trials ?? DEFAULT_TRIALS) : 1;
+  const total = countSweepRuns(p);
+  if (total > MAX_SWEEP_RUNS) throw new Error(`the sweep would start ${total.toLocaleString('en-US')} runs; at most ${MAX_SWEEP_RUNS} at once`);
   const rng = npRandom(p.sampleSeed);
   const draws: SweepPoint[] = [];
-  for (let t = 0; t < (randomKeys.length ? (p.trials ?? 10) : 1); t++) {
+  for (let t = 0; t < trials; t++) {
     const d: SweepPoint = {};
     for (const key of randomKeys) {
       const r = p.random[key];
@@ -62,18 +79,14 @@ export function planSweep(p: SweepParams, space: SweepSpace): PlannedRun[] {
     draws.push(d);
   }
   const points = cartesian(p.grid).flatMap((g) => draws.map((d) => ({ ...g, ...d })));
-  const total = points.length * p.seeds.length;
-  if (total > MAX_SWEEP_RUNS) throw new Error(`the sweep would start ${total.toLocaleString('en-US')} runs; at most ${MAX_SWEEP_RUNS} at once`);
   const { grid: _g, random: _r, trials: _t, sampleSeed: _s, seeds, objective: _o, prune: _p, ...base } = p;
   return points.flatMap((point) =>
     seeds.map((seed) => {
       const hyperparameters = { ...base.hyperparameters };
       const envOptions = { ...base.envOptions };
       for (const [k, v] of Object.entries(point)) {
-        if (k in space.envOptions) {
-          if (typeof v !== 'number' && typeof v !== 'boolean') throw new Error(`env option "${k}" must be a number or true/false, got ${JSON.stringify(v)}`);
-          envOptions[k] = v;
-        } else hyperparameters[k] = v;
+        if (k in space.envOptions) envOptions[k] = envOptionValue(k, v);
+        else hyperparameters[k] = v;
       }
       return { point, seed, request: { ...base, seed, hyperparameters, envOptions } as RunRequest };
     }),

@@ -3,13 +3,14 @@
  * starts them tagged with the sweep (the queue trains as many at once as it has slots), prunes by the
  * median rule when asked, and keeps the sweep's record in <runs>/sweeps/<id>.json as runs end.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LabError } from '../domain/errors.ts';
 import type { EnvOptionDef } from '../domain/env-def.ts';
-import type { HyperparameterSpec } from '../domain/hyperparameters.ts';
+import type { HyperparameterSpec, HyperValue } from '../domain/hyperparameters.ts';
 import type { EpisodeRecord, MetricRecord, RunRequest, RunSummary } from '../domain/runs.ts';
-import { sweepTag, type SweepParams, type SweepRunRecord, type SweepSummary } from '../domain/sweeps.ts';
+import { sweepTag, type SweepParams, type SweepPoint, type SweepRunRecord, type SweepSummary } from '../domain/sweeps.ts';
 import { writeJsonAtomic } from '../runs/run-store.ts';
 import { MedianPruner } from './median-pruner.ts';
 import { rank, runObjective } from './objective.ts';
@@ -20,27 +21,36 @@ export interface SweepHost {
   rules(algo: string): readonly HyperparameterSpec[];
   envOptions(env: string): Readonly<Record<string, EnvOptionDef>>;
   /** Resolves and checks a run request exactly as starting it would (throws what is wrong). */
-  checkRun(req: RunRequest): { totalSteps: number };
+  checkRun(req: RunRequest): { totalSteps: number; hyperparameters: Record<string, HyperValue>; envOptions: Record<string, number | boolean> };
   startRun(req: RunRequest): Promise<RunSummary>;
   stopRun(runId: string): Promise<RunSummary>;
   updateRun(runId: string, p: { tags?: string[]; notes?: string | null }): Promise<RunSummary>;
   waitForRun(runId: string): Promise<RunSummary>;
   onMetrics(listener: (runId: string, records: readonly MetricRecord[]) => void): () => void;
+  onStatus(listener: (run: RunSummary) => void): () => void;
+  /** The sweep's record changed (a run ended or was pruned, the sweep ended). */
+  changed(summary: SweepSummary): void;
   sweepsDir: string;
 }
 
+/** Sorts by time and stays a valid file name; the suffix keeps two sweeps started in one second apart. */
 function newSweepId(): string {
   const d = new Date();
   const p = (n: number) => String(n).padStart(2, '0');
   const stamp = `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
-  return `${stamp}-${Math.random().toString(36).slice(2, 6)}`;
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
 export interface RunningSweep {
   summary: SweepSummary;
   /** Resolves with the final record once every run has ended. */
   done: Promise<SweepSummary>;
+  /** Stops every run of the sweep that has not ended (queued ones never start); `done` then resolves. */
+  stop(): Promise<void>;
 }
+
+/** Ended: the run's status will not change again in this lab. */
+const ENDED = new Set(['finished', 'solved', 'stopped', 'crashed']);
 
 export async function startSweep(host: SweepHost, p: SweepParams): Promise<RunningSweep> {
   let plan;
@@ -54,18 +64,26 @@ export async function startSweep(host: SweepHost, p: SweepParams): Promise<Runni
   }
   const sweepId = newSweepId();
   const tag = sweepTag(sweepId);
-  // Every run checked before any is queued: a bad point fails the sweep with nothing started.
+  // Every run checked before any is queued: a bad point fails the sweep with nothing started. Each
+  // point is then recorded as the lab read it (the command line's "3e-4" is 0.0003, "64" is [64]).
   let totalSteps = 0;
   for (const run of plan) {
+    let config;
     try {
-      totalSteps = host.checkRun(run.request).totalSteps;
+      config = host.checkRun(run.request);
     } catch (err) {
       const where = Object.entries(run.point)
         .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
         .join(', ');
       throw new LabError(`${where ? `at ${where}: ` : ''}${(err as Error).message}`, 'invalid');
     }
+    totalSteps = config.totalSteps;
+    const read: SweepPoint = {};
+    for (const k of Object.keys(run.point))
+      read[k] = k in config.envOptions && !(k in config.hyperparameters) ? config.envOptions[k] : config.hyperparameters[k];
+    run.point = read;
   }
+  const pruner = p.prune ? new MedianPruner(totalSteps) : null;
   const summary: SweepSummary = {
     sweepId,
     name: p.name ?? null,
@@ -74,6 +92,9 @@ export async function startSweep(host: SweepHost, p: SweepParams): Promise<Runni
     objective: p.objective,
     createdAt: new Date().toISOString(),
     status: 'running',
+    request: p,
+    totalSteps,
+    rungs: pruner ? pruner.rungSteps : null,
     runs: [],
     ranking: [],
     best: null,
@@ -82,17 +103,23 @@ export async function startSweep(host: SweepHost, p: SweepParams): Promise<Runni
   await mkdir(host.sweepsDir, { recursive: true });
   // Chained: runs end concurrently, and each write must land whole and in order.
   let saving: Promise<void> = Promise.resolve();
-  const save = () => (saving = saving.then(() => writeJsonAtomic(path, summary)));
+  const save = () => {
+    Object.assign(summary, rank(summary.runs, p.objective));
+    const snapshot = structuredClone(summary);
+    host.changed(snapshot);
+    return (saving = saving.then(() => writeJsonAtomic(path, snapshot)));
+  };
 
-  const pruner = p.prune ? new MedianPruner(totalSteps) : null;
   const returns = new Map<string, number[]>();
   const nextRung = new Map<string, number>();
   const byId = new Map<string, SweepRunRecord>();
+  const tagsOf = new Map<string, string[]>();
   const off = pruner
     ? host.onMetrics((runId, records) => {
         const rec = byId.get(runId);
         if (!rec || rec.pruned) return;
         const last = returns.get(runId) ?? [];
+        returns.set(runId, last);
         for (const m of records) {
           if (m.kind !== 'episode') continue;
           last.push((m as EpisodeRecord).return);
@@ -107,44 +134,64 @@ export async function startSweep(host: SweepHost, p: SweepParams): Promise<Runni
             `pruned at step ${m.step.toLocaleString('en-US')} (rung ${d.rung + 1} of ${pruner.rungSteps.length}, ${d.step.toLocaleString('en-US')} steps): ` +
             `100-episode mean ${d.value.toFixed(1)} below the median ${d.median.toFixed(1)} of ${d.others} other runs`;
           void host.stopRun(runId).catch(() => undefined);
-          void host.updateRun(runId, { tags: [tag, 'pruned'], notes: rec.pruned }).catch(() => undefined);
+          // The run itself says why it stopped early, in the runs library too.
+          void host.updateRun(runId, { tags: [...(tagsOf.get(runId) ?? [tag]), 'pruned'], notes: rec.pruned }).catch(() => undefined);
+          void save();
           break;
         }
-        returns.set(runId, last);
       })
     : () => undefined;
 
+  const offStatus = host.onStatus((s) => {
+    const rec = byId.get(s.runId);
+    if (!rec || rec.status === s.status || ENDED.has(rec.status)) return;
+    rec.status = s.status;
+    void save();
+  });
   const started: RunSummary[] = [];
   try {
     for (const run of plan) {
       const s = await host.startRun({ ...run.request, tags: [...new Set([...(run.request.tags ?? []), tag])] });
       started.push(s);
+      tagsOf.set(s.runId, s.tags ?? [tag]);
       const rec: SweepRunRecord = { runId: s.runId, point: run.point, seed: run.seed, status: s.status, objective: null };
       byId.set(s.runId, rec);
       summary.runs.push(rec);
     }
   } catch (err) {
     off();
+    offStatus();
     for (const s of started) void host.stopRun(s.runId).catch(() => undefined);
     throw err;
   }
   await save();
 
+  let stopping = false;
   const done = (async () => {
     await Promise.all(
       summary.runs.map(async (rec) => {
         const s = await host.waitForRun(rec.runId);
         rec.status = s.status;
         rec.objective = runObjective(s, p.objective);
-        Object.assign(summary, rank(summary.runs, p.objective));
         await save();
       }),
     );
     off();
-    summary.status = 'finished';
-    Object.assign(summary, rank(summary.runs, p.objective));
+    offStatus();
+    summary.status = stopping && summary.runs.some((r) => r.status === 'stopped' && !r.pruned) ? 'stopped' : 'finished';
     await save();
-    return summary;
+    await saving;
+    return structuredClone(summary);
   })();
-  return { summary, done };
+  return {
+    summary: structuredClone(summary),
+    done,
+    async stop() {
+      stopping = true;
+      // Queued runs first, so none starts in a slot a stopping run frees.
+      const open = summary.runs.filter((r) => !ENDED.has(r.status));
+      const order = [...open.filter((r) => r.status === 'queued'), ...open.filter((r) => r.status !== 'queued')];
+      for (const r of order) await host.stopRun(r.runId).catch(() => undefined);
+    },
+  };
 }
