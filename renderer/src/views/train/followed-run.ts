@@ -3,9 +3,39 @@
  * going, where it stands (live progress while it trains, its summary after), and its env's
  * reward threshold and time limit.
  */
-import { computed } from 'vue';
+import { computed, reactive } from 'vue';
+import type { RunSummary } from '../../../../main/lab/domain/runs.ts';
+import { getLabClient } from '../../lab-client.ts';
 import { useLabStore } from '../../stores/lab.ts';
 import { isActiveStatus, useRunsStore } from '../../stores/runs.ts';
+
+/** Runs that turned running and have not reported progress since: their process is still booting. */
+const booting = reactive(new Set<string>());
+let tracking = false;
+function trackBooting(): void {
+  if (tracking) return;
+  tracking = true;
+  const client = getLabClient();
+  const last = new Map<string, RunSummary['status']>();
+  client.on('run:status', (s) => {
+    const prev = last.get(s.runId);
+    last.set(s.runId, s.status);
+    // A resume from pause is instant; out of the queue (or a continue) the process loads the backend first.
+    if (s.status === 'running' && prev !== 'running' && prev !== 'paused') booting.add(s.runId);
+    else if (s.status !== 'running') booting.delete(s.runId);
+  });
+  client.on('run:progress', (p) => booting.delete(p.runId));
+}
+
+/**
+ * Whether a run is running but has not trained yet: its process loads tfjs and builds the envs
+ * (10–20 s on a busy machine) before the first progress report. A listed run that never moved
+ * (0 steps, 0 episodes) counts too, for a page opened while one boots.
+ */
+export function useStartingRuns(): (r: RunSummary | null | undefined) => boolean {
+  trackBooting();
+  return (r) => !!r && r.status === 'running' && (booting.has(r.runId) || (r.steps === 0 && r.episodes === 0));
+}
 
 export function useFollowedRun() {
   const lab = useLabStore();

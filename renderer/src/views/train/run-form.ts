@@ -30,7 +30,8 @@ export function useRunForm() {
     () => [lab.envs, lab.algos] as const,
     ([envs, algos]) => {
       if (!envs.some((e) => e.id === d.env)) d.env = envs[0]?.id ?? '';
-      if (!algos.some((a) => a.id === d.algo)) d.algo = algos[0]?.id ?? '';
+      // PPO first: it is what most tutorials and zoo presets start from; the list's order otherwise.
+      if (!algos.some((a) => a.id === d.algo)) d.algo = (algos.find((a) => a.id === 'ppo') ?? algos[0])?.id ?? '';
       if (!presetValid.value) d.preset = presets.value[0]?.name ?? '';
     },
     { immediate: true },
@@ -109,6 +110,7 @@ export function useRunForm() {
   });
   const evalEpisodes = computed(() => parseCount(d.evalEpisodes, { max: 10_000 }, 'integer in [0, 10000]'));
   const evalEvery = computed(() => parseCount(d.evalEvery, { max: 1e9, optional: true, grouped: true }, 'blank, 0 or a step count'));
+  const recordEvery = computed(() => parseCount(d.recordEvery, { max: 1_000_000, optional: true, grouped: true }, 'blank, 0 or an episode count ≤ 1e6'));
   const canStart = computed(
     () =>
       lab.ready &&
@@ -121,6 +123,7 @@ export function useRunForm() {
       !tagsError.value &&
       !evalEpisodes.value.error &&
       !evalEvery.value.error &&
+      !recordEvery.value.error &&
       rows.value.every((r) => r.parsed.ok) &&
       optionErrors.value === 0 &&
       !runs.starting,
@@ -132,6 +135,7 @@ export function useRunForm() {
     for (const r of rows.value) if (r.edited && r.parsed.ok) overrides[r.spec.key] = r.parsed.value;
     const typed = d.steps.trim();
     const every = evalEvery.value.value;
+    const record = recordEvery.value.value;
     await runs.startRuns(
       {
         env: d.env,
@@ -144,6 +148,8 @@ export function useRunForm() {
         stopWhenSolved: d.stopWhenSolved,
         evalEpisodes: evalEpisodes.value.value ?? 0,
         ...(every !== null ? { evalEvery: every } : {}),
+        // Blank leaves the lab's schedule (Gymnasium RecordVideo's: episodes 0, 1, 8, 27, … then every 1,000th).
+        ...(record !== null ? { recordEvery: record } : {}),
         engine: d.engine,
         force: d.force,
         maxEpisodes: maxEpisodes.value.value ?? 0,
@@ -174,6 +180,7 @@ export function useRunForm() {
       maxEpisodes: maxEpisodes.value.error,
       evalEpisodes: evalEpisodes.value.error,
       evalEvery: evalEvery.value.error,
+      recordEvery: recordEvery.value.error,
       tags: tagsError.value,
     })),
     canStart,
