@@ -428,7 +428,7 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
       'the LunarLander rollout to show',
       async () => {
         if (await page.getByTestId('error-message').count()) throw new Abort(`rollout failed: ${await page.getByTestId('error-message').textContent()}`);
-        return (await ret.count()) > 0 && /LunarLander-v3/.test((await stage.locator('.label').textContent()) ?? '');
+        return (await ret.count()) > 0 && /LunarLander-v3/.test((await page.getByTestId('watch-label').textContent()) ?? '');
       },
       { timeout: 30_000 },
     );

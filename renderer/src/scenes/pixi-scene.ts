@@ -94,18 +94,29 @@ export class PixiScene {
   }
 
   /**
-   * The frame on screen as a PNG, at the canvas' pixel size. The WebGL context does not preserve
-   * its drawing buffer (cheaper), so render and read back in the same task: toBlob snapshots the
-   * bitmap synchronously, before the compositor can swap the buffer away.
+   * The frame on screen as a PNG at the env's native render size (Gymnasium's 600×400, what
+   * render_mode="rgb_array" and the GIF export give), whatever size the canvas has on screen. The
+   * WebGL context does not preserve its drawing buffer (cheaper), so resize, render and read back in
+   * the same task: toBlob snapshots the bitmap synchronously, before the compositor can swap the
+   * buffer away; the screen size comes back before the task ends, so nothing flickers.
    */
   toPng(): Promise<Blob> {
     if (this.destroyed) return Promise.reject(new Error('the canvas is gone'));
+    const renderer = this.app.renderer;
+    const resolution = renderer.resolution;
+    renderer.resize(SCENE_WIDTH, SCENE_HEIGHT, 1);
+    this.root.scale.set(1);
     if (this.last) this.draw(this.last);
     else this.app.render();
     const canvas = this.app.canvas as HTMLCanvasElement;
-    return new Promise((resolve, reject) => {
+    const png = new Promise<Blob>((resolve, reject) => {
       canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('the canvas could not be encoded as PNG'))), 'image/png');
     });
+    renderer.resize(this.size.width, this.size.height, resolution);
+    this.root.scale.set(this.size.width / SCENE_WIDTH);
+    if (this.last) this.draw(this.last);
+    else this.app.render();
+    return png;
   }
 
   /** Nothing to show: a transparent canvas, so the page's own empty-state styling shows through. */

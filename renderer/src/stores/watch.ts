@@ -1,6 +1,7 @@
 /**
- * The Watch view: saved policies (runs, their checkpoints, bundled demos, imported files) and one
- * rollout to replay, with the policy's X-ray per step when a saved policy acted.
+ * The Watch view: saved policies (runs, their checkpoints, bundled demos, imported files or zips)
+ * and one rollout to replay, with the policy's X-ray per step when a saved policy acted; side by
+ * side, a second agent's rollout on the same seed, replayed on the same frame index.
  */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
@@ -16,9 +17,54 @@ import { useLabStore } from './lab.ts';
 /** What can act in a rollout: a saved policy, or one of the lab's built-in baseline agents. */
 export type Actor = { kind: 'policy'; policy: PolicyInfo } | { kind: 'agent'; agent: 'random' | 'heuristic'; env: EnvId };
 
+/** A file name as the importPolicy request accepts it (preload/contract.ts), critic/ aside. */
 const FILE_NAME_RE = /^[A-Za-z0-9._-]{1,128}$/;
 // The contract caps each file's base64 at 64 MiB, i.e. 48 MiB of bytes.
 const MAX_FILE_BYTES = 48 * 1024 * 1024;
+const MAX_FILES = 16;
+
+/** A file to send, under the name the lab will store it as ("policy.json", "critic/model.json", …). */
+export interface ImportFile {
+  name: string;
+  file: File;
+}
+
+/**
+ * What the person picked, as the importPolicy request takes it: one .zip (the app's own policy zip,
+ * or one zipped by hand), a folder (its files by webkitRelativePath; the folder holding policy.json,
+ * with its critic/ beside it), or the loose files of a policy. `name` names the import after the zip
+ * or folder.
+ */
+export function importSelection(files: readonly File[]): { files: ImportFile[]; name?: string } | { error: string } {
+  if (files.length === 0) return { error: 'Choose a policy zip, a policy folder or its files.' };
+  const zips = files.filter((f) => /\.zip$/i.test(f.name));
+  if (zips.length) {
+    if (files.length > 1) return { error: 'Choose one .zip on its own (a zip holds the whole policy folder).' };
+    const zip = zips[0];
+    const stem = zip.name.replace(/\.zip$/i, '');
+    // The lab names an import after the zip; an unusual file name travels as the name instead.
+    return FILE_NAME_RE.test(zip.name) ? { files: [{ name: zip.name, file: zip }] } : { files: [{ name: 'policy.zip', file: zip }], name: stem };
+  }
+  const rel = (f: File) => (f as File & { webkitRelativePath?: string }).webkitRelativePath || '';
+  if (files.some((f) => rel(f).includes('/'))) {
+    // A folder: the policy is the shallowest folder holding a policy.json (a run folder holds policy/).
+    const paths = files.map((f) => ({ parts: rel(f).split('/'), file: f }));
+    const metas = paths.filter((p) => p.parts[p.parts.length - 1] === 'policy.json').sort((a, b) => a.parts.length - b.parts.length);
+    if (metas.length === 0) return { error: 'No policy.json in that folder: choose the folder that holds policy.json (or its parent run folder).' };
+    const prefix = metas[0].parts.slice(0, -1);
+    const under = (p: string[]) => p.length > prefix.length && prefix.every((seg, i) => p[i] === seg);
+    const picked: ImportFile[] = [];
+    for (const p of paths) {
+      if (!under(p.parts)) continue;
+      const inner = p.parts.slice(prefix.length);
+      // The policy's own files and its critic's; checkpoints, media and the rest of a run stay behind.
+      if (inner.some((seg) => seg.startsWith('.'))) continue;
+      if (inner.length === 1 || (inner.length === 2 && inner[0] === 'critic')) picked.push({ name: inner.join('/'), file: p.file });
+    }
+    return { files: picked, name: prefix[prefix.length - 1] };
+  }
+  return { files: files.map((f) => ({ name: f.name, file: f })) };
+}
 
 /** Env options recorded with a policy, if the lab lists them (PolicyInfo does not carry them yet). */
 const policyEnvOptions = (p: PolicyInfo): EnvOptionValues | undefined => carriedEnvOptions(p);
@@ -156,9 +202,12 @@ export const useWatchStore = defineStore('watch', () => {
     return null;
   });
 
+  /** The saved policies have been listed once (the preselection is final only then). */
+  const policiesListed = ref(false);
   async function loadPolicies(): Promise<void> {
     try {
       policies.value = await client.invoke('listPolicies', {});
+      policiesListed.value = true;
     } catch (err) {
       error.value = errorMessage(err);
     }
@@ -167,24 +216,29 @@ export const useWatchStore = defineStore('watch', () => {
   async function importFiles(files: readonly File[]): Promise<void> {
     error.value = null;
     notice.value = null;
-    const bad = files.filter((f) => !FILE_NAME_RE.test(f.name));
+    const sel = importSelection(files);
+    if ('error' in sel) {
+      error.value = sel.error;
+      return;
+    }
+    const bad = sel.files.filter((f) => !FILE_NAME_RE.test(f.name.replace(/^critic\//, '')));
     if (bad.length) {
       error.value = `File names may use only letters, digits, ".", "_" and "-": ${bad.map((f) => `"${f.name}"`).join(', ')}.`;
       return;
     }
-    const big = files.find((f) => f.size > MAX_FILE_BYTES);
+    const big = sel.files.find((f) => f.file.size > MAX_FILE_BYTES);
     if (big) {
       error.value = `${big.name} is too large to import (limit 48 MiB).`;
       return;
     }
-    if (files.length === 0 || files.length > 16) {
-      error.value = 'Choose between 1 and 16 files (model.json, weights.bin and policy.json).';
+    if (sel.files.length === 0 || sel.files.length > MAX_FILES) {
+      error.value = `Choose between 1 and ${MAX_FILES} files (policy.json, model.json, weights.bin and the critic's), a policy folder or its zip.`;
       return;
     }
     importing.value = true;
     try {
-      const payload = await Promise.all(files.map(async (f) => ({ name: f.name, dataBase64: await readAsBase64(f) })));
-      const info = await client.invoke('importPolicy', { files: payload });
+      const payload = await Promise.all(sel.files.map(async (f) => ({ name: f.name, dataBase64: await readAsBase64(f.file) })));
+      const info = await client.invoke('importPolicy', { files: payload, ...(sel.name ? { name: sel.name } : {}) });
       await loadPolicies();
       if (!policies.value.some((p) => p.path === info.path)) policies.value = [...policies.value, info];
       setEnv(info.env);
@@ -209,23 +263,84 @@ export const useWatchStore = defineStore('watch', () => {
     return { ...base, env: a.actor.env, agent: a.actor.agent, envOptions: envOptionsToSend(optionRowsNow.value) };
   });
 
+  // ---------- side by side: a second agent on the same seed ----------
+  /** Whether Watch rolls out a second agent beside the first. */
+  const sideBySide = ref(false);
+  /** The second agent's select value (same forms as `selected`). */
+  const selectedB = ref('');
+  const selectedActorB = computed(() => actors.value.find((a) => a.value === selectedB.value) ?? null);
+  // Until the user picks one, the second agent is the first entry that differs from the first agent.
+  let chosenB = false;
+  watch(
+    [actors, selected],
+    ([list]) => {
+      if (!selectedActorB.value || !chosenB) selectedB.value = list.find((a) => a.value !== selected.value)?.value ?? list[0]?.value ?? '';
+    },
+    { immediate: true },
+  );
+  function chooseB(value: string): void {
+    chosenB = true;
+    selectedB.value = value;
+  }
+  /** The second agent's request: the same seed and action mode, and the first's env options unless it is a policy with its own. */
+  const requestB = computed((): RequestPayload<'rollout'> | null => {
+    const a = selectedActorB.value;
+    const first = request.value;
+    if (!sideBySide.value || !a || !first) return null;
+    const base = { seed: first.seed, deterministic: first.deterministic };
+    if (a.actor.kind === 'policy') {
+      const recorded = policyEnvOptions(a.actor.policy) ?? first.envOptions;
+      return { ...base, env: a.actor.policy.env, policy: a.actor.policy.path, ...(recorded ? { envOptions: recorded } : {}) };
+    }
+    return { ...base, env: a.actor.env, agent: a.actor.agent, envOptions: first.envOptions ?? {} };
+  });
+
+  /** One side of what is shown: the episode, what produced it and with which env options. */
+  interface Shown {
+    result: RolloutResult;
+    label: string;
+    fromPolicy: boolean;
+    options: EnvOptionValues;
+  }
+  const shownB = shallowRef<Shown | null>(null);
+
+  const describe = (a: PickerOption & { actor: Actor }): string =>
+    a.actor.kind === 'policy' ? `${a.group === 'From runs' ? '' : `${a.group} · `}${a.label}` : `${a.label} · ${a.actor.env}`;
+
   async function rollout(): Promise<void> {
     const a = selectedActor.value;
     const req = request.value;
+    const b = selectedActorB.value;
+    const reqB = requestB.value;
     if (!a || !req) return;
     busy.value = true;
     error.value = null;
     notice.value = null;
     try {
-      result.value = await client.invoke('rollout', req);
-      resultLabel.value = a.actor.kind === 'policy' ? `${a.group === 'From runs' ? '' : `${a.group} · `}${a.label}` : `${a.label} · ${a.actor.env}`;
+      // Both episodes arrive together, so the two sides start on the same frame.
+      const [r, rB] = await Promise.all([client.invoke('rollout', req), b && reqB ? client.invoke('rollout', reqB) : Promise.resolve(null)]);
+      result.value = r;
+      resultLabel.value = describe(a);
       resultFromPolicy.value = a.actor.kind === 'policy';
       resultOptions.value = { ...(req.envOptions ?? {}) };
+      shownB.value =
+        b && reqB && rB ? { result: rB, label: describe(b), fromPolicy: b.actor.kind === 'policy', options: { ...(reqB.envOptions ?? {}) } } : null;
     } catch (err) {
       error.value = errorMessage(err);
     } finally {
       busy.value = false;
     }
+  }
+
+  /**
+   * The first episode, once: Watch opens on the preselected agent's episode (a bundled demo on a
+   * fresh lab) instead of an empty stage. Later episodes wait for "Run episode".
+   */
+  let autoRan = false;
+  function rolloutOnce(): void {
+    if (autoRan || !policiesListed.value || result.value || busy.value || !lab.ready || !request.value) return;
+    autoRan = true;
+    void rollout();
   }
 
   /** The current settings' episode as a GIF, encoded by the lab, saved through a download. */
@@ -290,6 +405,14 @@ export const useWatchStore = defineStore('watch', () => {
     loadPolicies,
     importFiles,
     rollout,
+    rolloutOnce,
+    policiesListed,
+    sideBySide,
+    selectedB,
+    selectedActorB,
+    chooseB,
+    requestB,
+    shownB,
     start,
   };
 });
