@@ -30,6 +30,37 @@ export function emaSmooth(values: ArrayLike<number>, weight: number): Float64Arr
   return out;
 }
 
+/**
+ * emaSmooth one value at a time, for live charts that append: pushing x_1…x_n gives exactly
+ * emaSmooth([x_1…x_n], weight). `reset` starts over (a new weight, a thinned series).
+ */
+export class EmaTail {
+  private w = 0;
+  private last = 0;
+  private wPow = 1;
+
+  constructor(weight = 0) {
+    this.reset(weight);
+  }
+
+  get weight(): number {
+    return this.w;
+  }
+
+  reset(weight: number): void {
+    this.w = Math.min(0.999, Math.max(0, Number.isFinite(weight) ? weight : 0));
+    this.last = 0;
+    this.wPow = 1;
+  }
+
+  push(v: number): number {
+    if (!Number.isFinite(v)) return v;
+    this.last = this.last * this.w + (1 - this.w) * v;
+    this.wPow *= this.w;
+    return this.last / (1 - this.wPow);
+  }
+}
+
 /** `n` evenly spaced points from `lo` to `hi` inclusive ([lo] when the range is empty). */
 export function makeGrid(lo: number, hi: number, n: number): number[] {
   if (!(hi > lo) || n < 2) return [lo];
@@ -108,13 +139,14 @@ export interface Band {
  * `points` x values and the statistics are taken per grid point over the curves that cover it.
  * The grid spans the union of the curves' ranges, so a run that stopped early never hides the runs
  * that went on; `count` says how many curves each point stands on, for the chart to show it.
+ * With `integral` (episodes, env steps) the grid holds whole numbers only.
  */
-export function meanStdBand(curves: readonly Curve[], points = 300): Band | null {
+export function meanStdBand(curves: readonly Curve[], points = 300, opts: { integral?: boolean } = {}): Band | null {
   const usable = curves.filter((c) => Math.min(c.xs.length, c.ys.length) > 0);
   if (usable.length === 0) return null;
   const lo = Math.min(...usable.map((c) => c.xs[0]));
   const hi = Math.max(...usable.map((c) => c.xs[Math.min(c.xs.length, c.ys.length) - 1]));
-  const x = makeGrid(lo, hi, points);
+  const x = opts.integral ? integralGrid(lo, hi, points) : makeGrid(lo, hi, points);
   const columns = usable.map((c) => interpolate(c.xs, c.ys, x));
   const mean: number[] = [];
   const std: number[] = [];
@@ -128,6 +160,41 @@ export function meanStdBand(curves: readonly Curve[], points = 300): Band | null
     count.push(s ? s.n : 0);
   }
   return { x, mean, std, count };
+}
+
+/** Up to `n` whole numbers spread evenly over [ceil(lo), floor(hi)], each once. */
+export function integralGrid(lo: number, hi: number, n: number): number[] {
+  const a = Math.ceil(lo);
+  const b = Math.floor(hi);
+  if (b < a) return [lo];
+  const out: number[] = [];
+  for (const v of makeGrid(a, b, Math.min(n, b - a + 1))) {
+    const r = Math.round(v);
+    if (out.length === 0 || r > out[out.length - 1]) out.push(r);
+  }
+  return out;
+}
+
+export interface CoverageSegment {
+  /** First and last grid index of the stretch (inclusive). */
+  from: number;
+  to: number;
+  /** How many curves stand on every point of it. */
+  count: number;
+}
+
+/**
+ * A band's `count` as stretches of equal coverage, e.g. [0–199: 3 runs, 200–299: 2 runs], so a
+ * chart can dash or fade where fewer runs than the group has contribute and say from where.
+ */
+export function coverageSegments(count: readonly number[]): CoverageSegment[] {
+  const out: CoverageSegment[] = [];
+  for (let i = 0; i < count.length; i++) {
+    const last = out[out.length - 1];
+    if (last && last.count === count[i]) last.to = i;
+    else out.push({ from: i, to: i, count: count[i] });
+  }
+  return out;
 }
 
 /**

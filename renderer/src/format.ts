@@ -35,3 +35,50 @@ export function formatTime(iso: string): string {
     ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
     : d.toLocaleDateString([], { month: 'short', day: 'numeric' }) + ' ' + d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 }
+
+/** Seconds as a clock: "0:45", "12:05", "1:02:05" (m:ss under an hour, h:mm:ss above). */
+export function formatClock(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '–';
+  const sign = seconds < 0 ? '-' : '';
+  const s = Math.round(Math.abs(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${sign}${h}:${String(m).padStart(2, '0')}:${ss}` : `${sign}${m}:${ss}`;
+}
+
+/** Tick spacings a clock axis uses, in seconds: whole seconds, minutes and hours a reader counts in. */
+const CLOCK_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+
+/**
+ * Tick values for a wall-time axis from `min` to `max` seconds: multiples of the smallest clock
+ * spacing that gives at most `maxTicks` ticks, so labels read "0:30, 1:00, 1:30" rather than "1.3 m".
+ */
+export function clockTicks(min: number, max: number, maxTicks = 8): number[] {
+  if (!Number.isFinite(min) || !Number.isFinite(max) || max < min) return [];
+  const span = max - min;
+  const step = CLOCK_STEPS.find((s) => span / s <= Math.max(1, maxTicks - 1)) ?? Math.ceil(span / Math.max(1, maxTicks - 1) / 86400) * 86400;
+  const out: number[] = [];
+  for (let v = Math.ceil(min / step) * step; v <= max + 1e-9; v += step) out.push(v);
+  return out;
+}
+
+/**
+ * A value axis tick or read-out: compact for large numbers (12.3k), scientific for tiny ones
+ * (learning rates, KLs: 3e-4), otherwise three significant digits.
+ */
+export function axisNumber(v: number): string {
+  if (!Number.isFinite(v)) return '–';
+  const a = Math.abs(v);
+  if (a === 0) return '0';
+  if (a >= 1e6) return `${+(v / 1e6).toPrecision(3)}M`;
+  if (a >= 1e4) return `${+(v / 1e3).toPrecision(3)}k`;
+  if (a < 1e-3) return shortExp(v);
+  return String(+v.toPrecision(3));
+}
+
+/** 0.0003 → "3e-4", 0.000125 → "1.25e-4". */
+export function shortExp(v: number): string {
+  const [mant, exp] = v.toExponential(2).split('e');
+  return `${+mant}e${Number(exp)}`;
+}

@@ -1,5 +1,6 @@
 /** Chart.js, registered piecemeal (only what our line charts use, so the rest tree-shakes away). */
-import { Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip, type ChartOptions } from 'chart.js';
+import { Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip, type ChartOptions, type Scale } from 'chart.js';
+import { axisNumber } from '../format.ts';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip);
 
@@ -80,16 +81,35 @@ type ScaleOptions = NonNullable<ChartOptions<'line'>['scales']>[string];
 type LegendOptions = NonNullable<NonNullable<ChartOptions<'line'>['plugins']>['legend']>;
 type LegendLabels = NonNullable<LegendOptions['labels']>;
 
-/** A titled linear value axis with compact tick labels, as the Train and Compare charts draw it. */
-export function valueAxis(theme: ChartTheme, title: string, limits: { min?: number; maxTicksLimit?: number } = {}): ScaleOptions {
+/**
+ * A value axis tick label: axisNumber, and on a log axis only the 1-2-5 ticks (Chart.js puts one
+ * at every integer multiple of each power of ten, too many to label).
+ */
+export function valueTick(this: Scale, value: number | string): string {
+  const v = Number(value);
+  if (this.type === 'logarithmic' && v !== 0) {
+    const mantissa = Math.round(Math.abs(v) / 10 ** Math.floor(Math.log10(Math.abs(v))));
+    if (![1, 2, 5, 10].includes(mantissa)) return '';
+  }
+  return axisNumber(v);
+}
+
+/**
+ * A titled value axis (linear until the person asks for log) with compact tick labels, as the
+ * Train and Compare charts draw it; 5% of headroom above and below, so returns at the cap (500 on
+ * CartPole) and lines at the edge are not clipped.
+ */
+export function valueAxis(theme: ChartTheme, title: string | null, limits: { min?: number; maxTicksLimit?: number; fontSize?: number } = {}): ScaleOptions {
   // Set only the limits asked for; the others keep Chart.js's defaults.
   const min = limits.min !== undefined ? { min: limits.min } : {};
   const maxTicks = limits.maxTicksLimit !== undefined ? { maxTicksLimit: limits.maxTicksLimit } : {};
+  const font = limits.fontSize !== undefined ? { font: { size: limits.fontSize } } : {};
   return {
     type: 'linear',
     ...min,
-    title: { display: true, text: title, color: theme.muted },
-    ticks: { color: theme.muted, callback: (v) => compactNumber(Number(v)), ...maxTicks },
+    grace: '5%',
+    title: title === null ? { display: false } : { display: true, text: title, color: theme.muted },
+    ticks: { color: theme.muted, callback: valueTick, ...maxTicks, ...font },
     grid: { color: theme.grid },
   };
 }

@@ -17,6 +17,9 @@ export interface ChartSeries {
   points: XY[];
   /** The unsmoothed curve drawn faintly behind (omitted when smoothing is off or for group means). */
   raw?: XY[];
+  /** A group mean's runs per point (beside `points`), out of `of`: dashed where fewer contribute. */
+  counts?: number[];
+  of?: number;
 }
 
 export interface ChartBand {
@@ -24,4 +27,13 @@ export interface ChartBand {
   color: number;
   upper: XY[];
   lower: XY[];
+  /** Runs per point, out of `of`: fainter where fewer contribute. */
+  counts?: number[];
+  of?: number;
+}
+
+/** Whether the stretch between points i0 and i1 stands on fewer runs than the group has. */
+export function isPartial(counts: readonly number[] | undefined, of: number | undefined, i0: number, i1: number): boolean {
+  if (!counts || of === undefined) return false;
+  return Math.min(counts[i0] ?? of, counts[i1] ?? of) < of;
 }

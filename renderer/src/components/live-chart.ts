@@ -1,13 +1,17 @@
 /**
  * Shared machinery of the app's Chart.js charts: build a chart once (and again when the OS theme
- * flips), coalesce bursts of changes into one redraw per animation frame, and for the Train view's
- * live charts append only the points a DecimatedSeries gained since the last draw and mark a step
+ * flips), coalesce bursts of changes into one redraw per animation frame, put the person's view
+ * (zoom, log axis: chart-tools.ts) on every draw, and for the Train view's live charts append only
+ * the points a DecimatedSeries gained since the last draw (their smoothed line too) and mark a step
  * with a labelled line.
  */
-import { computed, onBeforeUnmount, onMounted, ref, watch, type ComputedRef, type Ref, type WatchSource } from 'vue';
+import { computed, onBeforeUnmount, onMounted, reactive, ref, watch, type ComputedRef, type Ref, type WatchSource } from 'vue';
 import { Filler, type ChartDataset, type ChartOptions, type Plugin } from 'chart.js';
+import { EmaTail } from '../compare-math.ts';
+import { axisNumber, formatInt } from '../format.ts';
 import type { DecimatedSeries } from '../series.ts';
 import { baseOptions, Chart, hasPoints, legendWith, onThemeChange, readTheme, type ChartTheme, type XY } from './chart-setup.ts';
+import { applyView, attachDragZoom, chartCsv, chartPng, newView, type ChartView } from './chart-tools.ts';
 
 // Area fills (the SPS chart, Compare's ± std bands); chart-setup registers only what every line chart needs.
 Chart.register(Filler);
@@ -22,7 +26,8 @@ const MIN_SYNC_INTERVAL_MS = 250;
 /**
  * Builds the chart on mount, calls `sync` in an animation frame after `sources` change (at most
  * every `minIntervalMs`, MIN_SYNC_INTERVAL_MS unless given; and right after every build, with
- * `rebuilt` true), and tears everything down on unmount.
+ * `rebuilt` true), then puts `view` on it (zoom by dragging, log axis) and updates it; tears
+ * everything down on unmount. `sync` changes data and options; it does not call chart.update.
  */
 export function useLiveChart<C extends Chart<'line', XY[]>>(opts: {
   canvas: Ref<HTMLCanvasElement | null>;
@@ -30,43 +35,63 @@ export function useLiveChart<C extends Chart<'line', XY[]>>(opts: {
   sync: (chart: C, rebuilt: boolean) => void;
   sources: WatchSource[];
   minIntervalMs?: number;
-}): { redraw: () => void } {
+  /** The person's zoom and log axis (reactive); changes redraw at once. */
+  view?: ChartView;
+}): { redraw: () => void; chart: () => C | null } {
   const minInterval = opts.minIntervalMs ?? MIN_SYNC_INTERVAL_MS;
   let chart: C | null = null;
   let frame = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let lastSync = 0;
   let stopTheme: (() => void) | null = null;
+  let stopZoom: (() => void) | null = null;
+
+  function draw(c: C, rebuilt: boolean): void {
+    opts.sync(c, rebuilt);
+    if (opts.view) applyView(c, opts.view);
+    c.update('none');
+    lastSync = performance.now();
+  }
 
   function make(): void {
     if (!opts.canvas.value) return;
     chart = opts.build(opts.canvas.value, readTheme());
-    opts.sync(chart, true);
-    lastSync = performance.now();
+    draw(chart, true);
   }
 
-  function schedule(): void {
-    if (frame || timer || !chart) return;
-    const wait = lastSync + minInterval - performance.now();
-    const draw = () => {
+  function schedule(now = false): void {
+    if (frame || !chart) return;
+    if (timer && !now) return;
+    if (timer) clearTimeout(timer);
+    timer = null;
+    const wait = now ? 0 : lastSync + minInterval - performance.now();
+    const inFrame = () => {
       frame = requestAnimationFrame(() => {
         frame = 0;
-        lastSync = performance.now();
-        if (chart) opts.sync(chart, false);
+        if (chart) draw(chart, false);
       });
     };
     if (wait > 0) {
       timer = setTimeout(() => {
         timer = null;
-        draw();
+        inFrame();
       }, wait);
-    } else draw();
+    } else inFrame();
   }
 
-  watch(opts.sources, schedule);
+  watch(opts.sources, () => schedule());
+  const view = opts.view;
+  if (view) watch([() => view.xMin, () => view.xMax, () => view.logY], () => schedule(true));
 
   onMounted(() => {
     make();
+    if (view && opts.canvas.value)
+      stopZoom = attachDragZoom(
+        opts.canvas.value,
+        () => chart,
+        view,
+        () => schedule(true),
+      );
     stopTheme = onThemeChange(() => {
       chart?.destroy();
       make();
@@ -77,11 +102,12 @@ export function useLiveChart<C extends Chart<'line', XY[]>>(opts: {
     cancelAnimationFrame(frame);
     if (timer) clearTimeout(timer);
     stopTheme?.();
+    stopZoom?.();
     chart?.destroy();
     chart = null;
   });
 
-  return { redraw: schedule };
+  return { redraw: () => schedule(), chart: () => chart };
 }
 
 /**
@@ -121,8 +147,20 @@ export function stepChartOptions(theme: ChartTheme, axes: { x?: ScaleOptions; y:
   return {
     ...base,
     normalized: true,
+    // The hover reads every curve at the pointer's x (chart-tools.ts).
+    interaction: { mode: 'eachX', intersect: false },
     scales: { ...base.scales, ...axes },
-    plugins: { ...base.plugins, legend: legend ? legendWith(base, { filter: hasPoints }) : { display: false } },
+    plugins: {
+      ...base.plugins,
+      legend: legend ? legendWith(base, { filter: hasPoints }) : { display: false },
+      tooltip: {
+        animation: false,
+        callbacks: {
+          title: (items) => (items[0] ? `step ${formatInt(items[0].parsed.x)}` : ''),
+          label: (item) => `${item.dataset.label}: ${axisNumber(item.parsed.y ?? NaN)}`,
+        },
+      },
+    },
   };
 }
 
@@ -133,14 +171,28 @@ export interface StepChartProps<T> {
   version: number;
   /** The run's step budget, so stacked charts share an x range. */
   xMax: number | null;
+  /** Debiased-EMA weight for the chart's smoothed line, if it has one (0 = the raw values). */
+  smoothing?: number;
+}
+
+/** What useStepChart gives its component: the canvas to draw on, what is plotted, the view and the exports. */
+export interface StepChart {
+  canvas: Ref<HTMLCanvasElement | null>;
+  pointCount: Ref<number>;
+  empty: ComputedRef<boolean>;
+  view: ChartView;
+  png: () => Promise<Blob | null>;
+  csv: () => string;
 }
 
 /**
  * A Train chart of a DecimatedSeries against env steps, drawn on the returned `canvas`. On every
  * draw it appends the points the series gained to the first datasets (the lanes; all over again
  * when the series was thinned), lets `decorate` do the chart's own part, pins the x axis to
- * [0, step budget] and redraws. `pointCount` is how many points the first lane plots (the charts
- * expose it for tests), `empty` whether that is none.
+ * [0, step budget] (or the person's zoom) and redraws. `pointCount` is how many points the first
+ * lane plots (the charts expose it for tests), `empty` whether that is none. With `smooth`, the
+ * dataset `smooth.dataset` is lane `smooth.lane` smoothed by `props.smoothing`, extended point by
+ * point as the lane grows (recomputed only when the weight changes or the series was thinned).
  */
 export function useStepChart<T extends { step: number }>(
   props: StepChartProps<T>,
@@ -152,16 +204,22 @@ export function useStepChart<T extends { step: number }>(
     lanes: ((p: T) => number | null | undefined)[];
     /** After the new points are in, before the redraw: reference lines (to `right`, the x axis' end), read-outs. */
     decorate?: (chart: Chart<'line', XY[]>, series: DecimatedSeries<T>, right: number) => void;
+    smooth?: { lane: number; dataset: number };
   },
-): { canvas: Ref<HTMLCanvasElement | null>; pointCount: Ref<number>; empty: ComputedRef<boolean> } {
+): StepChart {
   const canvas = ref<HTMLCanvasElement | null>(null);
   const pointCount = ref(0);
   const cursor = new SeriesCursor();
-  useLiveChart({
+  const view = reactive(newView());
+  const ema = new EmaTail();
+  let smoothed = 0;
+  const { chart } = useLiveChart({
     canvas,
-    sources: [() => props.version, () => props.series, () => props.xMax, ...(opts.sources ?? [])],
+    view,
+    sources: [() => props.version, () => props.series, () => props.xMax, () => props.smoothing, ...(opts.sources ?? [])],
     build(el, theme) {
       cursor.clear();
+      smoothed = 0;
       const { datasets, options, plugins } = opts.config(theme);
       return new Chart<'line', XY[]>(el, { type: 'line', data: { datasets }, options, ...(plugins ? { plugins } : {}) });
     },
@@ -179,6 +237,17 @@ export function useStepChart<T extends { step: number }>(
         });
       }
       pointCount.value = lanes[0]?.data.length ?? 0;
+      if (opts.smooth) {
+        const from = chart.data.datasets[opts.smooth.lane].data;
+        const to = chart.data.datasets[opts.smooth.dataset];
+        const w = props.smoothing ?? 0;
+        if (reset || from.length < smoothed || Math.min(0.999, Math.max(0, w)) !== ema.weight) {
+          ema.reset(w);
+          to.data = [];
+          smoothed = 0;
+        }
+        for (; smoothed < from.length; smoothed++) to.data.push({ x: from[smoothed].x, y: ema.push(from[smoothed].y) });
+      }
       // Exactly the step budget (or beyond, if the last update overshot it), so stacked charts line up.
       const right = Math.max(props.xMax ?? 0, s.last?.step ?? 0);
       opts.decorate?.(chart, s, right);
@@ -187,10 +256,19 @@ export function useStepChart<T extends { step: number }>(
         x.min = 0;
         x.max = right || undefined;
       }
-      chart.update('none');
     },
   });
-  return { canvas, pointCount, empty: computed(() => pointCount.value === 0) };
+  return {
+    canvas,
+    pointCount,
+    empty: computed(() => pointCount.value === 0),
+    view,
+    png: () => chartPng(canvas.value),
+    csv: () => {
+      const c = chart();
+      return c ? chartCsv(c, 'step') : '';
+    },
+  };
 }
 
 /** A horizontal reference line at `y` from x = 0 to `right`; none while `y` is unknown or there is no range yet. */
@@ -231,12 +309,13 @@ export function markerPlugin(get: () => Marker | null): Plugin<'line'> {
       ctx.setLineDash([]);
       ctx.font = '600 11px system-ui, sans-serif';
       ctx.fillStyle = m.color;
-      ctx.textBaseline = 'top';
+      ctx.textBaseline = 'bottom';
       const w = ctx.measureText(m.label).width;
-      // Label on the side with room, inside the plot area.
+      // Label on the side with room, at the foot of the plot: the top is where a solved run's
+      // returns and the threshold line are.
       const right = px + 6 + w <= chartArea.right;
       ctx.textAlign = right ? 'left' : 'right';
-      ctx.fillText(m.label, right ? px + 6 : px - 6, chartArea.top + 4);
+      ctx.fillText(m.label, right ? px + 6 : px - 6, chartArea.bottom - 4);
       ctx.restore();
     },
   };

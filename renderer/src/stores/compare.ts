@@ -10,6 +10,7 @@ import type { AlgoInfo } from '../../../main/lab/domain/algorithms.ts';
 import type { MetricRecord, RunStatus, RunSummary } from '../../../main/lab/domain/runs.ts';
 import { errorMessage, getLabClient } from '../lab-client.ts';
 import { useLabStore } from './lab.ts';
+import { canonicalMetrics } from './runs.ts';
 
 export type XAxis = 'step' | 'episode' | 'wall';
 export type GroupBy = 'none' | 'algo' | 'preset';
@@ -21,8 +22,22 @@ export interface RunCurve {
   episode: number[];
   wall: number[];
   ret: number[];
+  /** Episode lengths, beside `ret`. */
+  length: number[];
+  /** The run's update metrics, column-wise (Compare plots any of them). */
+  updates: UpdateColumns;
+  /** The run's configuration as config.json holds it (hyperparameters, env options), for labels that tell runs apart. */
+  config: Record<string, unknown>;
   /** False while the run was still active when we last read it (more episodes may come). */
   complete: boolean;
+}
+
+/** Update records column-wise: each metric's array runs beside `step` (NaN where an update did not log it). */
+export interface UpdateColumns {
+  step: number[];
+  wall: number[];
+  update: number[];
+  metrics: Map<string, number[]>;
 }
 
 export const ACTIVE: readonly RunStatus[] = ['queued', 'running', 'paused'];
@@ -50,7 +65,8 @@ export function headToHeadPlans(algos: readonly AlgoInfo[]): { plans: HeadToHead
   const want: { label: string; algo: AlgoInfo['id']; preset?: string }[] = [
     { label: 'REINFORCE', algo: 'reinforce', preset: 'classic' },
     { label: 'REINFORCE + baseline', algo: 'reinforce', preset: 'classic-baseline' },
-    { label: 'Actor-critic', algo: 'actor-critic' },
+    // The Monte-Carlo critic, as the notebook this reproduces (classic-td updates every step instead).
+    { label: 'Actor-critic', algo: 'actor-critic', preset: 'classic-mc' },
   ];
   for (const w of want) {
     const p = preset(w.algo, w.preset);
@@ -60,10 +76,36 @@ export function headToHeadPlans(algos: readonly AlgoInfo[]): { plans: HeadToHead
   return { plans, missing };
 }
 
-function toCurve(runId: string, records: readonly MetricRecord[], complete: boolean): RunCurve {
-  const curve: RunCurve = { runId, step: [], episode: [], wall: [], ret: [], complete };
-  appendEpisodes(curve, records);
+function toCurve(runId: string, records: readonly MetricRecord[], complete: boolean, config: Record<string, unknown>): RunCurve {
+  const updates: UpdateColumns = { step: [], wall: [], update: [], metrics: new Map() };
+  const curve: RunCurve = { runId, step: [], episode: [], wall: [], ret: [], length: [], updates, config, complete };
+  appendRecords(curve, records);
   return curve;
+}
+
+/** Appends episode and update records newer than the last ones held; returns whether anything was added. */
+function appendRecords(curve: RunCurve, records: readonly MetricRecord[]): boolean {
+  const episodes = appendEpisodes(curve, records);
+  return appendUpdates(curve.updates, records) || episodes;
+}
+
+function appendUpdates(u: UpdateColumns, records: readonly MetricRecord[]): boolean {
+  let last = u.update.length ? u.update[u.update.length - 1] : -Infinity;
+  let added = false;
+  for (const r of records) {
+    if (r.kind !== 'update' || r.update <= last) continue;
+    last = r.update;
+    const values = canonicalMetrics(r);
+    if (typeof r.sps === 'number' && Number.isFinite(r.sps) && r.sps > 0) values.sps = r.sps;
+    const n = u.step.length;
+    for (const key of Object.keys(values)) if (!u.metrics.has(key)) u.metrics.set(key, new Array<number>(n).fill(NaN));
+    for (const [key, col] of u.metrics) col.push(values[key] ?? NaN);
+    u.step.push(r.step);
+    u.wall.push(r.wall);
+    u.update.push(r.update);
+    added = true;
+  }
+  return added;
 }
 
 /** Appends episode records newer than the last one held; returns whether anything was added. */
@@ -77,6 +119,7 @@ function appendEpisodes(curve: RunCurve, records: readonly MetricRecord[]): bool
     curve.episode.push(r.episode);
     curve.wall.push(r.wall);
     curve.ret.push(r.return);
+    curve.length.push(r.length);
     added = true;
   }
   return added;
@@ -115,8 +158,8 @@ export const useCompareStore = defineStore('compare', () => {
     loading.value = [...loading.value, runId];
     try {
       const detail = await client.invoke('getRun', { runId });
-      const curve = toCurve(runId, detail.metrics, !isActive(detail.summary.status));
-      appendEpisodes(curve, pending.get(runId) ?? []);
+      const curve = toCurve(runId, detail.metrics, !isActive(detail.summary.status), detail.config);
+      appendRecords(curve, pending.get(runId) ?? []);
       curves.set(runId, curve);
       const { [runId]: _, ...rest } = loadErrors.value;
       loadErrors.value = rest;
@@ -203,7 +246,7 @@ export const useCompareStore = defineStore('compare', () => {
         return;
       }
       const curve = curves.get(runId);
-      if (curve && appendEpisodes(curve, records)) version.value++;
+      if (curve && appendRecords(curve, records)) version.value++;
     });
     client.on('run:status', (s) => {
       const curve = curves.get(s.runId);

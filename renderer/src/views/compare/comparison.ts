@@ -4,13 +4,15 @@
  * CompareView makes it once (provideComparison, which also keeps the picked runs' curves loaded)
  * and its parts read it (useComparison).
  */
-import { computed, inject, provide, watch, type ComputedRef, type InjectionKey } from 'vue';
+import { computed, inject, provide, ref, watch, type ComputedRef, type InjectionKey, type Ref } from 'vue';
 import type { RunSummary } from '../../../../main/lab/domain/runs.ts';
+import { sortMetrics } from '../../components/metric-labels.ts';
 import { formatTime } from '../../format.ts';
 import { useRunChoices } from '../../run-filters.ts';
 import { useCompareStore, type GroupBy, type RunCurve } from '../../stores/compare.ts';
 import { useLabStore } from '../../stores/lab.ts';
 import { useRunsStore } from '../../stores/runs.ts';
+import { distinguishingLabels, labelSettings } from './run-labels.ts';
 
 export interface Member {
   run: RunSummary;
@@ -40,7 +42,17 @@ export interface Comparison {
   algoName: (id: string) => string;
   /** The run's name, else what it is and when it started (its id is in the tooltip). */
   runLabel: (r: RunSummary) => string;
+  /** Picked runs' labels on the chart and in the table: seed and the settings that differ between them. */
+  memberLabel: ComputedRef<Map<string, string>>;
+  /** The metrics the picked runs recorded, in chart order. */
+  availableMetrics: ComputedRef<string[]>;
+  /** The metrics charted, one chart each (kept while the tab is away). */
+  chosenMetrics: Ref<string[]>;
 }
+
+/** Live runs bump the curves' version with every metrics message; the charts follow at most this often. */
+const LIVE_REDRAW_MS = 500;
+const chosenMetrics = ref<string[]>(['return']);
 
 const KEY: InjectionKey<Comparison> = Symbol('comparison');
 
@@ -66,9 +78,55 @@ export function provideComparison(): Comparison {
     if (keep.length !== cmp.selected.length && m.size > 0) cmp.selected = keep;
   });
 
+  // curves are not reactive; `version` bumps when they change. A streaming run bumps it ~10×/s: the
+  // charts re-read at most every LIVE_REDRAW_MS (the first change at once, the last one always).
+  const seenVersion = ref(cmp.version);
+  let lastSeen = 0;
+  let trailing: ReturnType<typeof setTimeout> | null = null;
+  watch(
+    () => cmp.version,
+    (v) => {
+      const wait = lastSeen + LIVE_REDRAW_MS - performance.now();
+      if (wait <= 0) {
+        lastSeen = performance.now();
+        seenVersion.value = v;
+      } else if (!trailing) {
+        trailing = setTimeout(() => {
+          trailing = null;
+          lastSeen = performance.now();
+          seenVersion.value = cmp.version;
+        }, wait);
+      }
+    },
+  );
   const members = computed<Member[]>(() => {
-    void cmp.version; // curves are not reactive; `version` bumps when they change
+    void seenVersion.value;
     return selectedRuns.value.map((run) => ({ run, curve: cmp.curves.get(run.runId) }));
+  });
+
+  const memberLabel = computed(() => {
+    const multi = multiEnv.value;
+    return distinguishingLabels(
+      members.value.map(({ run, curve }) => ({
+        id: run.runId,
+        base: run.name || `${multi ? `${run.env} · ` : ''}${algoName(run.algo)}${run.preset ? ` ${run.preset}` : ''}`,
+        seed: run.seed,
+        time: formatTime(run.createdAt),
+        settings: labelSettings(curve?.config),
+      })),
+    );
+  });
+
+  const availableMetrics = computed(() => {
+    const keys = new Set<string>();
+    for (const { curve } of members.value) {
+      if (!curve) continue;
+      if (curve.ret.length) keys.add('return').add('length');
+      for (const [k, col] of curve.updates.metrics) if (col.some(Number.isFinite)) keys.add(k);
+    }
+    // What is charted stays listed while its runs load.
+    for (const k of chosenMetrics.value) keys.add(k);
+    return sortMetrics(keys);
   });
 
   const multiEnv = computed(() => new Set(selectedRuns.value.map((r) => r.env)).size > 1);
@@ -103,7 +161,21 @@ export function provideComparison(): Comparison {
     return lab.env([...envs][0])?.rewardThreshold ?? null;
   });
 
-  const comparison: Comparison = { allRuns, selectedRuns, selectedSet, members, groups, colorIndex, pickColor, threshold, algoName, runLabel };
+  const comparison: Comparison = {
+    allRuns,
+    selectedRuns,
+    selectedSet,
+    members,
+    groups,
+    colorIndex,
+    pickColor,
+    threshold,
+    algoName,
+    runLabel,
+    memberLabel,
+    availableMetrics,
+    chosenMetrics,
+  };
   provide(KEY, comparison);
   return comparison;
 }
