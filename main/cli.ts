@@ -12,6 +12,7 @@ import { UsageError, intArg, out, parse } from './cli/args.ts';
 import { cmdEval, cmdGif, cmdRollout } from './cli/play.ts';
 import { cmdTrain } from './cli/train.ts';
 import { cmdEnvInfo } from './cli/env-info.ts';
+import { cmdWorker } from './cli/queue.ts';
 import { requestFlagsUsage } from './cli/request-flags.ts';
 
 /** Breaks a usage line before a flag so it fits 100 columns, continuing under the command. */
@@ -41,6 +42,8 @@ ${wrap('  policy-lab train ' + requestFlagsUsage() + ' [--runs-dir DIR] [--json]
                    --out FILE.gif [--fps 50] [--scale 1] [--max-steps N] [--stochastic] [--json]
   policy-lab serve [--host 127.0.0.1] [--port 5170] [--runs-dir DIR] [--json]
   policy-lab runs [--runs-dir DIR] [--json]
+  policy-lab worker --queue redis://[:password@]HOST:PORT [--concurrency N] [--name NAME] [--json]
+                   (train … --queue URL sends the run to such workers; POLICY_LAB_QUEUE sets URL)
 
 In a checkout, run it as: npm run cli -- <command> ...
 ALGO: ${algorithmDefs()
@@ -115,8 +118,10 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdServe(rest);
       case 'runs':
         return await cmdRuns(rest);
+      case 'worker':
+        return await cmdWorker(rest);
       default:
-        throw new UsageError(`unknown command "${cmd}" (try: train, eval, env info, env rollout, gif, serve, runs; --help for usage)`);
+        throw new UsageError(`unknown command "${cmd}" (try: train, eval, env info, env rollout, gif, serve, runs, worker; --help for usage)`);
     }
   } catch (err) {
     if (err instanceof UsageError) {

@@ -65,6 +65,8 @@ onMessage((msg) => {
 // status.json ourselves (runEnded), so nothing it learns is lost or mislabelled.
 let orphaned = false;
 process.on('disconnect', () => {
+  // A queue worker that died: BullMQ gives its job to another worker, so training on here would train the run twice.
+  if (process.env.POLICY_LAB_RUN_OWNER === 'queue-worker') process.exit(1);
   orphaned = true;
   pauseRequested = false; // nobody is left to resume it
 });

@@ -1,6 +1,5 @@
 /** `train`: one run through the lab's own LabService (so the CLI's runs are the app's), with progress, ETA and a summary. */
 import { LabService } from '../lab/service.ts';
-import { ForkLauncher } from '../lab/runs/fork-launcher.ts';
 import { defaultRunsDir } from '../lab/paths.ts';
 import { AlgoId } from '../lab/domain/algorithms.ts';
 import { EnvId } from '../lab/domain/envs.ts';
@@ -9,9 +8,10 @@ import type { RunSummary } from '../lab/domain/runs.ts';
 import { formatDuration, ProgressLine } from '../lab/progress.ts';
 import { UsageError, out, parse } from './args.ts';
 import { REQUEST_FLAGS, requestFlagOptions, requestFromFlags } from './request-flags.ts';
+import { QUEUE_OPTION, launcherFor, queueUrl } from './queue.ts';
 
 export async function cmdTrain(args: string[]): Promise<number> {
-  const { values } = parse(args, { ...requestFlagOptions(), 'runs-dir': { type: 'string' } });
+  const { values } = parse(args, { ...requestFlagOptions(), 'runs-dir': { type: 'string' }, ...QUEUE_OPTION });
   const json = !!values.json;
   const flags = values as Parameters<typeof requestFromFlags>[0];
   if (flags.env === undefined) throw new UsageError(`--env is required (one of ${EnvId.options.join(', ')})`);
@@ -22,7 +22,8 @@ export async function cmdTrain(args: string[]): Promise<number> {
     const flag = REQUEST_FLAGS.find((f) => f.field === issue.path[0])?.flag;
     throw new UsageError(`${flag ? `--${flag}` : issue.path.join('.')}: ${issue.message}`);
   }
-  const service = new LabService({ runsDir: values['runs-dir'] ?? defaultRunsDir(), launcher: new ForkLauncher(), mode: 'cli', allowAnyPolicyPath: true });
+  const queue = await launcherFor(queueUrl(values.queue));
+  const service = new LabService({ runsDir: values['runs-dir'] ?? defaultRunsDir(), launcher: queue.launcher, mode: 'cli', allowAnyPolicyPath: true });
   let config;
   try {
     config = service.buildConfig(req.data);
@@ -62,6 +63,7 @@ export async function cmdTrain(args: string[]): Promise<number> {
   process.on('SIGINT', onSigint);
   const s = await service.waitForRun(started.runId);
   process.off('SIGINT', onSigint);
+  await queue.close();
   bar.done();
   const summary = {
     runId: s.runId,

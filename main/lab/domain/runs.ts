@@ -170,6 +170,8 @@ export interface RunSummary {
   continuesRunId?: string | null;
   /** Best periodic evaluation during training; its policy is kept in best/. */
   bestEval?: BestEval | null;
+  /** The queue worker that trained the run (hostname:pid), when it ran on a job queue. */
+  worker?: string | null;
 }
 
 /** A periodic evaluation: deterministic episodes on unseen seeds at a training step. */

@@ -17,4 +17,9 @@ export interface RunProcess {
 
 export interface RunLauncher {
   launch(): RunProcess;
+  /**
+   * A job queue (lab/queue/): a launched run waits there (queued) until a worker takes it, and the
+   * workers cap how many train at once, so the lab submits every run at once instead of one per core.
+   */
+  readonly queue?: boolean;
 }

@@ -171,7 +171,7 @@ export class RunScheduler {
   }
 
   private pump(): void {
-    const limit = this.concurrency();
+    const limit = this.opts.launcher.queue ? Infinity : this.concurrency();
     while (this.queue.length > 0 && this.runningCount() < limit) {
       const runId = this.queue.shift()!;
       const run = this.active.get(runId);
@@ -199,7 +199,7 @@ export class RunScheduler {
     const proc = this.opts.launcher.launch();
     run.proc = proc;
     let finished = false;
-    this.updateSummary(run, { status: 'running' });
+    this.updateSummary(run, { status: this.opts.launcher.queue ? 'queued' : 'running' });
     proc.onMessage((msg) => {
       if (msg.type === 'done' || msg.type === 'error') finished = true;
       this.onWorkerMessage(run, msg);
@@ -249,6 +249,9 @@ export class RunScheduler {
         break;
       case 'warning':
         this.updateSummary(run, { warning: msg.message });
+        break;
+      case 'assigned':
+        this.updateSummary(run, { worker: msg.worker, ...(run.summary.status === 'queued' ? { status: 'running' as const } : {}) });
         break;
       case 'done':
         this.updateSummary(run, { ...msg.summary, hasPolicy: existsSync(join(run.summary.runDir, 'policy', 'policy.json')) });

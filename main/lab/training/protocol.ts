@@ -17,4 +17,6 @@ export type FromWorker =
   | { type: 'episode'; frames: Omit<EpisodeFramesEvent, 'runId'> }
   | { type: 'done'; summary: Partial<RunSummary> & { status: RunSummary['status'] } }
   | { type: 'warning'; message: string }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** From a queue launcher (lab/queue/), not a run process: a worker (hostname:pid) took the run. */
+  | { type: 'assigned'; worker: string };
