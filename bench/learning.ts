@@ -16,11 +16,11 @@
  *                         steps, default 5000) or that of the final policy reaches ≥ 475
  *                       Q-learning (tabular, "classic"): solved = mean return of the last 100 training
  *                         episodes ≥ 195 (CartPole-v0's threshold) within 20,000 episodes
- *   cartpole-ac         actor-critic (td, mc, shared "classic" presets; solved within 1,000 episodes)
+ *   cartpole-ac         actor-critic (td, td per episode, mc, shared "classic" presets; solved within 1,000 episodes)
  *                       and A2C ("zoo" and Spinning Up-style "classic", 500k-step budget) on
  *                       CartPole-v1 (≥ 475), seeds 0–4
  *   --algo dqn|q-learning|actor-critic|a2c without --suite picks the CartPole suite that has it;
- *   --algo actor-critic-td|actor-critic-mc|actor-critic-shared|a2c-zoo|a2c-classic picks one setup.
+ *   --algo actor-critic-td|actor-critic-td-episode|actor-critic-mc|actor-critic-shared|a2c-zoo|a2c-classic picks one setup.
  *
  *   node --import tsx bench/learning.ts                      # CartPole, both algos, seeds 0–4, table
  *   node --import tsx bench/learning.ts --algo ppo --seeds 0 # one PPO seed
@@ -192,6 +192,15 @@ SUITES['cartpole-ac'] = {
       env: 'CartPole-v1',
       preset: 'classic-td',
       label: 'Actor-critic TD (classic-td)',
+      maxEpisodes: 1000,
+      goal: 'solved within 1,000 episodes',
+    },
+    {
+      algo: 'actor-critic',
+      key: 'actor-critic-td-episode',
+      env: 'CartPole-v1',
+      preset: 'classic-td-episode',
+      label: 'Actor-critic TD per episode (classic-td-episode)',
       maxEpisodes: 1000,
       goal: 'solved within 1,000 episodes',
     },

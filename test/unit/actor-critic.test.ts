@@ -11,6 +11,7 @@ import { TorchRmsprop } from '../../main/lab/nn/torch-rmsprop.ts';
 import { ActorCritic } from '../../main/lab/agents/actor-critic.ts';
 import { nextObservations, tdTargets } from '../../main/lab/agents/actor-critic/td.ts';
 import { sharedForward } from '../../main/lab/agents/actor-critic/networks.ts';
+import { episodeTdTargets } from '../../main/lab/agents/actor-critic/episodic.ts';
 import { policyGradientLoss, valueLoss } from '../../main/lab/agents/pg-losses.ts';
 import { resolveHyperparameters } from '../../main/lab/agents/registry.ts';
 import type { FinishedEpisode, RenderState, VecEnv } from '../../main/lab/envs/env.ts';
@@ -271,6 +272,66 @@ test('actor-critic td: δ uses V(final obs) at truncation and no bootstrap at te
   assert.ok(Math.abs(metrics.td_error - (Math.abs(d0) + Math.abs(d1)) / 2) < 1e-5, `td_error ${metrics.td_error}`);
   v0.dispose();
   algo.dispose();
+});
+
+test('episodeTdTargets: y_t = r_t + γ·V(s_{t+1}) inside the episode, γ·last after its final step', () => {
+  close(episodeTdTargets([1, 2, 3], [10, 20, 30], 7, 0.5), [1 + 0.5 * 20, 2 + 0.5 * 30, 3 + 0.5 * 7]);
+  close(episodeTdTargets([1], [10], 0, 0.9), [1]); // a one-step episode that terminated
+});
+
+test('actor-critic td per episode: one batched TD(0) update on the episodes, V(final obs) at truncation, 0 at termination, V before the update', async () => {
+  const gamma = 0.9;
+  const hp = resolveHyperparameters('actor-critic', 'CartPole-v1', null, {
+    variant: 'td',
+    td_update: 'episode',
+    n_envs: 2,
+    gamma,
+    net_arch: [8],
+    critic_net_arch: [6, 5],
+    normalize_advantage: false,
+  }).hyperparameters;
+  const vecEnv = scriptedVecEnv(2, 2); // env 0 terminates and env 1 is truncated at the second step
+  const algo = new ActorCritic({ vecEnv, hyperparameters: hp, rng: npRandom(1) });
+  assert.deepEqual(algo.critic.spec.netArch, [6, 5]);
+  assert.deepEqual(algo.policy.net.spec.netArch, [8]);
+  const v0 = new Mlp(algo.critic.spec, algo.critic.getWeights());
+  const V = (o: number[]) => v0.forward(new Float32Array(o), 1)[0];
+  const { steps, metrics } = await algo.iterate({ totalSteps: 100, stepsDone: 0, onEnvStep: () => {} });
+  assert.equal(steps, 4);
+  assert.equal(metrics.batch_episodes, 2);
+  assert.equal(metrics.batch_steps, 4);
+  const deltas = [
+    2 + gamma * V([0, 1, 1]) - V([0, 0, 1]), // env 0: next state inside the episode
+    3 - V([0, 1, 1]), // terminated: y = r
+    12 + gamma * V([1, 1, 1]) - V([1, 0, 1]),
+    13 + gamma * V([1, 2, 5]) - V([1, 1, 1]), // truncated: V(final obs), not the reset obs
+  ];
+  const want = deltas.reduce((a, d) => a + Math.abs(d), 0) / 4;
+  assert.ok(Math.abs(metrics.td_error - want) < 1e-5, `td_error ${metrics.td_error} vs ${want}`);
+  assert.ok(Math.abs(V([0, 0, 1]) - algo.critic.forward(new Float32Array([0, 0, 1]), 1)[0]) > 0, 'the update moved the critic');
+  v0.dispose();
+  algo.dispose();
+});
+
+test('actor-critic td per episode on CartPole (seeded): exactly one actor and one critic step per finished episode', async () => {
+  const hp = resolveHyperparameters('actor-critic', 'CartPole-v1', 'classic-td-episode').hyperparameters;
+  const vecEnv = makeVecEnv('CartPole-v1', 1);
+  vecEnv.reset(3);
+  const algo = new ActorCritic({ vecEnv, hyperparameters: hp, rng: npRandom(3) });
+  const nets = (algo as unknown as { update: { nets: { optimizer: tf.Optimizer; vfOptimizer: tf.Optimizer } } }).update.nets;
+  const iterations = async (opt: tf.Optimizer) => (await opt.getWeights())[0]?.tensor.dataSync()[0] ?? 0; // Adam's step count
+  let stepsDone = 0;
+  for (let k = 1; k <= 3; k++) {
+    const { steps, metrics } = await algo.iterate({ totalSteps: 100_000, stepsDone, onEnvStep: () => {} });
+    stepsDone += steps;
+    assert.equal(vecEnv.finishedEpisodes.length, 1, 'the iteration ends with the step that ends the episode');
+    assert.equal(steps, vecEnv.finishedEpisodes[0].length, 'one whole episode per update');
+    assert.equal(metrics.batch_episodes, 1);
+    assert.equal(await iterations(nets.optimizer), k);
+    assert.equal(await iterations(nets.vfOptimizer), k);
+  }
+  algo.dispose();
+  vecEnv.close();
 });
 
 test('actor-critic shared: `critic` (what the trainer saves) is trunk + value head as one Dense stack', async () => {

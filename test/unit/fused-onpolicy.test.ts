@@ -238,6 +238,44 @@ test('A2C split update (Adam): fused = tfjs, diagonal Gaussian (LunarLander cont
   );
 });
 
+test('A2C minibatched epoch (the classic preset: shuffled minibatches, one policy step each, then full-batch value iterations): fused = tfjs, Categorical', async () => {
+  // 64 rows in minibatches of 24: 24 + 24 + 16, so the short last minibatch is covered too.
+  await compareEngines(
+    'a2c minibatch',
+    { algo: 'a2c', env: CARTPOLE, preset: 'classic', overrides: { n_steps: 64, batch_size: 24, train_v_iters: 5, ent_coef: 0.01 } },
+    4,
+  );
+});
+
+test('A2C joint update over minibatches (one joint step each): fused = tfjs, Categorical', async () => {
+  await compareEngines('a2c joint minibatch', { algo: 'a2c', env: CARTPOLE, preset: 'zoo', overrides: { n_steps: 16, batch_size: 32, ortho_init: false } }, 4);
+});
+
+test('A2C minibatched epoch: fused = tfjs, diagonal Gaussian (LunarLander continuous)', async () => {
+  await compareEngines(
+    'a2c minibatch box',
+    { algo: 'a2c', env: LUNAR, envOptions: BOX, preset: 'tuned', overrides: { n_envs: 2, n_steps: 16, batch_size: 8, train_v_iters: 3, log_std_init: -0.5 } },
+    3,
+  );
+});
+
+test('A2C batch_size: the policy takes one step per minibatch, and batch_size 0 keeps the one full-batch step', async () => {
+  const policySteps = async (batchSize: number) => {
+    const algo = build({ algo: 'a2c', env: CARTPOLE, preset: 'classic', overrides: { n_steps: 40, batch_size: batchSize, train_v_iters: 1 } }, 'tfjs');
+    try {
+      const opt = (algo as unknown as { optimizer: tf.Optimizer }).optimizer;
+      const before = (await opt.getWeights())[0].tensor.dataSync()[0]; // Adam's step counter
+      await algo.iterate({ totalSteps: 1000, stepsDone: 0, onEnvStep() {} });
+      return (await opt.getWeights())[0].tensor.dataSync()[0] - before;
+    } finally {
+      algo.dispose();
+    }
+  };
+  assert.equal(await policySteps(0), 1);
+  assert.equal(await policySteps(10), 4);
+  assert.equal(await policySteps(15), 3); // 15 + 15 + 10
+});
+
 // ---------- REINFORCE ----------
 
 test('REINFORCE without baseline: fused = tfjs', async () => {
@@ -267,6 +305,31 @@ test('actor-critic td (Huber, clipping, entropy bonus): fused = tfjs', async () 
   await compareEngines(
     'ac td huber',
     { algo: 'actor-critic', env: CARTPOLE, preset: 'classic-td', overrides: { value_loss: 'huber', ent_coef: 0.1, max_grad_norm: 0.5 } },
+    3,
+  );
+});
+
+test('actor-critic td per episode (the tutorial: 32 actor, 32-32 critic, one batched TD(0) update per episode): fused = tfjs', async () => {
+  await compareEngines('ac td episode', { algo: 'actor-critic', env: CARTPOLE, preset: 'classic-td-episode' }, 4);
+});
+
+test('actor-critic td per episode (Huber, clipping, entropy, normalised δ, tanh, several envs and episodes): fused = tfjs', async () => {
+  await compareEngines(
+    'ac td episode huber',
+    {
+      algo: 'actor-critic',
+      env: CARTPOLE,
+      preset: 'classic-td-episode',
+      overrides: {
+        value_loss: 'huber',
+        ent_coef: 0.01,
+        max_grad_norm: 0.5,
+        normalize_advantage: true,
+        activation_fn: 'tanh',
+        n_envs: 2,
+        episodes_per_update: 3,
+      },
+    },
     3,
   );
 });

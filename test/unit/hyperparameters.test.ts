@@ -75,6 +75,31 @@ test('cross-key rules', () => {
   );
 });
 
+test('A2C batch_size: 0 (one full-batch policy step) or a minibatch no larger than the rollout', () => {
+  assert.equal(defaultHyperparameters('a2c').batch_size, 0);
+  assert.throws(() => validateHyperparameters('a2c', { batch_size: -1 }), /^Error: batch_size must be an integer in \[0, 10000000\], got -1$/);
+  assert.throws(() => validateHyperparameters('a2c', { batch_size: 2.5 }), /batch_size must be an integer/);
+  assert.throws(
+    () => resolveHyperparameters('a2c', 'CartPole-v1', 'classic', { n_steps: 300 }),
+    /^Error: batch_size must be ≤ n_steps × n_envs \(the rollout\), got 400 > 300 × 1$/,
+  );
+  assert.equal(resolveHyperparameters('a2c', 'CartPole-v1', 'classic', { n_steps: 300, n_envs: 2 }).hyperparameters.batch_size, 400);
+  const classic = resolveHyperparameters('a2c', 'CartPole-v1', 'classic').hyperparameters;
+  assert.equal((classic.n_steps as number) / (classic.batch_size as number), 10, 'the tutorial: 10 policy steps per 4,000-step epoch');
+});
+
+test('actor-critic td_update and critic_net_arch: checked values, and the per-episode tutorial preset', () => {
+  const d = defaultHyperparameters('actor-critic');
+  assert.equal(d.td_update, 'step');
+  assert.deepEqual(d.critic_net_arch, []);
+  assert.throws(() => validateHyperparameters('actor-critic', { td_update: 'rollout' }), /^Error: td_update must be one of step, episode, got "rollout"$/);
+  assert.throws(() => validateHyperparameters('actor-critic', { critic_net_arch: [32, 0] }), /^Error: critic_net_arch must be a list of at most 8 integers/);
+  assert.deepEqual(validateHyperparameters('actor-critic', { critic_net_arch: '32, 32' }).critic_net_arch, [32, 32]);
+  assert.deepEqual(validateHyperparameters('actor-critic', { critic_net_arch: '' }).critic_net_arch, []);
+  const p = resolveHyperparameters('actor-critic', 'CartPole-v1', 'classic-td-episode').hyperparameters;
+  assert.deepEqual([p.variant, p.td_update, p.net_arch, p.critic_net_arch], ['td', 'episode', [32], [32, 32]]);
+});
+
 test('values are normalised: numeric strings, "64,64", "true"', () => {
   const v = validateHyperparameters('ppo', { learning_rate: '0.001', n_steps: '128', net_arch: '32, 32', normalize_advantage: 'false', clip_range: 'lin_0.1' });
   assert.deepEqual(v, { learning_rate: 0.001, n_steps: 128, net_arch: [32, 32], normalize_advantage: false, clip_range: 'lin_0.1' });

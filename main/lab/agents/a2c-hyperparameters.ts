@@ -22,6 +22,14 @@ export const A2C_RULES = defineRules({
   ent_coef: common.ent_coef,
   vf_coef: { type: 'float', default: 0.5, min: 0, max: 100, description: 'Value loss weight (joint_update only).' },
   max_grad_norm: { ...common.max_grad_norm, default: 0, exclusiveMin: false, description: 'Global gradient-norm clip per gradient step; 0 = no clipping.' },
+  batch_size: {
+    type: 'int',
+    default: 0,
+    min: 0,
+    max: 10_000_000,
+    description:
+      'Policy minibatch size: 0 = one policy step on the whole rollout; else the rollout is shuffled into minibatches of this many rows, one policy step each (joint_update: one joint step each). Value iterations stay full-batch.',
+  },
   train_v_iters: {
     type: 'int',
     default: 80,
@@ -57,6 +65,9 @@ export function checkA2cHyperparameters(v: Values): void {
   if (v.normalize_advantage === true && typeof v.n_steps === 'number' && typeof v.n_envs === 'number' && v.n_steps * v.n_envs < 2) {
     throw new Error(`n_steps × n_envs must be ≥ 2 when normalize_advantage is true, got ${v.n_steps} × ${v.n_envs}`);
   }
+  if (typeof v.batch_size === 'number' && typeof v.n_steps === 'number' && typeof v.n_envs === 'number' && v.batch_size > v.n_steps * v.n_envs) {
+    throw new Error(`batch_size must be ≤ n_steps × n_envs (the rollout), got ${v.batch_size} > ${v.n_steps} × ${v.n_envs}`);
+  }
 }
 
 /** SB3's A2C defaults (MlpPolicy: 64,64 tanh, orthogonal init; RMSprop α 0.99 ε 1e-5; one joint step per rollout). */
@@ -88,6 +99,7 @@ export const A2C_PRESETS: PresetOf<A2cHyperparameters>[] = [
     values: {
       n_envs: 1,
       n_steps: 4000,
+      batch_size: 400,
       learning_rate: 3e-4,
       vf_learning_rate: 1e-3,
       train_v_iters: 80,

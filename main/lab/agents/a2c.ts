@@ -6,11 +6,12 @@
  *      bootstrapping from V(final observation) at a time-limit truncation, never at termination, and
  *      from V(s_T) for episodes still running at the end of the rollout;
  *   3. optionally normalise the advantages over the batch;
- *   4. one policy step on −mean(log π(a|s)·A) − ent_coef·H (optimizer at learning_rate), then
- *      train_v_iters full-batch steps of the value net on mean((R − V(s))²) (its own optimizer at
- *      vf_learning_rate).
- * With joint_update the update is SB3's A2C instead: a single gradient step on
- * policy_loss − ent_coef·H + vf_coef·value_loss over both networks with one optimizer at
+ *   4. one policy step on −mean(log π(a|s)·A) − ent_coef·H (optimizer at learning_rate) — or, with
+ *      batch_size, one per minibatch of a shuffled rollout (the tutorials' minibatched epoch) —
+ *      then train_v_iters full-batch steps of the value net on mean((R − V(s))²) (its own optimizer
+ *      at vf_learning_rate).
+ * With joint_update the update is SB3's A2C instead: a single gradient step (one per minibatch with
+ * batch_size) on policy_loss − ent_coef·H + vf_coef·value_loss over both networks with one optimizer at
  * learning_rate (vf_learning_rate and train_v_iters unused); optimizer 'rmsprop' is torch's RMSprop
  * as SB3 uses it (α 0.99, ε outside the square root), implemented below because tfjs' RMSProp puts ε
  * inside the root.
@@ -23,6 +24,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { VecEnv } from '../envs/env.ts';
+import type { Generator } from '../envs/numpy-rng.ts';
 import type { ActionDistribution } from '../nn/distributions.ts';
 import type { Mlp } from '../nn/mlp.ts';
 import { withDefaults, parseSchedule, type Schedule } from '../training/hyperparameters.ts';
@@ -37,7 +39,9 @@ import {
   fusedOptimizerStep,
   checkNumEnvs,
   gradientStep,
+  permutation,
   setLearningRate,
+  StepMeans,
   type Algorithm,
   type AlgorithmOptions,
   type IterationContext,
@@ -66,6 +70,7 @@ export class A2c implements Algorithm {
   readonly critic: Mlp;
   readonly buffer: RolloutBuffer;
   private readonly vecEnv: VecEnv;
+  private readonly rng: Generator;
   private readonly dist: ActionDistribution;
   private readonly rollout: RolloutCollector;
   readonly engine: EngineName;
@@ -83,6 +88,7 @@ export class A2c implements Algorithm {
     const hp = (this.hp = withDefaults<A2cHyperparameters>(A2C_RULES, hyperparameters));
     checkNumEnvs(hp.n_envs, vecEnv);
     this.vecEnv = vecEnv;
+    this.rng = rng;
     const nets = createActorCritic(vecEnv, hp, rng);
     this.dist = nets.dist;
     this.policy = nets.policy;
@@ -125,10 +131,12 @@ export class A2c implements Algorithm {
     const lr = this.lrSchedule(progress);
     const metrics: Record<string, number> = { learning_rate: lr };
 
-    // ---- 4. policy step, then value iterations (or one joint step) ----
+    // ---- 4. policy step(s), then value iterations (or joint steps) ----
+    const full: Rows = { obs: buffer.obs, actions: buffer.actions, adv, returns: buffer.returns, m: M };
+    const batches = this.minibatches(full);
     try {
-      if (this.fused) this.fusedUpdate(adv, lr, progress, metrics);
-      else this.tfjsUpdate(adv, lr, progress, metrics);
+      if (this.fused) this.fusedUpdate(batches, full, lr, progress, metrics);
+      else this.tfjsUpdate(batches, full, lr, progress, metrics);
     } finally {
       // Weights changed (even if a later step threw): acting and saving must see them.
       if (this.fused) this.fused.pushWeights();
@@ -145,67 +153,98 @@ export class A2c implements Algorithm {
     return { steps, metrics };
   }
 
+  /**
+   * The rows of each policy step: the whole rollout, or (batch_size) a shuffled rollout cut into
+   * minibatches of batch_size rows, the last one smaller when batch_size does not divide it.
+   */
+  private minibatches(full: Rows): Rows[] {
+    const { batch_size: size } = this.hp;
+    const M = full.m;
+    if (size === 0 || size >= M) return [full];
+    const perm = permutation(M, this.rng);
+    const out: Rows[] = [];
+    for (let start = 0; start < M; start += size) {
+      const idx = perm.subarray(start, Math.min(start + size, M));
+      const mb = this.buffer.gather(idx);
+      const adv = new Float32Array(idx.length);
+      for (let j = 0; j < idx.length; j++) adv[j] = full.adv[idx[j]];
+      out.push({ obs: mb.obs, actions: mb.actions, adv, returns: mb.returns, m: idx.length });
+    }
+    return out;
+  }
+
   /** The update on the tfjs engine: the losses as tf ops, tf.variableGrads, clip, optimizer steps. */
-  private tfjsUpdate(adv: Float32Array, lr: number, progress: number, metrics: Record<string, number>): void {
-    const { hp, vecEnv, buffer, dist, critic } = this;
+  private tfjsUpdate(batches: Rows[], full: Rows, lr: number, progress: number, metrics: Record<string, number>): void {
+    const { hp, vecEnv, dist, critic } = this;
     const actor = this.policy.net;
     const D = vecEnv.obsDim;
-    const M = buffer.size;
     const discrete = dist.kind === 'categorical';
     setLearningRate(this.optimizer!, lr);
-    tf.tidy(() => {
-      const obsT = tf.tensor2d(buffer.obs, [M, D]);
-      const actT = discrete ? tf.tensor1d(buffer.actions as Int32Array, 'int32') : tf.tensor2d(buffer.actions as Float32Array, [M, dist.actionDim]);
-      const advT = tf.tensor1d(adv);
-      const retT = tf.tensor1d(buffer.returns);
-      const policyTerms = () => {
-        const params = actor.apply(obsT);
-        const entropy = tf.mean(dist.entropy(params));
-        const policyLoss = tf.neg(tf.mean(tf.mul(dist.logProb(params, actT), advT))) as tf.Scalar;
-        return { policyLoss, entropy };
-      };
-      const valueLoss = () => tf.mean(tf.square(tf.sub(retT, tf.reshape(critic.apply(obsT), [-1])))) as tf.Scalar;
-
-      if (hp.joint_update) {
-        const r = gradientStep(
-          this.optimizer!,
-          [...this.policy.variables, ...critic.variables],
-          () => {
-            const { policyLoss, entropy } = policyTerms();
-            const vLoss = valueLoss();
-            const loss = tf.add(tf.sub(policyLoss, tf.mul(hp.ent_coef, entropy)), tf.mul(hp.vf_coef, vLoss)) as tf.Scalar;
-            return [loss, policyLoss, vLoss, entropy] as tf.Scalar[];
-          },
-          ['loss', 'policy_loss', 'value_loss', 'entropy'],
-          hp.max_grad_norm,
-        );
-        Object.assign(metrics, { policy_loss: r.losses.policy_loss, value_loss: r.losses.value_loss, entropy: r.losses.entropy, grad_norm: r.gradNorm });
-      } else {
-        const p = gradientStep(
-          this.optimizer!,
-          this.policy.variables,
-          () => {
-            const { policyLoss, entropy } = policyTerms();
-            return [tf.sub(policyLoss, tf.mul(hp.ent_coef, entropy)), policyLoss, entropy] as tf.Scalar[];
-          },
-          ['loss', 'policy_loss', 'entropy'],
-          hp.max_grad_norm,
-        );
-        Object.assign(metrics, { policy_loss: p.losses.policy_loss, entropy: p.losses.entropy, grad_norm: p.gradNorm });
-        const vfLr = this.vfLrSchedule(progress);
-        setLearningRate(this.vfOptimizer!, vfLr);
-        let vfGradNorm = 0;
-        for (let k = 0; k < hp.train_v_iters; k++) {
-          const v = gradientStep(this.vfOptimizer!, critic.variables, () => [valueLoss()], ['value_loss'], hp.max_grad_norm);
-          // value_loss: before the first value step (comparable with the joint update); _final: before the last.
-          if (k === 0) metrics.value_loss = v.losses.value_loss;
-          metrics.value_loss_final = v.losses.value_loss;
-          vfGradNorm += v.gradNorm;
-        }
-        metrics.vf_grad_norm = vfGradNorm / hp.train_v_iters;
-        metrics.vf_learning_rate = vfLr;
-      }
+    const tensors = (r: Rows) => ({
+      obsT: tf.tensor2d(r.obs, [r.m, D]),
+      actT: discrete ? tf.tensor1d(r.actions as Int32Array, 'int32') : tf.tensor2d(r.actions as Float32Array, [r.m, dist.actionDim]),
+      advT: tf.tensor1d(r.adv),
+      retT: tf.tensor1d(r.returns),
     });
+    const policyTerms = (t: ReturnType<typeof tensors>) => {
+      const params = actor.apply(t.obsT);
+      const entropy = tf.mean(dist.entropy(params));
+      const policyLoss = tf.neg(tf.mean(tf.mul(dist.logProb(params, t.actT), t.advT))) as tf.Scalar;
+      return { policyLoss, entropy };
+    };
+    const valueLoss = (t: ReturnType<typeof tensors>) => tf.mean(tf.square(tf.sub(t.retT, tf.reshape(critic.apply(t.obsT), [-1])))) as tf.Scalar;
+
+    const means = new StepMeans();
+    for (const rows of batches) {
+      tf.tidy(() => {
+        const t = tensors(rows);
+        if (hp.joint_update) {
+          const r = gradientStep(
+            this.optimizer!,
+            [...this.policy.variables, ...critic.variables],
+            () => {
+              const { policyLoss, entropy } = policyTerms(t);
+              const vLoss = valueLoss(t);
+              const loss = tf.add(tf.sub(policyLoss, tf.mul(hp.ent_coef, entropy)), tf.mul(hp.vf_coef, vLoss)) as tf.Scalar;
+              return [loss, policyLoss, vLoss, entropy] as tf.Scalar[];
+            },
+            ['loss', 'policy_loss', 'value_loss', 'entropy'],
+            hp.max_grad_norm,
+          );
+          means.add({ losses: { policy_loss: r.losses.policy_loss, value_loss: r.losses.value_loss, entropy: r.losses.entropy }, gradNorm: r.gradNorm });
+        } else {
+          const p = gradientStep(
+            this.optimizer!,
+            this.policy.variables,
+            () => {
+              const { policyLoss, entropy } = policyTerms(t);
+              return [tf.sub(policyLoss, tf.mul(hp.ent_coef, entropy)), policyLoss, entropy] as tf.Scalar[];
+            },
+            ['loss', 'policy_loss', 'entropy'],
+            hp.max_grad_norm,
+          );
+          means.add({ losses: { policy_loss: p.losses.policy_loss, entropy: p.losses.entropy }, gradNorm: p.gradNorm });
+        }
+      });
+    }
+    Object.assign(metrics, means.means());
+    if (hp.joint_update) return;
+
+    const vfLr = this.vfLrSchedule(progress);
+    setLearningRate(this.vfOptimizer!, vfLr);
+    tf.tidy(() => {
+      const t = tensors(full);
+      let vfGradNorm = 0;
+      for (let k = 0; k < hp.train_v_iters; k++) {
+        const v = gradientStep(this.vfOptimizer!, critic.variables, () => [valueLoss(t)], ['value_loss'], hp.max_grad_norm);
+        // value_loss: before the first value step (comparable with the joint update); _final: before the last.
+        if (k === 0) metrics.value_loss = v.losses.value_loss;
+        metrics.value_loss_final = v.losses.value_loss;
+        vfGradNorm += v.gradNorm;
+      }
+      metrics.vf_grad_norm = vfGradNorm / hp.train_v_iters;
+    });
+    metrics.vf_learning_rate = vfLr;
   }
 
   /**
@@ -213,37 +252,44 @@ export class A2c implements Algorithm {
    * network outputs (policyLossGrad below; pg-losses.ts's valueLossGrad, mse), backward, clip + optimizer step — no tfjs
    * ops. Advantages and returns are constants, as in the tfjs loss.
    */
-  private fusedUpdate(adv: Float32Array, lr: number, progress: number, metrics: Record<string, number>): void {
-    const { hp, buffer, dist } = this;
+  private fusedUpdate(batches: Rows[], full: Rows, lr: number, progress: number, metrics: Record<string, number>): void {
+    const { hp, dist } = this;
     const f = this.fused!;
-    const M = buffer.size;
-    f.reserve(M);
-    f.kernels.f32.set(buffer.obs, f.obsOff);
-    const pOff = f.actor.forward(f.obsOff, M); // logits, or Gaussian means
-    const { policyLoss, entropy } = policyLossGrad(f, dist, pOff, M, buffer.actions, adv, hp.ent_coef);
-
-    if (hp.joint_update) {
-      // One step on policy_loss − ent_coef·H + vf_coef·value_loss over both nets (one set).
-      const vOff = f.critic.forward(f.obsOff, M);
-      const vLoss = valueLossGrad('mse', buffer.returns, f.kernels.f32, vOff, M, hp.vf_coef, f.dValuesOff);
-      checkFiniteLosses({ loss: policyLoss - hp.ent_coef * entropy + hp.vf_coef * vLoss, policy_loss: policyLoss, value_loss: vLoss, entropy });
-      f.actor.backward(f.dParamsOff, M);
-      f.critic.backward(f.dValuesOff, M);
-      const gradNorm = fusedOptimizerStep(this.fusedOptimizer!, lr, hp.max_grad_norm);
-      Object.assign(metrics, { policy_loss: policyLoss, value_loss: vLoss, entropy, grad_norm: gradNorm });
-      return;
+    const H = f.kernels.f32;
+    f.reserve(full.m);
+    const means = new StepMeans();
+    for (const rows of batches) {
+      const m = rows.m;
+      H.set(rows.obs, f.obsOff);
+      const pOff = f.actor.forward(f.obsOff, m); // logits, or Gaussian means
+      const { policyLoss, entropy } = policyLossGrad(f, dist, pOff, m, rows.actions, rows.adv, hp.ent_coef);
+      if (hp.joint_update) {
+        // One step on policy_loss − ent_coef·H + vf_coef·value_loss over both nets (one set).
+        const vOff = f.critic.forward(f.obsOff, m);
+        const vLoss = valueLossGrad('mse', rows.returns, H, vOff, m, hp.vf_coef, f.dValuesOff);
+        checkFiniteLosses({ loss: policyLoss - hp.ent_coef * entropy + hp.vf_coef * vLoss, policy_loss: policyLoss, value_loss: vLoss, entropy });
+        f.actor.backward(f.dParamsOff, m);
+        f.critic.backward(f.dValuesOff, m);
+        const gradNorm = fusedOptimizerStep(this.fusedOptimizer!, lr, hp.max_grad_norm);
+        means.add({ losses: { policy_loss: policyLoss, value_loss: vLoss, entropy }, gradNorm });
+      } else {
+        checkFiniteLosses({ loss: policyLoss - hp.ent_coef * entropy, policy_loss: policyLoss, entropy });
+        f.actor.backward(f.dParamsOff, m);
+        const gradNorm = fusedOptimizerStep(this.fusedOptimizer!, lr, hp.max_grad_norm);
+        means.add({ losses: { policy_loss: policyLoss, entropy }, gradNorm });
+      }
     }
+    Object.assign(metrics, means.means());
+    if (hp.joint_update) return;
 
-    // Policy step, then train_v_iters full-batch value steps with the critic's own optimizer.
-    checkFiniteLosses({ loss: policyLoss - hp.ent_coef * entropy, policy_loss: policyLoss, entropy });
-    f.actor.backward(f.dParamsOff, M);
-    const gradNorm = fusedOptimizerStep(this.fusedOptimizer!, lr, hp.max_grad_norm);
-    Object.assign(metrics, { policy_loss: policyLoss, entropy, grad_norm: gradNorm });
+    // train_v_iters full-batch value steps with the critic's own optimizer.
+    const M = full.m;
+    if (batches[0] !== full) H.set(full.obs, f.obsOff);
     const vfLr = this.vfLrSchedule(progress);
     let vfGradNorm = 0;
     for (let k = 0; k < hp.train_v_iters; k++) {
       const vOff = f.critic.forward(f.obsOff, M);
-      const vLoss = valueLossGrad('mse', buffer.returns, f.kernels.f32, vOff, M, 1, f.dValuesOff);
+      const vLoss = valueLossGrad('mse', full.returns, H, vOff, M, 1, f.dValuesOff);
       checkFiniteLosses({ value_loss: vLoss });
       f.critic.backward(f.dValuesOff, M);
       vfGradNorm += fusedOptimizerStep(this.fusedVfOptimizer!, vfLr, hp.max_grad_norm);
@@ -262,6 +308,15 @@ export class A2c implements Algorithm {
     this.vfOptimizer?.dispose();
     this.fused?.dispose();
   }
+}
+
+/** One policy step's rows: observations, actions, (normalised) advantages, value targets. */
+interface Rows {
+  obs: Float32Array;
+  actions: ArrayLike<number>;
+  adv: Float32Array;
+  returns: Float32Array;
+  m: number;
 }
 
 // ---------- the fused engine's loss gradients (the tfjs losses are in tfjsUpdate) ----------

@@ -1,7 +1,8 @@
 /**
  * Actor-critic in its three textbook forms, chosen by `variant`: td, one-step actor-critic with an
- * update after every env step (actor-critic/td.ts); mc, Monte-Carlo advantage on complete episodes, and
- * shared, one trunk with policy and value heads (the TensorFlow tutorial), both in actor-critic/episodic.ts.
+ * update after every env step (actor-critic/td.ts) or, td_update 'episode', one batched TD(0) update
+ * per episode; mc, Monte-Carlo advantage on complete episodes; and shared, one trunk with policy and
+ * value heads (the TensorFlow tutorial) — the last three in actor-critic/episodic.ts.
  * Their networks: actor-critic/networks.ts; the hyperparameters and presets: actor-critic/hyperparameters.ts.
  * This file is what the lab sees (the Algorithm: acting policy, the critic saved beside it) and the
  * definition; the folder splits the 800 lines of three updates so that each still reads top to bottom.
@@ -35,7 +36,10 @@ export class ActorCritic implements Algorithm {
     this.policy = createActor(hp, vecEnv, rng);
     this.engine = engine ?? 'tfjs';
     const fused = this.engine === 'fused';
-    this.update = hp.variant === 'td' ? new TdActorCritic(hp, vecEnv, this.policy, rng, fused) : new EpisodicActorCritic(hp, vecEnv, this.policy, rng, fused);
+    this.update =
+      hp.variant === 'td' && hp.td_update === 'step'
+        ? new TdActorCritic(hp, vecEnv, this.policy, rng, fused)
+        : new EpisodicActorCritic(hp, vecEnv, this.policy, rng, fused);
   }
 
   /**
@@ -73,7 +77,7 @@ export const actorCriticDef: AlgorithmDef = {
   id: 'actor-critic',
   name: 'Actor-Critic',
   description:
-    'Classic actor-critic: one-step TD (update every step), Monte-Carlo advantage, or a shared trunk with policy and value heads (TensorFlow tutorial).',
+    'Classic actor-critic: one-step TD (an update every step, or one batched update per episode), Monte-Carlo advantage, or a shared trunk with policy and value heads (TensorFlow tutorial).',
   rules: ACTOR_CRITIC_RULES,
   presets: ACTOR_CRITIC_PRESETS,
   defaultSteps: { 'CartPole-v1': 500_000, 'LunarLander-v3': 1_000_000 },

@@ -1,8 +1,13 @@
 /**
- * Actor-critic's mc and shared variants: one update per episodes_per_update complete episodes.
+ * Actor-critic's mc and shared variants, and td per episode: one update per episodes_per_update
+ * complete episodes.
  *   mc      Monte-Carlo advantage A_t = G_t − V(s_t) (normalised), the critic regressing G_t; separate
  *           actor and critic as in td (networks.ts: SeparateNets). A truncated episode's G bootstraps
  *           from V(final observation).
+ *   td      (td_update 'episode') the same networks and steps as mc on one-step targets instead:
+ *           y_t = r_t + γ·V(s_{t+1}) (V(final observation) at a truncation, 0 at termination) and
+ *           δ_t = y_t − V(s_t), every V from the critic before the update — TD(0) batched over the
+ *           episode, as the one-step actor-critic tutorials that update once per episode do.
  *   shared  One trunk with a policy head and a value head and one optimizer (the TensorFlow / Keras
  *           actor-critic tutorial; networks.ts: SharedTrunk): per episode, returns standardised to Ĝ,
  *           loss = −mean(log π·(Ĝ − V)) + vf_coef·Huber(V, Ĝ) − ent_coef·H (the advantage is detached;
@@ -34,9 +39,23 @@ import { SeparateNets, SharedTrunk, sharedForward } from './networks.ts';
 /** float32 machine ε, the tutorial's guard when standardising returns. */
 const F32_EPS = 1.1920929e-7;
 
+/**
+ * One episode's TD(0) targets y_t = r_t + γ·V(s_{t+1}): v holds V(s_0 … s_{T−1}) of the episode, so
+ * V(s_{t+1}) is v[t + 1], and after the last step it is `last` (V(final observation) when the time
+ * limit cut the episode, 0 when it terminated).
+ */
+export function episodeTdTargets(rewards: ArrayLike<number>, v: ArrayLike<number>, last: number, gamma: number, out?: Float32Array): Float32Array {
+  const T = rewards.length;
+  const y = out ?? new Float32Array(T);
+  for (let t = 0; t < T; t++) y[t] = rewards[t] + gamma * (t + 1 < T ? v[t + 1] : last);
+  return y;
+}
+
 export class EpisodicActorCritic {
-  /** mc: actor and critic; shared: trunk and two heads. */
+  /** mc, td: actor and critic; shared: trunk and two heads. */
   readonly nets: SeparateNets | SharedTrunk;
+  /** td per episode: one-step targets in place of the returns. */
+  private readonly td: boolean;
   private readonly lrSchedule: Schedule;
   private readonly vfLrSchedule: Schedule;
   private readonly episodes: EpisodeCollector;
@@ -50,6 +69,7 @@ export class EpisodicActorCritic {
   ) {
     this.lrSchedule = parseSchedule(hp.learning_rate);
     this.vfLrSchedule = parseSchedule(hp.vf_learning_rate);
+    this.td = hp.variant === 'td';
     this.nets =
       hp.variant === 'shared'
         ? new SharedTrunk(hp, policy, rng, fused, this.lrSchedule(1))
@@ -70,10 +90,11 @@ export class EpisodicActorCritic {
       hp.episodes_per_update,
       (obs, n, out) => dist.sample(net.forward(obs, n), n, this.rng, out),
       () => ctx.onEnvStep(),
-      hp.normalize_returns ? undefined : (finalObs) => nets.values(finalObs, 1)[0],
+      hp.normalize_returns && !this.td ? undefined : (finalObs) => nets.values(finalObs, 1)[0],
     );
 
-    // ---- 2. G_t per episode (optionally standardised), V(s_t), advantages A_t = G_t − V(s_t) ----
+    // ---- 2. G_t per episode (optionally standardised) or, td, y_t = r_t + γ·V(s_{t+1}); V(s_t);
+    // advantages A_t = G_t − V(s_t) (td: δ_t = y_t − V(s_t)) ----
     let T = 0;
     for (const ep of done) T += ep.rewards.length;
     const obsBatch = new Float32Array(T * D);
@@ -83,16 +104,28 @@ export class EpisodicActorCritic {
     for (const ep of done) {
       obsBatch.set(ep.obs, off * D);
       actBatch.set(ep.actions, off);
-      returns.set(rewardToGo(ep.rewards, hp.gamma, ep.bootstrap), off);
+      if (!this.td) returns.set(rewardToGo(ep.rewards, hp.gamma, ep.bootstrap), off);
       off += ep.rewards.length;
     }
-    if (hp.normalize_returns) {
+    if (hp.normalize_returns && !this.td) {
       const { mean, std } = meanStd(returns);
       for (let t = 0; t < T; t++) returns[t] = (returns[t] - mean) / (std + F32_EPS);
     }
     const v = nets.values(obsBatch, T);
+    if (this.td) {
+      off = 0;
+      for (const ep of done) {
+        const n = ep.rewards.length;
+        episodeTdTargets(ep.rewards, v.subarray(off, off + n), ep.bootstrap, hp.gamma, returns.subarray(off, off + n));
+        off += n;
+      }
+    }
     const adv = new Float32Array(T);
-    for (let t = 0; t < T; t++) adv[t] = returns[t] - v[t];
+    let absDelta = 0;
+    for (let t = 0; t < T; t++) {
+      adv[t] = returns[t] - v[t];
+      absDelta += Math.abs(adv[t]);
+    }
     if (hp.normalize_advantage) {
       const { mean, std } = meanStd(adv);
       for (let t = 0; t < T; t++) adv[t] = (adv[t] - mean) / (std + 1e-8);
@@ -114,6 +147,7 @@ export class EpisodicActorCritic {
     if (Number.isFinite(ev)) metrics.explained_variance = ev;
     metrics.batch_episodes = done.length;
     metrics.batch_steps = T;
+    if (this.td) metrics.td_error = absDelta / T; // mean |δ| before the update, as td per step reports
     return { steps, metrics };
   }
 
@@ -129,7 +163,7 @@ export class EpisodicActorCritic {
       const advT = tf.tensor1d(b.adv);
       const retT = tf.tensor1d(b.returns);
       if (nets instanceof SeparateNets) {
-        // mc: separate critic regresses G_t; actor step on −mean(log π·A) − ent_coef·H.
+        // mc, td: separate critic regresses G_t (td: y_t); actor step on −mean(log π·A) − ent_coef·H.
         const critic = nets.critic;
         const vfLr = this.vfLrSchedule(progress);
         setLearningRate(nets.vfOptimizer!, vfLr);
@@ -191,7 +225,7 @@ export class EpisodicActorCritic {
     const K = this.policy.distribution.paramDim;
     const T = b.T;
     if (nets instanceof SeparateNets) {
-      // mc: critic step on L(V(s), G), then actor step on −mean(log π·A) − ent_coef·H.
+      // mc, td: critic step on L(V(s), G) (td: y), then actor step on −mean(log π·A) − ent_coef·H.
       const f = nets.fused!;
       f.reserve(2 ** Math.ceil(Math.log2(T))); // episode batches vary in length; the heap never frees
       f.kernels.f32.set(b.obs, f.obsOff);
@@ -225,7 +259,7 @@ export class EpisodicActorCritic {
   }
 }
 
-/** mc / shared: one update's rows (A and G are constants of the losses). */
+/** One update's rows (A and G, or td's δ and y, are constants of the losses). */
 interface EpisodeBatch {
   obs: Float32Array;
   actions: Int32Array;

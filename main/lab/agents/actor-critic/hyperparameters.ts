@@ -14,7 +14,14 @@ export const ACTOR_CRITIC_RULES = defineRules({
     default: 'td',
     choices: ['td', 'mc', 'shared'],
     description:
-      'td: one-step TD(0) actor-critic updating every step; mc: Monte-Carlo advantage G − V per episode; shared: one trunk with policy and value heads, combined loss.',
+      'td: one-step TD(0) actor-critic (every step, or per episode: td_update); mc: Monte-Carlo advantage G − V per episode; shared: one trunk with policy and value heads, combined loss.',
+  },
+  td_update: {
+    type: 'enum',
+    default: 'step',
+    choices: ['step', 'episode'],
+    description:
+      "td only. step: an update after every env step; episode: one batched update per episodes_per_update complete episodes on all their TD(0) targets r + γ·V(s') and errors δ, V from the networks before the update.",
   },
   learning_rate: {
     ...common.learning_rate,
@@ -23,7 +30,17 @@ export const ACTOR_CRITIC_RULES = defineRules({
   },
   vf_learning_rate: { ...common.learning_rate, default: 0.002, description: 'Adam step size of the separate critic (td, mc; unused by shared).' },
   gamma: common.gamma,
-  net_arch: { ...common.net_arch, default: [128], description: 'Hidden layer widths of the actor and of the critic (shared: of the common trunk).' },
+  net_arch: {
+    ...common.net_arch,
+    default: [128],
+    description: 'Hidden layer widths of the actor, and of the critic unless critic_net_arch says otherwise (shared: of the common trunk).',
+  },
+  critic_net_arch: {
+    ...common.net_arch,
+    key: 'critic_net_arch',
+    default: [],
+    description: "Hidden layer widths of the separate critic (td, mc), e.g. 32,32; empty = the actor's net_arch.",
+  },
   activation_fn: { ...common.activation_fn, default: 'relu' },
   ortho_init: { ...common.ortho_init, default: false },
   value_loss: {
@@ -39,8 +56,8 @@ export const ACTOR_CRITIC_RULES = defineRules({
     default: false,
     description: 'Standardise each batch of returns G (mc, shared); the critic then learns standardised returns and truncations are not bootstrapped.',
   },
-  normalize_advantage: { type: 'bool', default: true, description: 'Standardise each batch of advantages G − V (mc, shared).' },
-  episodes_per_update: { type: 'int', default: 1, min: 1, max: 10_000, description: 'Complete episodes per update (mc, shared).' },
+  normalize_advantage: { type: 'bool', default: true, description: 'Standardise each batch of advantages G − V (mc, shared; td per episode: of the δ).' },
+  episodes_per_update: { type: 'int', default: 1, min: 1, max: 10_000, description: 'Complete episodes per update (mc, shared, td per episode).' },
   max_grad_norm: { ...common.max_grad_norm, default: 0, exclusiveMin: false, description: 'Global gradient-norm clip per network update; 0 = no clipping.' },
   n_envs: common.n_envs,
 });
@@ -62,6 +79,27 @@ export const ACTOR_CRITIC_PRESETS: PresetOf<ActorCriticHyperparameters>[] = [
       net_arch: [128],
       activation_fn: 'relu',
       gamma: 0.99,
+      value_loss: 'mse',
+      ent_coef: 0,
+    },
+  },
+  {
+    name: 'classic-td-episode',
+    env: 'CartPole-v1',
+    description: 'PLACEHOLDER',
+    steps: 500_000,
+    values: {
+      variant: 'td',
+      td_update: 'episode',
+      episodes_per_update: 1,
+      n_envs: 1,
+      learning_rate: 0.001,
+      vf_learning_rate: 0.001,
+      net_arch: [32],
+      critic_net_arch: [32, 32],
+      activation_fn: 'relu',
+      gamma: 0.99,
+      normalize_advantage: false,
       value_loss: 'mse',
       ent_coef: 0,
     },

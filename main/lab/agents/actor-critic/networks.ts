@@ -40,7 +40,7 @@ export function createActor(hp: ActorCriticHyperparameters, vecEnv: VecEnv, rng:
 
 // ---------- td, mc: an actor and a separate critic ----------
 
-/** The critic has the actor's hidden layers; each network has its own Adam (learning_rate, vf_learning_rate). */
+/** The critic has critic_net_arch's hidden layers (empty: the actor's); each network has its own Adam (learning_rate, vf_learning_rate). */
 export class SeparateNets {
   readonly critic: Mlp;
   /** tfjs engine: Adam over the actor, and over the critic. */
@@ -61,7 +61,8 @@ export class SeparateNets {
     vfLr: number,
   ) {
     if (!fused) this.optimizer = adam(lr, ADAM_EPS);
-    this.critic = Mlp.create({ ...hiddenSpec(hp, policy.obsDim), outputDim: 1 }, init(hp, rng, 1));
+    const netArch = hp.critic_net_arch.length ? hp.critic_net_arch : hp.net_arch;
+    this.critic = Mlp.create({ ...hiddenSpec(hp, policy.obsDim), netArch, outputDim: 1 }, init(hp, rng, 1));
     if (fused) {
       this.fused = new FusedActorCritic({ dist: policy.distribution, policy, critic: this.critic }, { separateSets: true });
       this.fusedAdam = new FusedAdam(this.fused.actorSet, ADAM_EPS);
