@@ -34,6 +34,7 @@ const HELP = `policy-lab — train, evaluate and watch RL agents (CartPole-v1, L
 
 Usage:
 ${wrap('  policy-lab train ' + requestFlagsUsage() + ' [--runs-dir DIR] [--json]')}
+  policy-lab train --resume RUN_ID_OR_DIR [--steps TOTAL] [--runs-dir DIR] [--json]
   policy-lab eval --policy DIR [--episodes N] [--seed N] [--stochastic] [--json]
   policy-lab env info --env ID [--env-opt key=value]... [--json]
   policy-lab env rollout --env ID [--env-opt key=value]... --seed N (--actions 1,0,... | --agent random|heuristic|DIR)

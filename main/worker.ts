@@ -61,6 +61,12 @@ onMessage((msg) => {
   }
 });
 
+// Ctrl-C in a terminal reaches the whole process group, this process too: it is the lab's stop (the
+// CLI asks for it as well), so the run ends `stopped` with a checkpoint it can be resumed from.
+process.on('SIGINT', () => {
+  stopRequested = true;
+});
+
 // The lab went away (crashed, or the CLI was killed): finish the run anyway and record its end in
 // status.json ourselves (runEnded), so nothing it learns is lost or mislabelled.
 let orphaned = false;
@@ -73,7 +79,7 @@ process.on('disconnect', () => {
 const PROGRESS_EVERY_MS = 2000;
 
 async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
-  const { runDir, config } = msg;
+  const { runDir, config, resumeFrom } = msg;
   let pending: MetricRecord[] = [];
   let progress: Extract<FromWorker, { type: 'progress' }>['progress'] | null = null;
   let frames: Extract<FromWorker, { type: 'episode' }>['frames'] | null = null;
@@ -129,13 +135,16 @@ async function run(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     }
   };
   const timer = setInterval(flush, FLUSH_MS);
-  const recorder = new EpisodeRecorder(runDir, config.recordEvery);
+  let recorder = new EpisodeRecorder(runDir, config.recordEvery);
 
   try {
     const result = await train(
       config,
       {
         runDir,
+        resumeFrom: resumeFrom ?? null,
+        // The recorder's schedule counts the first env's episodes from the run's start.
+        onResumed: (r) => (recorder = new EpisodeRecorder(runDir, config.recordEvery, r.env0Episodes)),
         onBackend: (backend, engine) => send({ type: 'ready', backend, engine }),
         onEpisode: (rec) => pending.push(rec),
         onUpdate: (rec) => pending.push(rec),

@@ -11,11 +11,13 @@ export function formatDuration(seconds: number): string {
 }
 
 export function progressText(p: Omit<ProgressEvent, 'runId'>, width = 24): string {
-  const frac = p.totalSteps > 0 ? Math.min(1, p.step / p.totalSteps) : 0;
+  // Out of the steps the run really takes (whole iterations), which the ETA counts down too.
+  const total = p.plannedSteps ?? p.totalSteps;
+  const frac = total > 0 ? Math.min(1, p.step / total) : 0;
   const filled = Math.round(frac * width);
   const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
   const mean = p.mean100 === null ? '' : ` · mean100 ${p.mean100.toFixed(1)}`;
-  return `${bar} ${(frac * 100).toFixed(0).padStart(3)}% ${p.step.toLocaleString('en-US')}/${p.totalSteps.toLocaleString('en-US')} · ${Math.round(p.sps).toLocaleString('en-US')} SPS · ETA ${p.etaSeconds === null ? '–' : formatDuration(p.etaSeconds)} · ep ${p.episodes}${mean}`;
+  return `${bar} ${(frac * 100).toFixed(0).padStart(3)}% ${p.step.toLocaleString('en-US')}/${total.toLocaleString('en-US')} · ${Math.round(p.sps).toLocaleString('en-US')} SPS · ETA ${p.etaSeconds === null ? '–' : formatDuration(p.etaSeconds)} · ep ${p.episodes}${mean}`;
 }
 
 export class ProgressLine {

@@ -205,16 +205,24 @@ test('REINFORCE: finite metrics, files, flat memory, stop request', async () => 
 test('checkpoints also come on the clock, so a crash loses at most that much training', async () => {
   const runDir = join(tmp, 'clock-checkpoints');
   // A step schedule that never fires within the run; a clock of 0.3 s that does.
-  const { hooks } = recorder(runDir);
+  const { hooks, rec } = recorder(runDir);
   const res = await train(config('ppo', 'zoo', 12_288, {}, { evalEpisodes: 0, checkpointEvery: 1_000_000, checkpointSeconds: 0.3 }), hooks);
   const { readdir } = await import('node:fs/promises');
   const ckpts = await readdir(join(runDir, 'checkpoints'));
-  const expected = Math.floor(res.wallSeconds / 0.3);
-  assert.ok(
-    ckpts.length >= 1 && ckpts.length >= expected - 1 && ckpts.length <= expected + 1,
-    `${ckpts.length} checkpoints in ${res.wallSeconds.toFixed(2)} s`,
-  );
   for (const c of ckpts) assert.ok(existsSync(join(runDir, 'checkpoints', c, 'policy.json')), `${c} is a complete policy`);
+  // Checked on the training clock of the updates they follow (so however loaded the machine): one as
+  // soon as 0.3 s have passed since the last, at the end of that iteration; and one at the end.
+  const wallAt = new Map(rec.updates.map((u) => [u.step, u.wall]));
+  const walls = ckpts.map((c) => wallAt.get(Number(c.slice('step-'.length)))!).sort((a, b) => a - b);
+  assert.equal(walls.length, ckpts.length, 'every checkpoint follows an update');
+  assert.ok(ckpts.includes(`step-${res.steps}`), 'the end of the run is a checkpoint');
+  const updateWalls = [0, ...rec.updates.map((u) => u.wall)];
+  const longest = Math.max(...updateWalls.slice(1).map((w, i) => w - updateWalls[i]));
+  [0, ...walls].slice(0, -1).forEach((w, i) => {
+    const gap = walls[i] - w;
+    if (i < walls.length - 1) assert.ok(gap >= 0.3, `checkpoint ${i} came ${gap.toFixed(3)} s after the one before`);
+    assert.ok(gap <= 0.3 + longest + 1e-9, `checkpoint ${i} came ${gap.toFixed(3)} s after the one before (iterations take up to ${longest.toFixed(3)} s)`);
+  });
 });
 
 test('periodic evaluation: eval_mean on the crossing updates, best/ holds the best policy and scores it', async () => {

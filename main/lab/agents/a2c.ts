@@ -44,6 +44,7 @@ import {
   StepMeans,
   type Algorithm,
   type AlgorithmOptions,
+  type AlgorithmState,
   type IterationContext,
   type IterationResult,
   type MlpPolicy,
@@ -52,6 +53,7 @@ import { categoricalPolicyGrad, valueLossGrad } from './pg-losses.ts';
 import type { AlgorithmDef } from './definition.ts';
 import { A2C_PRESETS, A2C_RULES, checkA2cHyperparameters, type A2cHyperparameters } from './a2c-hyperparameters.ts';
 import { TorchRmsprop } from '../nn/torch-rmsprop.ts';
+import { fusedOptimizerState, setFusedOptimizerState, setTfOptimizerState, tfOptimizerState, type OptimizerState } from '../nn/optimizer-state.ts';
 import { FusedActorCritic, RolloutCollector, createActorCritic, meanActionStd } from './on-policy.ts';
 
 function makeOptimizer(kind: A2cHyperparameters['optimizer'], vars: tf.Variable[], lr: number, eps: number): tf.Optimizer {
@@ -301,6 +303,37 @@ export class A2c implements Algorithm {
     metrics.vf_learning_rate = vfLr;
   }
 
+  /** The variables each tfjs optimizer trains, in the order it was given them (joint: both nets under one). */
+  private optimizerVars(): { policy: tf.Variable[]; value: tf.Variable[] } {
+    return this.hp.joint_update
+      ? { policy: [...this.policy.variables, ...this.critic.variables], value: [] }
+      : { policy: this.policy.variables, value: this.critic.variables };
+  }
+
+  /** The optimizers' states (the policy's, or the joint one; the value net's without joint_update). */
+  trainingState(): AlgorithmState {
+    if (this.fusedOptimizer) {
+      return { optimizer: fusedOptimizerState(this.fusedOptimizer), vfOptimizer: this.fusedVfOptimizer ? fusedOptimizerState(this.fusedVfOptimizer) : null };
+    }
+    const vars = this.optimizerVars();
+    return { optimizer: tfOptimizerState(this.optimizer!, vars.policy), vfOptimizer: this.vfOptimizer ? tfOptimizerState(this.vfOptimizer, vars.value) : null };
+  }
+
+  restoreTrainingState(s: AlgorithmState): void {
+    const opt = s.optimizer as OptimizerState;
+    const vf = s.vfOptimizer as OptimizerState | null;
+    const hasVf = !!(this.fusedVfOptimizer ?? this.vfOptimizer);
+    if (hasVf !== !!vf) throw new Error('the saved state is for a run with a different joint_update');
+    if (this.fusedOptimizer) {
+      setFusedOptimizerState(this.fusedOptimizer, opt);
+      if (vf) setFusedOptimizerState(this.fusedVfOptimizer!, vf);
+      return;
+    }
+    const vars = this.optimizerVars();
+    setTfOptimizerState(this.optimizer!, vars.policy, opt);
+    if (vf) setTfOptimizerState(this.vfOptimizer!, vars.value, vf);
+  }
+
   dispose(): void {
     this.policy.dispose();
     this.critic.dispose();
@@ -379,6 +412,7 @@ export const a2cDef: AlgorithmDef = {
   rules: A2C_RULES,
   presets: A2C_PRESETS,
   defaultSteps: { 'CartPole-v1': 500_000, 'LunarLander-v3': 1_000_000 },
+  iteration: { perEnv: 'n_steps' },
   crossCheck: checkA2cHyperparameters,
   create: (opts) => new A2c(opts),
 };

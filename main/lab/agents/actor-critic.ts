@@ -81,6 +81,11 @@ export const actorCriticDef: AlgorithmDef = {
   rules: ACTOR_CRITIC_RULES,
   presets: ACTOR_CRITIC_PRESETS,
   defaultSteps: { 'CartPole-v1': 500_000, 'LunarLander-v3': 1_000_000 },
+  // td stops at the budget (one vector step at a time) unless it updates per episode; mc and shared update on whole episodes.
+  iteration: {
+    byKey: 'variant',
+    cases: { td: { byKey: 'td_update', cases: { step: { perEnv: 1 }, episode: { episodes: true } } }, mc: { episodes: true }, shared: { episodes: true } },
+  },
   supports: (_obs, act) => (act.kind === 'discrete' ? null : 'actor-critic here supports Discrete action spaces only'),
   create: (opts) => new ActorCritic(opts),
 };

@@ -132,7 +132,19 @@ export interface Algorithm {
   readonly policy: SavablePolicy;
   iterate(ctx: IterationContext): Promise<IterationResult>;
   dispose(): void;
+  /**
+   * Between iterations: what, beyond its policy and critic weights (the policy folder) and the
+   * trainer's random stream, it needs to go on exactly as if never stopped — optimizer moments and
+   * step counts, schedules' counters, a target network, a replay buffer. Absent: a resumed run keeps
+   * the weights but starts its optimizer afresh (and fresh episodes).
+   */
+  trainingState?(): AlgorithmState;
+  /** Puts back what trainingState() gave, on an algorithm built from the same configuration; throws naming what does not fit. */
+  restoreTrainingState?(s: AlgorithmState): void;
 }
+
+/** An algorithm's training state: plain data and typed arrays (training/training-state.ts writes it). */
+export type AlgorithmState = Record<string, unknown>;
 
 export interface AlgorithmOptions {
   vecEnv: VecEnv;

@@ -191,6 +191,7 @@ export const randomDef: AlgorithmDef = {
   rules: RULES.random,
   presets: [],
   defaultSteps: STEPS,
+  iteration: { perEnv: 1 },
   create: (opts) => new BaselineAlgorithm('random', opts),
 };
 
@@ -201,6 +202,7 @@ export const constantDef: AlgorithmDef = {
   rules: RULES.constant,
   presets: [],
   defaultSteps: STEPS,
+  iteration: { perEnv: 1 },
   create: (opts) => new BaselineAlgorithm('constant', opts),
 };
 
@@ -211,6 +213,7 @@ export const heuristicDef: AlgorithmDef = {
   rules: RULES.heuristic,
   presets: [],
   defaultSteps: STEPS,
+  iteration: { perEnv: 1 },
   create: (opts) => new BaselineAlgorithm('heuristic', opts),
 };
 

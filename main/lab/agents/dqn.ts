@@ -391,6 +391,8 @@ export const dqnDef: AlgorithmDef = {
   rules: DQN_RULES,
   presets: DQN_PRESETS,
   defaultSteps: { 'CartPole-v1': 100_000, 'LunarLander-v3': 500_000 },
+  // Whole train_freq cycles, never more than the budget needs.
+  iteration: { perEnv: 'train_freq' },
   supports,
   create: (opts) => new Dqn(opts),
 };

@@ -24,6 +24,7 @@ import { FusedAdam, clipFactor } from '../nn/fused/optimizers.ts';
 import { LocalCritic, type CriticTrainer } from '../nn/fused/critic.ts';
 import { ThreadCritic } from '../nn/fused/thread-critic.ts';
 import type { EngineName } from '../nn/fused/engine-choice.ts';
+import { fusedOptimizerState, setFusedOptimizerState, setTfOptimizerState, tfOptimizerState, type OptimizerState } from '../nn/optimizer-state.ts';
 import type { RolloutBuffer } from '../training/rollout-buffer.ts';
 import {
   adam,
@@ -33,6 +34,7 @@ import {
   setLearningRate,
   type Algorithm,
   type AlgorithmOptions,
+  type AlgorithmState,
   type IterationContext,
   type IterationResult,
   NonFiniteLossError,
@@ -309,6 +311,22 @@ export class Ppo implements Algorithm {
     if (next.threaded) next.setWeights(this.fused!.critic.getWeights());
   }
 
+  /** Adam's state (tfjs: one over both nets; fused: the actor's and the critic's, wherever it trains). */
+  trainingState(): AlgorithmState {
+    if (this.fusedAdam) return { optimizer: fusedOptimizerState(this.fusedAdam), critic: { kind: 'fused-adam', ...this.criticTrainer!.getAdamState() } };
+    return { optimizer: tfOptimizerState(this.optimizer!, [...this.policy.variables, ...this.critic.variables]) };
+  }
+
+  restoreTrainingState(s: AlgorithmState): void {
+    const opt = s.optimizer as OptimizerState;
+    if (this.fusedAdam) {
+      setFusedOptimizerState(this.fusedAdam, opt);
+      const c = s.critic as OptimizerState | undefined;
+      if (c?.kind !== 'fused-adam') throw new Error('the saved state has no Adam state for the critic (saved by the other engine?)');
+      this.criticTrainer!.setAdamState(c);
+    } else setTfOptimizerState(this.optimizer!, [...this.policy.variables, ...this.critic.variables], opt);
+  }
+
   dispose(): void {
     this.policy.dispose();
     this.critic.dispose();
@@ -344,6 +362,7 @@ export const ppoDef: AlgorithmDef = {
   rules: PPO_RULES,
   presets: PPO_PRESETS,
   defaultSteps: { 'CartPole-v1': 100_000, 'LunarLander-v3': 1_000_000 },
+  iteration: { perEnv: 'n_steps' },
   crossCheck: checkPpoHyperparameters,
   create: (opts) => new Ppo(opts),
 };

@@ -268,6 +268,7 @@ export const qLearningDef: AlgorithmDef = {
   rules: RULES,
   presets: PRESETS,
   defaultSteps: { 'CartPole-v1': 2_000_000, 'LunarLander-v3': 2_000_000 },
+  iteration: { perEnv: 1 },
   crossCheck: (v) => {
     if (Array.isArray(v.bins) && v.bins.length && v.bins.reduce((a, b) => a * b, 1) > MAX_STATES) {
       throw new Error(`bins makes ${v.bins.reduce((a, b) => a * b, 1)} states (${v.bins.join('×')}); at most ${MAX_STATES} are supported`);

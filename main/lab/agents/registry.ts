@@ -2,7 +2,7 @@
  * Every algorithm the lab offers, by id, with the algorithm-level API over their definitions:
  * what the UI lists, hyperparameter resolution (defaults ← preset ← overrides) and construction.
  */
-import type { AlgoId, AlgoInfo } from '../domain/algorithms.ts';
+import { plannedSteps, type AlgoId, type AlgoInfo } from '../domain/algorithms.ts';
 import type { EnvId } from '../domain/envs.ts';
 import { defaultsOf, toContractSpec, validateRules, type Preset, type RuleOptions, type Values } from '../training/hyperparameters.ts';
 import type { Algorithm, AlgorithmOptions } from './algorithm.ts';
@@ -34,6 +34,7 @@ export function algoInfos(): AlgoInfo[] {
     description: d.description,
     hyperparameters: d.rules.map(toContractSpec),
     presets: d.presets.map((p) => ({ ...p, values: structuredClone(p.values), ...(p.envOptions ? { envOptions: { ...p.envOptions } } : {}) })),
+    iteration: structuredClone(d.iteration),
   }));
 }
 
@@ -83,6 +84,11 @@ export function resolveHyperparameters(
   const merged: Record<string, unknown> = { ...defaultsOf(d.rules), ...(p ? structuredClone(p.values) : {}), ...overrides };
   const hyperparameters = validateRules(algo, d.rules, merged, d.crossCheck, opts);
   return { hyperparameters, steps: p?.steps ?? d.defaultSteps[env], preset: p ? p.name : null, envOptions: { ...(p?.envOptions ?? {}) } };
+}
+
+/** The env steps a budget really runs under these (complete) hyperparameters: whole iterations (domain/algorithms.ts). */
+export function plannedRunSteps(algo: AlgoId, hp: Readonly<Record<string, unknown>>, budget: number): { steps: number; iteration: number | null } {
+  return plannedSteps(algorithmDef(algo).iteration, hp, budget);
 }
 
 export function createAlgorithm(algo: AlgoId, opts: AlgorithmOptions): Algorithm {

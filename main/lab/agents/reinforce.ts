@@ -280,5 +280,6 @@ export const reinforceDef: AlgorithmDef = {
   rules: RULES,
   presets: PRESETS,
   defaultSteps: { 'CartPole-v1': 500_000, 'LunarLander-v3': 2_000_000 },
+  iteration: { episodes: true },
   create: (opts) => new Reinforce(opts),
 };

@@ -54,6 +54,12 @@ export const RunConfig = z.object({
   seed: Seed,
   /** Env-step budget (sum over all vectorized envs). */
   totalSteps: z.number().int().min(1),
+  /**
+   * The env steps the budget really runs: totalSteps rounded up to whole iterations (PPO's rollouts,
+   * …; agents/registry.ts plannedRunSteps). Absent: totalSteps (configs from before, and algorithms
+   * that update on whole episodes, whose overrun is not known in advance).
+   */
+  plannedSteps: z.number().int().min(1).optional(),
   /** Episode budget (0 or absent = none): training ends after the iteration in which it is reached. */
   maxEpisodes: z.number().int().min(0).optional(),
   preset: z.string().nullable(),
@@ -142,6 +148,8 @@ export interface RunSummary {
   status: RunStatus;
   steps: number;
   totalSteps: number;
+  /** The env steps the budget really runs (whole iterations; RunConfig.plannedSteps); absent = totalSteps. */
+  plannedSteps?: number;
   episodes: number;
   wallSeconds: number;
   solved: boolean;
@@ -183,7 +191,11 @@ export interface BestEval {
 
 export interface RunDetail {
   summary: RunSummary;
+  /** config.json as stored (the RunConfig plus labVersion, name, createdAt). */
   config: Record<string, unknown>;
+  /** config.json read through RunConfig, the lab's one check; null (configError says why) when it is not one. */
+  runConfig: RunConfig | null;
+  configError?: string;
   metrics: MetricRecord[];
   /** Training episodes kept for replay (recordEvery). */
   recorded: RecordedEpisode[];
@@ -206,6 +218,8 @@ export interface ProgressEvent {
   runId: string;
   step: number;
   totalSteps: number;
+  /** The env steps the budget really runs (whole iterations); the ETA counts what remains of it. Absent = totalSteps. */
+  plannedSteps?: number;
   episodes: number;
   sps: number;
   etaSeconds: number | null;

@@ -5,7 +5,7 @@
  * resets draw the same uniforms in the same order. No allocation per step except for the record of
  * an episode that finishes.
  */
-import { ResetNeeded, type EnvSpec, type FinishedEpisode, type RenderState, type VecEnv } from './env.ts';
+import { ResetNeeded, type EnvSpec, type FinishedEpisode, type RenderState, type VecEnv, type VecEnvSnapshot } from './env.ts';
 import {
   CARTPOLE_SPEC,
   cartPoleActionSpace,
@@ -16,7 +16,7 @@ import {
   checkCartPoleAction,
   type CartPoleArrays,
 } from './cartpole.ts';
-import { npRandom, type Generator } from './numpy-rng.ts';
+import { npRandom, type Generator, type PCG64State } from './numpy-rng.ts';
 import type { BoxSpace, DiscreteSpace } from './spaces.ts';
 import { EpisodeTally, checkNumEnvs, checkVecSeed } from './vector-env.ts';
 
@@ -153,6 +153,53 @@ export class CartPoleVecEnv implements VecEnv {
 
   close(): void {
     // Nothing to release.
+  }
+
+  snapshot(): VecEnvSnapshot {
+    if (!this.started) throw new Error('a vector env can be captured only after reset()');
+    const s = this.s;
+    return {
+      kind: 'CartPoleVecEnv',
+      numEnvs: this.numEnvs,
+      state: [s.x, s.xDot, s.theta, s.thetaDot].map((a) => Float64Array.from(a)),
+      rngs: this.rngs.map((g) => g!.getState()),
+      returns: Float64Array.from(this.episodes.returns),
+      lengths: Int32Array.from(this.episodes.lengths),
+    };
+  }
+
+  restore(snap: VecEnvSnapshot): void {
+    const n = this.numEnvs;
+    const state = snap.state as Float64Array[];
+    const rngs = snap.rngs as PCG64State[];
+    const ok =
+      snap.kind === 'CartPoleVecEnv' &&
+      snap.numEnvs === n &&
+      Array.isArray(state) &&
+      state.length === 4 &&
+      state.every((a) => a instanceof Float64Array && a.length === n) &&
+      Array.isArray(rngs) &&
+      rngs.length === n &&
+      snap.returns instanceof Float64Array &&
+      snap.returns.length === n &&
+      snap.lengths instanceof Int32Array &&
+      snap.lengths.length === n;
+    if (!ok) throw new Error(`the saved env state is not that of ${n} CartPole envs`);
+    const s = this.s;
+    [s.x, s.xDot, s.theta, s.thetaDot].forEach((a, k) => a.set(state[k]));
+    for (let i = 0; i < n; i++) {
+      const g = this.rngs[i] ?? npRandom(0);
+      g.setState(rngs[i]); // checks the 128-bit state
+      this.rngs[i] = g;
+      this.writeObs(this.obs, i);
+    }
+    this.episodes.reset();
+    this.episodes.returns.set(snap.returns as Float64Array);
+    this.episodes.lengths.set(snap.lengths as Int32Array);
+    this.rewards.fill(0);
+    this.terminated.fill(0);
+    this.truncated.fill(0);
+    this.started = true;
   }
 
   /** Kept out of the hot loop: saves the final obs and autoresets sub-env i. */

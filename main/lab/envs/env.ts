@@ -84,6 +84,21 @@ export interface VecEnv {
   /** The drawable terminal state of sub-env i's episode that ended in the last step (autoreset has replaced it in renderState). */
   finalRenderState(i: number): RenderState;
   close(): void;
+  /**
+   * Everything a resumed run needs to go on as if it never stopped (sub-env states, their generators,
+   * the running episodes' returns and lengths), between steps; absent where an env's state cannot be
+   * captured (LunarLander's Box2D world): a resumed run then starts fresh episodes.
+   */
+  snapshot?(): VecEnvSnapshot;
+  /** Puts back a snapshot this kind of vec env took with the same number of envs; throws (naming what differs) otherwise. */
+  restore?(s: VecEnvSnapshot): void;
+}
+
+/** A vec env's state as plain data and typed arrays (saved in a checkpoint's training state). */
+export interface VecEnvSnapshot {
+  kind: string;
+  numEnvs: number;
+  [part: string]: unknown;
 }
 
 export interface FinishedEpisode {

@@ -49,6 +49,26 @@ export class TorchRmsprop extends tf.Optimizer {
     for (const s of this.squareAvg.values()) s.dispose();
     this.squareAvg.clear();
   }
+
+  /** The running squares of `vars`, in that order (null before a variable's first step): a checkpoint's training state. */
+  getSquareAvg(vars: readonly tf.Variable[]): (Float32Array | null)[] {
+    return vars.map((v) => {
+      const s = this.squareAvg.get(v.name);
+      return s ? (s.dataSync() as Float32Array).slice() : null;
+    });
+  }
+
+  setSquareAvg(vars: readonly tf.Variable[], arrays: readonly (Float32Array | null)[]): void {
+    if (arrays.length !== vars.length || arrays.some((x, i) => x !== null && x.length !== vars[i].size)) {
+      throw new Error("the saved RMSprop state does not fit this run's networks");
+    }
+    for (const s of this.squareAvg.values()) s.dispose();
+    this.squareAvg.clear();
+    vars.forEach((v, i) => {
+      const a = arrays[i];
+      if (a) this.squareAvg.set(v.name, tf.variable(tf.tensor(a, v.shape, 'float32'), false));
+    });
+  }
 }
 
 /** ε is a hyperparameter here: Spinning Up's Adam keeps torch's 1e-8, SB3's RMSprop uses 1e-5. */

@@ -14,6 +14,7 @@ import { appendFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RunConfig, type MetricRecord, type RunSummary } from '../domain/runs.ts';
 import type { TrainerConfig } from '../training/trainer-config.ts';
+import { MEDIA_DIR, MEDIA_INDEX } from '../training/episode-recorder.ts';
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
@@ -216,6 +217,35 @@ export class RunStore {
     if (existsSync(join(dir, 'policy', 'policy.json'))) return join(dir, 'policy');
     const cps = await this.checkpoints(runId);
     return cps.length ? cps[cps.length - 1].dir : null;
+  }
+
+  /**
+   * Before a run resumes from its checkpoint at `step`: what it logged after that step (a crash's last
+   * moments, which the resumed run will log again) is dropped — metrics records, the recorded-episode
+   * index, later checkpoints — and progress.json goes (the resumed process writes its own). Returns the
+   * run's progress as the kept metrics tell it.
+   */
+  async rewindTo(runId: string, step: number): Promise<Omit<RunProgress, 'pid' | 'updatedAt'>> {
+    const dir = this.runDir(runId);
+    const kept = (await readMetrics(dir)).filter((r) => r.step <= step);
+    const tmp = `${metricsPath(dir)}.${process.pid}.tmp`;
+    await writeFile(tmp, kept.map((r) => JSON.stringify(r) + '\n').join(''));
+    await rename(tmp, metricsPath(dir));
+    const index = join(dir, MEDIA_DIR, MEDIA_INDEX);
+    if (existsSync(index)) {
+      const lines = (await readFile(index, 'utf8')).split('\n').filter((line) => {
+        try {
+          return line !== '' && (JSON.parse(line) as { step: number }).step <= step;
+        } catch {
+          return false;
+        }
+      });
+      await writeFile(`${index}.tmp`, lines.map((l) => l + '\n').join(''));
+      await rename(`${index}.tmp`, index);
+    }
+    for (const c of await this.checkpoints(runId)) if (c.step > step) await rm(c.dir, { recursive: true, force: true });
+    await rm(progressPath(dir), { force: true });
+    return progressFromMetrics(kept);
   }
 
   /** A run's complete checkpoints, oldest first. */

@@ -8,14 +8,34 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LabError } from '../domain/errors.ts';
-import { StartRunRequest, type RunDetail, type RunEventName, type RunEvents, type RunExport, type RunRequest, type RunSummary } from '../domain/runs.ts';
-import { RunStore, processAlive, progressFromMetrics, progressPath, readMetrics, readProgress, writeProblem, type RunProgress } from './run-store.ts';
+import {
+  RunConfig,
+  StartRunRequest,
+  type RunDetail,
+  type RunEventName,
+  type RunEvents,
+  type RunExport,
+  type RunRequest,
+  type RunSummary,
+} from '../domain/runs.ts';
+import {
+  RunStore,
+  processAlive,
+  progressFromMetrics,
+  progressPath,
+  readMetrics,
+  readProgress,
+  writeJsonAtomic,
+  writeProblem,
+  type RunProgress,
+} from './run-store.ts';
+import { TRAINING_STATE_FILE, readTrainingState, type TrainingState } from '../training/training-state.ts';
 import type { RunLauncher, RunProcess } from './launcher.ts';
 import { metricsCsv } from './metrics-csv.ts';
 import { listRecordedEpisodes } from './run-media.ts';
 import type { FromWorker } from '../training/protocol.ts';
 import type { TrainerConfig } from '../training/trainer-config.ts';
-import { defaultPreset, resolveHyperparameters } from '../agents/registry.ts';
+import { defaultPreset, plannedRunSteps, resolveHyperparameters } from '../agents/registry.ts';
 import { resolveEnvOptions } from '../envs/registry.ts';
 import { LAB_VERSION } from '../version.ts';
 
@@ -41,6 +61,8 @@ interface ActiveRun {
   resolveExited: () => void;
   /** Cores last granted to its process (shareCores). */
   threads?: number;
+  /** A resumed run: the checkpoint folder its process goes on from. */
+  resumeFrom?: string;
 }
 
 export class RunScheduler {
@@ -75,13 +97,16 @@ export class RunScheduler {
     } catch (err) {
       throw new LabError((err as Error).message, 'invalid');
     }
-    const checkpointEvery = Math.max(10_000, Math.round((p.steps ?? resolved.steps) / 10));
+    const totalSteps = p.steps ?? resolved.steps;
+    const checkpointEvery = Math.max(10_000, Math.round(totalSteps / 10));
+    const plan = plannedRunSteps(p.algo, resolved.hyperparameters, totalSteps);
     return {
       env: p.env,
       envOptions: { ...resolved.envOptions, ...p.envOptions }, // a preset's env options (e.g. continuous), the request's win
       algo: p.algo,
       seed: p.seed,
-      totalSteps: p.steps ?? resolved.steps,
+      totalSteps,
+      ...(plan.steps !== totalSteps ? { plannedSteps: plan.steps } : {}),
       preset: resolved.preset,
       hyperparameters: resolved.hyperparameters,
       backend: p.backend ?? 'auto',
@@ -126,6 +151,7 @@ export class RunScheduler {
       status: 'queued',
       steps: 0,
       totalSteps: config.totalSteps,
+      ...(config.plannedSteps !== undefined ? { plannedSteps: config.plannedSteps } : {}),
       episodes: 0,
       wallSeconds: 0,
       solved: false,
@@ -151,13 +177,20 @@ export class RunScheduler {
     } catch (err) {
       throw new LabError(`cannot start the run: ${writeProblem(err)}`, 'failed');
     }
+    this.enqueue(summary, config);
+    return summary;
+  }
+
+  /** Queues a run whose folder exists (new, or resumed with `resumeFrom`). */
+  private enqueue(summary: RunSummary, config: TrainerConfig, resumeFrom?: string): void {
     let resolveExited!: () => void;
     const exited = new Promise<void>((r) => (resolveExited = r));
-    this.active.set(runId, { summary, config, proc: null, stopRequested: false, writes: Promise.resolve(), exited, resolveExited });
-    this.queue.push(runId);
-    this.emit('run:status', summary);
+    const run: ActiveRun = { summary, config, proc: null, stopRequested: false, writes: Promise.resolve(), exited, resolveExited, resumeFrom };
+    this.active.set(summary.runId, run);
+    this.queue.push(summary.runId);
+    if (resumeFrom) this.updateSummary(run, {});
+    else this.emit('run:status', summary);
     this.pump();
-    return summary;
   }
 
   concurrency(): number {
@@ -224,7 +257,7 @@ export class RunScheduler {
       const p: RunProgress = { pid, steps: 0, episodes: 0, mean100: null, best100: null, wallSeconds: 0, updatedAt: new Date().toISOString() };
       void writeFile(progressPath(run.summary.runDir), JSON.stringify(p) + '\n', { flag: 'wx' }).catch(() => undefined);
     });
-    proc.send({ type: 'start', runDir: run.summary.runDir, config: run.config });
+    proc.send({ type: 'start', runDir: run.summary.runDir, config: run.config, ...(run.resumeFrom ? { resumeFrom: run.resumeFrom } : {}) });
   }
 
   private onWorkerMessage(run: ActiveRun, msg: FromWorker): void {
@@ -329,11 +362,96 @@ export class RunScheduler {
     return { ...run.summary };
   }
 
-  /** A new run that starts from another run's latest saved policy (final, else last checkpoint). */
+  /**
+   * Resume: the same run goes on from its newest checkpoint — steps, episodes, optimizer, random
+   * streams and (CartPole) the envs mid-episode, as saved in the checkpoint's training state — up to
+   * `steps`, the new total budget (default: the run's own budget if it has not run it, else that many
+   * steps more). Its metrics and recorded episodes past the checkpoint (a crash's last moments) are
+   * dropped, so its curves go on along one step axis. A run from before checkpoints kept a training
+   * state continues as a new run from its latest policy (continueFromPolicy).
+   */
   async continueRun(runId: string, steps?: number): Promise<RunSummary> {
+    await this.recovered;
     if (this.active.has(runId)) throw new LabError(`run ${runId} is still active; stop it first`, 'invalid');
     const s = await this.store.readStatus(runId);
     if (!s) throw new LabError(`no run "${runId}"`, 'not-found');
+    // The newest checkpoint with a training state (a crash between a checkpoint's policy and its state leaves one without).
+    const cp = (await this.store.checkpoints(runId)).filter((c) => existsSync(join(c.dir, TRAINING_STATE_FILE))).at(-1);
+    if (!cp) return this.continueFromPolicy(runId, s, steps);
+    let state: TrainingState;
+    try {
+      state = readTrainingState(cp.dir);
+    } catch (err) {
+      throw new LabError(
+        `cannot resume run ${runId}: the training state of its last checkpoint (step ${cp.step.toLocaleString('en-US')}) ${(err as Error).message}; delete that checkpoint's folder to resume from the one before`,
+        'invalid',
+      );
+    }
+    let config: TrainerConfig;
+    let raw: Record<string, unknown>;
+    try {
+      raw = await this.store.readConfig(runId);
+      config = await this.store.readRunConfig(runId);
+    } catch (err) {
+      throw new LabError((err as Error).message, 'failed');
+    }
+    const at = state.steps;
+    const ownPlan = config.plannedSteps ?? config.totalSteps;
+    const totalSteps = steps !== undefined ? Math.round(steps) : at < ownPlan ? config.totalSteps : at + config.totalSteps;
+    if (totalSteps <= at) {
+      throw new LabError(`run ${runId} is already at step ${at.toLocaleString('en-US')}: give a total budget above that to resume it`, 'invalid');
+    }
+    const plan = plannedRunSteps(config.algo, config.hyperparameters, totalSteps);
+    const next: TrainerConfig = {
+      ...config,
+      totalSteps,
+      plannedSteps: plan.steps !== totalSteps ? plan.steps : undefined,
+      // The engine it trained on (an 'auto' could resolve otherwise now); an episode budget already met no longer applies.
+      engine: state.engine === 'fused' || state.engine === 'tfjs' ? state.engine : config.engine,
+      maxEpisodes: config.maxEpisodes && state.episodes < config.maxEpisodes ? config.maxEpisodes : 0,
+      stopWhenSolved: config.stopWhenSolved && state.solvedAtStep === null,
+    };
+    if (next.plannedSteps === undefined) delete next.plannedSteps;
+    let logged;
+    try {
+      logged = await this.store.rewindTo(runId, at);
+      const resumes = Array.isArray(raw.resumes) ? raw.resumes : [];
+      await writeJsonAtomic(join(s.runDir, 'config.json'), {
+        ...raw,
+        ...next,
+        resumes: [...resumes, { fromStep: at, totalSteps, at: new Date().toISOString() }],
+      });
+    } catch (err) {
+      throw new LabError(`cannot resume run ${runId}: ${writeProblem(err)}`, 'failed');
+    }
+    const summary: RunSummary = {
+      ...s,
+      runDir: this.store.runDir(runId),
+      status: 'queued',
+      totalSteps,
+      steps: at,
+      episodes: state.episodes,
+      wallSeconds: state.wallSeconds,
+      mean100: logged.mean100,
+      best100: logged.best100,
+      solved: state.solvedAtStep !== null,
+      solvedAtStep: state.solvedAtStep,
+      solvedAtEpisode: state.solvedAtEpisode,
+      solvedAtSeconds: state.solvedAtSeconds,
+      bestEval: state.bestEval,
+      evalMean: null,
+      evalStd: null,
+      warning: state.warning,
+      error: undefined,
+    };
+    if (next.plannedSteps !== undefined) summary.plannedSteps = next.plannedSteps;
+    else delete summary.plannedSteps;
+    this.enqueue(summary, next, cp.dir);
+    return { ...summary };
+  }
+
+  /** Runs without a training state (from before it was saved): a new run from the latest saved policy, its optimizer fresh. */
+  private async continueFromPolicy(runId: string, s: RunSummary, steps?: number): Promise<RunSummary> {
     const from = await this.store.latestPolicyDir(runId);
     if (!from) throw new LabError(`run ${runId} has no saved policy or checkpoint to continue from`, 'invalid');
     let config: TrainerConfig;
@@ -342,12 +460,14 @@ export class RunScheduler {
     } catch (err) {
       throw new LabError((err as Error).message, 'failed');
     }
-    // Default: what the source run had left of its budget, or (if it used it all) its whole budget again.
+    // `steps` is the total counted from the source's start; default: what it had left, or (if it used it all) its whole budget again.
     const left = config.totalSteps - s.steps;
-    const totalSteps = Math.max(1, Math.round(steps ?? (left > 0 ? left : config.totalSteps)));
+    const totalSteps = Math.max(1, Math.round(steps !== undefined ? steps - s.steps : left > 0 ? left : config.totalSteps));
+    const plan = plannedRunSteps(config.algo, config.hyperparameters, totalSteps);
     // The stored configuration as it is, with the new budget and the source's latest policy to start from.
+    const { plannedSteps: _old, ...rest } = config;
     const summary = await this.queueRun(
-      { ...config, totalSteps, maxEpisodes: 0, initPolicy: from },
+      { ...rest, totalSteps, ...(plan.steps !== totalSteps ? { plannedSteps: plan.steps } : {}), maxEpisodes: 0, initPolicy: from },
       { name: s.name ? `${s.name} (continued)` : null, tags: s.tags ?? [], continuesRunId: runId },
     );
     return summary;
@@ -404,7 +524,12 @@ export class RunScheduler {
     const summary = active ? { ...active.summary } : await this.store.readStatus(runId);
     if (!summary) throw new LabError(`no run "${runId}"`, 'not-found');
     const dir = this.store.runDir(runId);
-    return { summary, config: await this.store.readConfig(runId), metrics: await readMetrics(dir), recorded: await listRecordedEpisodes(dir) };
+    const config = await this.store.readConfig(runId);
+    const parsed = RunConfig.safeParse(config);
+    const checked = parsed.success
+      ? { runConfig: parsed.data }
+      : { runConfig: null, configError: `${parsed.error.issues[0]?.path.join('.') || 'top'}: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
+    return { summary, config, ...checked, metrics: await readMetrics(dir), recorded: await listRecordedEpisodes(dir) };
   }
 
   /**

@@ -9,6 +9,13 @@
 export const COLLAPSE_UPDATES = 20;
 export const COLLAPSE_ENTROPY_FRACTION = 0.01;
 
+/** What a resumed run carries on from (training-state.ts). */
+export interface CollapseState {
+  lowStreak: number;
+  startMean: number | null;
+  fired: boolean;
+}
+
 export class CollapseWatch {
   private lowStreak = 0;
   private startMean: number | null = null;
@@ -16,6 +23,16 @@ export class CollapseWatch {
 
   /** nActions: a discrete action space's size; null (continuous actions) watches nothing. */
   constructor(private readonly nActions: number | null) {}
+
+  getState(): CollapseState {
+    return { lowStreak: this.lowStreak, startMean: this.startMean, fired: this.fired };
+  }
+
+  setState(s: CollapseState): void {
+    this.lowStreak = Number.isSafeInteger(s.lowStreak) ? s.lowStreak : 0;
+    this.startMean = typeof s.startMean === 'number' ? s.startMean : null;
+    this.fired = s.fired === true;
+  }
 
   /** The mean return of the first 100 episodes: what "no better than at the start" compares with. */
   startedAt(mean100: number): void {

@@ -3,6 +3,7 @@ import type { EpisodeRecord, UpdateRecord, ProgressEvent, EpisodeFramesEvent, Ru
 import type { TrainerConfig } from './trainer-config.ts';
 
 export type ToWorker =
+  /** resumeFrom: a checkpoint folder of this run to go on from (its training state; trainer.ts). */
   | { type: 'start'; runDir: string; config: TrainerConfig; resumeFrom?: string }
   | { type: 'stop' }
   | { type: 'pause' }

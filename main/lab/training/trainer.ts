@@ -4,7 +4,7 @@
  * hooks; saves checkpoints and the final policy; ends with a deterministic evaluation on seeds the
  * training never used.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { BestEval, EpisodeFramesEvent, EpisodeRecord, ProgressEvent, RunSummary, UpdateRecord } from '../domain/runs.ts';
 import type { RenderState } from '../domain/envs.ts';
 import { MlpPolicy, NonFiniteLossError, type Algorithm } from '../agents/algorithm.ts';
@@ -20,6 +20,7 @@ import { loadPolicy, savePolicy, type LoadedPolicy } from '../runs/policy-file.t
 import { DiagGaussian } from '../nn/distributions.ts';
 import { Mlp } from '../nn/mlp.ts';
 import type { TrainerConfig } from './trainer-config.ts';
+import { readTrainingState, writeTrainingState, type TrainingState } from './training-state.ts';
 
 export interface TrainHooks {
   /** Run folder for checkpoints/ and policy/; null/undefined = save nothing (benchmarks, tests). */
@@ -33,6 +34,25 @@ export interface TrainHooks {
   onWarning?(message: string): void;
   /** Every finished episode of env 0 with a frame per step (the caller throttles). */
   onEpisodeFrames?(f: Omit<EpisodeFramesEvent, 'runId'>): void;
+  /**
+   * Resume: a checkpoint folder of this run whose training state (training-state.ts) the run goes on
+   * from — same steps, episodes, optimizer, random streams and (where it can be captured) env state.
+   */
+  resumeFrom?: string | null;
+  /** A resumed run has restored its state (before its first iteration). */
+  onResumed?(r: ResumeInfo): void;
+}
+
+/** What a resume restored. */
+export interface ResumeInfo {
+  steps: number;
+  episodes: number;
+  /** Finished episodes of the first env so far (the episode recorder's count). */
+  env0Episodes: number;
+  /** The optimizer's state (and the algorithm's other state) came back; else it starts afresh. */
+  algorithmRestored: boolean;
+  /** The envs went on mid-episode; else (an env that cannot be captured) they started fresh episodes. */
+  envRestored: boolean;
 }
 
 export interface TrainControl {
@@ -101,10 +121,26 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
   const runDir = hooks.runDir ?? null;
   let algo: Algorithm | null = null;
 
+  // Read (and checked) before anything is built: a damaged state is a clear error, not a crash midway.
+  let resumed: TrainingState | null = null;
+  if (hooks.resumeFrom) {
+    try {
+      resumed = readTrainingState(hooks.resumeFrom);
+    } catch (err) {
+      throw new Error(`cannot resume from checkpoint ${basename(hooks.resumeFrom)}: ${(err as Error).message}`);
+    }
+    const differs = (['env', 'algo', 'seed', 'numEnvs'] as const).find(
+      (k) => resumed![k] !== { env: config.env, algo: config.algo, seed: config.seed, numEnvs: nEnvs }[k],
+    );
+    if (differs) throw new Error(`cannot resume from checkpoint ${basename(hooks.resumeFrom)}: it was saved by a run with another ${differs}`);
+  }
+
   const t0 = performance.now();
   // Time spent paused or in periodic evaluation: off the training clock (SPS, ETA and wall time).
   let offClockMs = 0;
-  const wall = () => (performance.now() - t0 - offClockMs) / 1000;
+  // A resumed run's clock goes on from where it stopped.
+  const wallBase = resumed?.wallSeconds ?? 0;
+  const wall = () => wallBase + (performance.now() - t0 - offClockMs) / 1000;
   let steps = 0;
   let episodes = 0;
   let updates = 0;
@@ -116,7 +152,8 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
   let warning: string | null = null;
   let nextCheckpoint = config.checkpointEvery > 0 ? config.checkpointEvery : Infinity;
   // Also on the clock: a crash (or kill) loses at most CHECKPOINT_SECONDS of training, whatever the step budget.
-  let lastCheckpointWall = 0;
+  let lastCheckpointWall = wallBase;
+  let lastCheckpointStep = -1;
   const evalEvery = config.evalEvery ?? 0;
   if (!Number.isSafeInteger(evalEvery) || evalEvery < 0) throw new Error(`evalEvery must be a non-negative integer, got ${evalEvery}`);
   let nextEval = evalEvery > 0 ? evalEvery : Infinity;
@@ -124,6 +161,9 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
   let evalEnv: Env | null = null;
   const wantFrames = !!hooks.onEpisodeFrames;
   let frames: RenderState[] = [];
+  let env0Episodes = 0;
+  // What the ETA counts down to: the budget in whole iterations (RunConfig.plannedSteps).
+  const plannedSteps = Math.max(config.plannedSteps ?? config.totalSteps, config.totalSteps);
 
   // Summed afresh (100 adds) rather than kept as a running sum, so no rounding drift near the threshold.
   const mean100 = () => (last100.length ? last100.reduce((a, b) => a + b, 0) / last100.length : null);
@@ -139,11 +179,66 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
     });
   };
 
+  /** Everything beyond the policy folder that a resumed run needs (saved with every checkpoint). */
+  const captureState = (): TrainingState => {
+    const envSnap = vecEnv.snapshot?.() ?? null;
+    return {
+      env: config.env,
+      algo: config.algo,
+      seed: config.seed,
+      engine: engine.name,
+      numEnvs: vecEnv.numEnvs,
+      steps,
+      episodes,
+      updates,
+      wallSeconds: wall(),
+      last100: [...last100],
+      solvedAtStep,
+      solvedAtEpisode,
+      solvedAtSeconds,
+      collapse: collapse.getState(),
+      warning,
+      bestEval,
+      env0Episodes,
+      env0Frames: envSnap && wantFrames ? [...frames] : null,
+      rng: rng.getState(),
+      vecEnv: envSnap,
+      algorithm: algo!.trainingState?.() ?? null,
+    };
+  };
+  const saveCheckpoint = async () => {
+    const dir = join(runDir!, 'checkpoints', `step-${steps}`);
+    await saveTo(dir);
+    writeTrainingState(dir, captureState());
+    lastCheckpointStep = steps;
+  };
+
+  const rng = algorithmRng(config.seed);
   try {
     vecEnv.reset(config.seed);
-    algo = createAlgorithm(config.algo, { vecEnv, hyperparameters: hp, rng: algorithmRng(config.seed), engine: engine.name });
+    algo = createAlgorithm(config.algo, { vecEnv, hyperparameters: hp, rng, engine: engine.name });
     if (config.initPolicy) await initFromPolicy(algo, config.initPolicy);
     if (wantFrames) frames = [vecEnv.renderState(0)];
+    if (resumed) {
+      const r = resumed;
+      if (r.engine !== engine.name) throw new Error(`cannot resume: the run trained on the ${r.engine} engine and this one resolves to ${engine.name}`);
+      await initFromPolicy(algo, hooks.resumeFrom!);
+      rng.setState(r.rng);
+      ({ steps, episodes, updates, solvedAtStep, solvedAtEpisode, solvedAtSeconds, warning, bestEval, env0Episodes } = r);
+      last100.push(...r.last100);
+      collapse.setState(r.collapse);
+      const algorithmRestored = !!(r.algorithm && algo.restoreTrainingState);
+      if (algorithmRestored) algo.restoreTrainingState!(r.algorithm!);
+      // The envs go on mid-episode only when the algorithm's own state (its half-collected episodes) came back too.
+      const envRestored = algorithmRestored && !!(r.vecEnv && vecEnv.restore);
+      if (envRestored) vecEnv.restore!(r.vecEnv!);
+      else vecEnv.reset((config.seed + steps) % 2 ** 31); // fresh episodes, on seeds the run has not started from
+      if (wantFrames) frames = envRestored && r.env0Frames ? [...r.env0Frames] : [vecEnv.renderState(0)];
+      if (config.checkpointEvery > 0) nextCheckpoint = (Math.floor(steps / config.checkpointEvery) + 1) * config.checkpointEvery;
+      if (evalEvery > 0) nextEval = (Math.floor(steps / evalEvery) + 1) * evalEvery;
+      lastCheckpointStep = steps;
+      hooks.onResumed?.({ steps, episodes, env0Episodes, algorithmRestored, envRestored });
+    }
 
     const onEnvStep = () => {
       steps += vecEnv.numEnvs;
@@ -168,6 +263,7 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
           solvedAtEpisode = episodes;
           solvedAtSeconds = rec.wall;
         }
+        if (ep.envIndex === 0) env0Episodes++;
         if (ep.envIndex === 0 && wantFrames) {
           // Same-step autoreset: env 0 already shows the next episode's first state; the terminal one is kept aside.
           frames.push(vecEnv.finalRenderState(0));
@@ -232,14 +328,16 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
       hooks.onProgress?.({
         step: steps,
         totalSteps: config.totalSteps,
+        ...(plannedSteps !== config.totalSteps ? { plannedSteps } : {}),
         episodes,
         sps,
-        etaSeconds: sps > 0 ? Math.max(0, config.totalSteps - steps) / sps : null,
+        // SPS here counts the run's own steps over its own seconds, resumed or not.
+        etaSeconds: sps > 0 ? Math.max(0, plannedSteps - steps) / sps : null,
         mean100: mean100(),
       });
       if (runDir && (steps >= nextCheckpoint || (config.checkpointEvery > 0 && w - lastCheckpointWall >= (config.checkpointSeconds ?? CHECKPOINT_SECONDS)))) {
         lastCheckpointWall = w;
-        await saveTo(join(runDir, 'checkpoints', `step-${steps}`));
+        await saveCheckpoint();
         while (nextCheckpoint <= steps) nextCheckpoint += config.checkpointEvery;
       }
       if (solvedAtStep !== null && config.stopWhenSolved) {
@@ -253,6 +351,8 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
       }
     }
     const wallSeconds = wall();
+    // Stopped or finished: a checkpoint with its training state, so the run can be resumed (or extended) from here.
+    if (runDir && steps > 0 && steps !== lastCheckpointStep) await saveCheckpoint();
 
     let evalMean: number | null = null;
     let evalStd: number | null = null;
@@ -265,7 +365,15 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
     if (runDir) await saveTo(join(runDir, 'policy'), evalMean, evalStd);
 
     const m100 = mean100();
-    hooks.onProgress?.({ step: steps, totalSteps: config.totalSteps, episodes, sps: wallSeconds > 0 ? steps / wallSeconds : 0, etaSeconds: 0, mean100: m100 });
+    hooks.onProgress?.({
+      step: steps,
+      totalSteps: config.totalSteps,
+      ...(plannedSteps !== config.totalSteps ? { plannedSteps } : {}),
+      episodes,
+      sps: wallSeconds > 0 ? steps / wallSeconds : 0,
+      etaSeconds: 0,
+      mean100: m100,
+    });
     return {
       status: solvedAtStep !== null && status === 'finished' ? 'solved' : status,
       steps,
@@ -293,9 +401,10 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
 }
 
 /**
- * Continuing a run: the acting network (and a Gaussian's log σ) start from a saved policy, and so
- * does the critic when the folder has one (critic/) of the same shape. The optimizer moments start
- * fresh (they are not part of a policy folder), so expect a short dip.
+ * Starting from a saved policy: the acting network (and a Gaussian's log σ) take its weights, and so
+ * does the critic when the folder has one (critic/) of the same shape. Used by resume (whose training
+ * state then restores the optimizer) and by runs that start from another run's policy (whose
+ * optimizer moments start fresh, so expect a short dip).
  */
 export async function initFromPolicy(algo: Algorithm, dir: string): Promise<void> {
   const saved = await loadPolicy(dir);

@@ -75,6 +75,7 @@ export class FusedAdam implements FusedOptimizer {
   setState(s: AdamState): void {
     const n = this.set.size;
     if (s.m.length !== n || s.v.length !== n) throw new Error('FusedAdam.setState: sizes differ');
+    if (!Number.isSafeInteger(s.t) || s.t < 0) throw new Error('FusedAdam.setState: the step count is not a count');
     this.t = s.t;
     this.set.k.f32.set(s.m, this.m);
     this.set.k.f32.set(s.v, this.v);
@@ -101,5 +102,15 @@ export class FusedRmsprop implements FusedOptimizer {
     const { paramOff, gradOff, size } = this.set;
     this.set.k.rmsprop(paramOff, gradOff, this.v, size, scale, a, learningRate, eps);
     return norm;
+  }
+
+  /** The running squares (a checkpoint's training state). */
+  getState(): Float32Array {
+    return this.set.k.f32.slice(this.v, this.v + this.set.size);
+  }
+
+  setState(v: Float32Array): void {
+    if (v.length !== this.set.size) throw new Error('FusedRmsprop.setState: sizes differ');
+    this.set.k.f32.set(v, this.v);
   }
 }
