@@ -29,10 +29,12 @@ export function useRunForm() {
   watch(
     () => [lab.envs, lab.algos] as const,
     ([envs, algos]) => {
+      const before = `${d.env} ${d.algo}`;
       if (!envs.some((e) => e.id === d.env)) d.env = envs[0]?.id ?? '';
       // PPO first: it is what most tutorials and zoo presets start from; the list's order otherwise.
       if (!algos.some((a) => a.id === d.algo)) d.algo = (algos.find((a) => a.id === 'ppo') ?? algos[0])?.id ?? '';
-      if (!presetValid.value) d.preset = presets.value[0]?.name ?? '';
+      // Filled in here (e.g. the catalogue arrived while another tab showed): the first preset, as below.
+      if (!presetValid.value || `${d.env} ${d.algo}` !== before) d.preset = presets.value[0]?.name ?? '';
     },
     { immediate: true },
   );
