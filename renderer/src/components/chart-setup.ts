@@ -87,7 +87,8 @@ type LegendLabels = NonNullable<LegendOptions['labels']>;
  */
 export function valueTick(this: Scale, value: number | string): string {
   const v = Number(value);
-  if (this.type === 'logarithmic' && v !== 0) {
+  // Within one decade every tick is worth a label.
+  if (this.type === 'logarithmic' && v !== 0 && this.max / this.min >= 10) {
     const mantissa = Math.round(Math.abs(v) / 10 ** Math.floor(Math.log10(Math.abs(v))));
     if (![1, 2, 5, 10].includes(mantissa)) return '';
   }
@@ -95,10 +96,18 @@ export function valueTick(this: Scale, value: number | string): string {
 }
 
 /**
- * A titled value axis (linear until the person asks for log) with compact tick labels, as the
- * Train and Compare charts draw it; 5% of headroom above and below, so returns at the cap (500 on
- * CartPole) and lines at the edge are not clipped.
+ * 5% of headroom above and below the data, so returns at the cap (500 on CartPole) and lines at the
+ * edge are not clipped; never below 0 for data that is not negative (Chart.js's `grace` would
+ * turn returns of 10–500 into an axis from −100).
  */
+function padRange(scale: Scale): void {
+  if (scale.type === 'logarithmic' || !Number.isFinite(scale.min) || !Number.isFinite(scale.max)) return;
+  const pad = (scale.max - scale.min) * 0.05 || Math.abs(scale.max) * 0.05 || 1;
+  scale.max += pad;
+  scale.min = scale.min >= 0 ? Math.max(0, scale.min - pad) : scale.min - pad;
+}
+
+/** A titled value axis (linear until the person asks for log) with compact tick labels and headroom, as the Train and Compare charts draw it. */
 export function valueAxis(theme: ChartTheme, title: string | null, limits: { min?: number; maxTicksLimit?: number; fontSize?: number } = {}): ScaleOptions {
   // Set only the limits asked for; the others keep Chart.js's defaults.
   const min = limits.min !== undefined ? { min: limits.min } : {};
@@ -107,7 +116,7 @@ export function valueAxis(theme: ChartTheme, title: string | null, limits: { min
   return {
     type: 'linear',
     ...min,
-    grace: '5%',
+    afterDataLimits: padRange,
     title: title === null ? { display: false } : { display: true, text: title, color: theme.muted },
     ticks: { color: theme.muted, callback: valueTick, ...maxTicks, ...font },
     grid: { color: theme.grid },
