@@ -9,12 +9,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { PolicyInfo } from '../../main/lab/domain/policies.ts';
 import type { RunDetail, RunExport, RunSummary } from '../../main/lab/domain/runs.ts';
-import { Abort, artifact, labInvoke, launchBrowser, preparePage, startServe, waitUntil, type Problems, type Serve } from './harness.ts';
+import { Abort, artifact, labInvoke, launchBrowser, pixelStats, preparePage, startServe, waitUntil, type Problems, type Serve } from './harness.ts';
 
 describe('Train form, tab address, Watch side by side and zip import (real serve)', { timeout: 120_000 }, () => {
   let serve: Serve;
@@ -172,6 +173,14 @@ describe('Train form, tab address, Watch side by side and zip import (real serve
     assert.equal(s.b, Math.min(s.a, lenB));
     const counter = (await page.locator('.canvas-a .time').textContent())?.trim();
     assert.equal(counter, `${s.a} / ${Math.max(lenA, lenB)}`, 'the counter shows the step (0 = reset)');
+    // The PNG: the env's native 600×400, named by the same step.
+    const download = page.waitForEvent('download', { timeout: 15_000 });
+    await page.getByTestId('export-png').click();
+    const png = await download;
+    assert.equal(png.suggestedFilename(), `CartPole-v1-seed5-frame${String(s.a).padStart(4, '0')}.png`);
+    const stats = await pixelStats(page, await readFile(await png.path()));
+    assert.deepEqual([stats.width, stats.height], [600, 400], 'the PNG is 600×400 whatever the canvas size on screen');
+    assert.ok(stats.colors >= 3, 'the PNG has the scene in it');
     await page.screenshot({ path: artifact('watch-side-by-side.png') });
     t.diagnostic(`side by side seed 5: A ${lenA} steps, B ${lenB} steps, frames sampled ${[...seen].join(',')}`);
     await page.getByTestId('watch-side-by-side').uncheck();
