@@ -20,7 +20,7 @@
  *                       and A2C ("zoo" and Spinning Up-style "classic", 500k-step budget) on
  *                       CartPole-v1 (≥ 475), seeds 0–4
  *   --algo dqn|q-learning|actor-critic|a2c without --suite picks the CartPole suite that has it;
- *   --algo actor-critic-td|actor-critic-td-episode|actor-critic-mc|actor-critic-shared|a2c-zoo|a2c-classic picks one setup.
+ *   --algo reinforce-classic|actor-critic-td|actor-critic-td-episode|actor-critic-mc|actor-critic-shared|a2c-zoo|a2c-classic picks one setup.
  *
  *   node --import tsx bench/learning.ts                      # CartPole, both algos, seeds 0–4, table
  *   node --import tsx bench/learning.ts --algo ppo --seeds 0 # one PPO seed
@@ -79,6 +79,15 @@ const SUITES: Record<string, { setups: Setup[]; seeds: string; logEvery: number 
     setups: [
       { algo: 'ppo', env: 'CartPole-v1', preset: 'zoo', label: 'PPO (zoo)', goal: 'solved within 100k steps on every seed', within: 100_000, everySeed: true },
       { algo: 'reinforce', env: 'CartPole-v1', preset: 'classic-baseline', label: 'REINFORCE (baseline)', goal: 'solved within 1,000 episodes' },
+      {
+        algo: 'reinforce',
+        key: 'reinforce-classic',
+        env: 'CartPole-v1',
+        preset: 'classic',
+        label: 'REINFORCE (classic, no baseline)',
+        maxEpisodes: 1000,
+        goal: 'solved within 1,000 episodes (tutorial preset)',
+      },
     ],
     seeds: '0-4',
     logEvery: 0,
