@@ -285,24 +285,24 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
       { timeout: 30_000, describe: trainState },
     );
 
-    // Continue: a new run starts from the stopped run's saved policy and is followed at once.
+    // Continue: the stopped run resumes (the same run, from its last checkpoint) and is followed at once.
     const tContinue = Date.now();
     await waitUntil(page, 'Continue to be enabled for the stopped seed-1 run', () => page.getByTestId('continue-button').isEnabled(), { describe: trainState });
     await page.getByTestId('continue-button').click();
     const continued = await waitUntil(
       page,
-      'the continued run to be followed',
+      'the resumed run to be followed',
       async () => {
         if (await page.getByTestId('error-message').count()) throw new Abort(`continue failed: ${await page.getByTestId('error-message').textContent()}`);
         const id = (await page.locator('.run-head .run-id').textContent())?.trim() ?? '';
-        const from = (await page.getByTestId('continues').count()) ? await page.getByTestId('continues').getAttribute('data-from') : null;
-        return id && id !== otherRunId && from === otherRunId ? id : null;
+        const s = await page.getByTestId('run-status').getAttribute('data-status');
+        return id === otherRunId && (s === 'queued' || s === 'running') ? id : null;
       },
       { timeout: 15_000, describe: trainState },
     );
     await waitUntil(
       page,
-      'the continued run to be queued or running',
+      'the resumed run to be queued or running',
       async () => ['queued', 'running'].includes((await page.getByTestId('run-status').getAttribute('data-status')) ?? ''),
       { describe: trainState },
     );
@@ -323,7 +323,7 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
       },
       { timeout: 45_000, describe: trainState },
     );
-    t.diagnostic(`continued ${otherRunId} as ${continued}, stopped again, in ${((Date.now() - tContinue) / 1000).toFixed(1)} s`);
+    t.diagnostic(`resumed ${continued}, stopped again, in ${((Date.now() - tContinue) / 1000).toFixed(1)} s`);
     await waitUntil(page, 'an empty queue', async () => (await queue.locator('.queue-item').count()) === 0);
     t.diagnostic(`train phase ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });

@@ -140,25 +140,29 @@ test('the engine a run asks for is recorded, reported once resolved, and kept by
     assert.equal(s.engine, 'tfjs');
     assert.equal((await service.store.readConfig(s.runId)).engine, 'tfjs');
 
-    const cont = await call<{ runId: string }>('continueRun', { runId: s.runId, steps: 100 });
+    // Resume: the same run goes on to the new total, on the engine it trained on, with its stored settings.
+    const cont = await call<{ runId: string; steps: number; totalSteps: number }>('continueRun', { runId: s.runId, steps: 600 });
+    assert.equal(cont.runId, s.runId, 'resuming goes on with the same run');
+    assert.equal(cont.steps, s.steps, 'from the step it stopped at');
+    assert.equal(cont.totalSteps, 600);
     const sc = await service.waitForRun(cont.runId);
     assert.equal(sc.status, 'finished', sc.error);
-    assert.equal(sc.engine, 'tfjs', 'the continued run trains on the engine the source run asked for');
-    assert.equal((await service.store.readConfig(sc.runId)).engine, 'tfjs');
-    // The continued run is the stored configuration itself, read back through its schema: only the
-    // budget and the policy it starts from differ.
+    assert.equal(sc.engine, 'tfjs', 'the resumed run trains on the engine it trained on');
+    assert.ok(sc.steps >= 600 && sc.episodes > s.episodes, `${sc.steps} steps, ${sc.episodes} episodes`);
+    // The stored configuration itself, read back through its schema: only the budget differs.
     const source = await service.store.readRunConfig(s.runId);
-    const continued = await service.store.readRunConfig(sc.runId);
-    assert.deepEqual(
-      { ...continued, totalSteps: source.totalSteps, initPolicy: undefined, maxEpisodes: source.maxEpisodes },
-      { ...source, initPolicy: undefined },
+    assert.equal(source.totalSteps, 600);
+    assert.equal(source.evalEvery, 0, 'evaluation stays off');
+    assert.equal(source.force, true);
+    assert.equal(source.checkpointSeconds, 5);
+    assert.equal(source.hyperparameters.learning_rate, 2);
+    assert.equal(source.engine, 'tfjs');
+    const steps = (await service.getRun(s.runId)).metrics.map((m) => m.step);
+    assert.ok(
+      steps.every((x, i) => i === 0 || x >= steps[i - 1]),
+      'one step axis: the metrics go on from where the run stopped',
     );
-    assert.equal(continued.totalSteps, 100);
-    assert.equal(continued.evalEvery, 0, 'evaluation stays off');
-    assert.equal(continued.force, true);
-    assert.equal(continued.checkpointSeconds, 5);
-    assert.equal(continued.hyperparameters.learning_rate, 2);
-    assert.match(continued.initPolicy ?? '', /policy$/);
+    await assert.rejects(call('continueRun', { runId: s.runId, steps: 100 }), /already at step/);
 
     // No engine asked for: "auto" on disk, the resolved one in the summary.
     const auto = await service.waitForRun((await call<{ runId: string }>('startRun', tiny)).runId);
@@ -273,12 +277,17 @@ test('runs library: queue, pause/resume, rename/tag, export, insights, X-ray, co
     assert.ok(grid.policy.flat().every((v) => v >= 0 && v <= 1));
     assert.ok(grid.value && grid.value.length === 8 && grid.value.flat().every(Number.isFinite), 'V(x, θ) from the saved critic');
 
-    const cont = await call<{ runId: string; continuesRunId: string }>('continueRun', { runId: b.runId, steps: 512 });
-    assert.equal(cont.continuesRunId, b.runId);
+    const cont = await call<{ runId: string; steps: number }>('continueRun', { runId: b.runId, steps: sb.steps + 512 });
+    assert.equal(cont.runId, b.runId, 'the same run resumes');
     const sc = await service.waitForRun(cont.runId);
     assert.equal(sc.status, 'finished', sc.error);
+    assert.ok(sc.steps >= sb.steps + 512);
     const contConfig = JSON.parse(await readFile(join(sc.runDir, 'config.json'), 'utf8'));
-    assert.equal(contConfig.initPolicy, join(sb.runDir, 'policy'), "continues from the source run's policy");
+    assert.deepEqual(
+      contConfig.resumes.map((r: { fromStep: number; totalSteps: number }) => [r.fromStep, r.totalSteps]),
+      [[sb.steps, sb.steps + 512]],
+      'config.json records the resume',
+    );
     assert.equal(contConfig.seed, 1);
 
     await assert.rejects(call('pauseRun', { runId: a.runId }), /only a running run/);
