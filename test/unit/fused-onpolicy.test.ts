@@ -221,7 +221,7 @@ test('A2C joint update with an entropy bonus on a non-uniform initial policy: fu
 test('A2C split update (policy step + value iterations, Adam) with clipping and entropy: fused = tfjs, Categorical', async () => {
   await compareEngines(
     'a2c split',
-    { algo: 'a2c', env: CARTPOLE, preset: 'classic', overrides: { n_steps: 64, train_v_iters: 5, ent_coef: 0.01, max_grad_norm: 0.5 } },
+    { algo: 'a2c', env: CARTPOLE, preset: 'classic', overrides: { n_steps: 64, batch_size: 0, train_v_iters: 5, ent_coef: 0.01, max_grad_norm: 0.5 } },
     4,
   );
 });
