@@ -13,7 +13,7 @@ import { nextObservations, tdTargets } from '../../main/lab/agents/actor-critic/
 import { sharedForward } from '../../main/lab/agents/actor-critic/networks.ts';
 import { episodeTdTargets } from '../../main/lab/agents/actor-critic/episodic.ts';
 import { policyGradientLoss, valueLoss } from '../../main/lab/agents/pg-losses.ts';
-import { resolveHyperparameters } from '../../main/lab/agents/registry.ts';
+import { plannedRunSteps, resolveHyperparameters } from '../../main/lab/agents/registry.ts';
 import type { FinishedEpisode, RenderState, VecEnv } from '../../main/lab/envs/env.ts';
 import { makeVecEnv } from '../../main/lab/envs/registry.ts';
 import { npRandom } from '../../main/lab/envs/numpy-rng.ts';
@@ -332,6 +332,14 @@ test('actor-critic td per episode on CartPole (seeded): exactly one actor and on
   }
   algo.dispose();
   vecEnv.close();
+});
+
+test('budgets: td updating every step runs to the step, td per episode (like mc) on whole episodes', () => {
+  const plan = (overrides: Record<string, unknown>) =>
+    plannedRunSteps('actor-critic', resolveHyperparameters('actor-critic', 'CartPole-v1', null, overrides).hyperparameters, 1_001);
+  assert.deepEqual(plan({ variant: 'td', n_envs: 4 }), { steps: 1_004, iteration: 4 });
+  assert.deepEqual(plan({ variant: 'td', td_update: 'episode' }), { steps: 1_001, iteration: null });
+  assert.deepEqual(plan({ variant: 'mc' }), { steps: 1_001, iteration: null });
 });
 
 test('actor-critic shared: `critic` (what the trainer saves) is trunk + value head as one Dense stack', async () => {
