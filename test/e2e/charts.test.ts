@@ -50,7 +50,8 @@ describe('Chart tools (real serve)', { timeout: 120_000 }, () => {
     const t0 = Date.now();
     const base = { env: 'CartPole-v1', algo: 'ppo', preset: 'zoo', steps: STEPS, evalEpisodes: 0 };
     const [a] = await labInvoke<RunSummary[]>(serve!, 'startRuns', { ...base, seeds: [0] });
-    const [b] = await labInvoke<RunSummary[]>(serve!, 'startRuns', { ...base, seeds: [1], hyperparameters: { learning_rate: 0.001 } });
+    // Half the budget: the group's band goes on past it with one run.
+    const [b] = await labInvoke<RunSummary[]>(serve!, 'startRuns', { ...base, steps: STEPS / 2, seeds: [1], hyperparameters: { learning_rate: 0.001 } });
     ids = [a.runId, b.runId];
     await page.goto(serve!.url);
     await waitUntil(
@@ -108,7 +109,7 @@ describe('Chart tools (real serve)', { timeout: 120_000 }, () => {
     // The hover reads both runs at the pointer's x.
     await chart.locator('canvas').scrollIntoViewIfNeeded();
     const hoverBox = (await chart.locator('canvas').boundingBox())!;
-    await page.mouse.move(hoverBox.x + hoverBox.width * 0.6, hoverBox.y + hoverBox.height * 0.4);
+    await page.mouse.move(hoverBox.x + hoverBox.width * 0.3, hoverBox.y + hoverBox.height * 0.4);
     await waitUntil(page, 'the hover to read both curves', async () => (await chart.getAttribute('data-hovered')) === '2', {
       describe: async () => `hovered=${await chart.getAttribute('data-hovered')}`,
     });
@@ -131,6 +132,14 @@ describe('Chart tools (real serve)', { timeout: 120_000 }, () => {
     await panel.getByTestId('chart-log').click();
     await waitUntil(page, 'the log axis', async () => (await chart.getAttribute('data-log')) === 'true');
     assert.equal(await panel.getByTestId('chart-log').getAttribute('aria-pressed'), 'true');
+    await panel.getByTestId('chart-log').click();
+    await waitUntil(page, 'the linear axis back', async () => (await chart.getAttribute('data-log')) === 'false');
+
+    // Grouped: one mean over the union of both runs' steps, the stretch with one run said so.
+    await page.getByTestId('compare-group').selectOption('algo');
+    await waitUntil(page, 'one entropy band', async () => (await chart.getAttribute('data-bands')) === '1');
+    const note = (await panel.getByTestId('compare-coverage').textContent()) ?? '';
+    assert.match(note, /1 of 2 runs/, note);
     await page.screenshot({ path: artifact('charts-compare.png'), fullPage: true });
     t.diagnostic(`compare phase ${((Date.now() - t0) / 1000).toFixed(1)} s; zoom ${lo.toFixed(0)}–${hi.toFixed(0)}`);
   });
