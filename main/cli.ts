@@ -1,6 +1,6 @@
 /**
  * policy-lab CLI — the headless face of the lab and the contract other tools and tests rely on.
- *   train | eval | env info | env rollout | gif | serve | runs
+ *   train | sweep | eval | env info | env rollout | gif | serve | runs
  * With --json, stdout is NDJSON and the last line is {"event":"summary", …}. Usage errors exit 2 with
  * one line on stderr; a failed run exits 1.
  */
@@ -11,6 +11,7 @@ import { algorithmDefs } from './lab/agents/registry.ts';
 import { UsageError, intArg, out, parse } from './cli/args.ts';
 import { cmdEval, cmdGif, cmdRollout } from './cli/play.ts';
 import { cmdTrain } from './cli/train.ts';
+import { cmdSweep, SWEEP_USAGE } from './cli/sweep.ts';
 import { cmdEnvInfo } from './cli/env-info.ts';
 import { cmdWorker } from './cli/queue.ts';
 import { requestFlagsUsage } from './cli/request-flags.ts';
@@ -35,6 +36,7 @@ const HELP = `policy-lab — train, evaluate and watch RL agents (CartPole-v1, L
 Usage:
 ${wrap('  policy-lab train ' + requestFlagsUsage() + ' [--runs-dir DIR] [--json]')}
   policy-lab train --resume RUN_ID_OR_DIR [--steps TOTAL] [--runs-dir DIR] [--json]
+${wrap('  policy-lab sweep ' + requestFlagsUsage().replace(' [--seed N]', '') + ' ' + SWEEP_USAGE)}
   policy-lab eval --policy DIR [--episodes N] [--seed N] [--stochastic] [--json]
   policy-lab env info --env ID [--env-opt key=value]... [--json]
   policy-lab env rollout --env ID [--env-opt key=value]... --seed N (--actions 1,0,... | --agent random|heuristic|DIR)
@@ -107,6 +109,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (cmd) {
       case 'train':
         return await cmdTrain(rest);
+      case 'sweep':
+        return await cmdSweep(rest);
       case 'eval':
         return await cmdEval(rest);
       case 'env':
@@ -122,7 +126,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'worker':
         return await cmdWorker(rest);
       default:
-        throw new UsageError(`unknown command "${cmd}" (try: train, eval, env info, env rollout, gif, serve, runs, worker; --help for usage)`);
+        throw new UsageError(`unknown command "${cmd}" (try: train, sweep, eval, env info, env rollout, gif, serve, runs, worker; --help for usage)`);
     }
   } catch (err) {
     if (err instanceof UsageError) {

@@ -20,6 +20,9 @@ export const OBJECTIVES: Record<SweepObjective, { label: string; higherIsBetter:
 
 /** At most this many runs per sweep: beyond it a typo (a grid of 50 × 50 × 5 seeds) would queue for days. */
 export const MAX_SWEEP_RUNS = 1000;
+/** Seeds per sweep (each is a run of every point). */
+export const MAX_SWEEP_SEEDS = 64;
+const MAX_SEED = 2 ** 32 - 1;
 /** Random draws when ranges are given without a count. */
 export const DEFAULT_TRIALS = 10;
 
@@ -51,7 +54,7 @@ export const SweepRequest = StartRunRequest.omit({ seed: true, hyperparameters: 
     .min(0)
     .max(2 ** 32 - 1)
     .default(0),
-  seeds: z.array(Seed).min(1).max(64).default([0]),
+  seeds: z.array(Seed).min(1).max(MAX_SWEEP_SEEDS).default([0]),
   objective: SweepObjective.default('final-mean100'),
   /** Median pruning at rungs (a quarter, half and three quarters of the step budget). */
   prune: z.boolean().default(false),
@@ -110,4 +113,23 @@ export const SweepId = z.string().regex(/^[0-9]{8}-[0-9]{6}-[a-z0-9]{1,8}$/, 'in
 /** The tag every run of a sweep carries, so the runs library, Compare and Watch find them. */
 export function sweepTag(sweepId: string): string {
   return `sweep:${sweepId}`;
+}
+
+/** "0-4", "0,1,2", "0-2, 7": distinct seeds in the order given (at most the sweep's 64), or what is wrong. */
+export function parseSeedList(text: string): { seeds: number[] } | { error: string } {
+  const parts = text.split(/[\s,;]+/).filter(Boolean);
+  if (parts.length === 0) return { error: 'give a seed, a list (0,1,2) or a range (0-4)' };
+  const seeds = new Set<number>();
+  for (const part of parts) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) return { error: `"${part}" is not a seed or a range` };
+    const lo = Number(m[1]);
+    const hi = m[2] === undefined ? lo : Number(m[2]);
+    if (hi > MAX_SEED) return { error: `seeds are integers in [0, ${MAX_SEED}]` };
+    if (hi < lo) return { error: `range ${part} runs backwards` };
+    if (hi - lo >= MAX_SWEEP_SEEDS) return { error: `at most ${MAX_SWEEP_SEEDS} seeds` };
+    for (let n = lo; n <= hi; n++) seeds.add(n);
+    if (seeds.size > MAX_SWEEP_SEEDS) return { error: `at most ${MAX_SWEEP_SEEDS} seeds` };
+  }
+  return { seeds: [...seeds] };
 }

@@ -73,7 +73,7 @@ export async function startSweep(host: SweepHost, p: SweepParams): Promise<Runni
       config = host.checkRun(run.request);
     } catch (err) {
       const where = Object.entries(run.point)
-        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
         .join(', ');
       throw new LabError(`${where ? `at ${where}: ` : ''}${(err as Error).message}`, 'invalid');
     }
@@ -142,9 +142,13 @@ export async function startSweep(host: SweepHost, p: SweepParams): Promise<Runni
       })
     : () => undefined;
 
+  /** Statuses that arrive before startRun returns (a run that starts at once is running before it is recorded). */
+  const early = new Map<string, RunSummary['status']>();
   const offStatus = host.onStatus((s) => {
     const rec = byId.get(s.runId);
-    if (!rec || rec.status === s.status || ENDED.has(rec.status)) return;
+    if (!rec && !ENDED.has(s.status)) early.set(s.runId, s.status);
+    // An ending is recorded with its objective, once the run's last status is written (below).
+    if (!rec || rec.status === s.status || ENDED.has(rec.status) || ENDED.has(s.status)) return;
     rec.status = s.status;
     void save();
   });
@@ -154,7 +158,7 @@ export async function startSweep(host: SweepHost, p: SweepParams): Promise<Runni
       const s = await host.startRun({ ...run.request, tags: [...new Set([...(run.request.tags ?? []), tag])] });
       started.push(s);
       tagsOf.set(s.runId, s.tags ?? [tag]);
-      const rec: SweepRunRecord = { runId: s.runId, point: run.point, seed: run.seed, status: s.status, objective: null };
+      const rec: SweepRunRecord = { runId: s.runId, point: run.point, seed: run.seed, status: early.get(s.runId) ?? s.status, objective: null };
       byId.set(s.runId, rec);
       summary.runs.push(rec);
     }
