@@ -13,58 +13,10 @@ import { errorMessage, getLabClient } from '../lab-client.ts';
 import { policyLabel, policyOption, SOURCE_GROUPS, type PickerOption } from '../policy-picker.ts';
 import { carriedEnvOptions, envOptionsToSend, optionErrorCount, optionRows, type EnvOptionEdits, type EnvOptionValues } from '../forms/env-options.ts';
 import { useLabStore } from './lab.ts';
+import { importSelection } from '../views/watch/import-selection.ts';
 
 /** What can act in a rollout: a saved policy, or one of the lab's built-in baseline agents. */
 export type Actor = { kind: 'policy'; policy: PolicyInfo } | { kind: 'agent'; agent: 'random' | 'heuristic'; env: EnvId };
-
-/** A file name as the importPolicy request accepts it (preload/contract.ts), critic/ aside. */
-const FILE_NAME_RE = /^[A-Za-z0-9._-]{1,128}$/;
-// The contract caps each file's base64 at 64 MiB, i.e. 48 MiB of bytes.
-const MAX_FILE_BYTES = 48 * 1024 * 1024;
-const MAX_FILES = 16;
-
-/** A file to send, under the name the lab will store it as ("policy.json", "critic/model.json", …). */
-export interface ImportFile {
-  name: string;
-  file: File;
-}
-
-/**
- * What the person picked, as the importPolicy request takes it: one .zip (the app's own policy zip,
- * or one zipped by hand), a folder (its files by webkitRelativePath; the folder holding policy.json,
- * with its critic/ beside it), or the loose files of a policy. `name` names the import after the zip
- * or folder.
- */
-export function importSelection(files: readonly File[]): { files: ImportFile[]; name?: string } | { error: string } {
-  if (files.length === 0) return { error: 'Choose a policy zip, a policy folder or its files.' };
-  const zips = files.filter((f) => /\.zip$/i.test(f.name));
-  if (zips.length) {
-    if (files.length > 1) return { error: 'Choose one .zip on its own (a zip holds the whole policy folder).' };
-    const zip = zips[0];
-    const stem = zip.name.replace(/\.zip$/i, '');
-    // The lab names an import after the zip; an unusual file name travels as the name instead.
-    return FILE_NAME_RE.test(zip.name) ? { files: [{ name: zip.name, file: zip }] } : { files: [{ name: 'policy.zip', file: zip }], name: stem };
-  }
-  const rel = (f: File) => (f as File & { webkitRelativePath?: string }).webkitRelativePath || '';
-  if (files.some((f) => rel(f).includes('/'))) {
-    // A folder: the policy is the shallowest folder holding a policy.json (a run folder holds policy/).
-    const paths = files.map((f) => ({ parts: rel(f).split('/'), file: f }));
-    const metas = paths.filter((p) => p.parts[p.parts.length - 1] === 'policy.json').sort((a, b) => a.parts.length - b.parts.length);
-    if (metas.length === 0) return { error: 'No policy.json in that folder: choose the folder that holds policy.json (or its parent run folder).' };
-    const prefix = metas[0].parts.slice(0, -1);
-    const under = (p: string[]) => p.length > prefix.length && prefix.every((seg, i) => p[i] === seg);
-    const picked: ImportFile[] = [];
-    for (const p of paths) {
-      if (!under(p.parts)) continue;
-      const inner = p.parts.slice(prefix.length);
-      // The policy's own files and its critic's; checkpoints, media and the rest of a run stay behind.
-      if (inner.some((seg) => seg.startsWith('.'))) continue;
-      if (inner.length === 1 || (inner.length === 2 && inner[0] === 'critic')) picked.push({ name: inner.join('/'), file: p.file });
-    }
-    return { files: picked, name: prefix[prefix.length - 1] };
-  }
-  return { files: files.map((f) => ({ name: f.name, file: f })) };
-}
 
 /** Env options recorded with a policy, if the lab lists them (PolicyInfo does not carry them yet). */
 const policyEnvOptions = (p: PolicyInfo): EnvOptionValues | undefined => carriedEnvOptions(p);
@@ -219,20 +171,6 @@ export const useWatchStore = defineStore('watch', () => {
     const sel = importSelection(files);
     if ('error' in sel) {
       error.value = sel.error;
-      return;
-    }
-    const bad = sel.files.filter((f) => !FILE_NAME_RE.test(f.name.replace(/^critic\//, '')));
-    if (bad.length) {
-      error.value = `File names may use only letters, digits, ".", "_" and "-": ${bad.map((f) => `"${f.name}"`).join(', ')}.`;
-      return;
-    }
-    const big = sel.files.find((f) => f.file.size > MAX_FILE_BYTES);
-    if (big) {
-      error.value = `${big.name} is too large to import (limit 48 MiB).`;
-      return;
-    }
-    if (sel.files.length === 0 || sel.files.length > MAX_FILES) {
-      error.value = `Choose between 1 and ${MAX_FILES} files (policy.json, model.json, weights.bin and the critic's), a policy folder or its zip.`;
       return;
     }
     importing.value = true;
