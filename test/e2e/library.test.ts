@@ -327,6 +327,17 @@ describe('Runs library and Compare (real serve)', { timeout: 150_000 }, () => {
       `${expected} groups on the chart`,
       async () => (await page.getByTestId('compare-chart').getAttribute('data-bands')) === String(expected),
     );
+    // The notebook's plot beside the button: the return's moving average by episode, one line per algorithm.
+    const ma = page.getByTestId('head-to-head-ma-chart');
+    await waitUntil(page, 'the moving-average chart', async () => (await ma.getAttribute('data-series')) === String(expected));
+    assert.equal(await ma.getAttribute('data-xaxis'), 'episode');
+    const drawn = await ma.getAttribute('data-signature');
+    await page.getByTestId('head-to-head-window').fill('5');
+    await waitUntil(
+      page,
+      'the moving average redrawn over 5 episodes',
+      async () => (await page.getByTestId('head-to-head-chart').getAttribute('data-window')) === '5' && (await ma.getAttribute('data-signature')) !== drawn,
+    );
     await page.screenshot({ path: artifact('compare-head-to-head.png'), fullPage: true });
     t.diagnostic(`head-to-head (${expected} runs × 2000 steps) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
