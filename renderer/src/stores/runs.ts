@@ -192,6 +192,11 @@ export const useRunsStore = defineStore('runs', () => {
     envOptions: {},
   });
 
+  /** Replaces the whole Train form (Runs → "Train again" fills it from a run's configuration). */
+  function setDraft(next: TrainDraft): void {
+    Object.assign(draft, next);
+  }
+
   const activeRun = computed(() => runs.value.find((r) => r.runId === activeRunId.value) ?? null);
   const sortedRuns = computed(() => [...runs.value].sort((a, b) => b.createdAt.localeCompare(a.createdAt)));
   /** Runs that are not over, oldest first (the order the lab's queue serves them). */
@@ -437,6 +442,7 @@ export const useRunsStore = defineStore('runs', () => {
     episodeCount,
     lastEpisode,
     draft,
+    setDraft,
     start,
     refreshRuns,
     selectRun,

@@ -7,6 +7,7 @@
 import { computed, inject, provide, ref, watch, type ComputedRef, type InjectionKey, type Ref } from 'vue';
 import type { RunSummary } from '../../../../main/lab/domain/runs.ts';
 import { sortMetrics } from '../../components/metric-labels.ts';
+import { runLabel as defaultRunLabel } from '../../components/run-label.ts';
 import { formatTime } from '../../format.ts';
 import { useRunChoices } from '../../run-filters.ts';
 import { useCompareStore, type GroupBy, type RunCurve } from '../../stores/compare.ts';
@@ -64,7 +65,7 @@ export function provideComparison(): Comparison {
   const allRuns = computed(() => runsStore.sortedRuns);
   const byId = computed(() => new Map(allRuns.value.map((r) => [r.runId, r])));
   const { algoName } = useRunChoices(() => allRuns.value);
-  const runLabel = (r: RunSummary) => r.name || `${algoName(r.algo)}${r.preset ? ` ${r.preset}` : ''} · ${formatTime(r.createdAt)}`;
+  const runLabel = (r: RunSummary) => defaultRunLabel(r, algoName);
 
   const selectedRuns = computed(() => cmp.selected.map((id) => byId.value.get(id)).filter((r): r is RunSummary => !!r));
   const selectedSet = computed(() => new Set(cmp.selected));

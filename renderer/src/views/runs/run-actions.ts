@@ -1,13 +1,16 @@
 /**
  * What every action on a run in the Runs library shares: the line that reports how it went (a
  * notice or an error, one at a time), the run's busy flag while the lab works on it, and putting
- * the summary the lab answers with into the shared run list. RunsView provides it; the table's
- * cells and the dialogs use it.
+ * the summary the lab answers with into the shared run list; and "train again", which fills the
+ * Train form from a run's configuration and switches to it. RunsView provides it; the table's
+ * cells, panels and dialogs use it.
  */
 import { inject, provide, ref, type InjectionKey, type Ref } from 'vue';
-import type { RunSummary } from '../../../../main/lab/domain/runs.ts';
+import type { RunConfig, RunSummary } from '../../../../main/lab/domain/runs.ts';
 import { errorMessage } from '../../lab-client.ts';
+import { useLabStore } from '../../stores/lab.ts';
 import { useRunsStore } from '../../stores/runs.ts';
+import { draftFromConfig } from './run-config.ts';
 
 export interface RunActions {
   notice: Ref<string | null>;
@@ -20,12 +23,15 @@ export interface RunActions {
   withBusy<T>(runId: string, what: string, fn: () => Promise<T>): Promise<T | null>;
   /** Replaces a summary in the shared run list (the lab also sends it as a run:status event). */
   upsert(s: RunSummary): void;
+  /** Fills the Train form with `config` (with these seeds, else its own) and shows the Train tab. */
+  trainAgain(config: RunConfig, tags: readonly string[], seeds?: readonly number[]): void;
 }
 
 const KEY: InjectionKey<RunActions> = Symbol('run-actions');
 
-export function provideRunActions(): RunActions {
+export function provideRunActions(opts: { openTrain: () => void }): RunActions {
   const runsStore = useRunsStore();
+  const lab = useLabStore();
   const notice = ref<string | null>(null);
   const error = ref<string | null>(null);
   function report(ok: string | null, err: string | null = null): void {
@@ -53,7 +59,12 @@ export function provideRunActions(): RunActions {
     else runsStore.runs[i] = s;
   }
 
-  const actions: RunActions = { notice, error, report, busy, withBusy, upsert };
+  function trainAgain(config: RunConfig, tags: readonly string[], seeds?: readonly number[]): void {
+    runsStore.setDraft(draftFromConfig(config, { tags, algo: lab.algo(config.algo), ...(seeds ? { seeds } : {}) }));
+    opts.openTrain();
+  }
+
+  const actions: RunActions = { notice, error, report, busy, withBusy, upsert, trainAgain };
   provide(KEY, actions);
   return actions;
 }
