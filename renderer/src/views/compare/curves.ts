@@ -79,8 +79,8 @@ export function groupBand(g: Group, metric: string, axis: XAxis, smoothing: numb
   const curves = g.members
     .filter((m) => hasMetric(m.curve, metric))
     .map((m) => {
-      const c = metricCurve(m.curve!, metric, axis);
-      return { xs: c.xs, ys: emaSmooth(c.ys, smoothing) };
+      const { xs, entry } = smoothed(m.curve!, metric, axis, smoothing);
+      return { xs, ys: entry.ys };
     });
   return meanStdBand(curves, BAND_POINTS, { integral: axis !== 'wall' });
 }
@@ -98,6 +98,30 @@ function rawPoints(c: RunCurve, metric: string, axis: XAxis): XY[] {
   return points;
 }
 
+/**
+ * A finished run's smoothed values never change, and a live run's only grow: the smoothed values
+ * and their downsampled points are kept per (run, metric, axis) for the last weight and length,
+ * so a redraw while one run streams recomputes that run alone.
+ */
+const smoothCache = new WeakMap<RunCurve, Map<string, { n: number; w: number; ys: Float64Array; points: XY[] | null }>>();
+function smoothed(c: RunCurve, metric: string, axis: XAxis, smoothing: number): { xs: number[]; entry: { ys: Float64Array; points: XY[] | null } } {
+  const mc = metricCurve(c, metric, axis);
+  let byKey = smoothCache.get(c);
+  if (!byKey) smoothCache.set(c, (byKey = new Map()));
+  const key = `${metric}:${axis}`;
+  let entry = byKey.get(key);
+  if (entry?.n !== mc.ys.length || entry.w !== smoothing) {
+    entry = { n: mc.ys.length, w: smoothing, ys: emaSmooth(mc.ys, smoothing), points: null };
+    byKey.set(key, entry);
+  }
+  return { xs: mc.xs, entry };
+}
+
+function smoothPoints(c: RunCurve, metric: string, axis: XAxis, smoothing: number): XY[] {
+  const { xs, entry } = smoothed(c, metric, axis, smoothing);
+  return (entry.points ??= downsample(xs, entry.ys, MAX_POINTS));
+}
+
 /** One series per run (raw points faintly behind when smoothed). */
 export function runSeries(
   members: readonly Member[],
@@ -110,12 +134,11 @@ export function runSeries(
   const series: ChartSeries[] = [];
   for (const m of members) {
     if (!hasMetric(m.curve, metric)) continue;
-    const c = metricCurve(m.curve, metric, axis);
     series.push({
       key: m.run.runId,
       label: label(m),
       color: color(m.run.runId),
-      points: downsample(c.xs, emaSmooth(c.ys, smoothing), MAX_POINTS),
+      points: smoothPoints(m.curve, metric, axis, smoothing),
       raw: smoothing > 0 ? rawPoints(m.curve, metric, axis) : undefined,
     });
   }
