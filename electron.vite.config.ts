@@ -18,7 +18,7 @@ export default defineConfig({
           'check-policy-thread': resolve('main/lab/runs/check-policy-thread.ts'),
         },
         // tfjs and its native/wasm backends stay real node_modules imports, loaded at run time.
-        external: [/^@tensorflow\//, 'ws', 'zod'],
+        external: [/^@tensorflow\//, 'ws', 'zod', 'bullmq', 'ioredis'],
       },
     },
   },

@@ -21,6 +21,8 @@ import { IPC_EVENT, IPC_INVOKE, type EventName } from '../preload/contract.ts';
 import { dispatch, type DispatchReply } from './dispatch.ts';
 import { LabService } from './lab/service.ts';
 import { UtilityProcessLauncher } from './electron/utility-launcher.ts';
+import { queueSetting } from './electron/queue-setting.ts';
+import { QueueLauncher } from './lab/queue/queue-launcher.ts';
 import { rendererReply } from './renderer-files.ts';
 import {
   APP_HOST,
@@ -111,9 +113,14 @@ function start(): void {
     });
   });
 
+  // Runs train here, or on the workers of a job queue when the app's setting names one.
+  const queue = queueSetting(app.getPath('userData'));
+  if (queue.problem) console.error(`policy-lab: ${queue.problem}; runs train on this machine`);
+  const queueLauncher = queue.url ? new QueueLauncher(queue.url) : null;
+  void queueLauncher?.ready().catch((err: Error) => console.error(`policy-lab: ${err.message}; runs wait in the queue until it answers`));
   service = new LabService({
     runsDir: join(app.getPath('userData'), 'runs'),
-    launcher: new UtilityProcessLauncher(paths.worker),
+    launcher: queueLauncher ?? new UtilityProcessLauncher(paths.worker),
     mode: 'electron',
     resourcesDir: app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'resources'),
     // The runs library's "Reveal folder": only run folders reach here (LabService resolves the id).

@@ -1,0 +1,29 @@
+/**
+ * The submitting lab of queue.test.ts, as a process of its own: queues `count` runs (seeds 0…count-1)
+ * on the Redis queue through LabService with a QueueLauncher, waits for all, and prints NDJSON — each
+ * status change, then {"event":"summary","runs":[…]} with every run's final summary.
+ *   node --import tsx test/integration/queue-submit.ts URL RUNS_DIR COUNT STEPS
+ */
+import { LabService } from '../../main/lab/service.ts';
+import { QueueLauncher } from '../../main/lab/queue/queue-launcher.ts';
+import type { RunSummary } from '../../main/lab/domain/runs.ts';
+
+const [url, runsDir, count, steps] = process.argv.slice(2);
+const launcher = new QueueLauncher(url);
+await launcher.ready();
+const lab = new LabService({ runsDir, launcher, mode: 'cli' });
+const print = (e: Record<string, unknown>) => process.stdout.write(JSON.stringify(e) + '\n');
+lab.on((event, payload) => {
+  if (event === 'run:status') {
+    const s = payload as RunSummary;
+    print({ event: 'status', runId: s.runId, status: s.status, worker: s.worker ?? null });
+  }
+});
+const req = lab.buildConfigRequest({ env: 'CartPole-v1', algo: 'ppo', steps: Number(steps), evalEpisodes: 5, tags: ['queue-test'] });
+const seeds = Array.from({ length: Number(count) }, (_, i) => i);
+const started = await lab.startRuns(req, seeds);
+const runs = await Promise.all(started.map((s) => lab.waitForRun(s.runId)));
+print({ event: 'summary', runs });
+await lab.close();
+await launcher.close();
+process.exit(0);

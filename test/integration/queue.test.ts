@@ -1,0 +1,280 @@
+/**
+ * Training on many machines through the job queue, with a real redis-server (Debian's, started here on
+ * a free loopback port with no persistence and stopped at the end): `policy-lab worker` processes
+ * drain runs a third process submits; a worker killed mid-run loses and doubles nothing; stop and
+ * pause from the lab reach a run on a worker; the queue address is checked where it enters.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import { ROOT } from '../helpers/cli.ts';
+import { LabService } from '../../main/lab/service.ts';
+import { QueueLauncher } from '../../main/lab/queue/queue-launcher.ts';
+import { parseQueueUrl, redisOptions } from '../../main/lab/queue/queue-url.ts';
+import { KEY_PREFIX, QUEUE_NAME } from '../../main/lab/queue/protocol.ts';
+import type { MetricRecord, RunSummary } from '../../main/lab/domain/runs.ts';
+
+const REDIS = '/usr/bin/redis-server';
+const CLI = fileURLToPath(new URL('../../main/cli.ts', import.meta.url));
+const SUBMIT = fileURLToPath(new URL('./queue-submit.ts', import.meta.url));
+
+let dir = '';
+let url = '';
+let redis: ChildProcess | null = null;
+const procs: ChildProcess[] = [];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A child process whose stdout NDJSON lines are collected as they come. */
+interface Proc {
+  child: ChildProcess;
+  lines: Record<string, unknown>[];
+  stderr: () => string;
+  /** Resolves with the first line (already seen or still to come) that `pred` accepts. */
+  waitFor: (pred: (l: Record<string, unknown>) => boolean, timeoutMs: number, what: string) => Promise<Record<string, unknown>>;
+  exited: Promise<number | null>;
+}
+
+function start(args: string[]): Proc {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  procs.push(child);
+  const lines: Record<string, unknown>[] = [];
+  const waiters: (() => void)[] = [];
+  let buf = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    const parts = buf.split('\n');
+    buf = parts.pop()!;
+    for (const p of parts) {
+      try {
+        lines.push(JSON.parse(p) as Record<string, unknown>);
+      } catch {
+        /* not a JSON line */
+      }
+    }
+    for (const w of waiters.splice(0)) w();
+  });
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const waitFor: Proc['waitFor'] = (pred, timeoutMs, what) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}\nstderr: ${err.slice(-2000)}`)), timeoutMs);
+      const check = () => {
+        const hit = lines.find(pred);
+        if (hit) {
+          clearTimeout(timer);
+          resolve(hit);
+        } else waiters.push(check);
+      };
+      check();
+    });
+  return { child, lines, stderr: () => err, waitFor, exited };
+}
+
+function worker(name: string): Proc {
+  // A 2 s lock: a dead worker's run goes back to the queue within ~3 s instead of BullMQ's default 30.
+  return start([CLI, 'worker', '--queue', url, '--concurrency', '1', '--name', name, '--lock-seconds', '2', '--retries', '2', '--json']);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a Redis answers PING on the port (a plain socket: a client library would keep retrying). */
+function pong(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect(port, '127.0.0.1');
+    sock.setTimeout(1000, () => sock.destroy());
+    sock.once('connect', () => sock.write('PING\r\n'));
+    sock.once('data', (d) => {
+      resolve(d.toString().startsWith('+PONG'));
+      sock.destroy();
+    });
+    sock.once('error', () => resolve(false));
+    sock.once('close', () => resolve(false));
+  });
+}
+
+function metricsOf(runDir: string): MetricRecord[] {
+  return readFileSync(join(runDir, 'metrics.ndjson'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as MetricRecord);
+}
+
+before(async () => {
+  assert.ok(existsSync(REDIS), `${REDIS} is missing (Debian package redis-server)`);
+  dir = await mkdtemp(join(tmpdir(), 'pl-queue-'));
+  const port = await freePort();
+  redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  url = `redis://127.0.0.1:${port}`;
+  const t0 = Date.now();
+  while (!(await pong(port))) {
+    if (Date.now() - t0 > 10_000) throw new Error('redis-server did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+});
+
+after(async () => {
+  for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  redis?.kill('SIGTERM');
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('the queue address: redis:// and rediss:// (TLS), with or without a password, never repeated in errors', () => {
+  const a = parseQueueUrl('redis://:s3cret@10.0.0.5:6380');
+  assert.deepEqual([a.host, a.port, a.password, a.tls, a.display], ['10.0.0.5', 6380, 's3cret', false, 'redis://:***@10.0.0.5:6380']);
+  const b = parseQueueUrl('rediss://lab:p%40ss@queue.example.org:6379/2');
+  assert.deepEqual([b.username, b.password, b.tls, b.db], ['lab', 'p@ss', true, 2]);
+  for (const bad of ['http://h:1', 'redis://:pw@host', 'redis://host:6379/x?pw=1', 'not a url']) {
+    assert.throws(
+      () => parseQueueUrl(bad),
+      (e: Error) => !e.message.includes('pw'),
+    );
+  }
+});
+
+test('two workers drain six runs a third process submits; one killed mid-run loses and doubles nothing', { timeout: 180_000 }, async () => {
+  const runsDir = join(dir, 'runs');
+  const a = worker('worker-a');
+  const b = worker('worker-b');
+  await Promise.all([a.waitFor((l) => l.event === 'listening', 60_000, 'worker a'), b.waitFor((l) => l.event === 'listening', 60_000, 'worker b')]);
+  const submit = start([SUBMIT, url, runsDir, '6', '8000']);
+
+  // Worker a finishes one run, takes another and trains it a little; then it dies without a word.
+  await a.waitFor((l) => l.event === 'job-end', 150_000, 'worker a to finish a run');
+  const second = await a.waitFor(
+    (l) => l.event === 'job-start' && !a.lines.some((e) => e.event === 'job-end' && e.runId === l.runId),
+    60_000,
+    'a second run on a',
+  );
+  const killedRun = second.runId as string;
+  const runProcess = second.pid as number;
+  const t0 = Date.now();
+  while (!existsSync(join(runsDir, killedRun, 'metrics.ndjson')) || metricsOf(join(runsDir, killedRun)).length === 0) {
+    assert.ok(Date.now() - t0 < 60_000, 'the run on worker a sent no metrics');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  a.child.kill('SIGKILL');
+  // Its run process notices and exits: the run does not go on training where nobody hears it.
+  const t1 = Date.now();
+  while (alive(runProcess)) {
+    assert.ok(Date.now() - t1 < 10_000, 'the dead worker’s run process kept running');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  assert.equal(await submit.exited, 0, submit.stderr());
+  const summary = submit.lines.find((l) => l.event === 'summary');
+  assert.ok(summary, 'no summary');
+  const runs = summary.runs as RunSummary[];
+  assert.equal(runs.length, 6);
+  assert.equal(new Set(runs.map((r) => r.runId)).size, 6);
+  for (const r of runs) {
+    assert.equal(r.status, 'finished', `${r.runId}: ${r.status} ${r.error ?? ''}`);
+    assert.ok(r.hasPolicy && existsSync(join(r.runDir, 'policy', 'policy.json')), `${r.runId} has no policy in the submitter's folder`);
+    assert.ok(existsSync(join(r.runDir, 'policy', 'model.json')));
+    const metrics = metricsOf(r.runDir);
+    const episodes = metrics.filter((m) => m.kind === 'episode').map((m) => (m as { episode: number }).episode);
+    // Numbered 1…n once each: nothing of a lost attempt left beside the attempt that finished.
+    assert.deepEqual(
+      episodes,
+      episodes.map((_, i) => i + 1),
+      `${r.runId}: episodes out of order or doubled`,
+    );
+    assert.equal(episodes.length, r.episodes);
+    assert.equal(Math.max(...metrics.map((m) => m.step)), r.steps);
+    assert.ok(r.worker === 'worker-a' || r.worker === 'worker-b', `${r.runId} trained by ${r.worker}`);
+  }
+  // Both worked, and the run whose worker died was trained to the end by the other one.
+  const byA = runs.filter((r) => r.worker === 'worker-a').length;
+  assert.ok(byA >= 1 && runs.length - byA >= 1, `runs by a: ${byA}, by b: ${runs.length - byA}`);
+  assert.equal(runs.find((r) => r.runId === killedRun)!.worker, 'worker-b');
+  assert.ok(b.lines.some((l) => l.event === 'job-start' && l.runId === killedRun));
+  // Every run was taken by b at most once, and ended once.
+  for (const r of runs) {
+    assert.ok(b.lines.filter((l) => l.event === 'job-end' && l.runId === r.runId).length <= 1);
+    assert.ok(
+      a.lines.filter((l) => l.event === 'job-end' && l.runId === r.runId).length +
+        b.lines.filter((l) => l.event === 'job-end' && l.runId === r.runId).length ===
+        1,
+    );
+  }
+  const q = new Queue(QUEUE_NAME, { connection: { ...redisOptions(parseQueueUrl(url)), maxRetriesPerRequest: null }, prefix: KEY_PREFIX });
+  const counts = await q.getJobCounts('active', 'waiting', 'delayed', 'failed');
+  await q.close();
+  assert.deepEqual(counts, { active: 0, waiting: 0, delayed: 0, failed: 0 });
+
+  b.child.kill('SIGINT'); // Ctrl-C: nothing in hand, so it leaves at once
+  assert.equal(await b.exited, 0, b.stderr());
+});
+
+test('pause, resume and stop from the lab reach a run on a worker; the policy it saves comes back', { timeout: 120_000 }, async () => {
+  const w = worker('worker-c');
+  await w.waitFor((l) => l.event === 'listening', 60_000, 'worker c');
+  const launcher = new QueueLauncher(url);
+  await launcher.ready();
+  const lab = new LabService({ runsDir: join(dir, 'lab2'), launcher, mode: 'cli' });
+  const seen: RunSummary[] = [];
+  let lastStep = 0;
+  lab.on((event, payload) => {
+    if (event === 'run:status') seen.push(payload as RunSummary);
+    if (event === 'run:progress') lastStep = (payload as { step: number }).step;
+  });
+  try {
+    const run = await lab.startRun(lab.buildConfigRequest({ env: 'CartPole-v1', algo: 'ppo', steps: 5_000_000, evalEpisodes: 2 }));
+    assert.equal(run.status, 'queued');
+    await w.waitFor((l) => l.event === 'job-start' && l.runId === run.runId, 60_000, 'worker c to take the run');
+    const t0 = Date.now();
+    while (lastStep < 2000) {
+      assert.ok(Date.now() - t0 < 60_000, 'no progress from the remote run');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(seen.some((s) => s.status === 'running' && s.worker === 'worker-c'));
+
+    await lab.setPaused(run.runId, true);
+    await new Promise((r) => setTimeout(r, 1500)); // the pause arrives (≤ 0.2 s) and the iteration in hand ends
+    const pausedAt = lastStep;
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(lastStep, pausedAt, 'the remote run kept training while paused');
+    await lab.setPaused(run.runId, false);
+    const t1 = Date.now();
+    while (lastStep === pausedAt) {
+      assert.ok(Date.now() - t1 < 30_000, 'the remote run did not resume');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
+    await lab.stopRun(run.runId);
+    const end = await lab.waitForRun(run.runId);
+    assert.equal(end.status, 'stopped');
+    assert.ok(end.steps < 5_000_000);
+    assert.ok(end.hasPolicy && existsSync(join(end.runDir, 'policy', 'policy.json')), 'the stopped run’s policy did not come back');
+    assert.equal(end.worker, 'worker-c');
+  } finally {
+    await lab.close();
+    await launcher.close();
+    w.child.kill('SIGTERM');
+    await w.exited;
+  }
+});
