@@ -135,6 +135,14 @@ describe('Chart tools (real serve)', { timeout: 120_000 }, () => {
     await panel.getByTestId('chart-log').click();
     await waitUntil(page, 'the linear axis back', async () => (await chart.getAttribute('data-log')) === 'false');
 
+    // Wall time reads as a clock.
+    await page.getByTestId('compare-xaxis').selectOption('wall');
+    await waitUntil(page, 'wall-time ticks as m:ss', async () => /^\d+:\d\d( \d+:\d\d)+$/.test((await chart.getAttribute('data-x-ticks')) ?? ''), {
+      describe: async () => `ticks "${await chart.getAttribute('data-x-ticks')}"`,
+    });
+    t.diagnostic(`wall ticks: ${await chart.getAttribute('data-x-ticks')}`);
+    await page.getByTestId('compare-xaxis').selectOption('step');
+
     // Grouped: one mean over the union of both runs' steps, the stretch with one run said so.
     await page.getByTestId('compare-group').selectOption('algo');
     await waitUntil(page, 'one entropy band', async () => (await chart.getAttribute('data-bands')) === '1');
