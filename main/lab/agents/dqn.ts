@@ -45,12 +45,15 @@ import {
   setLearningRate,
   type Algorithm,
   type AlgorithmOptions,
+  type AlgorithmState,
   type IterationContext,
   type IterationResult,
 } from './algorithm.ts';
 import type { AlgorithmDef } from './definition.ts';
 import { DQN_PRESETS, DQN_RULES, type DqnHyperparameters } from './dqn-hyperparameters.ts';
 import { QNetworkPolicy, argmaxRow } from './q-network-policy.ts';
+import { fusedOptimizerState, setFusedOptimizerState, setTfOptimizerState, tfOptimizerState, type OptimizerState } from '../nn/optimizer-state.ts';
+import type { MlpWeights } from '../nn/mlp.ts';
 
 const LOSS_NAMES = ['loss', 'q_mean'] as const;
 type LossName = (typeof LOSS_NAMES)[number];
@@ -295,6 +298,36 @@ export class Dqn implements Algorithm {
     this.target?.dispose();
     this.optimizer?.dispose();
     this.fused?.dispose();
+  }
+
+  /** The replay buffer, the target network, Adam, and the counters that pace exploration and target updates. */
+  trainingState(): AlgorithmState {
+    return {
+      buffer: this.buffer.getState(),
+      target: this.fused ? this.fused.target.getWeights() : this.target!.getWeights(),
+      optimizer: this.fused ? fusedOptimizerState(this.fused.adam) : tfOptimizerState(this.optimizer!, this.policy.net.variables),
+      numTimesteps: this.numTimesteps,
+      nCalls: this.nCalls,
+      nUpdates: this.nUpdates,
+      epsilon: this.epsilon,
+    };
+  }
+
+  restoreTrainingState(s: AlgorithmState): void {
+    const counts = [s.numTimesteps, s.nCalls, s.nUpdates];
+    if (!counts.every((c) => Number.isSafeInteger(c)) || typeof s.epsilon !== 'number') throw new Error('the saved state has no DQN counters');
+    this.buffer.setState(s.buffer as ReturnType<ReplayBuffer['getState']>);
+    const target = s.target as MlpWeights;
+    if (!Array.isArray(target?.kernels) || !Array.isArray(target.biases)) throw new Error('the saved state has no target network');
+    if (this.fused) {
+      this.fused.target.setWeights(target);
+      setFusedOptimizerState(this.fused.adam, s.optimizer as OptimizerState);
+    } else {
+      this.target!.setWeights(target);
+      setTfOptimizerState(this.optimizer!, this.policy.net.variables, s.optimizer as OptimizerState);
+    }
+    [this.numTimesteps, this.nCalls, this.nUpdates] = counts as number[];
+    this.epsilon = s.epsilon;
   }
 }
 

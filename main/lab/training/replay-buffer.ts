@@ -75,6 +75,51 @@ export class ReplayBuffer {
     }
   }
 
+  /** The transitions held (only the filled rows) and the write position: part of DQN's training state. */
+  getState(): { pos: number; size: number; obs: Float32Array; nextObs: Float32Array; actions: Int32Array; rewards: Float32Array; dones: Float32Array } {
+    const n = this.size;
+    const D = this.obsDim;
+    return {
+      pos: this.pos,
+      size: n,
+      obs: this.obs.slice(0, n * D),
+      nextObs: this.nextObs.slice(0, n * D),
+      actions: this.actions.slice(0, n),
+      rewards: this.rewards.slice(0, n),
+      dones: this.dones.slice(0, n),
+    };
+  }
+
+  setState(s: ReturnType<ReplayBuffer['getState']>): void {
+    const n = s.size;
+    const D = this.obsDim;
+    const fits =
+      Number.isSafeInteger(n) &&
+      n >= 0 &&
+      n <= this.capacity &&
+      Number.isSafeInteger(s.pos) &&
+      s.pos >= 0 &&
+      s.pos < this.capacity &&
+      s.obs instanceof Float32Array &&
+      s.obs.length === n * D &&
+      s.nextObs instanceof Float32Array &&
+      s.nextObs.length === n * D &&
+      s.actions instanceof Int32Array &&
+      s.actions.length === n &&
+      s.rewards instanceof Float32Array &&
+      s.rewards.length === n &&
+      s.dones instanceof Float32Array &&
+      s.dones.length === n;
+    if (!fits) throw new Error(`the saved replay buffer does not fit this one (${this.capacity} transitions of ${D} values)`);
+    this.obs.set(s.obs);
+    this.nextObs.set(s.nextObs);
+    this.actions.set(s.actions);
+    this.rewards.set(s.rewards);
+    this.dones.set(s.dones);
+    this.pos = s.pos;
+    this.size = n;
+  }
+
   /** `batch` transitions drawn uniformly with replacement; the returned arrays are reused by the next call. */
   sample(batch: number, rng: Generator): ReplaySample {
     if (this.size === 0) throw new Error('cannot sample from an empty replay buffer');

@@ -19,6 +19,8 @@ import { evaluatePolicy } from './evaluate.ts';
 import { loadPolicy, savePolicy, type LoadedPolicy } from '../runs/policy-file.ts';
 import { DiagGaussian } from '../nn/distributions.ts';
 import { Mlp } from '../nn/mlp.ts';
+import { QNetworkPolicy } from '../agents/q-network-policy.ts';
+import { QTablePolicy } from '../agents/q-learning.ts';
 import type { TrainerConfig } from './trainer-config.ts';
 import { readTrainingState, writeTrainingState, type TrainingState } from './training-state.ts';
 
@@ -222,13 +224,17 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
     if (resumed) {
       const r = resumed;
       if (r.engine !== engine.name) throw new Error(`cannot resume: the run trained on the ${r.engine} engine and this one resolves to ${engine.name}`);
-      await initFromPolicy(algo, hooks.resumeFrom!);
+      await restoreWeights(algo, hooks.resumeFrom!);
       rng.setState(r.rng);
       ({ steps, episodes, updates, solvedAtStep, solvedAtEpisode, solvedAtSeconds, warning, bestEval, env0Episodes } = r);
       last100.push(...r.last100);
       collapse.setState(r.collapse);
       const algorithmRestored = !!(r.algorithm && algo.restoreTrainingState);
-      if (algorithmRestored) algo.restoreTrainingState!(r.algorithm!);
+      try {
+        if (algorithmRestored) algo.restoreTrainingState!(r.algorithm!);
+      } catch (err) {
+        throw new Error(`cannot resume from checkpoint ${basename(hooks.resumeFrom!)}: ${(err as Error).message}`);
+      }
       // The envs go on mid-episode only when the algorithm's own state (its half-collected episodes) came back too.
       const envRestored = algorithmRestored && !!(r.vecEnv && vecEnv.restore);
       if (envRestored) vecEnv.restore!(r.vecEnv!);
@@ -428,6 +434,24 @@ export async function initFromPolicy(algo: Algorithm, dir: string): Promise<void
     }
   } catch (err) {
     throw new Error(`cannot continue from the saved policy: ${(err as Error).message}`);
+  } finally {
+    saved.dispose();
+  }
+}
+
+/**
+ * Resume: the checkpoint's weights back into a freshly built algorithm of the same configuration —
+ * an actor (and critic), a Q-network or a Q-table; baselines have none.
+ */
+async function restoreWeights(algo: Algorithm, dir: string): Promise<void> {
+  const target = algo.policy;
+  if (target instanceof MlpPolicy) return initFromPolicy(algo, dir);
+  if (!(target instanceof QNetworkPolicy) && !(target instanceof QTablePolicy)) return;
+  const saved = await loadPolicy(dir);
+  try {
+    if (target instanceof QNetworkPolicy && saved instanceof QNetworkPolicy && sameNet(target.net, saved.net)) target.net.setWeights(saved.net.getWeights());
+    else if (target instanceof QTablePolicy && saved instanceof QTablePolicy && saved.table.length === target.table.length) target.table.set(saved.table);
+    else throw new Error(`cannot resume: the checkpoint's ${saved.kind} policy does not fit this run's ${target.kind}`);
   } finally {
     saved.dispose();
   }

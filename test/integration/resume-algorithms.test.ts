@@ -1,0 +1,84 @@
+/**
+ * Resume, algorithm by algorithm, in process: a CartPole run stopped after a few iterations (same
+ * budget, so budget-shaped schedules such as DQN's exploration agree) and resumed from its last
+ * checkpoint logs the uninterrupted run's episodes and update metrics, on both engines — A2C (its
+ * policy and value optimizers, RMSprop and Adam) and DQN (replay buffer, target network, Adam,
+ * exploration and target-update counters). The CLI's version for PPO is resume.test.ts.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { train, type ResumeInfo } from '../../main/lab/training/trainer.ts';
+import { initBackend } from '../../main/lab/nn/backend.ts';
+import { resolveHyperparameters } from '../../main/lab/agents/registry.ts';
+import type { AlgoId } from '../../main/lab/domain/algorithms.ts';
+import type { MetricRecord } from '../../main/lab/domain/runs.ts';
+import type { TrainerConfig } from '../../main/lab/training/trainer-config.ts';
+
+let tmp = '';
+let runs = 0;
+before(async () => {
+  await initBackend('wasm');
+  tmp = await mkdtemp(join(tmpdir(), 'pl-resume-algos-'));
+});
+after(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+const clockless = (r: MetricRecord) => {
+  const { wall: _w, sps: _s, ...rest } = r as MetricRecord & { sps?: number };
+  return rest;
+};
+
+async function compare(algo: AlgoId, engine: 'fused' | 'tfjs', hp: Record<string, unknown>, totalSteps: number, stopAfter: number): Promise<void> {
+  const config: TrainerConfig = {
+    env: 'CartPole-v1',
+    envOptions: {},
+    algo,
+    seed: 11,
+    totalSteps,
+    preset: null,
+    hyperparameters: resolveHyperparameters(algo, 'CartPole-v1', null, hp).hyperparameters,
+    backend: 'wasm',
+    engine,
+    evalEpisodes: 0,
+    checkpointEvery: 0,
+    stopWhenSolved: false,
+  };
+  const log = (into: MetricRecord[]) => ({ onEpisode: (r: MetricRecord) => into.push(r), onUpdate: (r: MetricRecord) => into.push(r) });
+  const whole: MetricRecord[] = [];
+  await train(config, log(whole));
+
+  const legs: MetricRecord[] = [];
+  const runDir = join(tmp, `${algo}-${engine}-${++runs}`);
+  let updates = 0;
+  const first = await train(config, { runDir, ...log(legs), onUpdate: (r) => (legs.push(r), updates++) }, { stopRequested: () => updates >= stopAfter });
+  assert.equal(first.status, 'stopped');
+  const cps = await readdir(join(runDir, 'checkpoints'));
+  assert.deepEqual(cps, [`step-${first.steps}`], 'the stop saved a checkpoint');
+  let restored = null as ResumeInfo | null;
+  const second = await train(config, { runDir, resumeFrom: join(runDir, 'checkpoints', cps[0]), ...log(legs), onResumed: (r) => (restored = r) });
+  assert.deepEqual(restored, {
+    steps: first.steps,
+    episodes: first.episodes,
+    env0Episodes: restored!.env0Episodes,
+    algorithmRestored: true,
+    envRestored: true,
+  });
+  assert.equal(second.steps, whole.at(-1)!.step);
+  assert.ok(legs.some((r) => r.step > first.steps) && legs.some((r) => r.kind === 'update' && r.step <= first.steps), 'both legs logged');
+  assert.deepEqual(legs.map(clockless), whole.map(clockless), `${algo} on ${engine}: the resumed run logs the uninterrupted run's metrics`);
+}
+
+for (const engine of ['fused', 'tfjs'] as const) {
+  test(`A2C (${engine}): separate policy and value optimizers, RMSprop and Adam, resume exactly`, async () => {
+    await compare('a2c', engine, { n_envs: 4, n_steps: 8, train_v_iters: 3, optimizer: 'adam' }, 640, 6);
+    await compare('a2c', engine, { n_envs: 4, n_steps: 8, joint_update: true, optimizer: 'rmsprop' }, 640, 6);
+  });
+
+  test(`DQN (${engine}): replay buffer, target network, Adam and the exploration counters resume exactly`, async () => {
+    await compare('dqn', engine, { n_envs: 2, train_freq: 4, learning_starts: 64, buffer_size: 500, batch_size: 16, target_update_interval: 50 }, 1_600, 3);
+  });
+}
