@@ -73,7 +73,7 @@ export function configEntries(stored: StoredConfig, summary: Pick<RunSummary, 'b
   add('Evaluation and saving', 'evalEpisodes', 'Final eval episodes', show(c.evalEpisodes));
   add('Evaluation and saving', 'evalEvery', 'Eval every (steps)', c.evalEvery ? show(c.evalEvery) : 'never');
   add('Evaluation and saving', 'checkpointEvery', 'Checkpoint every', c.checkpointEvery ? `${show(c.checkpointEvery)} steps` : 'final only');
-  add('Evaluation and saving', 'checkpointSeconds', '…or every (seconds)', show(c.checkpointSeconds ?? 60));
+  add('Evaluation and saving', 'checkpointSeconds', '…or every (s)', show(c.checkpointSeconds ?? 60));
   add('Evaluation and saving', 'stopWhenSolved', 'Stop when solved', show(c.stopWhenSolved));
   add(
     'Evaluation and saving',
