@@ -3,7 +3,8 @@
  * budget, so budget-shaped schedules such as DQN's exploration agree) and resumed from its last
  * checkpoint logs the uninterrupted run's episodes and update metrics, on both engines — A2C (its
  * policy and value optimizers, RMSprop and Adam) and DQN (replay buffer, target network, Adam,
- * exploration and target-update counters). The CLI's version for PPO is resume.test.ts.
+ * exploration and target-update counters), REINFORCE (Adam and the episodes still running) and
+ * Q-learning and the random baseline. The CLI's version for PPO is resume.test.ts.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -72,7 +73,16 @@ async function compare(algo: AlgoId, engine: 'fused' | 'tfjs', hp: Record<string
   assert.deepEqual(legs.map(clockless), whole.map(clockless), `${algo} on ${engine}: the resumed run logs the uninterrupted run's metrics`);
 }
 
+test("Q-learning (its table, ε, the visited states, each env's state) and the random baseline resume exactly", async () => {
+  await compare('q-learning', 'fused', {}, 6_000, 2);
+  await compare('random', 'fused', { n_envs: 3 }, 4_500, 2);
+});
+
 for (const engine of ['fused', 'tfjs'] as const) {
+  test(`REINFORCE (${engine}): Adam and the episodes still running resume exactly`, async () => {
+    await compare('reinforce', engine, { n_envs: 2, episodes_per_update: 2 }, 2_000, 3);
+  });
+
   test(`A2C (${engine}): separate policy and value optimizers, RMSprop and Adam, resume exactly`, async () => {
     await compare('a2c', engine, { n_envs: 4, n_steps: 8, train_v_iters: 3, optimizer: 'adam' }, 640, 6);
     await compare('a2c', engine, { n_envs: 4, n_steps: 8, joint_update: true, optimizer: 'rmsprop' }, 640, 6);

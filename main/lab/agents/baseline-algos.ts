@@ -23,6 +23,7 @@ import {
   checkNumEnvs,
   type Algorithm,
   type AlgorithmOptions,
+  type AlgorithmState,
   type IterationContext,
   type IterationResult,
   type PolicyKind,
@@ -161,6 +162,13 @@ export class BaselineAlgorithm implements Algorithm {
     }
     return { steps, metrics: {} };
   }
+
+  /** Nothing beyond the random stream (the trainer's): a resumed baseline goes on mid-episode. */
+  trainingState(): AlgorithmState {
+    return {};
+  }
+
+  restoreTrainingState(): void {}
 
   dispose(): void {}
 }

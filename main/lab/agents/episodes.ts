@@ -63,4 +63,27 @@ export class EpisodeCollector {
     }
     return { done, steps };
   }
+
+  /** The episodes still running, one per env copy (a resumed run carries them on). */
+  getState(): { obs: Float32Array; actions: Int32Array; rewards: Float64Array }[] {
+    return this.running.map((ep) => ({ obs: Float32Array.from(ep.obs), actions: Int32Array.from(ep.actions), rewards: Float64Array.from(ep.rewards) }));
+  }
+
+  setState(s: unknown): void {
+    const D = this.vecEnv.obsDim;
+    const eps = s as ReturnType<EpisodeCollector['getState']>;
+    const fits =
+      Array.isArray(eps) &&
+      eps.length === this.running.length &&
+      eps.every(
+        (e) =>
+          e?.obs instanceof Float32Array &&
+          e.actions instanceof Int32Array &&
+          e.rewards instanceof Float64Array &&
+          e.obs.length === e.actions.length * D &&
+          (e.rewards.length === e.actions.length || e.rewards.length === e.actions.length - 1),
+      );
+    if (!fits) throw new Error('the saved running episodes do not fit these envs');
+    this.running = eps.map((e) => Object.assign(new Episode(), { obs: Array.from(e.obs), actions: Array.from(e.actions), rewards: Array.from(e.rewards) }));
+  }
 }

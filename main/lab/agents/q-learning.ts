@@ -19,6 +19,7 @@ import {
   checkNumEnvs,
   type Algorithm,
   type AlgorithmOptions,
+  type AlgorithmState,
   type IterationContext,
   type IterationResult,
   type PolicyKind,
@@ -199,6 +200,27 @@ export class QLearning implements Algorithm {
       steps,
       metrics: { td_error: absTd / updates, epsilon: this.epsilon, learning_rate: alpha, states_visited: this.statesVisited },
     };
+  }
+
+  /** ε, the visited states and each env's current state (the table itself is the policy file). */
+  trainingState(): AlgorithmState {
+    return { epsilon: this.epsilon, visited: this.visited.slice(), statesVisited: this.statesVisited, states: this.states.slice() };
+  }
+
+  restoreTrainingState(s: AlgorithmState): void {
+    const { epsilon, visited, statesVisited, states } = s;
+    const fits =
+      typeof epsilon === 'number' &&
+      visited instanceof Uint8Array &&
+      visited.length === this.visited.length &&
+      Number.isSafeInteger(statesVisited) &&
+      states instanceof Int32Array &&
+      states.length === this.states.length;
+    if (!fits) throw new Error('the saved Q-learning state does not fit this table and these envs');
+    this.epsilon = epsilon;
+    this.visited.set(visited);
+    this.statesVisited = statesVisited as number;
+    this.states.set(states);
   }
 
   dispose(): void {}

@@ -26,6 +26,7 @@ import type { EngineName } from '../nn/fused/engine-choice.ts';
 import { createKernels, type Kernels } from '../nn/fused/kernels.ts';
 import { ParamSet, type FusedMlp } from '../nn/fused/fused-mlp.ts';
 import { FusedAdam } from '../nn/fused/optimizers.ts';
+import { fusedOptimizerState, setFusedOptimizerState, setTfOptimizerState, tfOptimizerState, type OptimizerState } from '../nn/optimizer-state.ts';
 import {
   MlpPolicy,
   adam,
@@ -37,6 +38,7 @@ import {
   setLearningRate,
   type Algorithm,
   type AlgorithmOptions,
+  type AlgorithmState,
   type IterationContext,
   type IterationResult,
 } from './algorithm.ts';
@@ -182,6 +184,20 @@ export class Reinforce implements Algorithm {
     f.net.backward(dz, T);
     const gradNorm = fusedOptimizerStep(f.adam, lr, 0);
     return { losses, gradNorm };
+  }
+
+  /** Adam's state and the episodes still running (their steps so far). */
+  trainingState(): AlgorithmState {
+    return {
+      optimizer: this.fused ? fusedOptimizerState(this.fused.adam) : tfOptimizerState(this.optimizer!, this.policy.net.variables),
+      running: this.episodes.getState(),
+    };
+  }
+
+  restoreTrainingState(s: AlgorithmState): void {
+    if (this.fused) setFusedOptimizerState(this.fused.adam, s.optimizer as OptimizerState);
+    else setTfOptimizerState(this.optimizer!, this.policy.net.variables, s.optimizer as OptimizerState);
+    this.episodes.setState(s.running);
   }
 
   dispose(): void {
