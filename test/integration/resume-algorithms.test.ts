@@ -92,3 +92,35 @@ for (const engine of ['fused', 'tfjs'] as const) {
     await compare('dqn', engine, { n_envs: 2, train_freq: 4, learning_starts: 64, buffer_size: 500, batch_size: 16, target_update_interval: 50 }, 1_600, 3);
   });
 }
+
+test('LunarLander: weights, optimizer and random streams go on, the episodes start afresh (Box2D cannot be captured)', async () => {
+  const config: TrainerConfig = {
+    env: 'LunarLander-v3',
+    envOptions: {},
+    algo: 'ppo',
+    seed: 2,
+    totalSteps: 512,
+    preset: null,
+    hyperparameters: resolveHyperparameters('ppo', 'LunarLander-v3', null, { n_envs: 2, n_steps: 64, batch_size: 64, n_epochs: 1 }).hyperparameters,
+    backend: 'wasm',
+    engine: 'fused',
+    evalEpisodes: 0,
+    checkpointEvery: 0,
+    stopWhenSolved: false,
+  };
+  const runDir = join(tmp, 'lunar');
+  let updates = 0;
+  const first = await train(config, { runDir, onUpdate: () => updates++ }, { stopRequested: () => updates >= 2 });
+  assert.equal(first.status, 'stopped');
+  let restored = null as ResumeInfo | null;
+  const steps: number[] = [];
+  const second = await train(config, {
+    runDir,
+    resumeFrom: join(runDir, 'checkpoints', `step-${first.steps}`),
+    onResumed: (r) => (restored = r),
+    onUpdate: (u) => steps.push(u.step),
+  });
+  assert.deepEqual({ ...restored!, env0Episodes: 0 }, { steps: 256, episodes: first.episodes, env0Episodes: 0, algorithmRestored: true, envRestored: false });
+  assert.deepEqual(steps, [384, 512], 'the step count goes on');
+  assert.equal(second.steps, 512);
+});

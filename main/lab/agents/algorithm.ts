@@ -139,8 +139,12 @@ export interface Algorithm {
    * the weights but starts its optimizer afresh (and fresh episodes).
    */
   trainingState?(): AlgorithmState;
-  /** Puts back what trainingState() gave, on an algorithm built from the same configuration; throws naming what does not fit. */
-  restoreTrainingState?(s: AlgorithmState): void;
+  /**
+   * Puts back what trainingState() gave, on an algorithm built from the same configuration; throws
+   * naming what does not fit. Called after the vec env is restored or, with `freshEpisodes` (an env
+   * that cannot be captured), reset: then episodes in progress are not carried on.
+   */
+  restoreTrainingState?(s: AlgorithmState, opts: { freshEpisodes: boolean }): void;
 }
 
 /** An algorithm's training state: plain data and typed arrays (training/training-state.ts writes it). */

@@ -207,7 +207,7 @@ export class QLearning implements Algorithm {
     return { epsilon: this.epsilon, visited: this.visited.slice(), statesVisited: this.statesVisited, states: this.states.slice() };
   }
 
-  restoreTrainingState(s: AlgorithmState): void {
+  restoreTrainingState(s: AlgorithmState, opts: { freshEpisodes: boolean }): void {
     const { epsilon, visited, statesVisited, states } = s;
     const fits =
       typeof epsilon === 'number' &&
@@ -221,6 +221,8 @@ export class QLearning implements Algorithm {
     this.visited.set(visited);
     this.statesVisited = statesVisited as number;
     this.states.set(states);
+    // Fresh episodes: each env's state is its new reset observation's.
+    if (opts.freshEpisodes) for (let i = 0; i < this.vecEnv.numEnvs; i++) this.states[i] = this.visit(this.policy.state(this.vecEnv.obs, i));
   }
 
   dispose(): void {}

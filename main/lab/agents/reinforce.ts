@@ -194,10 +194,10 @@ export class Reinforce implements Algorithm {
     };
   }
 
-  restoreTrainingState(s: AlgorithmState): void {
+  restoreTrainingState(s: AlgorithmState, opts: { freshEpisodes: boolean }): void {
     if (this.fused) setFusedOptimizerState(this.fused.adam, s.optimizer as OptimizerState);
     else setTfOptimizerState(this.optimizer!, this.policy.net.variables, s.optimizer as OptimizerState);
-    this.episodes.setState(s.running);
+    if (!opts.freshEpisodes) this.episodes.setState(s.running);
   }
 
   dispose(): void {

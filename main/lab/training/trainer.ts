@@ -230,15 +230,15 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
       last100.push(...r.last100);
       collapse.setState(r.collapse);
       const algorithmRestored = !!(r.algorithm && algo.restoreTrainingState);
+      // The envs go on mid-episode only when the algorithm's own state (its half-collected episodes) comes back too.
+      const envRestored = algorithmRestored && !!(r.vecEnv && vecEnv.restore);
       try {
-        if (algorithmRestored) algo.restoreTrainingState!(r.algorithm!);
+        if (envRestored) vecEnv.restore!(r.vecEnv!);
+        else vecEnv.reset((config.seed + steps) % 2 ** 31); // fresh episodes, on seeds the run has not started from
+        if (algorithmRestored) algo.restoreTrainingState!(r.algorithm!, { freshEpisodes: !envRestored });
       } catch (err) {
         throw new Error(`cannot resume from checkpoint ${basename(hooks.resumeFrom!)}: ${(err as Error).message}`);
       }
-      // The envs go on mid-episode only when the algorithm's own state (its half-collected episodes) came back too.
-      const envRestored = algorithmRestored && !!(r.vecEnv && vecEnv.restore);
-      if (envRestored) vecEnv.restore!(r.vecEnv!);
-      else vecEnv.reset((config.seed + steps) % 2 ** 31); // fresh episodes, on seeds the run has not started from
       if (wantFrames) frames = envRestored && r.env0Frames ? [...r.env0Frames] : [vecEnv.renderState(0)];
       if (config.checkpointEvery > 0) nextCheckpoint = (Math.floor(steps / config.checkpointEvery) + 1) * config.checkpointEvery;
       if (evalEvery > 0) nextEval = (Math.floor(steps / evalEvery) + 1) * evalEvery;
