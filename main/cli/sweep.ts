@@ -12,7 +12,16 @@ import { EnvId } from '../lab/domain/envs.ts';
 import { LabError } from '../lab/domain/errors.ts';
 import type { HyperValue } from '../lab/domain/hyperparameters.ts';
 import type { ProgressEvent } from '../lab/domain/runs.ts';
-import { OBJECTIVES, parseSeedList, SweepObjective, SweepRequest, type SweepPoint, type SweepRunRecord, type SweepSummary } from '../lab/domain/sweeps.ts';
+import {
+  OBJECTIVES,
+  parseSeedList,
+  splitGridValues,
+  SweepObjective,
+  SweepRequest,
+  type SweepPoint,
+  type SweepRunRecord,
+  type SweepSummary,
+} from '../lab/domain/sweeps.ts';
 import { formatDuration } from '../lab/progress.ts';
 import { UsageError, intArg, out, parse, parseSetting } from './args.ts';
 import { REQUEST_FLAGS, requestFlagOptions, requestFromFlags } from './request-flags.ts';
@@ -32,23 +41,6 @@ const SWEEP_FLAGS: Record<string, string> = {
   objective: 'objective',
 };
 
-/** Splits "1e-3,3e-4" and "[64,64],[128]" at the commas outside brackets. */
-function splitValues(text: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (const c of text) {
-    if (c === '[') depth++;
-    if (c === ']') depth--;
-    if (c === ',' && depth === 0) {
-      parts.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  parts.push(cur);
-  return parts.map((p) => p.trim());
-}
-
 /** --grid key=v1,v2 (repeatable): each value as text, read by its rule as --set's are (net_arch=128 is [128]). */
 export function gridArg(list: readonly string[]): Record<string, HyperValue[]> {
   const grid: Record<string, HyperValue[]> = {};
@@ -56,7 +48,7 @@ export function gridArg(list: readonly string[]): Record<string, HyperValue[]> {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new UsageError(`--grid expects key=v1,v2,…, got "${s}"`);
     const key = s.slice(0, eq).trim();
-    const values = splitValues(s.slice(eq + 1));
+    const values = splitGridValues(s.slice(eq + 1));
     if (values.some((v) => v === '')) throw new UsageError(`--grid ${key}: an empty value in "${s.slice(eq + 1)}"`);
     if (key in grid) throw new UsageError(`--grid ${key} is given twice; list all its values in one --grid`);
     grid[key] = values.map((v) => parseSetting(`${key}=${v}`, 'text')[1]);

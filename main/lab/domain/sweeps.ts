@@ -5,32 +5,12 @@
 import { z } from 'zod';
 import { HyperValue } from './hyperparameters.ts';
 import { RunId, Seed, StartRunRequest, type RunStatus } from './runs.ts';
+import { MAX_SWEEP_SEEDS, SWEEP_OBJECTIVES, type SweepObjective as Objective } from './sweep-space.ts';
 
-/** What a sweep ranks its configurations by (per run, then averaged over seeds). */
-export const SweepObjective = z.enum(['final-mean100', 'best-mean100', 'eval-mean', 'steps-to-solve']);
-export type SweepObjective = z.infer<typeof SweepObjective>;
+export * from './sweep-space.ts';
 
-export const OBJECTIVES: Record<SweepObjective, { label: string; higherIsBetter: boolean }> = {
-  'final-mean100': { label: 'final 100-episode mean return', higherIsBetter: true },
-  'best-mean100': { label: 'best 100-episode mean return', higherIsBetter: true },
-  'eval-mean': { label: 'mean return of the final deterministic evaluation', higherIsBetter: true },
-  // Unsolved runs count as never (∞): ranked after every solved one.
-  'steps-to-solve': { label: 'env steps until the 100-episode mean reached the threshold', higherIsBetter: false },
-};
-
-/** At most this many runs per sweep: beyond it a typo (a grid of 50 × 50 × 5 seeds) would queue for days. */
-export const MAX_SWEEP_RUNS = 1000;
-/** Seeds per sweep (each is a run of every point). */
-export const MAX_SWEEP_SEEDS = 64;
-const MAX_SEED = 2 ** 32 - 1;
-/** Random draws when ranges are given without a count. */
-export const DEFAULT_TRIALS = 10;
-
-/** How many runs a sweep starts: grid points × random draws × seeds (what the form shows before Start). */
-export function countSweepRuns(p: { grid: Record<string, unknown[]>; random: Record<string, unknown>; trials?: number; seeds: unknown[] }): number {
-  const trials = Object.keys(p.random).length ? (p.trials ?? DEFAULT_TRIALS) : 1;
-  return Object.values(p.grid).reduce((n, values) => n * values.length, trials) * p.seeds.length;
-}
+export const SweepObjective = z.enum(SWEEP_OBJECTIVES);
+export type SweepObjective = Objective;
 
 /** A random dimension: uniform on [lo, hi], or log-uniform; integers when both bounds are (e.g. n_steps). */
 export const RandomRange = z
@@ -113,23 +93,4 @@ export const SweepId = z.string().regex(/^[0-9]{8}-[0-9]{6}-[a-z0-9]{1,8}$/, 'in
 /** The tag every run of a sweep carries, so the runs library, Compare and Watch find them. */
 export function sweepTag(sweepId: string): string {
   return `sweep:${sweepId}`;
-}
-
-/** "0-4", "0,1,2", "0-2, 7": distinct seeds in the order given (at most the sweep's 64), or what is wrong. */
-export function parseSeedList(text: string): { seeds: number[] } | { error: string } {
-  const parts = text.split(/[\s,;]+/).filter(Boolean);
-  if (parts.length === 0) return { error: 'give a seed, a list (0,1,2) or a range (0-4)' };
-  const seeds = new Set<number>();
-  for (const part of parts) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (!m) return { error: `"${part}" is not a seed or a range` };
-    const lo = Number(m[1]);
-    const hi = m[2] === undefined ? lo : Number(m[2]);
-    if (hi > MAX_SEED) return { error: `seeds are integers in [0, ${MAX_SEED}]` };
-    if (hi < lo) return { error: `range ${part} runs backwards` };
-    if (hi - lo >= MAX_SWEEP_SEEDS) return { error: `at most ${MAX_SWEEP_SEEDS} seeds` };
-    for (let n = lo; n <= hi; n++) seeds.add(n);
-    if (seeds.size > MAX_SWEEP_SEEDS) return { error: `at most ${MAX_SWEEP_SEEDS} seeds` };
-  }
-  return { seeds: [...seeds] };
 }

@@ -1,0 +1,65 @@
+/**
+ * What a sweep's form and command line share, without zod (the renderer imports it): the objectives,
+ * the limits, how many runs a sweep starts, and how seeds and grid values are written.
+ */
+
+/** What a sweep ranks its configurations by (per run, then averaged over seeds). */
+export const SWEEP_OBJECTIVES = ['final-mean100', 'best-mean100', 'eval-mean', 'steps-to-solve'] as const;
+export type SweepObjective = (typeof SWEEP_OBJECTIVES)[number];
+export const OBJECTIVES: Record<SweepObjective, { label: string; higherIsBetter: boolean }> = {
+  'final-mean100': { label: 'final 100-episode mean return', higherIsBetter: true },
+  'best-mean100': { label: 'best 100-episode mean return', higherIsBetter: true },
+  'eval-mean': { label: 'mean return of the final deterministic evaluation', higherIsBetter: true },
+  // Unsolved runs count as never (∞): ranked after every solved one.
+  'steps-to-solve': { label: 'env steps until the 100-episode mean reached the threshold', higherIsBetter: false },
+};
+
+/** At most this many runs per sweep: beyond it a typo (a grid of 50 × 50 × 5 seeds) would queue for days. */
+export const MAX_SWEEP_RUNS = 1000;
+/** Seeds per sweep (each is a run of every point). */
+export const MAX_SWEEP_SEEDS = 64;
+const MAX_SEED = 2 ** 32 - 1;
+/** Random draws when ranges are given without a count. */
+export const DEFAULT_TRIALS = 10;
+
+/** How many runs a sweep starts: grid points × random draws × seeds (what the form shows before Start). */
+export function countSweepRuns(p: { grid: Record<string, unknown[]>; random: Record<string, unknown>; trials?: number; seeds: unknown[] }): number {
+  const trials = Object.keys(p.random).length ? (p.trials ?? DEFAULT_TRIALS) : 1;
+  return Object.values(p.grid).reduce((n, values) => n * values.length, trials) * p.seeds.length;
+}
+
+/** "0-4", "0,1,2", "0-2, 7": distinct seeds in the order given (at most the sweep's 64), or what is wrong. */
+export function parseSeedList(text: string): { seeds: number[] } | { error: string } {
+  const parts = text.split(/[\s,;]+/).filter(Boolean);
+  if (parts.length === 0) return { error: 'give a seed, a list (0,1,2) or a range (0-4)' };
+  const seeds = new Set<number>();
+  for (const part of parts) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) return { error: `"${part}" is not a seed or a range` };
+    const lo = Number(m[1]);
+    const hi = m[2] === undefined ? lo : Number(m[2]);
+    if (hi > MAX_SEED) return { error: `seeds are integers in [0, ${MAX_SEED}]` };
+    if (hi < lo) return { error: `range ${part} runs backwards` };
+    if (hi - lo >= MAX_SWEEP_SEEDS) return { error: `at most ${MAX_SWEEP_SEEDS} seeds` };
+    for (let n = lo; n <= hi; n++) seeds.add(n);
+    if (seeds.size > MAX_SWEEP_SEEDS) return { error: `at most ${MAX_SWEEP_SEEDS} seeds` };
+  }
+  return { seeds: [...seeds] };
+}
+
+/** A grid's values as typed, "1e-3, 3e-4" or "[64,64], [128]": split at the commas outside brackets. */
+export function splitGridValues(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const c of text) {
+    if (c === '[') depth++;
+    if (c === ']') depth--;
+    if (c === ',' && depth === 0) {
+      parts.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  parts.push(cur);
+  return parts.map((p) => p.trim());
+}

@@ -1,0 +1,146 @@
+/**
+ * Sweeps: the lab's list (kept current by sweep:updated), the one the Sweep view shows, the Sweep
+ * form's draft (kept here so switching tabs does not lose it), and "train with this": a swept
+ * configuration written into the Train form's draft.
+ */
+import { defineStore } from 'pinia';
+import { computed, reactive, ref, shallowRef } from 'vue';
+import type { SweepObjective, SweepPoint, SweepRequest, SweepSummary } from '../../../main/lab/domain/sweeps.ts';
+import { formatHyper } from '../forms/hyperparams.ts';
+import { errorMessage, getLabClient } from '../lab-client.ts';
+import { useLabStore } from './lab.ts';
+import { useRunsStore } from './runs.ts';
+
+export interface GridRowDraft {
+  key: string;
+  /** Comma-separated values as typed ("1e-3, 3e-4"; lists in brackets: "[64,64], [128]"). */
+  values: string;
+}
+export interface RandomRowDraft {
+  key: string;
+  lo: string;
+  hi: string;
+  log: boolean;
+}
+
+export interface SweepDraft {
+  env: string;
+  algo: string;
+  /** A preset's name, or '' for the algorithm's defaults. */
+  preset: string;
+  steps: string;
+  seeds: string;
+  grid: GridRowDraft[];
+  random: RandomRowDraft[];
+  trials: string;
+  objective: SweepObjective;
+  prune: boolean;
+  /** Deterministic evaluation episodes after each run (eval-mean's objective; 0 = none). */
+  evalEpisodes: string;
+}
+
+export const useSweepsStore = defineStore('sweeps', () => {
+  const client = getLabClient();
+  const lab = useLabStore();
+
+  const sweeps = shallowRef<SweepSummary[]>([]);
+  const selectedId = ref<string | null>(null);
+  const starting = ref(false);
+  const actionError = ref<string | null>(null);
+  const selected = computed(() => sweeps.value.find((s) => s.sweepId === selectedId.value) ?? null);
+
+  const draft = reactive<SweepDraft>({
+    env: '',
+    algo: '',
+    preset: '',
+    steps: '',
+    seeds: '0-1',
+    grid: [{ key: 'learning_rate', values: '' }],
+    random: [],
+    trials: '10',
+    objective: 'final-mean100',
+    prune: false,
+    evalEpisodes: '20',
+  });
+
+  function upsert(s: SweepSummary): void {
+    const i = sweeps.value.findIndex((x) => x.sweepId === s.sweepId);
+    const next = [...sweeps.value];
+    if (i >= 0) next[i] = s;
+    else next.unshift(s);
+    sweeps.value = next.sort((a, b) => b.sweepId.localeCompare(a.sweepId));
+  }
+
+  async function refresh(): Promise<void> {
+    try {
+      sweeps.value = await client.invoke('listSweeps', {});
+      if (!selectedId.value && sweeps.value[0]) selectedId.value = sweeps.value[0].sweepId;
+    } catch (err) {
+      actionError.value = errorMessage(err);
+    }
+  }
+
+  async function startSweep(request: SweepRequest): Promise<SweepSummary | null> {
+    starting.value = true;
+    actionError.value = null;
+    try {
+      const s = await client.invoke('startSweep', request);
+      upsert(s);
+      selectedId.value = s.sweepId;
+      return s;
+    } catch (err) {
+      actionError.value = errorMessage(err);
+      return null;
+    } finally {
+      starting.value = false;
+    }
+  }
+
+  async function stopSweep(sweepId: string): Promise<void> {
+    actionError.value = null;
+    try {
+      upsert(await client.invoke('stopSweep', { sweepId }));
+    } catch (err) {
+      actionError.value = errorMessage(err);
+    }
+  }
+
+  /**
+   * The Train form's draft set to train this configuration as the sweep did: its env, algorithm,
+   * preset, budget and fixed values, with the point's values over them. Written while the Train form
+   * is not shown, so its "a new preset starts over" reactions do not undo it.
+   */
+  function trainWith(sweep: SweepSummary, point: SweepPoint): void {
+    const d = useRunsStore().draft;
+    const req = sweep.request;
+    const env = lab.env(sweep.env as never);
+    const optionKeys = new Set(env?.options.map((o) => o.key) ?? []);
+    const presets = lab.algo(sweep.algo as never)?.presets.filter((p) => p.env === sweep.env) ?? [];
+    d.env = sweep.env as typeof d.env;
+    d.algo = sweep.algo as typeof d.algo;
+    // No preset asked: the lab used the env's first one; "none": the algorithm's defaults.
+    d.preset = req.preset === undefined ? (presets[0]?.name ?? '') : req.preset === 'none' ? '' : req.preset;
+    d.steps = req.steps !== undefined ? String(req.steps) : '';
+    d.seed = String(req.seeds[0] ?? 0);
+    d.evalEpisodes = String(req.evalEpisodes);
+    const fields: Record<string, string> = {};
+    const options: Record<string, boolean | string> = {};
+    for (const [k, v] of Object.entries(req.envOptions ?? {})) options[k] = typeof v === 'boolean' ? v : String(v);
+    for (const [k, v] of Object.entries({ ...req.hyperparameters, ...point })) {
+      if (optionKeys.has(k)) options[k] = typeof v === 'boolean' ? v : formatHyper(v);
+      else fields[k] = formatHyper(v);
+    }
+    d.fields = fields;
+    d.envOptions = options;
+  }
+
+  let started = false;
+  function start(): void {
+    if (started) return;
+    started = true;
+    client.on('sweep:updated', (s) => upsert(s));
+    lab.onConnected(() => void refresh());
+  }
+
+  return { sweeps, selectedId, selected, starting, actionError, draft, refresh, startSweep, stopSweep, trainWith, start };
+});
