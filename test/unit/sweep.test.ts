@@ -131,3 +131,45 @@ test('objective: a point averages its seeds; steps-to-solve takes the median wit
   const fastest = rank([rec(1, 0, 5000), rec(2, 0, 3000), rec(3, 0, null)], 'steps-to-solve');
   assert.deepEqual(fastest.best, { point: { learning_rate: 2 }, objective: 3000 });
 });
+
+test('parallel coordinates: log axis over two decades or more, categories for lists, best at the top whichever way the objective counts', async () => {
+  const { parallelCoords, PLOT } = await import('../../renderer/src/views/sweep/parallel-coords.ts');
+  const run = (lr: number, arch: number[], objective: number | null, seed = 0): SweepRunRecord => ({
+    runId: `r-${lr}-${arch.join('x')}-${seed}`,
+    point: { learning_rate: lr, net_arch: arch },
+    seed,
+    status: 'finished',
+    objective,
+  });
+  const runs = [run(1e-5, [64, 64], 100), run(1e-3, [128], 300), run(1e-4, [64, 64], null)];
+  const base = { sweepId: 's', name: null, env: 'CartPole-v1', algo: 'ppo', createdAt: '', status: 'finished', totalSteps: 1, rungs: null } as const;
+  const higher = parallelCoords({ ...base, objective: 'final-mean100', request: {} as never, runs, ...rank(runs, 'final-mean100') });
+  assert.deepEqual(
+    higher.axes.map((a) => [a.key, a.kind]),
+    [
+      ['learning_rate', 'log'],
+      ['net_arch', 'category'],
+      ['final-mean100', 'linear'],
+    ],
+  );
+  const top = PLOT.top;
+  const bottom = PLOT.height - PLOT.bottom;
+  const [lo, hi, mid] = higher.lines;
+  // log axis: 1e-4 halfway between 1e-5 and 1e-3
+  assert.ok(Math.abs(mid.points[0].y - (top + bottom) / 2) < 1e-9);
+  assert.equal(hi.points[2].y, top, 'the higher objective at the top');
+  assert.equal(lo.points[2].y, bottom);
+  assert.equal(mid.points.length, 2, 'a run without a value stops before the objective axis');
+  assert.deepEqual(
+    higher.lines.map((l) => [l.best, l.shade]),
+    [
+      [false, 0],
+      [true, 1],
+      [false, null],
+    ],
+  );
+  // Steps to solve: fewer is better, drawn at the top.
+  const fewer = parallelCoords({ ...base, objective: 'steps-to-solve', request: {} as never, runs, ...rank(runs, 'steps-to-solve') });
+  assert.equal(fewer.lines[0].points[2].y, top);
+  assert.equal(fewer.lines[0].shade, 1);
+});
