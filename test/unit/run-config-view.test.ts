@@ -12,7 +12,7 @@ import { RunConfig } from '../../main/lab/domain/runs.ts';
 import { envOptionDefs, envSpec } from '../../main/lab/envs/registry.ts';
 import { envOptionsToSend, optionRows, presetEnvOptions } from '../../renderer/src/forms/env-options.ts';
 import { hyperRows } from '../../renderer/src/views/train/hyper-rows.ts';
-import { configEntries, diffRows, draftFromConfig, storedConfig } from '../../renderer/src/views/runs/run-config.ts';
+import { configEntries, diffRows, draftFromConfig, seedsOnly, storedConfig } from '../../renderer/src/views/runs/run-config.ts';
 import { filmstripPolicies } from '../../renderer/src/views/runs/filmstrip.ts';
 
 const name = (id: string) => id.toUpperCase();
@@ -90,6 +90,9 @@ test('the diff marks exactly the values that differ, a value only one run has in
   const sections = rows.map((r) => r.section);
   assert.deepEqual([...new Set(sections)], ['Run', 'Hyperparameters', 'Env options', 'Evaluation and saving']);
   assert.equal(sections.filter((x, i) => i > 0 && x !== sections[i - 1]).length, 3, 'each section is one block');
+  assert.equal(seedsOnly([a, b], rows), null, 'more than the seed differs');
+  const c = lunarConfig(4);
+  assert.deepEqual(seedsOnly([a, c], diffRows([a, c].map((config) => configEntries({ config, labVersion: '0.1.0' }, null, name)))), [0, 4]);
   // One run alone, or identical runs: nothing differs.
   const same = diffRows([a, a].map((config) => configEntries({ config, labVersion: null }, null, name)));
   assert.equal(same.filter((r) => r.differs).length, 0);

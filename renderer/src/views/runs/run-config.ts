@@ -114,6 +114,16 @@ export function diffRows(runs: readonly ConfigEntry[][]): DiffRow[] {
 }
 
 /**
+ * The runs' seeds when their configurations differ in the seed alone (one experiment over several
+ * seeds, which can be trained again as one multi-seed start), else null.
+ */
+export function seedsOnly(configs: readonly RunConfig[], rows: readonly DiffRow[]): number[] | null {
+  const seeds = configs.map((c) => c.seed);
+  const alike = rows.every((r) => !r.differs || r.key === 'seed');
+  return configs.length > 1 && alike && new Set(seeds).size === seeds.length ? seeds : null;
+}
+
+/**
  * Every field of the Train form's draft (TrainDraft, in stores/runs.ts, which imports the lab
  * client and so stays out of this pure module). run-actions.ts hands this to setDraft(TrainDraft):
  * a field the draft gains and this lacks fails to compile there.
