@@ -96,6 +96,7 @@ test('the diff marks exactly the values that differ, a value only one run has in
   // One run alone, or identical runs: nothing differs.
   const same = diffRows([a, a].map((config) => configEntries({ config, labVersion: null }, null, name)));
   assert.equal(same.filter((r) => r.differs).length, 0);
+  assert.equal(seedsOnly([a, a], same), null, 'the same seed twice is not a multi-seed experiment');
 });
 
 test('train again: the draft, read by the Train form, asks for the very configuration the run had', () => {
