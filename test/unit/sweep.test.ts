@@ -152,8 +152,8 @@ test('parallel coordinates: log axis over two decades or more, categories for li
       ['final-mean100', 'linear'],
     ],
   );
-  const top = PLOT.top;
-  const bottom = PLOT.height - PLOT.bottom;
+  const top = PLOT.top + PLOT.pad;
+  const bottom = PLOT.height - PLOT.bottom - PLOT.pad;
   const [lo, hi, mid] = higher.lines;
   // log axis: 1e-4 halfway between 1e-5 and 1e-3
   assert.ok(Math.abs(mid.points[0].y - (top + bottom) / 2) < 1e-9);

@@ -24,7 +24,8 @@ export interface Line {
   pruned: boolean;
 }
 
-export const PLOT = { width: 720, height: 280, top: 24, bottom: 36, left: 56, right: 56 };
+/** The plot's box; values sit `pad` inside each axis's ends, so a line at an extreme stays visible. */
+export const PLOT = { width: 720, height: 280, top: 24, bottom: 36, left: 56, right: 56, pad: 10 };
 
 const textOf = (v: HyperValue) => (Array.isArray(v) ? `[${v.join(',')}]` : formatHyper(v));
 
@@ -61,8 +62,8 @@ export function parallelCoords(s: SweepSummary): { axes: Axis[]; lines: Line[] }
   const { width, height, top, bottom, left, right } = PLOT;
   const n = keys.length + 1;
   const xOf = (i: number) => (n === 1 ? width / 2 : left + (i * (width - left - right)) / (n - 1));
-  const y0 = top;
-  const y1 = height - bottom;
+  const y0 = top + PLOT.pad;
+  const y1 = height - bottom - PLOT.pad;
   const scales = keys.map((k) =>
     scale(
       s.runs.filter((r) => k in r.point).map((r) => r.point[k]),
