@@ -63,7 +63,8 @@ function trainAndInterrupt(args: string[], runsDir: string): Promise<{ code: num
           const run = names.find((n) => !n.startsWith('.'));
           if (!run || sent) return;
           const text = await readFile(join(runsDir, run, 'metrics.ndjson'), 'utf8').catch(() => '');
-          if (text.includes('"kind":"update"')) {
+          // Checked again after the read: polls overlap, and a second Ctrl-C would abort.
+          if (text.includes('"kind":"update"') && !sent) {
             sent = true;
             process.kill(-child.pid!, 'SIGINT');
           }
