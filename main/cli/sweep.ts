@@ -177,7 +177,7 @@ export async function cmdSweep(args: string[]): Promise<number> {
     done: ended(),
     total,
     running: latest.runs.filter((r) => r.status === 'running').length,
-    best: latest.best,
+    best: latest.best ? { config: latest.best.point, objective: latest.best.objective } : null,
     etaSeconds: etaSeconds(),
   });
   const tty = !json && process.stderr.isTTY === true;
@@ -189,7 +189,7 @@ export async function cmdSweep(args: string[]): Promise<number> {
     const p = progress();
     if (json) return out(true, { event: 'progress', ...p });
     const eta = p.etaSeconds === null ? '' : ` · ETA ${formatDuration(p.etaSeconds)}`;
-    const best = p.best ? ` · best ${fmt(p.best.objective)} (${pointText(p.best.point)})` : '';
+    const best = p.best ? ` · best ${fmt(p.best.objective)} (${pointText(p.best.config)})` : '';
     const line = `${p.done}/${p.total} runs done · ${p.running} running${best}${eta}`;
     process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
   };
