@@ -79,6 +79,13 @@ test("Q-learning (its table, ε, the visited states, each env's state) and the r
 });
 
 for (const engine of ['fused', 'tfjs'] as const) {
+  test(`actor-critic (${engine}): td per step, mc and shared (its value head) resume exactly`, async () => {
+    const small = { n_envs: 2, net_arch: [16], episodes_per_update: 2 };
+    await compare('actor-critic', engine, { ...small, variant: 'td', td_update: 'step' }, 1_200, 3);
+    await compare('actor-critic', engine, { ...small, variant: 'mc' }, 1_500, 3);
+    await compare('actor-critic', engine, { ...small, variant: 'shared' }, 1_500, 3);
+  });
+
   test(`REINFORCE (${engine}): Adam and the episodes still running resume exactly`, async () => {
     await compare('reinforce', engine, { n_envs: 2, episodes_per_update: 2 }, 2_000, 3);
   });

@@ -31,7 +31,8 @@ test('the rounding per algorithm: whole rollouts, train_freq cycles, vector step
   assert.deepEqual(plan('dqn', 'CartPole-v1', null, 1_001, { train_freq: 4, n_envs: 2 }), { steps: 1_008, iteration: 8 });
   assert.deepEqual(plan('q-learning', 'CartPole-v1', null, 1_001), { steps: 1_001, iteration: 1 });
   assert.deepEqual(plan('random', 'CartPole-v1', null, 999), { steps: 999, iteration: 1 });
-  assert.deepEqual(plan('actor-critic', 'CartPole-v1', null, 999, { variant: 'td' }), { steps: 999, iteration: 1 });
+  assert.deepEqual(plan('actor-critic', 'CartPole-v1', null, 999, { variant: 'td', td_update: 'step' }), { steps: 999, iteration: 1 });
+  assert.deepEqual(plan('actor-critic', 'CartPole-v1', null, 999, { variant: 'td', td_update: 'episode' }), { steps: 999, iteration: null });
   for (const variant of ['mc', 'shared']) assert.deepEqual(plan('actor-critic', 'CartPole-v1', null, 999, { variant }), { steps: 999, iteration: null });
   assert.deepEqual(plan('reinforce', 'CartPole-v1', null, 999), { steps: 999, iteration: null });
   assert.match(budgetNote(999, { steps: 999, iteration: null })!, /whole episodes/);

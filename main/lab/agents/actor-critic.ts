@@ -15,7 +15,15 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Mlp } from '../nn/mlp.ts';
 import type { EngineName } from '../nn/fused/engine-choice.ts';
 import { withDefaults } from '../training/hyperparameters.ts';
-import { checkNumEnvs, type Algorithm, type AlgorithmOptions, type IterationContext, type IterationResult, type MlpPolicy } from './algorithm.ts';
+import {
+  checkNumEnvs,
+  type Algorithm,
+  type AlgorithmOptions,
+  type AlgorithmState,
+  type IterationContext,
+  type IterationResult,
+  type MlpPolicy,
+} from './algorithm.ts';
 import type { AlgorithmDef } from './definition.ts';
 import { ACTOR_CRITIC_PRESETS, ACTOR_CRITIC_RULES, type ActorCriticHyperparameters } from './actor-critic/hyperparameters.ts';
 import { SharedTrunk, createActor } from './actor-critic/networks.ts';
@@ -63,6 +71,14 @@ export class ActorCritic implements Algorithm {
 
   async iterate(ctx: IterationContext): Promise<IterationResult> {
     return this.update.iterate(ctx);
+  }
+
+  trainingState(): AlgorithmState {
+    return this.update.trainingState();
+  }
+
+  restoreTrainingState(s: AlgorithmState, opts: { freshEpisodes: boolean }): void {
+    this.update.restoreTrainingState(s, opts);
   }
 
   dispose(): void {

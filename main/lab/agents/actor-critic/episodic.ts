@@ -254,6 +254,16 @@ export class EpisodicActorCritic {
     Object.assign(metrics, { policy_loss: policyLoss, value_loss: vLoss, entropy, grad_norm: gradNorm });
   }
 
+  /** The optimizers (and shared's value head) and the episodes still running. */
+  trainingState(): Record<string, unknown> {
+    return { nets: this.nets.getState(), running: this.episodes.getState() };
+  }
+
+  restoreTrainingState(s: Record<string, unknown>, opts: { freshEpisodes: boolean }): void {
+    this.nets.setState(s.nets as Record<string, unknown>);
+    if (!opts.freshEpisodes) this.episodes.setState(s.running);
+  }
+
   dispose(): void {
     this.nets.dispose();
   }

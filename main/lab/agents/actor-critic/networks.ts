@@ -16,6 +16,7 @@ import { ParamSet, type FusedMlp } from '../../nn/fused/fused-mlp.ts';
 import { FusedAdam } from '../../nn/fused/optimizers.ts';
 import { MlpPolicy, adam } from '../algorithm.ts';
 import { FusedActorCritic } from '../on-policy.ts';
+import { fusedOptimizerState, setFusedOptimizerState, setTfOptimizerState, tfOptimizerState, type OptimizerState } from '../../nn/optimizer-state.ts';
 import type { ActorCriticHyperparameters } from './hyperparameters.ts';
 
 /** ε of every Adam here: torch's default, as the PyTorch tutorials (Keras' would be 1e-7). */
@@ -88,6 +89,22 @@ export class SeparateNets {
     else {
       this.policy.net.invalidate();
       this.critic.invalidate();
+    }
+  }
+
+  /** Both Adams' states (a checkpoint's training state; the weights are in the policy folder). */
+  getState(): Record<string, unknown> {
+    if (this.fusedAdam) return { optimizer: fusedOptimizerState(this.fusedAdam), vfOptimizer: fusedOptimizerState(this.fusedVfAdam!) };
+    return { optimizer: tfOptimizerState(this.optimizer!, this.policy.net.variables), vfOptimizer: tfOptimizerState(this.vfOptimizer!, this.critic.variables) };
+  }
+
+  setState(s: Record<string, unknown>): void {
+    if (this.fusedAdam) {
+      setFusedOptimizerState(this.fusedAdam, s.optimizer as OptimizerState);
+      setFusedOptimizerState(this.fusedVfAdam!, s.vfOptimizer as OptimizerState);
+    } else {
+      setTfOptimizerState(this.optimizer!, this.policy.net.variables, s.optimizer as OptimizerState);
+      setTfOptimizerState(this.vfOptimizer!, this.critic.variables, s.vfOptimizer as OptimizerState);
     }
   }
 
@@ -277,6 +294,31 @@ export class SharedTrunk {
   push(): void {
     if (this.fused) this.fused.push();
     else this.policy.net.invalidate();
+  }
+
+  /** The value head (not in the policy file, whose critic is a copy) and Adam's state. */
+  getState(): Record<string, unknown> {
+    return {
+      valueKernel: new Float32Array(this.valueKernel.dataSync()),
+      valueBias: new Float32Array(this.valueBias.dataSync()),
+      optimizer: this.fused ? fusedOptimizerState(this.fused.adam) : tfOptimizerState(this.optimizer!, this.trainedVariables()),
+    };
+  }
+
+  setState(s: Record<string, unknown>): void {
+    const { valueKernel: k, valueBias: b } = s;
+    if (!(k instanceof Float32Array) || k.length !== this.valueKernel.size || !(b instanceof Float32Array) || b.length !== this.valueBias.size) {
+      throw new Error('the saved value head does not fit this network');
+    }
+    this.valueKernel.assign(tf.tensor(k, this.valueKernel.shape));
+    this.valueBias.assign(tf.tensor(b, this.valueBias.shape));
+    if (this.fused) setFusedOptimizerState(this.fused.adam, s.optimizer as OptimizerState);
+    else setTfOptimizerState(this.optimizer!, this.trainedVariables(), s.optimizer as OptimizerState);
+  }
+
+  /** What the tfjs Adam trains, in the order the update gives them (episodic.ts). */
+  private trainedVariables(): tf.Variable[] {
+    return [...this.policy.net.variables, this.valueKernel, this.valueBias];
   }
 
   dispose(): void {

@@ -247,6 +247,15 @@ export class TdActorCritic {
     return { valueLoss, vfGradNorm, policyLoss, entropy, gradNorm };
   }
 
+  /** The two Adams (nothing else carries over between steps: each reads the envs' current observations). */
+  trainingState(): Record<string, unknown> {
+    return { nets: this.nets.getState() };
+  }
+
+  restoreTrainingState(s: Record<string, unknown>): void {
+    this.nets.setState(s.nets as Record<string, unknown>);
+  }
+
   dispose(): void {
     this.nets.dispose();
   }
