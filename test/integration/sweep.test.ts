@@ -213,3 +213,60 @@ test('sweep usage errors exit 2 with one line', { timeout: 240_000 }, async () =
     assert.doesNotMatch(r.stderr, /\/work|\/tmp|at .*\.ts:/);
   }
 });
+
+test('over the bridge: startSweep, sweep:updated as runs change, getSweep, listSweeps, stopSweep', { timeout: 180_000 }, async () => {
+  const { dispatch } = await import('../../main/dispatch.ts');
+  const dir = tmp();
+  const lab = new LabService({ runsDir: dir, launcher: new ForkLauncher(), mode: 'browser', concurrency: 1 });
+  try {
+    const updates: SweepSummary[] = [];
+    lab.on((event, payload) => {
+      if (event === 'sweep:updated') updates.push(payload as SweepSummary);
+    });
+    const bad = await dispatch(lab, 'startSweep', { env: 'CartPole-v1', algo: 'ppo', grid: { learning_rate: [2] }, seeds: [0] });
+    assert.equal(bad.ok, false);
+    assert.match(!bad.ok ? bad.error.message : '', /at learning_rate=2: learning_rate must be/);
+    assert.equal((await lab.listRuns()).length, 0, 'a refused sweep starts nothing');
+
+    const started = await dispatch(lab, 'startSweep', {
+      env: 'CartPole-v1',
+      algo: 'ppo',
+      steps: 2_000_000,
+      grid: { learning_rate: ['1e-3', '3e-4'] },
+      seeds: [0],
+      evalEpisodes: 0,
+    });
+    assert.ok(started.ok, JSON.stringify(started));
+    const s = started.result as SweepSummary;
+    assert.equal(s.runs.length, 2);
+    assert.deepEqual(
+      s.runs.map((r) => r.point.learning_rate),
+      [0.001, 0.0003],
+    );
+    const deadline = Date.now() + 120_000;
+    while (!updates.some((u) => u.runs[0].status === 'running') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.ok(
+      updates.some((u) => u.runs[0].status === 'running'),
+      `updates: ${updates.map((u) => u.runs.map((r) => r.status).join('/')).join(' ')}`,
+    );
+    const got = await dispatch(lab, 'getSweep', { sweepId: s.sweepId });
+    assert.ok(got.ok && (got.result as SweepSummary).status === 'running');
+    const listed = await dispatch(lab, 'listSweeps', {});
+    assert.ok(listed.ok && (listed.result as SweepSummary[]).map((x) => x.sweepId).includes(s.sweepId));
+    const stopped = await dispatch(lab, 'stopSweep', { sweepId: s.sweepId });
+    assert.ok(stopped.ok);
+    while (updates.at(-1)?.status === 'running' && Date.now() < deadline + 60_000) await new Promise((r) => setTimeout(r, 200));
+    const last = updates.at(-1)!;
+    assert.equal(last.status, 'stopped');
+    assert.deepEqual(
+      last.runs.map((r) => r.status),
+      ['stopped', 'stopped'],
+    );
+    assert.equal(status(dir, last.runs[1].runId).steps, 0, 'the queued run never trained');
+    const unknown = await dispatch(lab, 'getSweep', { sweepId: '20200101-000000-abc' });
+    assert.ok(!unknown.ok && unknown.error.code === 'not-found');
+  } finally {
+    await lab.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
