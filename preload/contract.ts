@@ -55,6 +55,7 @@ export const requestSchemas = {
   startRuns: StartRunRequest.extend({ seeds: z.array(Seed).min(1).max(64) }),
   pauseRun: z.object({ runId: RunId }),
   resumeRun: z.object({ runId: RunId }),
+  /** Resume the same run from its last checkpoint; steps = its new TOTAL budget (absent: its own, or as long again once run). */
   continueRun: z.object({ runId: RunId, steps: z.number().int().min(1).max(1e9).optional() }),
   updateRun: z.object({
     runId: RunId,

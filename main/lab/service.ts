@@ -163,6 +163,7 @@ export class LabService {
     return this.runs.waitForRun(runId);
   }
 
+  /** Resume: the same run goes on from its last checkpoint up to `steps`, a new total budget (RunScheduler.continueRun). */
   continueRun(runId: string, steps?: number): Promise<RunSummary> {
     return this.runs.continueRun(runId, steps);
   }
