@@ -13,7 +13,7 @@ import { cmdEval, cmdGif, cmdRollout } from './cli/play.ts';
 import { cmdTrain } from './cli/train.ts';
 import { cmdSweep, SWEEP_USAGE } from './cli/sweep.ts';
 import { cmdEnvInfo } from './cli/env-info.ts';
-import { cmdWorker } from './cli/queue.ts';
+import { QUEUE_OPTION, cmdWorker, launcherFor, queueUrl } from './cli/queue.ts';
 import { requestFlagsUsage } from './cli/request-flags.ts';
 
 /** Breaks a usage line before a flag so it fits 100 columns, continuing under the command. */
@@ -43,7 +43,7 @@ ${wrap('  policy-lab sweep ' + requestFlagsUsage().replace(' [--seed N]', '') + 
                    [--max-steps N] [--json]
   policy-lab gif --env ID [--env-opt key=value]... (--policy DIR | --agent heuristic|random) --seed N
                    --out FILE.gif [--fps 50] [--scale 1] [--max-steps N] [--stochastic] [--json]
-  policy-lab serve [--host 127.0.0.1] [--port 5170] [--runs-dir DIR] [--json]
+  policy-lab serve [--host 127.0.0.1] [--port 5170] [--runs-dir DIR] [--queue URL] [--json]
   policy-lab runs [--runs-dir DIR] [--json]
   policy-lab worker --queue redis://[:password@]HOST:PORT [--concurrency N] [--name NAME] [--json]
                    (train … --queue URL sends the run to such workers; POLICY_LAB_QUEUE sets URL)
@@ -54,7 +54,7 @@ ALGO: ${algorithmDefs()
   .join(', ')}`;
 
 async function cmdServe(args: string[]): Promise<number> {
-  const { values } = parse(args, { host: { type: 'string' }, port: { type: 'string' }, 'runs-dir': { type: 'string' } });
+  const { values } = parse(args, { host: { type: 'string' }, port: { type: 'string' }, 'runs-dir': { type: 'string' }, ...QUEUE_OPTION });
   const { startServer } = await import('./serve.ts');
   const host = values.host ?? '127.0.0.1';
   const port = intArg('port', values.port, 0, 65535) ?? 5170;
@@ -63,7 +63,11 @@ async function cmdServe(args: string[]): Promise<number> {
       `policy-lab: warning: --host ${host} exposes the lab beyond this machine: whoever can reach it and has the address printed below (its token) can start, stop and delete runs and read and import policies. Plain HTTP: use only on a network you trust.\n`,
     );
   }
-  const server = await startServer({ host, port, runsDir: values['runs-dir'] ?? defaultRunsDir(), resourcesDir: resourcesDir() });
+  const runsDir = values['runs-dir'] ?? defaultRunsDir();
+  // Runs train here, or as jobs on a queue (--queue, POLICY_LAB_QUEUE).
+  const queue = await launcherFor(queueUrl(values.queue));
+  const service = new LabService({ runsDir, launcher: queue.launcher, mode: 'browser', resourcesDir: resourcesDir() });
+  const server = await startServer({ host, port, runsDir, resourcesDir: resourcesDir(), service });
   out(
     !!values.json,
     { event: 'listening', url: server.url, runsDir: server.runsDir },
@@ -75,6 +79,7 @@ async function cmdServe(args: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   await server.close();
+  await queue.close();
   return 0;
 }
 

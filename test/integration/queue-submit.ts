@@ -1,7 +1,8 @@
 /**
  * The submitting lab of queue.test.ts, as a process of its own: queues `count` runs (seeds 0…count-1)
  * on the Redis queue through LabService with a QueueLauncher, waits for all, and prints NDJSON — each
- * status change, then {"event":"summary","runs":[…]} with every run's final summary.
+ * status change, then {"event":"summary","runs":[…]} with every run's final summary. A checkpoint every
+ * second, so a run whose worker dies is taken over from one.
  *   node --import tsx test/integration/queue-submit.ts URL RUNS_DIR COUNT STEPS
  */
 import { LabService } from '../../main/lab/service.ts';
@@ -19,7 +20,7 @@ lab.on((event, payload) => {
     print({ event: 'status', runId: s.runId, status: s.status, worker: s.worker ?? null });
   }
 });
-const req = lab.buildConfigRequest({ env: 'CartPole-v1', algo: 'ppo', steps: Number(steps), evalEpisodes: 5, tags: ['queue-test'] });
+const req = lab.buildConfigRequest({ env: 'CartPole-v1', algo: 'ppo', steps: Number(steps), evalEpisodes: 5, checkpointSeconds: 1, tags: ['queue-test'] });
 const seeds = Array.from({ length: Number(count) }, (_, i) => i);
 const started = await lab.startRuns(req, seeds);
 const runs = await Promise.all(started.map((s) => lab.waitForRun(s.runId)));

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -162,72 +162,82 @@ test('two workers drain six runs a third process submits; one killed mid-run los
   const b = worker('worker-b');
   await Promise.all([a.waitFor((l) => l.event === 'listening', 60_000, 'worker a'), b.waitFor((l) => l.event === 'listening', 60_000, 'worker b')]);
   const submit = start([SUBMIT, url, runsDir, '6', '8000']);
-
-  // Worker a finishes one run, takes another and trains it a little; then it dies without a word.
-  await a.waitFor((l) => l.event === 'job-end', 150_000, 'worker a to finish a run');
-  const second = await a.waitFor(
-    (l) => l.event === 'job-start' && !a.lines.some((e) => e.event === 'job-end' && e.runId === l.runId),
-    60_000,
-    'a second run on a',
-  );
-  const killedRun = second.runId as string;
-  const runProcess = second.pid as number;
-  const t0 = Date.now();
-  while (!existsSync(join(runsDir, killedRun, 'metrics.ndjson')) || metricsOf(join(runsDir, killedRun)).length === 0) {
-    assert.ok(Date.now() - t0 < 60_000, 'the run on worker a sent no metrics');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  a.child.kill('SIGKILL');
-  // Its run process notices and exits: the run does not go on training where nobody hears it.
-  const t1 = Date.now();
-  while (alive(runProcess)) {
-    assert.ok(Date.now() - t1 < 10_000, 'the dead worker’s run process kept running');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-
-  assert.equal(await submit.exited, 0, submit.stderr());
-  const summary = submit.lines.find((l) => l.event === 'summary');
-  assert.ok(summary, 'no summary');
-  const runs = summary.runs as RunSummary[];
-  assert.equal(runs.length, 6);
-  assert.equal(new Set(runs.map((r) => r.runId)).size, 6);
-  for (const r of runs) {
-    assert.equal(r.status, 'finished', `${r.runId}: ${r.status} ${r.error ?? ''}`);
-    assert.ok(r.hasPolicy && existsSync(join(r.runDir, 'policy', 'policy.json')), `${r.runId} has no policy in the submitter's folder`);
-    assert.ok(existsSync(join(r.runDir, 'policy', 'model.json')));
-    const metrics = metricsOf(r.runDir);
-    const episodes = metrics.filter((m) => m.kind === 'episode').map((m) => (m as { episode: number }).episode);
-    // Numbered 1…n once each: nothing of a lost attempt left beside the attempt that finished.
-    assert.deepEqual(
-      episodes,
-      episodes.map((_, i) => i + 1),
-      `${r.runId}: episodes out of order or doubled`,
+  try {
+    // Worker a finishes one run, takes another and trains it a little; then it dies without a word.
+    await a.waitFor((l) => l.event === 'job-end', 150_000, 'worker a to finish a run');
+    const second = await a.waitFor(
+      (l) => l.event === 'job-start' && !a.lines.some((e) => e.event === 'job-end' && e.runId === l.runId),
+      60_000,
+      'a second run on a',
     );
-    assert.equal(episodes.length, r.episodes);
-    assert.equal(Math.max(...metrics.map((m) => m.step)), r.steps);
-    assert.ok(r.worker === 'worker-a' || r.worker === 'worker-b', `${r.runId} trained by ${r.worker}`);
-  }
-  // Both worked, and the run whose worker died was trained to the end by the other one.
-  const byA = runs.filter((r) => r.worker === 'worker-a').length;
-  assert.ok(byA >= 1 && runs.length - byA >= 1, `runs by a: ${byA}, by b: ${runs.length - byA}`);
-  assert.equal(runs.find((r) => r.runId === killedRun)!.worker, 'worker-b');
-  assert.ok(b.lines.some((l) => l.event === 'job-start' && l.runId === killedRun));
-  // Every run was taken by b at most once, and ended once.
-  for (const r of runs) {
-    assert.ok(b.lines.filter((l) => l.event === 'job-end' && l.runId === r.runId).length <= 1);
-    assert.ok(
-      a.lines.filter((l) => l.event === 'job-end' && l.runId === r.runId).length +
-        b.lines.filter((l) => l.event === 'job-end' && l.runId === r.runId).length ===
-        1,
-    );
-  }
-  const q = new Queue(QUEUE_NAME, { connection: { ...redisOptions(parseQueueUrl(url)), maxRetriesPerRequest: null }, prefix: KEY_PREFIX });
-  const counts = await q.getJobCounts('active', 'waiting', 'delayed', 'failed');
-  await q.close();
-  assert.deepEqual(counts, { active: 0, waiting: 0, delayed: 0, failed: 0 });
+    const killedRun = second.runId as string;
+    const runProcess = second.pid as number;
+    // Once a checkpoint of it has come back (they are taken every second here), a takes it to its grave.
+    const t0 = Date.now();
+    const hasCheckpoint = () =>
+      existsSync(join(runsDir, killedRun, 'checkpoints')) &&
+      readdirSync(join(runsDir, killedRun, 'checkpoints')).some((n) => existsSync(join(runsDir, killedRun, 'checkpoints', n, 'policy.json')));
+    while (!hasCheckpoint()) {
+      assert.ok(Date.now() - t0 < 60_000, 'no checkpoint of the run on worker a came back');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    a.child.kill('SIGKILL');
+    // Its run process notices and exits: the run does not go on training where nobody hears it.
+    const t1 = Date.now();
+    while (alive(runProcess)) {
+      assert.ok(Date.now() - t1 < 10_000, 'the dead worker’s run process kept running');
+      await new Promise((r) => setTimeout(r, 100));
+    }
 
-  b.child.kill('SIGINT'); // Ctrl-C: nothing in hand, so it leaves at once
-  assert.equal(await b.exited, 0, b.stderr());
+    assert.equal(await submit.exited, 0, submit.stderr());
+    const summary = submit.lines.find((l) => l.event === 'summary');
+    assert.ok(summary, 'no summary');
+    const runs = summary.runs as RunSummary[];
+    assert.equal(runs.length, 6);
+    assert.equal(new Set(runs.map((r) => r.runId)).size, 6);
+    for (const r of runs) {
+      assert.equal(r.status, 'finished', `${r.runId}: ${r.status} ${r.error ?? ''}`);
+      assert.ok(r.hasPolicy && existsSync(join(r.runDir, 'policy', 'policy.json')), `${r.runId} has no policy in the submitter's folder`);
+      assert.ok(existsSync(join(r.runDir, 'policy', 'model.json')));
+      const metrics = metricsOf(r.runDir);
+      const episodes = metrics.filter((m) => m.kind === 'episode').map((m) => (m as { episode: number }).episode);
+      // Numbered 1…n once each: nothing of a lost attempt left beside the attempt that finished.
+      assert.deepEqual(
+        episodes,
+        episodes.map((_, i) => i + 1),
+        `${r.runId}: episodes out of order or doubled`,
+      );
+      assert.equal(episodes.length, r.episodes);
+      assert.equal(Math.max(...metrics.map((m) => m.step)), r.steps);
+      assert.ok(r.worker === 'worker-a' || r.worker === 'worker-b', `${r.runId} trained by ${r.worker}`);
+    }
+    // Both worked, and the run whose worker died was trained to the end by the other one.
+    const byA = runs.filter((r) => r.worker === 'worker-a').length;
+    assert.ok(byA >= 1 && runs.length - byA >= 1, `runs by a: ${byA}, by b: ${runs.length - byA}`);
+    const killed = runs.find((r) => r.runId === killedRun)!;
+    assert.equal(killed.worker, 'worker-b');
+    // …from its newest checkpoint (kept in Redis by a), not from the start.
+    assert.match(killed.warning ?? '', /worker-b took it over from its checkpoint at step [\d,]+/);
+    assert.ok(b.lines.some((l) => l.event === 'job-start' && l.runId === killedRun));
+    // Every run was taken by b at most once, and ended once.
+    for (const r of runs) {
+      assert.ok(b.lines.filter((l) => l.event === 'job-end' && l.runId === r.runId).length <= 1);
+      assert.ok(
+        a.lines.filter((l) => l.event === 'job-end' && l.runId === r.runId).length +
+          b.lines.filter((l) => l.event === 'job-end' && l.runId === r.runId).length ===
+          1,
+      );
+    }
+    const q = new Queue(QUEUE_NAME, { connection: { ...redisOptions(parseQueueUrl(url)), maxRetriesPerRequest: null }, prefix: KEY_PREFIX });
+    const counts = await q.getJobCounts('active', 'waiting', 'delayed', 'failed');
+    await q.close();
+    assert.deepEqual(counts, { active: 0, waiting: 0, delayed: 0, failed: 0 });
+
+    b.child.kill('SIGINT'); // Ctrl-C: nothing in hand, so it leaves at once
+    assert.equal(await b.exited, 0, b.stderr());
+  } finally {
+    for (const p of [a, b, submit]) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  }
 });
 
 test('pause, resume and stop from the lab reach a run on a worker; the policy it saves comes back', { timeout: 120_000 }, async () => {
@@ -271,6 +281,21 @@ test('pause, resume and stop from the lab reach a run on a worker; the policy it
     assert.ok(end.steps < 5_000_000);
     assert.ok(end.hasPolicy && existsSync(join(end.runDir, 'policy', 'policy.json')), 'the stopped run’s policy did not come back');
     assert.equal(end.worker, 'worker-c');
+
+    // Resuming it sends its checkpoint along: the worker goes on from there, on one step axis.
+    const more = await lab.continueRun(run.runId, end.steps + 3000);
+    assert.equal(more.runId, run.runId);
+    const last = await lab.waitForRun(run.runId);
+    assert.equal(last.status, 'finished', last.error);
+    assert.ok(last.steps >= end.steps + 3000);
+    const episodes = metricsOf(last.runDir)
+      .filter((m) => m.kind === 'episode')
+      .map((m) => (m as { episode: number }).episode);
+    assert.deepEqual(
+      episodes,
+      episodes.map((_, i) => i + 1),
+    );
+    assert.ok(episodes.length > end.episodes);
   } finally {
     await lab.close();
     await launcher.close();

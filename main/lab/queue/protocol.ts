@@ -17,6 +17,8 @@ export const QUEUE_NAME = 'runs';
 
 export const outStream = (runId: string): string => `${KEY_PREFIX}:run:${runId}:out`;
 export const inStream = (runId: string): string => `${KEY_PREFIX}:run:${runId}:in`;
+/** The run's newest checkpoint with a training state, kept by the worker training it, for a worker that takes over. */
+export const resumeKey = (runId: string): string => `${KEY_PREFIX}:run:${runId}:resume`;
 /** Streams outlive a lab that vanished mid-run by at most this long. */
 export const STREAM_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -32,12 +34,21 @@ export const RunFilePath = z
 /** Policy files (a continued run's starting weights) ride along in the job: the worker cannot read the lab's disk. */
 const PolicyFilePath = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}(\/[A-Za-z0-9_][A-Za-z0-9._-]{0,127}){0,2}$/, 'not a policy file name');
 
+/** A checkpoint folder as it travels: where it sits in the run folder, and its files (name → base64). */
+export const CheckpointFiles = z.object({
+  dir: z.string().regex(/^checkpoints\/step-\d{1,15}$/, 'not a checkpoint folder'),
+  files: z.record(PolicyFilePath, z.string().max(64 * 1024 * 1024)),
+});
+export type CheckpointFiles = z.infer<typeof CheckpointFiles>;
+
 export const JobData = z.object({
   runId: RunId,
   /** The run's complete configuration, the schema config.json is written from and read back through. */
   config: RunConfig.omit({ initPolicy: true }),
   /** The policy a continued run starts from: file name → base64. */
   initPolicy: z.record(PolicyFilePath, z.string().max(64 * 1024 * 1024)).optional(),
+  /** A resumed run (LabService.continueRun): the checkpoint it goes on from. */
+  resume: CheckpointFiles.optional(),
 });
 export type JobData = z.infer<typeof JobData>;
 
@@ -60,7 +71,7 @@ export type OutMessage =
 
 /** Only the shape is checked here; each message's payload is the run process's own (training/protocol.ts). */
 export const OutEnvelope = z.union([
-  z.object({ type: z.literal('assigned'), worker: z.string().max(300) }),
+  z.object({ type: z.literal('assigned'), worker: z.string().max(300), resumedFrom: z.number().int().min(0).optional() }),
   z.object({ type: z.literal('file'), path: RunFilePath, data: z.string() }),
   z.object({ type: z.literal('exit'), code: z.number().int().nullable(), signal: z.string().max(40).nullable() }),
   z.object({ type: z.enum(['ready', 'metrics', 'progress', 'episode', 'done', 'warning', 'error']) }).passthrough(),

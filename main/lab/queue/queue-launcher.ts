@@ -10,12 +10,12 @@
 import { Redis } from 'ioredis';
 import { Queue, QueueEvents } from 'bullmq';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import type { RunLauncher, RunProcess } from '../runs/launcher.ts';
 import type { FromWorker, ToWorker } from '../training/protocol.ts';
-import { appendMetricsSync, metricsPath } from '../runs/run-store.ts';
+import { RunStore, appendMetricsSync, metricsPath } from '../runs/run-store.ts';
 import { LabError } from '../domain/errors.ts';
-import { JobData, KEY_PREFIX, OutEnvelope, QUEUE_NAME, STREAM_TTL_SECONDS, inStream, outStream, type ControlMessage } from './protocol.ts';
+import { JobData, KEY_PREFIX, OutEnvelope, QUEUE_NAME, STREAM_TTL_SECONDS, inStream, outStream, resumeKey, type ControlMessage } from './protocol.ts';
 import { parseQueueUrl, redisOptions, type QueueAddress } from './queue-url.ts';
 
 /** How long the reader blocks on the run streams; a run launched meanwhile joins the next read. */
@@ -26,6 +26,8 @@ const KILL_GRACE_MS = 15_000;
 export interface QueueLauncherOptions {
   /** How long a stop/kill waits for a worker that no longer answers (tests shorten it). */
   killGraceMs?: number;
+  /** Each entry of a run's out stream as it is applied, with the time the worker wrote it (bench/queue.ts measures latency). */
+  onApplied?: (runId: string, type: string, writtenAtMs: number) => void;
 }
 
 export class QueueLauncher implements RunLauncher {
@@ -83,13 +85,13 @@ export class QueueLauncher implements RunLauncher {
   }
 
   launch(): RunProcess {
-    return new RemoteRun(this, this.opts.killGraceMs ?? KILL_GRACE_MS);
+    return new RemoteRun(this, this.opts.killGraceMs ?? KILL_GRACE_MS, this.opts.onApplied);
   }
 
   /** @internal RemoteRun's access to the queue. */
   async submit(run: RemoteRun, data: JobData): Promise<void> {
-    // The streams of an earlier run of the same id (a lab restored from a copy) must not replay into this one.
-    await this.conn.del(outStream(data.runId), inStream(data.runId));
+    // What an earlier attempt of this run left (a lab restored from a copy, a run resumed) must not replay into this one.
+    await this.conn.del(outStream(data.runId), inStream(data.runId), resumeKey(data.runId));
     this.runs.set(data.runId, run);
     void this.readLoop();
     // The run id is the job id: adding the same run twice is a no-op, and a worker's retry is the same job.
@@ -113,7 +115,7 @@ export class QueueLauncher implements RunLauncher {
   /** @internal */
   async forget(runId: string): Promise<void> {
     this.runs.delete(runId);
-    await this.conn.del(outStream(runId), inStream(runId)).catch(() => undefined);
+    await this.conn.del(outStream(runId), inStream(runId), resumeKey(runId)).catch(() => undefined);
   }
 
   /** One reader for every run's out stream: XREAD blocks on all of them at once. */
@@ -144,7 +146,7 @@ export class QueueLauncher implements RunLauncher {
           if (!run) continue;
           for (const [id, fields] of entries) {
             run.lastId = id;
-            run.receive(fields[1] ?? '');
+            run.receive(fields[1] ?? '', Number(id.split('-')[0]));
           }
         }
       }
@@ -173,29 +175,39 @@ class RemoteRun implements RunProcess {
   /** Everything from the stream, applied one after another (a file lands before the message after it). */
   private chain: Promise<void> = Promise.resolve();
   private takenCount = 0;
+  /** Why another worker took the run over, if one did. */
+  private takeover: string | null = null;
   private ended = false;
   private killTimer?: NodeJS.Timeout;
+  private readonly onApplied?: QueueLauncherOptions['onApplied'];
 
-  constructor(launcher: QueueLauncher, killGraceMs: number) {
+  constructor(launcher: QueueLauncher, killGraceMs: number, onApplied?: QueueLauncherOptions['onApplied']) {
     this.launcher = launcher;
     this.killGraceMs = killGraceMs;
+    this.onApplied = onApplied;
   }
 
   send(msg: ToWorker): void {
     if (msg.type === 'start') {
       this.runDir = msg.runDir;
       this.runId = basename(msg.runDir);
-      this.chain = this.chain.then(() => this.start(msg.config));
+      this.chain = this.chain.then(() => this.start(msg.config, msg.resumeFrom));
       return;
     }
     if (msg.type === 'threads' || this.ended) return; // a worker shares its own cores
     this.chain = this.chain.then(() => this.control(msg));
   }
 
-  private async start(config: Extract<ToWorker, { type: 'start' }>['config']): Promise<void> {
+  private async start(config: Extract<ToWorker, { type: 'start' }>['config'], resumeFrom: string | undefined): Promise<void> {
     try {
       const { initPolicy, ...rest } = config;
-      const data: JobData = { runId: this.runId, config: rest, ...(initPolicy ? { initPolicy: await readPolicyFiles(initPolicy) } : {}) };
+      const data: JobData = {
+        runId: this.runId,
+        config: rest,
+        ...(initPolicy ? { initPolicy: await readPolicyFiles(initPolicy) } : {}),
+        // A resumed run's checkpoint travels with it: the worker has no other way to read it.
+        ...(resumeFrom ? { resume: { dir: relative(this.runDir, resumeFrom).split(sep).join('/'), files: await readPolicyFiles(resumeFrom) } } : {}),
+      };
       await this.launcher.submit(this, data);
     } catch (err) {
       this.deliver({ type: 'error', message: `the run could not be sent to the queue: ${(err as Error).message}` });
@@ -229,9 +241,14 @@ class RemoteRun implements RunProcess {
     this.exitListeners.push(listener);
   }
 
-  /** An entry of the out stream, applied in order. */
-  receive(raw: string): void {
-    this.chain = this.chain.then(() => this.apply(raw)).catch(() => undefined);
+  /** An entry of the out stream (written at writtenAtMs, the stream id's time), applied in order. */
+  receive(raw: string, writtenAtMs: number): void {
+    this.chain = this.chain
+      .then(async () => {
+        const type = await this.apply(raw);
+        if (type) this.onApplied?.(this.runId, type, writtenAtMs);
+      })
+      .catch(() => undefined);
   }
 
   /** BullMQ gave the job up (its workers stalled more often than allowed, or one failed it). */
@@ -246,28 +263,36 @@ class RemoteRun implements RunProcess {
     });
   }
 
-  private async apply(raw: string): Promise<void> {
-    if (this.ended) return;
+  /** Applies an entry; returns its type (null if it was not one to apply). */
+  private async apply(raw: string): Promise<string | null> {
+    if (this.ended) return null;
     let parsed: ReturnType<typeof OutEnvelope.safeParse>;
     try {
       parsed = OutEnvelope.safeParse(JSON.parse(raw));
     } catch {
-      return; // not JSON: nothing a worker of this lab writes
+      return null; // not JSON: nothing a worker of this lab writes
     }
-    if (!parsed.success) return;
+    if (!parsed.success) return null;
     const msg = parsed.data as Record<string, unknown> & { type: string };
+    await this.applyMessage(msg);
+    return msg.type;
+  }
+
+  private async applyMessage(msg: Record<string, unknown> & { type: string }): Promise<void> {
     switch (msg.type) {
-      case 'assigned':
+      case 'assigned': {
+        const from = typeof msg.resumedFrom === 'number' ? msg.resumedFrom : null;
         if (++this.takenCount > 1) {
-          // Another worker starts the run over: its record starts over with it.
-          await this.resetFolder();
-          this.deliver({
-            type: 'warning',
-            message: `the worker training this run stopped answering; it started again from the beginning on ${String(msg.worker)}`,
-          });
+          // Another worker took the run over, from its newest checkpoint or from the start: the record goes back there too.
+          if (from !== null) await new RunStore(dirname(this.runDir)).rewindTo(this.runId, from);
+          else await this.resetFolder();
+          const where = from !== null ? `from its checkpoint at step ${from.toLocaleString('en-US')}` : 'from the beginning';
+          this.takeover = `the worker training this run stopped answering; ${String(msg.worker)} took it over ${where}`;
+          this.deliver({ type: 'warning', message: this.takeover });
         }
         this.deliver(msg as unknown as FromWorker);
         return;
+      }
       case 'file':
         await writeRunFile(this.runDir, msg.path as string, msg.data as string);
         return;
@@ -278,6 +303,13 @@ class RemoteRun implements RunProcess {
         appendMetricsSync(this.runDir, (msg as Extract<FromWorker, { type: 'metrics' }>).records);
         this.deliver(msg as unknown as FromWorker);
         return;
+      case 'done': {
+        // The run's record keeps that it was taken over (the run process knows only its own warnings).
+        const done = msg as unknown as Extract<FromWorker, { type: 'done' }>;
+        if (this.takeover && !done.summary.warning) done.summary.warning = this.takeover;
+        this.deliver(done);
+        return;
+      }
       default:
         this.deliver(msg as unknown as FromWorker);
     }

@@ -16,6 +16,7 @@
 import { Redis } from 'ioredis';
 import { Worker, type Job } from 'bullmq';
 import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -25,7 +26,20 @@ import type { TrainerConfig } from '../training/trainer-config.ts';
 import { resolveHyperparameters } from '../agents/registry.ts';
 import { resolveEnvOptions } from '../envs/registry.ts';
 import { RunId } from '../domain/runs.ts';
-import { ControlMessage, JobData, KEY_PREFIX, QUEUE_NAME, RunFilePath, STREAM_TTL_SECONDS, inStream, outStream, type OutMessage } from './protocol.ts';
+import { TRAINING_STATE_FILE } from '../training/training-state.ts';
+import {
+  CheckpointFiles,
+  ControlMessage,
+  JobData,
+  KEY_PREFIX,
+  QUEUE_NAME,
+  RunFilePath,
+  STREAM_TTL_SECONDS,
+  inStream,
+  outStream,
+  resumeKey,
+  type OutMessage,
+} from './protocol.ts';
 import { parseQueueUrl, redisOptions } from './queue-url.ts';
 
 export interface QueueWorkerOptions {
@@ -58,6 +72,8 @@ const MAX_FILE_BYTES = 64 * 1024 * 1024;
 const SHIP_EVERY_MS = 1000;
 const CONTROL_EVERY_MS = 200;
 const SHIPPED_DIRS = ['checkpoints', 'best', 'policy', 'media'];
+
+const checkpointStep = (dir: string): number => Number(/step-(\d+)$/.exec(dir)?.[1] ?? -1);
 
 export interface QueueWorker {
   readonly id: string;
@@ -112,7 +128,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       await rejectRun(parsed.data.runId, (err as Error).message);
       return;
     }
-    const run = new RunningJob(parsed.data.runId, config, parsed.data.initPolicy);
+    const run = new RunningJob(parsed.data.runId, config, parsed.data.initPolicy, parsed.data.resume);
     jobs.set(parsed.data.runId, run);
     try {
       await run.train();
@@ -139,7 +155,10 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     private readonly runId: string;
     private readonly config: TrainerConfig;
     private readonly initPolicy: Record<string, string> | undefined;
+    private readonly resume: CheckpointFiles | undefined;
     private readonly dir: string;
+    /** The step of the newest checkpoint kept in Redis for a worker that takes over. */
+    private keptStep = -1;
     private child: ChildProcess | null = null;
     /** Stream writes in order: a file lands before any message after it. */
     private chain: Promise<unknown> = Promise.resolve();
@@ -147,10 +166,11 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     private controlId = '0';
     private readonly shipped = new Map<string, string>();
 
-    constructor(runId: string, config: TrainerConfig, initPolicy: Record<string, string> | undefined) {
+    constructor(runId: string, config: TrainerConfig, initPolicy: Record<string, string> | undefined, resume: CheckpointFiles | undefined) {
       this.runId = runId;
       this.config = config;
       this.initPolicy = initPolicy;
+      this.resume = resume;
       this.dir = join(workDir, runId);
     }
 
@@ -167,10 +187,12 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     }
 
     async train(): Promise<void> {
-      await conn.expire(outStream(this.runId), STREAM_TTL_SECONDS).catch(() => undefined);
-      // What the lab asked before this worker took the run (stop, pause) applies from the start.
+      void conn.expire(outStream(this.runId), STREAM_TTL_SECONDS).catch(() => undefined);
+      // What the lab asked before this worker took the run (stop, pause) applies from the start; a
+      // worker that died kept the run's newest checkpoint in Redis, to go on from instead of the job's own.
+      const [controls, kept] = await Promise.all([this.readControl(), conn.get(resumeKey(this.runId)).catch(() => null)]);
       let paused = false;
-      for (const c of await this.readControl()) {
+      for (const c of controls) {
         if (c.type === 'stop' || c.type === 'kill') {
           this.put({ type: 'exit', code: null, signal: null });
           await this.chain;
@@ -178,9 +200,29 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
         }
         paused = c.type === 'pause';
       }
-      this.put({ type: 'assigned', worker: id });
+      let resume = this.resume;
+      if (kept) {
+        try {
+          const c = CheckpointFiles.safeParse(JSON.parse(kept));
+          if (c.success) resume = c.data;
+        } catch {
+          /* not ours: the job's own */
+        }
+      }
+      this.put({ type: 'assigned', worker: id, ...(resume ? { resumedFrom: checkpointStep(resume.dir) } : {}) });
       await rm(this.dir, { recursive: true, force: true });
       await mkdir(this.dir, { recursive: true });
+      let resumeFrom: string | undefined;
+      if (resume) {
+        resumeFrom = join(this.dir, ...resume.dir.split('/'));
+        for (const [rel, b64] of Object.entries(resume.files)) {
+          await mkdir(dirname(join(resumeFrom, rel)), { recursive: true });
+          await writeFile(join(resumeFrom, rel), Buffer.from(b64, 'base64'));
+          const st = await stat(join(resumeFrom, rel));
+          this.shipped.set(`${resume.dir}/${rel}`, `${st.size}:${st.mtimeMs}`); // the lab has it already
+        }
+        this.keptStep = checkpointStep(resume.dir);
+      }
       const config: TrainerConfig = { ...this.config };
       if (this.initPolicy) {
         const initDir = join(this.dir, '.init-policy'); // a dot-name: never sent back
@@ -219,7 +261,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       const send = (msg: ToWorker) => {
         if (child.connected) child.send(msg);
       };
-      send({ type: 'start', runDir: this.dir, config });
+      send({ type: 'start', runDir: this.dir, config, ...(resumeFrom ? { resumeFrom } : {}) });
       if (paused) send({ type: 'pause' });
 
       const control = setInterval(() => {
@@ -230,7 +272,14 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
           }
         });
       }, CONTROL_EVERY_MS);
-      const shipper = setInterval(() => (this.chain = this.chain.then(() => this.shipFiles())), SHIP_EVERY_MS);
+      const shipper = setInterval(
+        () =>
+          (this.chain = this.chain
+            .then(() => this.shipFiles())
+            .then(() => this.keepCheckpoint())
+            .catch(() => undefined)),
+        SHIP_EVERY_MS,
+      );
       const { code, signal } = await exited;
       clearInterval(control);
       clearInterval(shipper);
@@ -261,6 +310,47 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
         }
       }
       return out;
+    }
+
+    /**
+     * Keeps the newest complete checkpoint with a training state in Redis (one per run, replaced), so a
+     * worker that takes the run over goes on from there rather than from the start.
+     */
+    private async keepCheckpoint(): Promise<void> {
+      let names: string[];
+      try {
+        names = await readdir(join(this.dir, 'checkpoints'));
+      } catch {
+        return;
+      }
+      const newest = names
+        .filter((n) => /^step-\d+$/.test(n))
+        .map((n) => ({ n, step: checkpointStep(`checkpoints/${n}`) }))
+        .filter(
+          (c) =>
+            c.step > this.keptStep &&
+            existsSync(join(this.dir, 'checkpoints', c.n, 'policy.json')) &&
+            existsSync(join(this.dir, 'checkpoints', c.n, TRAINING_STATE_FILE)),
+        )
+        .sort((a, b) => b.step - a.step)[0];
+      if (!newest || this.lost) return;
+      const dir = `checkpoints/${newest.n}`;
+      const files: Record<string, string> = {};
+      const walk = async (rel: string, depth: number): Promise<void> => {
+        for (const e of await readdir(join(this.dir, dir, rel), { withFileTypes: true })) {
+          if (e.name.startsWith('.')) continue;
+          const sub = rel ? `${rel}/${e.name}` : e.name;
+          if (e.isDirectory() && depth < 2) await walk(sub, depth + 1);
+          else if (e.isFile()) files[sub] = (await readFile(join(this.dir, dir, sub))).toString('base64');
+        }
+      };
+      try {
+        await walk('', 0);
+      } catch {
+        return; // replaced meanwhile: the next look keeps the next one
+      }
+      await conn.set(resumeKey(this.runId), JSON.stringify({ dir, files } satisfies CheckpointFiles), 'EX', STREAM_TTL_SECONDS);
+      this.keptStep = newest.step;
     }
 
     /** Sends each file of the shipped folders that is new or changed since the last look; policy.json last in its folder (it marks a policy complete). */

@@ -19,5 +19,5 @@ export type FromWorker =
   | { type: 'done'; summary: Partial<RunSummary> & { status: RunSummary['status'] } }
   | { type: 'warning'; message: string }
   | { type: 'error'; message: string }
-  /** From a queue launcher (lab/queue/), not a run process: a worker (hostname:pid) took the run. */
-  | { type: 'assigned'; worker: string };
+  /** From a queue launcher (lab/queue/), not a run process: a worker (hostname:pid) took the run (going on from a checkpoint's step). */
+  | { type: 'assigned'; worker: string; resumedFrom?: number };

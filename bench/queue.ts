@@ -1,0 +1,194 @@
+/**
+ * The job queue's costs (issue 13), with a redis-server of its own on a free loopback port:
+ *   overhead   per job: submitted → a worker took it (its 'assigned' entry), and the worker's 'exit'
+ *              entry → the submitting lab has the run ended; the run process's own start is not counted
+ *              (a local run pays it too)
+ *   latency    metrics: the worker wrote the batch to Redis → the lab applied it (written, charted);
+ *              the run process batches its metrics every 100 ms before that, as it does locally
+ *   scaling    8 equal runs (CartPole PPO, seeds 0…7) with W = 1…cores local `policy-lab worker`
+ *              processes (one run each at a time) against 8 / W × one run's time
+ *   node --import tsx bench/queue.ts [--steps 20000] [--runs 8] [--json]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, connect } from 'node:net';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { LabService } from '../main/lab/service.ts';
+import { QueueLauncher } from '../main/lab/queue/queue-launcher.ts';
+import type { RunSummary } from '../main/lab/domain/runs.ts';
+
+const { values } = parseArgs({ options: { steps: { type: 'string' }, runs: { type: 'string' }, json: { type: 'boolean' } } });
+const STEPS = Number(values.steps ?? 20000);
+const RUNS = Number(values.runs ?? 8);
+const CLI = fileURLToPath(new URL('../main/cli.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function pong(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect(port, '127.0.0.1');
+    sock.once('connect', () => sock.write('PING\r\n'));
+    sock.once('data', (d) => {
+      resolve(d.toString().startsWith('+PONG'));
+      sock.destroy();
+    });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
+};
+
+async function startWorkers(url: string, n: number): Promise<ChildProcess[]> {
+  const ws: ChildProcess[] = [];
+  await Promise.all(
+    Array.from({ length: n }, (_, i) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'worker', '--queue', url, '--concurrency', '1', '--name', `bench-${i}`, '--json'], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      ws.push(child);
+      return new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('"listening"') && resolve()));
+    }),
+  );
+  return ws;
+}
+
+async function stopWorkers(ws: ChildProcess[]): Promise<void> {
+  await Promise.all(ws.map((w) => new Promise((r) => (w.once('exit', r), w.kill('SIGTERM')))));
+}
+
+interface Trial {
+  wallSeconds: number;
+  runs: RunSummary[];
+  pickupMs: number[];
+  endMs: number[];
+  metricsMs: number[];
+}
+
+/** Submits `count` runs through a lab on the queue and waits for all; times what the queue adds. */
+async function trial(url: string, runsDir: string, count: number): Promise<Trial> {
+  const submitted = new Map<string, number>();
+  const pickupMs: number[] = [];
+  const endMs: number[] = [];
+  const metricsMs: number[] = [];
+  const launcher = new QueueLauncher(url, {
+    onApplied: (runId, type, writtenAt) => {
+      const now = Date.now();
+      if (type === 'assigned' && submitted.has(runId)) pickupMs.push(writtenAt - submitted.get(runId)!);
+      if (type === 'metrics') metricsMs.push(now - writtenAt);
+      if (type === 'exit') endMs.push(now - writtenAt);
+    },
+  });
+  await launcher.ready();
+  const lab = new LabService({ runsDir, launcher, mode: 'cli' });
+  lab.on((event, payload) => {
+    const s = payload as RunSummary;
+    if (event === 'run:status' && s.status === 'queued' && !submitted.has(s.runId)) submitted.set(s.runId, Date.now());
+  });
+  const t0 = performance.now();
+  const req = lab.buildConfigRequest({ env: 'CartPole-v1', algo: 'ppo', steps: STEPS, evalEpisodes: 10 });
+  const started = await lab.startRuns(
+    req,
+    Array.from({ length: count }, (_, i) => i),
+  );
+  const runs = await Promise.all(started.map((s) => lab.waitForRun(s.runId)));
+  const wallSeconds = (performance.now() - t0) / 1000;
+  await lab.close();
+  await launcher.close();
+  const bad = runs.filter((r) => r.status !== 'finished');
+  if (bad.length) throw new Error(`runs did not finish: ${bad.map((r) => `${r.runId} ${r.status} ${r.error ?? ''}`).join('; ')}`);
+  return { wallSeconds, runs, pickupMs, endMs, metricsMs };
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'pl-bench-queue-'));
+const port = await freePort();
+const redis = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], {
+  stdio: 'ignore',
+});
+while (!(await pong(port))) await new Promise((r) => setTimeout(r, 100));
+const url = `redis://127.0.0.1:${port}`;
+const load = loadavg().map((l) => l.toFixed(2));
+const results: Record<string, unknown>[] = [];
+try {
+  // One run alone on one worker: the unit of the scaling target, and the overhead/latency sample.
+  let ws = await startWorkers(url, 1);
+  const one = await trial(url, join(dir, 'one'), 1);
+  const overhead = [...one.pickupMs];
+  const ends = [...one.endMs];
+  const metrics = [...one.metricsMs];
+  const rows: { workers: number; seconds: number; target: number }[] = [];
+  for (let w = 1; w <= availableParallelism(); w++) {
+    if (w > 1) {
+      await stopWorkers(ws);
+      ws = await startWorkers(url, w);
+    }
+    const t = await trial(url, join(dir, `w${w}`), RUNS);
+    overhead.push(...[...t.pickupMs].sort((a, b) => a - b).slice(0, w)); // the runs a free worker took at once
+    ends.push(...t.endMs);
+    metrics.push(...t.metricsMs);
+    rows.push({ workers: w, seconds: t.wallSeconds, target: 1.15 * (RUNS / w) * one.wallSeconds });
+    const perWorker = new Map<string, number>();
+    for (const r of t.runs) perWorker.set(r.worker ?? '?', (perWorker.get(r.worker ?? '?') ?? 0) + 1);
+    results.push({
+      event: 'scaling',
+      workers: w,
+      runs: RUNS,
+      seconds: t.wallSeconds,
+      oneRunSeconds: one.wallSeconds,
+      target: rows.at(-1)!.target,
+      perWorker: Object.fromEntries(perWorker),
+    });
+  }
+  await stopWorkers(ws);
+  // Pickup is only an overhead when a worker was free (later runs wait for one to finish).
+  const free = overhead;
+  results.push({
+    event: 'summary',
+    date: new Date().toISOString(),
+    load,
+    cores: availableParallelism(),
+    steps: STEPS,
+    pickupMs: { median: pct(free, 50), p95: pct(free, 95), n: free.length },
+    endMs: { median: pct(ends, 50), p95: pct(ends, 95), n: ends.length },
+    metricsLatencyMs: { median: pct(metrics, 50), p95: pct(metrics, 95), max: Math.max(...metrics), n: metrics.length },
+    scaling: rows,
+  });
+} finally {
+  redis.kill('SIGTERM');
+  await rm(dir, { recursive: true, force: true });
+}
+for (const r of results) {
+  if (values.json) process.stdout.write(JSON.stringify(r) + '\n');
+  else if (r.event === 'summary') {
+    const s = r as {
+      pickupMs: { median: number; p95: number };
+      endMs: { median: number; p95: number };
+      metricsLatencyMs: { median: number; p95: number; max: number };
+      scaling: { workers: number; seconds: number; target: number }[];
+    };
+    process.stdout.write(
+      [
+        `load ${load.join(' ')} on ${availableParallelism()} cores, ${RUNS} × CartPole PPO ${STEPS} steps`,
+        `queue overhead per job: pickup median ${s.pickupMs.median} ms (p95 ${s.pickupMs.p95}), end median ${s.endMs.median} ms (p95 ${s.endMs.p95})`,
+        `metrics worker → lab: median ${s.metricsLatencyMs.median} ms, p95 ${s.metricsLatencyMs.p95}, max ${s.metricsLatencyMs.max} (+ ≤ 100 ms batching in the run process)`,
+        ...s.scaling.map((x) => `W=${x.workers}: ${x.seconds.toFixed(1)} s (target ≤ ${x.target.toFixed(1)} s)`),
+      ].join('\n') + '\n',
+    );
+  }
+}
+process.exit(0);
