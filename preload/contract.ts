@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { AlgoInfo } from '../main/lab/domain/algorithms.ts';
 import type { EnvInfo } from '../main/lab/domain/envs.ts';
 import type { BridgeError } from '../main/lab/domain/errors.ts';
+import { MAX_SEEDS } from '../main/lab/domain/seeds.ts';
 import {
   ExportGifRequest,
   InsightsRequest,
@@ -52,7 +53,7 @@ export const requestSchemas = {
     /** What the person picked (a folder's or zip's name), to name the imported policy. */
     name: z.string().max(200).optional(),
   }),
-  startRuns: StartRunRequest.extend({ seeds: z.array(Seed).min(1).max(64) }),
+  startRuns: StartRunRequest.extend({ seeds: z.array(Seed).min(1).max(MAX_SEEDS) }),
   pauseRun: z.object({ runId: RunId }),
   resumeRun: z.object({ runId: RunId }),
   /** Resume the same run from its last checkpoint; steps = its new TOTAL budget (absent: its own, or as long again once run). */

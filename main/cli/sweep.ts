@@ -10,18 +10,10 @@ import { defaultRunsDir } from '../lab/paths.ts';
 import { AlgoId } from '../lab/domain/algorithms.ts';
 import { EnvId } from '../lab/domain/envs.ts';
 import { LabError } from '../lab/domain/errors.ts';
+import { parseSeeds } from '../lab/domain/seeds.ts';
 import type { HyperValue } from '../lab/domain/hyperparameters.ts';
 import type { ProgressEvent } from '../lab/domain/runs.ts';
-import {
-  OBJECTIVES,
-  parseSeedList,
-  splitGridValues,
-  SweepObjective,
-  SweepRequest,
-  type SweepPoint,
-  type SweepRunRecord,
-  type SweepSummary,
-} from '../lab/domain/sweeps.ts';
+import { OBJECTIVES, splitGridValues, SweepObjective, SweepRequest, type SweepPoint, type SweepRunRecord, type SweepSummary } from '../lab/domain/sweeps.ts';
 import { formatDuration } from '../lab/progress.ts';
 import { UsageError, intArg, out, parse, parseSetting } from './args.ts';
 import { REQUEST_FLAGS, requestFlagOptions, requestFromFlags } from './request-flags.ts';
@@ -102,7 +94,7 @@ export async function cmdSweep(args: string[]): Promise<number> {
   const random = randomArg((values.random as string[] | undefined) ?? []);
   if (!Object.keys(grid).length && !Object.keys(random).length && values.seeds === undefined)
     throw new UsageError('a sweep needs something to vary: --grid key=v1,v2, --random key=lo:hi or --seeds 0-4');
-  const seeds = values.seeds === undefined ? undefined : parseSeedList(values.seeds as string);
+  const seeds = values.seeds === undefined ? undefined : parseSeeds(values.seeds as string);
   if (seeds && 'error' in seeds) throw new UsageError(`--seeds: ${seeds.error}`);
   const objective = values.objective as string | undefined;
   if (objective !== undefined && !SweepObjective.safeParse(objective).success)

@@ -282,7 +282,7 @@ describe('Runs library and Compare (real serve)', { timeout: 150_000 }, () => {
 
   test('Compare: the classic head-to-head queues its runs, tags and selects them', async (t) => {
     const t0 = Date.now();
-    await page.getByTestId('head-to-head-seeds').fill('1');
+    await page.getByTestId('head-to-head-seeds').fill('0');
     await page.getByTestId('head-to-head-steps').fill('2000');
     await page.getByTestId('head-to-head-eval').fill('0');
     const expected = (await page.locator('.plan li:not(.unavailable)').count()) as number;

@@ -16,9 +16,6 @@ export const OBJECTIVES: Record<SweepObjective, { label: string; higherIsBetter:
 
 /** At most this many runs per sweep: beyond it a typo (a grid of 50 × 50 × 5 seeds) would queue for days. */
 export const MAX_SWEEP_RUNS = 1000;
-/** Seeds per sweep (each is a run of every point). */
-export const MAX_SWEEP_SEEDS = 64;
-const MAX_SEED = 2 ** 32 - 1;
 /** Random draws when ranges are given without a count. */
 export const DEFAULT_TRIALS = 10;
 
@@ -26,25 +23,6 @@ export const DEFAULT_TRIALS = 10;
 export function countSweepRuns(p: { grid: Record<string, unknown[]>; random: Record<string, unknown>; trials?: number; seeds: unknown[] }): number {
   const trials = Object.keys(p.random).length ? (p.trials ?? DEFAULT_TRIALS) : 1;
   return Object.values(p.grid).reduce((n, values) => n * values.length, trials) * p.seeds.length;
-}
-
-/** "0-4", "0,1,2", "0-2, 7": distinct seeds in the order given (at most the sweep's 64), or what is wrong. */
-export function parseSeedList(text: string): { seeds: number[] } | { error: string } {
-  const parts = text.split(/[\s,;]+/).filter(Boolean);
-  if (parts.length === 0) return { error: 'give a seed, a list (0,1,2) or a range (0-4)' };
-  const seeds = new Set<number>();
-  for (const part of parts) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (!m) return { error: `"${part}" is not a seed or a range` };
-    const lo = Number(m[1]);
-    const hi = m[2] === undefined ? lo : Number(m[2]);
-    if (hi > MAX_SEED) return { error: `seeds are integers in [0, ${MAX_SEED}]` };
-    if (hi < lo) return { error: `range ${part} runs backwards` };
-    if (hi - lo >= MAX_SWEEP_SEEDS) return { error: `at most ${MAX_SWEEP_SEEDS} seeds` };
-    for (let n = lo; n <= hi; n++) seeds.add(n);
-    if (seeds.size > MAX_SWEEP_SEEDS) return { error: `at most ${MAX_SWEEP_SEEDS} seeds` };
-  }
-  return { seeds: [...seeds] };
 }
 
 /** A grid's values as typed, "1e-3, 3e-4" or "[64,64], [128]": split at the commas outside brackets. */

@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { HyperValue } from './hyperparameters.ts';
 import { RunId, Seed, StartRunRequest, type RunStatus } from './runs.ts';
-import { MAX_SWEEP_SEEDS, SWEEP_OBJECTIVES, type SweepObjective as Objective } from './sweep-space.ts';
+import { MAX_SEEDS } from './seeds.ts';
+import { SWEEP_OBJECTIVES, type SweepObjective as Objective } from './sweep-space.ts';
 
 export * from './sweep-space.ts';
 
@@ -34,7 +35,7 @@ export const SweepRequest = StartRunRequest.omit({ seed: true, hyperparameters: 
     .min(0)
     .max(2 ** 32 - 1)
     .default(0),
-  seeds: z.array(Seed).min(1).max(MAX_SWEEP_SEEDS).default([0]),
+  seeds: z.array(Seed).min(1).max(MAX_SEEDS).default([0]),
   objective: SweepObjective.default('final-mean100'),
   /** Median pruning at rungs (a quarter, half and three quarters of the step budget). */
   prune: z.boolean().default(false),

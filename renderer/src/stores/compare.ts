@@ -197,12 +197,12 @@ export const useCompareStore = defineStore('compare', () => {
     version.value++;
   }
 
-  async function headToHead(opts: { seeds: number; steps: number | null; evalEpisodes: number }): Promise<string[]> {
+  async function headToHead(opts: { seeds: number[]; steps: number | null; evalEpisodes: number }): Promise<string[]> {
     headToHeadBusy.value = true;
     headToHeadError.value = null;
     headToHeadMessage.value = null;
     const { plans, missing } = headToHeadPlans(lab.algos);
-    const seeds = Array.from({ length: opts.seeds }, (_, i) => i);
+    const seeds = opts.seeds;
     const ids: string[] = [];
     try {
       if (plans.length === 0) throw new Error('None of the head-to-head algorithms is available in this lab.');
@@ -219,7 +219,7 @@ export const useCompareStore = defineStore('compare', () => {
         });
         ids.push(...started.map((s) => s.runId));
       }
-      const queued = `Queued ${ids.length} run${ids.length === 1 ? '' : 's'}: ${plans.map((p) => `${p.label} (${p.preset})`).join(', ')} × ${opts.seeds} seed${opts.seeds === 1 ? '' : 's'}.`;
+      const queued = `Queued ${ids.length} run${ids.length === 1 ? '' : 's'}: ${plans.map((p) => `${p.label} (${p.preset})`).join(', ')} × ${seeds.length} seed${seeds.length === 1 ? '' : 's'}.`;
       headToHeadMessage.value = missing.length ? `${queued} Unavailable here: ${missing.join('; ')}.` : queued;
     } catch (err) {
       headToHeadError.value = errorMessage(err) + (ids.length ? ` (${ids.length} run(s) were queued before this)` : '');

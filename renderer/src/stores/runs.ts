@@ -72,35 +72,7 @@ function toUpdatePoint(rec: UpdateRecord): UpdatePoint {
   return { step: rec.step, update: rec.update, sps, metrics: canonicalMetrics(rec) };
 }
 
-const MAX_SEED = 2 ** 32 - 1;
-/** The contract's cap on startRuns. */
-export const MAX_SEEDS = 64;
-
-/** "0,1,2", "0-4", "0-2, 7 9": distinct seeds in the order given, or a message saying what is wrong. */
-export function parseSeeds(text: string): { seeds: number[] } | { error: string } {
-  const parts = text.split(/[\s,;]+/).filter(Boolean);
-  if (parts.length === 0) return { error: 'enter a seed, a list (0,1,2) or a range (0-4)' };
-  const seeds: number[] = [];
-  const seen = new Set<number>();
-  const add = (n: number) => {
-    if (!seen.has(n)) {
-      seen.add(n);
-      seeds.push(n);
-    }
-  };
-  for (const part of parts) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (!m) return { error: `"${part}" is not a seed or a range` };
-    const lo = Number(m[1]);
-    const hi = m[2] === undefined ? lo : Number(m[2]);
-    if (lo > MAX_SEED || hi > MAX_SEED) return { error: `seeds are integers in [0, ${MAX_SEED}]` };
-    if (hi < lo) return { error: `range ${part} runs backwards` };
-    if (hi - lo >= MAX_SEEDS) return { error: `at most ${MAX_SEEDS} seeds at once` };
-    for (let n = lo; n <= hi; n++) add(n);
-    if (seeds.length > MAX_SEEDS) return { error: `at most ${MAX_SEEDS} seeds at once` };
-  }
-  return { seeds };
-}
+export { MAX_SEEDS, parseSeeds } from '../../../main/lab/domain/seeds.ts';
 
 /** Not over yet: waiting for a training slot, training, or paused while holding its slot. */
 export const ACTIVE_STATUSES: readonly RunSummary['status'][] = ['queued', 'running', 'paused'];

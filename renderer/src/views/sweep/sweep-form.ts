@@ -7,7 +7,8 @@ import { computed, watch } from 'vue';
 import type { HyperparameterSpec, HyperValue } from '../../../../main/lab/domain/hyperparameters.ts';
 import type { EnvOptionInfo } from '../../../../main/lab/domain/envs.ts';
 import { optionBoundsError } from '../../../../main/lab/domain/env-def.ts';
-import { countSweepRuns, MAX_SWEEP_RUNS, parseSeedList, splitGridValues } from '../../../../main/lab/domain/sweep-space.ts';
+import { countSweepRuns, MAX_SWEEP_RUNS, splitGridValues } from '../../../../main/lab/domain/sweep-space.ts';
+import { parseSeeds } from '../../../../main/lab/domain/seeds.ts';
 import type { SweepRequest } from '../../../../main/lab/domain/sweeps.ts';
 import { parseCount, parseHyper, parseNumber, rangeText } from '../../forms/hyperparams.ts';
 import { useLabStore } from '../../stores/lab.ts';
@@ -136,7 +137,7 @@ export function useSweepForm() {
     }),
   );
 
-  const seedParse = computed(() => parseSeedList(d.seeds));
+  const seedParse = computed(() => parseSeeds(d.seeds));
   const seeds = computed(() => ('seeds' in seedParse.value ? seedParse.value.seeds : []));
   const seedError = computed(() => ('error' in seedParse.value ? seedParse.value.error : null));
   const stepsError = computed(() => {
