@@ -74,6 +74,11 @@ function toUpdatePoint(rec: UpdateRecord): UpdatePoint {
 
 export { MAX_SEEDS, parseSeeds } from '../../../main/lab/domain/seeds.ts';
 
+/** The env steps a run really trains (its budget in whole iterations), what its progress bars fill to. */
+export function stepBudget(r: { totalSteps: number; plannedSteps?: number }): number {
+  return r.plannedSteps ?? r.totalSteps;
+}
+
 /** Not over yet: waiting for a training slot, training, or paused while holding its slot. */
 export const ACTIVE_STATUSES: readonly RunSummary['status'][] = ['queued', 'running', 'paused'];
 
@@ -329,7 +334,7 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
-  /** A new run from a stopped run's latest policy (or checkpoint), followed at once. */
+  /** Resumes a stopped or crashed run (the same run, from its newest checkpoint) up to a new total budget. */
   async function continueRun(runId: string, steps?: number): Promise<RunSummary | null> {
     pending.value = { runId, action: 'continue' };
     actionError.value = null;
@@ -374,6 +379,7 @@ export const useRunsStore = defineStore('runs', () => {
       if (run) {
         run.steps = p.step;
         run.totalSteps = p.totalSteps;
+        if (p.plannedSteps !== undefined) run.plannedSteps = p.plannedSteps;
         run.episodes = p.episodes;
         run.mean100 = p.mean100;
       }

@@ -7,7 +7,7 @@ import { computed, reactive } from 'vue';
 import type { RunSummary } from '../../../../main/lab/domain/runs.ts';
 import { getLabClient } from '../../lab-client.ts';
 import { useLabStore } from '../../stores/lab.ts';
-import { isActiveStatus, useRunsStore } from '../../stores/runs.ts';
+import { isActiveStatus, stepBudget, useRunsStore } from '../../stores/runs.ts';
 
 /** Runs that turned running and have not reported progress since: their process is still booting. */
 const booting = reactive(new Set<string>());
@@ -54,7 +54,7 @@ export function useFollowedRun() {
     const p = runs.progress;
     const live = running.value && p !== null;
     const step = live ? p.step : (r?.steps ?? 0);
-    const total = live ? p.totalSteps : (r?.totalSteps ?? 0);
+    const total = live ? stepBudget(p) : r ? stepBudget(r) : 0;
     return {
       step,
       total,
