@@ -7,6 +7,8 @@
  *              the run process batches its metrics every 100 ms before that, as it does locally
  *   scaling    8 equal runs (CartPole PPO, seeds 0…7) with W = 1…cores local `policy-lab worker`
  *              processes (one run each at a time) against 8 / W × one run's time
+ *   local      the same 8 runs on this lab's own process queue with W at once: what the machine gives
+ *              (other load included) without the queue
  *   node --import tsx bench/queue.ts [--steps 20000] [--runs 8] [--json]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -18,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LabService } from '../main/lab/service.ts';
 import { QueueLauncher } from '../main/lab/queue/queue-launcher.ts';
+import { ForkLauncher } from '../main/lab/runs/fork-launcher.ts';
 import type { RunSummary } from '../main/lab/domain/runs.ts';
 
 const { values } = parseArgs({ options: { steps: { type: 'string' }, runs: { type: 'string' }, json: { type: 'boolean' } } });
@@ -115,6 +118,22 @@ async function trial(url: string, runsDir: string, count: number): Promise<Trial
   return { wallSeconds, runs, pickupMs, endMs, metricsMs };
 }
 
+/** The same runs without the queue: this lab's own run processes, `w` at once (one thread each, like a worker's). */
+async function localTrial(runsDir: string, count: number, w: number): Promise<number> {
+  process.env.POLICY_LAB_MAX_THREADS = '1';
+  const lab = new LabService({ runsDir, launcher: new ForkLauncher(), mode: 'cli', concurrency: w });
+  const t0 = performance.now();
+  const req = lab.buildConfigRequest({ env: 'CartPole-v1', algo: 'ppo', steps: STEPS, evalEpisodes: 10 });
+  const started = await lab.startRuns(
+    req,
+    Array.from({ length: count }, (_, i) => i),
+  );
+  await Promise.all(started.map((s) => lab.waitForRun(s.runId)));
+  const seconds = (performance.now() - t0) / 1000;
+  await lab.close();
+  return seconds;
+}
+
 const dir = await mkdtemp(join(tmpdir(), 'pl-bench-queue-'));
 const port = await freePort();
 const redis = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], {
@@ -127,11 +146,12 @@ const results: Record<string, unknown>[] = [];
 try {
   // One run alone on one worker: the unit of the scaling target, and the overhead/latency sample.
   let ws = await startWorkers(url, 1);
+  await trial(url, join(dir, 'warm-up'), 1); // the first run pays tsx's compile and the disk cache: not "one run's time"
   const one = await trial(url, join(dir, 'one'), 1);
   const overhead = [...one.pickupMs];
   const ends = [...one.endMs];
   const metrics = [...one.metricsMs];
-  const rows: { workers: number; seconds: number; target: number }[] = [];
+  const rows: { workers: number; seconds: number; target: number; localSeconds: number }[] = [];
   for (let w = 1; w <= availableParallelism(); w++) {
     if (w > 1) {
       await stopWorkers(ws);
@@ -141,7 +161,8 @@ try {
     overhead.push(...[...t.pickupMs].sort((a, b) => a - b).slice(0, w)); // the runs a free worker took at once
     ends.push(...t.endMs);
     metrics.push(...t.metricsMs);
-    rows.push({ workers: w, seconds: t.wallSeconds, target: 1.15 * (RUNS / w) * one.wallSeconds });
+    const local = await localTrial(join(dir, `local${w}`), RUNS, w);
+    rows.push({ workers: w, seconds: t.wallSeconds, target: 1.15 * (RUNS / w) * one.wallSeconds, localSeconds: local });
     const perWorker = new Map<string, number>();
     for (const r of t.runs) perWorker.set(r.worker ?? '?', (perWorker.get(r.worker ?? '?') ?? 0) + 1);
     results.push({
@@ -179,14 +200,17 @@ for (const r of results) {
       pickupMs: { median: number; p95: number };
       endMs: { median: number; p95: number };
       metricsLatencyMs: { median: number; p95: number; max: number };
-      scaling: { workers: number; seconds: number; target: number }[];
+      scaling: { workers: number; seconds: number; target: number; localSeconds: number }[];
     };
     process.stdout.write(
       [
         `load ${load.join(' ')} on ${availableParallelism()} cores, ${RUNS} × CartPole PPO ${STEPS} steps`,
         `queue overhead per job: pickup median ${s.pickupMs.median} ms (p95 ${s.pickupMs.p95}), end median ${s.endMs.median} ms (p95 ${s.endMs.p95})`,
         `metrics worker → lab: median ${s.metricsLatencyMs.median} ms, p95 ${s.metricsLatencyMs.p95}, max ${s.metricsLatencyMs.max} (+ ≤ 100 ms batching in the run process)`,
-        ...s.scaling.map((x) => `W=${x.workers}: ${x.seconds.toFixed(1)} s (target ≤ ${x.target.toFixed(1)} s)`),
+        ...s.scaling.map(
+          (x) =>
+            `W=${x.workers}: ${x.seconds.toFixed(1)} s (target ≤ ${x.target.toFixed(1)} s; local processes, ${x.workers} at once: ${x.localSeconds.toFixed(1)} s)`,
+        ),
       ].join('\n') + '\n',
     );
   }
