@@ -17,6 +17,9 @@ import { ROOT, runCli } from '../helpers/cli.ts';
 
 const CLI = fileURLToPath(new URL('../../main/cli.ts', import.meta.url));
 // 8 envs × 32 steps = 256-step rollouts (the zoo's CartPole PPO), few epochs to keep it quick.
+// The Ctrl-C'd run's budget: long enough (≈ 200 rollouts, seconds on an idle machine) that the signal,
+// sent once the first update is on disk, always lands before the end however fast the machine is.
+const TOTAL = 51_200;
 const COMMON = ['--env', 'CartPole-v1', '--algo', 'ppo', '--seed', '4', '--eval-episodes', '0', '--set', 'n_epochs=4', '--json'];
 
 /** metrics.ndjson without what depends on the clock. */
@@ -97,7 +100,7 @@ test('a CartPole PPO run stopped at a rollout boundary and resumed logs what an 
   const tmp = await mkdtemp(join(tmpdir(), 'pl-resume-'));
   try {
     const dir = (name: string) => join(tmp, name);
-    const fused = [...COMMON, '--engine', 'fused', '--steps', '2560'];
+    const fused = [...COMMON, '--engine', 'fused', '--steps', String(TOTAL)];
     const constant = ['--set', 'learning_rate=0.0007', '--set', 'clip_range=0.2'];
     const tfjs = [...COMMON, ...constant, '--engine', 'tfjs'];
     // Uninterrupted runs and the first legs, side by side.
@@ -107,10 +110,10 @@ test('a CartPole PPO run stopped at a rollout boundary and resumed logs what an 
       runCli(['train', ...tfjs, '--steps', '1024', '--runs-dir', dir('whole-tf')]),
       runCli(['train', ...tfjs, '--steps', '512', '--runs-dir', dir('first-tf')]),
     ]);
-    assert.equal(summaryOf(whole).steps, 2560);
+    assert.equal(summaryOf(whole).steps, TOTAL);
     const s = summaryOf(stopped);
     assert.equal(s.status, 'stopped', 'Ctrl-C stops the run cleanly');
-    assert.ok((s.steps as number) < 2560 && (s.steps as number) % 256 === 0, `stopped at a rollout boundary before the end (step ${s.steps})`);
+    assert.ok((s.steps as number) < TOTAL && (s.steps as number) % 256 === 0, `stopped at a rollout boundary before the end (step ${s.steps})`);
     const stoppedDir = await onlyRun(dir('stopped'));
     assert.ok(existsSync(join(stoppedDir, 'checkpoints', `step-${s.steps}`, 'training-state.bin')), 'the stop saved a training state');
     assert.equal(summaryOf(wholeTf).steps, 1024);
@@ -124,7 +127,7 @@ test('a CartPole PPO run stopped at a rollout boundary and resumed logs what an 
     const r = summaryOf(resumed);
     assert.equal(r.runId, s.runId, 'the same run goes on');
     assert.equal(r.status, 'finished');
-    assert.equal(r.steps, 2560);
+    assert.equal(r.steps, TOTAL);
     assert.equal(summaryOf(resumedTf).steps, 1024);
 
     for (const [a, b, what] of [
@@ -144,9 +147,9 @@ test('a CartPole PPO run stopped at a rollout boundary and resumed logs what an 
     const bytes = await readFile(file);
     bytes[bytes.length - 1] ^= 0xff;
     await writeFile(file, bytes);
-    const bad = await runCli(['train', '--resume', stoppedDir, '--steps', '3000']);
+    const bad = await runCli(['train', '--resume', stoppedDir, '--steps', String(TOTAL + 1000)]);
     assert.equal(bad.code, 2, bad.stderr);
-    assert.match(bad.stderr, /cannot resume run .*step 2,560.*checksum/);
+    assert.match(bad.stderr, new RegExp(`cannot resume run .*step ${TOTAL.toLocaleString('en-US')}.*checksum`));
     assert.ok(!bad.stderr.includes(tmp), 'the error names no machine path');
   } finally {
     await rm(tmp, { recursive: true, force: true });
