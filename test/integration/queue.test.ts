@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { LabService } from '../../main/lab/service.ts';
 import { QueueLauncher } from '../../main/lab/queue/queue-launcher.ts';
 import { parseQueueUrl, redisOptions } from '../../main/lab/queue/queue-url.ts';
 import { KEY_PREFIX, QUEUE_NAME } from '../../main/lab/queue/protocol.ts';
+import { queueSetting } from '../../main/electron/queue-setting.ts';
 import type { MetricRecord, RunSummary } from '../../main/lab/domain/runs.ts';
 
 const REDIS = '/usr/bin/redis-server';
@@ -156,30 +157,46 @@ test('the queue address: redis:// and rediss:// (TLS), with or without a passwor
   }
 });
 
+test("the app's queue setting: settings.json's queue, POLICY_LAB_QUEUE over it, a bad one reported without its password", async () => {
+  const appDir = await mkdtemp(join(dir, 'app-'));
+  assert.deepEqual(queueSetting(appDir, {}), { url: null, problem: null });
+  await writeFile(join(appDir, 'settings.json'), JSON.stringify({ queue: 'rediss://:pw1@queue.lan:6380' }));
+  assert.deepEqual(queueSetting(appDir, {}), { url: 'rediss://:pw1@queue.lan:6380', problem: null });
+  assert.equal(queueSetting(appDir, { POLICY_LAB_QUEUE: 'redis://10.1.1.1:6379' }).url, 'redis://10.1.1.1:6379');
+  await writeFile(join(appDir, 'settings.json'), JSON.stringify({ queue: 'http://:pw2@queue.lan:6380' }));
+  const bad = queueSetting(appDir, {});
+  assert.equal(bad.url, null);
+  assert.match(bad.problem ?? '', /redis:\/\//);
+  assert.ok(!bad.problem!.includes('pw2'));
+  await writeFile(join(appDir, 'settings.json'), JSON.stringify({ queue: 42 }));
+  assert.equal(queueSetting(appDir, {}).url, null);
+  assert.ok(queueSetting(appDir, {}).problem);
+});
+
 test('two workers drain six runs a third process submits; one killed mid-run loses and doubles nothing', { timeout: 180_000 }, async () => {
   const runsDir = join(dir, 'runs');
   const a = worker('worker-a');
   const b = worker('worker-b');
   await Promise.all([a.waitFor((l) => l.event === 'listening', 60_000, 'worker a'), b.waitFor((l) => l.event === 'listening', 60_000, 'worker b')]);
-  const submit = start([SUBMIT, url, runsDir, '6', '8000']);
+  const submit = start([SUBMIT, url, runsDir, '6', '30000']);
   try {
-    // Worker a finishes one run, takes another and trains it a little; then it dies without a word.
+    // Worker a finishes one run, takes another and trains it until a checkpoint has come back (one a
+    // second here); then it dies without a word. A run that ends first is passed over for the next.
     await a.waitFor((l) => l.event === 'job-end', 150_000, 'worker a to finish a run');
-    const second = await a.waitFor(
-      (l) => l.event === 'job-start' && !a.lines.some((e) => e.event === 'job-end' && e.runId === l.runId),
-      60_000,
-      'a second run on a',
-    );
-    const killedRun = second.runId as string;
-    const runProcess = second.pid as number;
-    // Once a checkpoint of it has come back (they are taken every second here), a takes it to its grave.
-    const t0 = Date.now();
-    const hasCheckpoint = () =>
-      existsSync(join(runsDir, killedRun, 'checkpoints')) &&
-      readdirSync(join(runsDir, killedRun, 'checkpoints')).some((n) => existsSync(join(runsDir, killedRun, 'checkpoints', n, 'policy.json')));
-    while (!hasCheckpoint()) {
-      assert.ok(Date.now() - t0 < 60_000, 'no checkpoint of the run on worker a came back');
-      await new Promise((r) => setTimeout(r, 100));
+    const endedOnA = (runId: unknown) => a.lines.some((e) => e.event === 'job-end' && e.runId === runId);
+    const hasCheckpoint = (runId: string) =>
+      existsSync(join(runsDir, runId, 'checkpoints')) &&
+      readdirSync(join(runsDir, runId, 'checkpoints')).some((n) => existsSync(join(runsDir, runId, 'checkpoints', n, 'policy.json')));
+    let killedRun = '';
+    let runProcess = 0;
+    while (!killedRun) {
+      const next = await a.waitFor((l) => l.event === 'job-start' && !endedOnA(l.runId), 60_000, 'another run on a');
+      const t0 = Date.now();
+      while (!hasCheckpoint(next.runId as string) && !endedOnA(next.runId)) {
+        assert.ok(Date.now() - t0 < 60_000, 'no checkpoint of the run on worker a came back');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      if (!endedOnA(next.runId)) [killedRun, runProcess] = [next.runId as string, next.pid as number];
     }
     a.child.kill('SIGKILL');
     // Its run process notices and exits: the run does not go on training where nobody hears it.
