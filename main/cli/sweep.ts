@@ -4,8 +4,7 @@
  * so far, ETA); with --json one event per line and the last line {"event":"summary", …}.
  */
 import { LabService } from '../lab/service.ts';
-import { ForkLauncher } from '../lab/runs/fork-launcher.ts';
-import type { RunLauncher } from '../lab/runs/launcher.ts';
+import { QUEUE_OPTION, launcherFor, queueUrl } from './queue.ts';
 import { defaultRunsDir } from '../lab/paths.ts';
 import { AlgoId } from '../lab/domain/algorithms.ts';
 import { EnvId } from '../lab/domain/envs.ts';
@@ -21,7 +20,7 @@ import { REQUEST_FLAGS, requestFlagOptions, requestFromFlags } from './request-f
 /** The usage line's sweep-only part (the run request's flags come from request-flags.ts). */
 export const SWEEP_USAGE =
   '--grid key=v1,v2... [--random key=lo:hi[:log]]... [--trials N] [--sample-seed N] [--seeds 0-4] ' +
-  `[--objective ${SweepObjective.options.join('|')}] [--prune] [--parallel N] [--runs-dir DIR] [--json]`;
+  `[--objective ${SweepObjective.options.join('|')}] [--prune] [--parallel N] [--runs-dir DIR] [--queue URL] [--json]`;
 
 /** Sweep fields whose flag is not the field's name. */
 const SWEEP_FLAGS: Record<string, string> = {
@@ -85,6 +84,7 @@ export async function cmdSweep(args: string[]): Promise<number> {
     prune: { type: 'boolean' },
     parallel: { type: 'string' },
     'runs-dir': { type: 'string' },
+    ...QUEUE_OPTION,
   });
   const json = !!values.json;
   const flags = values as Parameters<typeof requestFromFlags>[0];
@@ -118,15 +118,16 @@ export async function cmdSweep(args: string[]): Promise<number> {
   }
   const parallel = intArg('parallel', values.parallel as string | undefined, 1, 1024);
   const runsDir = (values['runs-dir'] as string | undefined) ?? defaultRunsDir();
-  // Where runs train: local processes. (--queue URL, when the lab has it, picks a queue's launcher here.)
-  const launcher: RunLauncher = new ForkLauncher();
-  const service = new LabService({ runsDir, launcher, mode: 'cli', concurrency: parallel });
+  // Where runs train: local processes, or jobs on a queue that workers take (--queue, POLICY_LAB_QUEUE).
+  const queue = await launcherFor(queueUrl(values.queue as string | undefined));
+  const service = new LabService({ runsDir, launcher: queue.launcher, mode: 'cli', concurrency: parallel });
 
   let sweep;
   try {
     sweep = await service.startSweep(parsed.data);
   } catch (err) {
     // A point the lab refuses (an unknown key, a value out of range) is a mistake in the command line.
+    await queue.close();
     if (err instanceof LabError && err.code === 'invalid') throw new UsageError(err.message);
     throw err;
   }
@@ -274,5 +275,6 @@ export async function cmdSweep(args: string[]): Promise<number> {
     ];
     process.stdout.write(lines.join('\n') + '\n');
   }
+  await queue.close();
   return crashed ? 1 : 0;
 }
