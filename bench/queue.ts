@@ -77,6 +77,9 @@ async function stopWorkers(ws: ChildProcess[]): Promise<void> {
 
 interface Trial {
   wallSeconds: number;
+  /** Each run's 'assigned' and 'exit' entries, as the worker wrote them (ms). */
+  assignedAt: number[];
+  exitAt: number[];
   runs: RunSummary[];
   pickupMs: number[];
   endMs: number[];
@@ -89,10 +92,14 @@ async function trial(url: string, runsDir: string, count: number): Promise<Trial
   const pickupMs: number[] = [];
   const endMs: number[] = [];
   const metricsMs: number[] = [];
+  const assignedAt: number[] = [];
+  const exitAt: number[] = [];
   const launcher = new QueueLauncher(url, {
     onApplied: (runId, type, writtenAt) => {
       const now = Date.now();
       if (type === 'assigned' && submitted.has(runId)) pickupMs.push(writtenAt - submitted.get(runId)!);
+      if (type === 'assigned') assignedAt.push(writtenAt);
+      if (type === 'exit') exitAt.push(writtenAt);
       if (type === 'metrics') metricsMs.push(now - writtenAt);
       if (type === 'exit') endMs.push(now - writtenAt);
     },
@@ -115,7 +122,7 @@ async function trial(url: string, runsDir: string, count: number): Promise<Trial
   await launcher.close();
   const bad = runs.filter((r) => r.status !== 'finished');
   if (bad.length) throw new Error(`runs did not finish: ${bad.map((r) => `${r.runId} ${r.status} ${r.error ?? ''}`).join('; ')}`);
-  return { wallSeconds, runs, pickupMs, endMs, metricsMs };
+  return { wallSeconds, runs, pickupMs, endMs, metricsMs, assignedAt, exitAt };
 }
 
 /** The same runs without the queue: this lab's own run processes, `w` at once (one thread each, like a worker's). */
@@ -152,6 +159,7 @@ try {
   const ends = [...one.endMs];
   const metrics = [...one.metricsMs];
   const rows: { workers: number; seconds: number; target: number; localSeconds: number }[] = [];
+  let handoffMs: number[] = [];
   for (let w = 1; w <= availableParallelism(); w++) {
     if (w > 1) {
       await stopWorkers(ws);
@@ -161,6 +169,12 @@ try {
     overhead.push(...[...t.pickupMs].sort((a, b) => a - b).slice(0, w)); // the runs a free worker took at once
     ends.push(...t.endMs);
     metrics.push(...t.metricsMs);
+    if (w === 1) {
+      // One worker: from a run's exit to the next run taken, the queue's part of the gap between runs.
+      const a = [...t.assignedAt].sort((x, y) => x - y);
+      const e = [...t.exitAt].sort((x, y) => x - y);
+      handoffMs = e.slice(0, -1).map((x, i) => a[i + 1] - x);
+    }
     const local = await localTrial(join(dir, `local${w}`), RUNS, w);
     rows.push({ workers: w, seconds: t.wallSeconds, target: 1.15 * (RUNS / w) * one.wallSeconds, localSeconds: local });
     const perWorker = new Map<string, number>();
@@ -186,6 +200,7 @@ try {
     steps: STEPS,
     pickupMs: { median: pct(free, 50), p95: pct(free, 95), n: free.length },
     endMs: { median: pct(ends, 50), p95: pct(ends, 95), n: ends.length },
+    handoffMs: { median: pct(handoffMs, 50), p95: pct(handoffMs, 95), n: handoffMs.length },
     metricsLatencyMs: { median: pct(metrics, 50), p95: pct(metrics, 95), max: Math.max(...metrics), n: metrics.length },
     scaling: rows,
   });
@@ -197,6 +212,7 @@ for (const r of results) {
   if (values.json) process.stdout.write(JSON.stringify(r) + '\n');
   else if (r.event === 'summary') {
     const s = r as {
+      handoffMs: { median: number; p95: number };
       pickupMs: { median: number; p95: number };
       endMs: { median: number; p95: number };
       metricsLatencyMs: { median: number; p95: number; max: number };
@@ -206,6 +222,7 @@ for (const r of results) {
       [
         `load ${load.join(' ')} on ${availableParallelism()} cores, ${RUNS} × CartPole PPO ${STEPS} steps`,
         `queue overhead per job: pickup median ${s.pickupMs.median} ms (p95 ${s.pickupMs.p95}), end median ${s.endMs.median} ms (p95 ${s.endMs.p95})`,
+        `one worker: a run's exit → the next run taken: median ${s.handoffMs.median} ms (p95 ${s.handoffMs.p95})`,
         `metrics worker → lab: median ${s.metricsLatencyMs.median} ms, p95 ${s.metricsLatencyMs.p95}, max ${s.metricsLatencyMs.max} (+ ≤ 100 ms batching in the run process)`,
         ...s.scaling.map(
           (x) =>
