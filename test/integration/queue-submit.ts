@@ -1,6 +1,6 @@
 /**
- * The submitting lab of queue.test.ts, as a process of its own: queues `count` runs (seeds 0…count-1)
- * on the Redis queue through LabService with a QueueLauncher, waits for all, and prints NDJSON — each
+ * The submitting lab of queue.test.ts, as a process of its own: a sweep of `count` runs (two learning
+ * rates × count/2 seeds) queued on Redis through LabService with a QueueLauncher, waits for all, and prints NDJSON — each
  * status change, then {"event":"summary","runs":[…]} with every run's final summary. A checkpoint every
  * second, so a run whose worker dies is taken over from one.
  *   node --import tsx test/integration/queue-submit.ts URL RUNS_DIR COUNT STEPS
@@ -8,6 +8,7 @@
 import { LabService } from '../../main/lab/service.ts';
 import { QueueLauncher } from '../../main/lab/queue/queue-launcher.ts';
 import type { RunSummary } from '../../main/lab/domain/runs.ts';
+import { SweepRequest } from '../../main/lab/domain/sweeps.ts';
 
 const [url, runsDir, count, steps] = process.argv.slice(2);
 const launcher = new QueueLauncher(url);
@@ -20,10 +21,21 @@ lab.on((event, payload) => {
     print({ event: 'status', runId: s.runId, status: s.status, worker: s.worker ?? null });
   }
 });
-const req = lab.buildConfigRequest({ env: 'CartPole-v1', algo: 'ppo', steps: Number(steps), evalEpisodes: 5, checkpointSeconds: 1, tags: ['queue-test'] });
-const seeds = Array.from({ length: Number(count) }, (_, i) => i);
-const started = await lab.startRuns(req, seeds);
-const runs = await Promise.all(started.map((s) => lab.waitForRun(s.runId)));
+const seeds = Array.from({ length: Math.ceil(Number(count) / 2) }, (_, i) => i);
+const sweep = await lab.startSweep(
+  SweepRequest.parse({
+    env: 'CartPole-v1',
+    algo: 'ppo',
+    steps: Number(steps),
+    evalEpisodes: 5,
+    checkpointSeconds: 1,
+    tags: ['queue-test'],
+    grid: { learning_rate: [3e-4, 1e-3] },
+    seeds,
+  }),
+);
+await sweep.done;
+const runs = await Promise.all(sweep.summary.runs.map((r) => lab.waitForRun(r.runId)));
 print({ event: 'summary', runs });
 await lab.close();
 await launcher.close();

@@ -1,7 +1,7 @@
 /**
  * Training on many machines through the job queue, with a real redis-server (Debian's, started here on
  * a free loopback port with no persistence and stopped at the end): `policy-lab worker` processes
- * drain runs a third process submits; a worker killed mid-run loses and doubles nothing; stop and
+ * drain a sweep a third process submits; a worker killed mid-run loses and doubles nothing; stop and
  * pause from the lab reach a run on a worker; the queue address is checked where it enters.
  */
 import { test, before, after } from 'node:test';
@@ -173,7 +173,7 @@ test("the app's queue setting: settings.json's queue, POLICY_LAB_QUEUE over it, 
   assert.ok(queueSetting(appDir, {}).problem);
 });
 
-test('two workers drain six runs a third process submits; one killed mid-run loses and doubles nothing', { timeout: 180_000 }, async () => {
+test('two workers drain a six-run sweep a third process submits; one killed mid-run loses and doubles nothing', { timeout: 180_000 }, async () => {
   const runsDir = join(dir, 'runs');
   const a = worker('worker-a');
   const b = worker('worker-b');
