@@ -47,8 +47,11 @@ export function formatClock(seconds: number): string {
   return h > 0 ? `${sign}${h}:${String(m).padStart(2, '0')}:${ss}` : `${sign}${m}:${ss}`;
 }
 
-/** Tick spacings a clock axis uses, in seconds: whole seconds, minutes and hours a reader counts in. */
-const CLOCK_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+/**
+ * Tick spacings a clock axis uses, in seconds: whole seconds, minutes and hours a reader counts in, and
+ * tenths for a run that took a second or two (a short run on a fast machine).
+ */
+const CLOCK_STEPS = [0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
 
 /**
  * Tick values for a wall-time axis from `min` to `max` seconds: multiples of the smallest clock
@@ -59,8 +62,16 @@ export function clockTicks(min: number, max: number, maxTicks = 8): number[] {
   const span = max - min;
   const step = CLOCK_STEPS.find((s) => span / s <= Math.max(1, maxTicks - 1)) ?? Math.ceil(span / Math.max(1, maxTicks - 1) / 86400) * 86400;
   const out: number[] = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + 1e-9; v += step) out.push(v);
+  // Counted in whole steps (not summed), so tenths do not drift: 0.30000000000000004 would not label well.
+  for (let k = Math.ceil(min / step - 1e-9); k * step <= max + 1e-9; k++) out.push(+(k * step).toFixed(6));
   return out;
+}
+
+/** A clock tick's label: m:ss, with tenths when the ticks are less than a second apart. */
+export function formatClockTick(seconds: number, step: number): string {
+  if (!(step < 1)) return formatClock(seconds);
+  const tenths = Math.round(Math.abs(seconds) * 10);
+  return `${seconds < 0 ? '-' : ''}${formatClock(Math.floor(tenths / 10))}.${tenths % 10}`;
 }
 
 /**

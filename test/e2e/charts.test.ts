@@ -137,9 +137,14 @@ describe('Chart tools (real serve)', { timeout: 120_000 }, () => {
 
     // Wall time reads as a clock.
     await page.getByTestId('compare-xaxis').selectOption('wall');
-    await waitUntil(page, 'wall-time ticks as m:ss', async () => /^\d+:\d\d( \d+:\d\d)+$/.test((await chart.getAttribute('data-x-ticks')) ?? ''), {
-      describe: async () => `ticks "${await chart.getAttribute('data-x-ticks')}"`,
-    });
+    await waitUntil(
+      page,
+      'wall-time ticks as m:ss',
+      async () => /^\d+:\d\d(\.\d)?( \d+:\d\d(\.\d)?)+$/.test((await chart.getAttribute('data-x-ticks')) ?? ''),
+      {
+        describe: async () => `ticks "${await chart.getAttribute('data-x-ticks')}"`,
+      },
+    );
     t.diagnostic(`wall ticks: ${await chart.getAttribute('data-x-ticks')}`);
     await page.getByTestId('compare-xaxis').selectOption('step');
 

@@ -9,7 +9,7 @@ import type { RunSummary } from '../../main/lab/domain/runs.ts';
 import { coverageSegments, emaSmooth, EmaTail, integralGrid, meanStdBand } from '../../renderer/src/compare-math.ts';
 import { isPartial } from '../../renderer/src/components/compare-chart.ts';
 import { sortMetrics } from '../../renderer/src/components/metric-labels.ts';
-import { axisNumber, clockTicks, formatClock } from '../../renderer/src/format.ts';
+import { axisNumber, clockTicks, formatClock, formatClockTick } from '../../renderer/src/format.ts';
 import type { RunCurve } from '../../renderer/src/stores/compare.ts';
 import { compareCsv } from '../../renderer/src/views/compare/compare-csv.ts';
 import type { Group, Member } from '../../renderer/src/views/compare/comparison.ts';
@@ -73,6 +73,11 @@ test('wall-time ticks read as a clock on whole clock steps', () => {
   const long = clockTicks(100, 5 * 3600, 8);
   assert.ok(long.length <= 8 && long.every((v) => v % 3600 === 0), `hourly: ${long.join(',')}`);
   assert.deepEqual(clockTicks(10, 5, 8), []);
+  // A run of under a second (a short one on a fast machine): tenths, labelled as such.
+  assert.deepEqual(clockTicks(0.05, 0.62, 8), [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]);
+  assert.equal(formatClockTick(0.3, 0.1), '0:00.3');
+  assert.equal(formatClockTick(61.5, 0.5), '1:01.5');
+  assert.equal(formatClockTick(60, 15), '1:00');
 });
 
 test('axisNumber: compact, scientific for tiny values, three digits otherwise', () => {
