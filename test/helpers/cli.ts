@@ -31,19 +31,24 @@ export function runCli(args: string[], opts: { timeoutMs?: number; env?: NodeJS.
     }, opts.timeoutMs ?? 120_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      const lines = stdout
-        .split('\n')
-        .filter(Boolean)
-        .flatMap((l) => {
-          try {
-            return [JSON.parse(l) as Record<string, unknown>];
-          } catch {
-            return [];
-          }
-        });
+      const lines = ndjsonLines(stdout);
       resolve({ code, stdout, stderr, lines });
     });
   });
+}
+
+/** A CLI's --json stdout as records, one per line; lines that are not JSON (a stray log) skipped. */
+export function ndjsonLines(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
 }
 
 /** ../shared/refdata beside the checkout: the recordings from the real Gymnasium. */

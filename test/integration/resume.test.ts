@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ROOT, runCli } from '../helpers/cli.ts';
+import { ROOT, ndjsonLines, runCli } from '../helpers/cli.ts';
 
 const CLI = fileURLToPath(new URL('../../main/cli.ts', import.meta.url));
 // 8 envs × 32 steps = 256-step rollouts (the zoo's CartPole PPO), few epochs to keep it quick.
@@ -81,16 +81,7 @@ function trainAndInterrupt(args: string[], runsDir: string): Promise<{ code: num
     child.on('exit', (code) => {
       clearInterval(poll);
       clearTimeout(timer);
-      const lines = stdout
-        .split('\n')
-        .filter(Boolean)
-        .flatMap((l) => {
-          try {
-            return [JSON.parse(l) as Record<string, unknown>];
-          } catch {
-            return [];
-          }
-        });
+      const lines = ndjsonLines(stdout);
       resolve({ code, stderr, lines });
     });
   });
