@@ -8,9 +8,9 @@ import type { HyperparameterSpec, HyperValue } from '../../../../main/lab/domain
 import type { EnvOptionInfo } from '../../../../main/lab/domain/envs.ts';
 import { optionBoundsError } from '../../../../main/lab/domain/env-def.ts';
 import { countSweepRuns, MAX_SWEEP_RUNS, splitGridValues } from '../../../../main/lab/domain/sweep-space.ts';
-import { parseSeeds } from '../../../../main/lab/domain/seeds.ts';
 import type { SweepRequest } from '../../../../main/lab/domain/sweeps.ts';
 import { parseCount, parseHyper, parseNumber, rangeText } from '../../forms/hyperparams.ts';
+import { useRunChecks } from '../../forms/run-checks.ts';
 import { useLabStore } from '../../stores/lab.ts';
 import { useSweepsStore } from '../../stores/sweeps.ts';
 
@@ -23,8 +23,6 @@ export interface SweepKey {
   hint: string;
   check(text: string): { value: HyperValue } | { error: string };
 }
-
-const toCount = (text: string) => Number(text.replace(/[_,]/g, ''));
 
 function hyperKey(spec: HyperparameterSpec): SweepKey {
   return {
@@ -137,18 +135,10 @@ export function useSweepForm() {
     }),
   );
 
-  const seedParse = computed(() => parseSeeds(d.seeds));
-  const seeds = computed(() => ('seeds' in seedParse.value ? seedParse.value.seeds : []));
-  const seedError = computed(() => ('error' in seedParse.value ? seedParse.value.error : null));
-  const stepsError = computed(() => {
-    const t = d.steps.trim();
-    if (t === '') return preset.value || !lab.ready ? null : 'set a step budget (no preset selected)';
-    const n = toCount(t);
-    return Number.isInteger(n) && n >= 1 && n <= 1e9 ? null : 'integer in [1, 1e9]';
-  });
+  const checks = useRunChecks(d, { seeds: () => d.seeds, preset: () => preset.value, ready: () => lab.ready, starting: () => store.starting });
+  const { seeds, seedError, stepsError, steps, presetToSend, evalEpisodes } = checks;
   const trials = computed(() => parseCount(d.trials, { max: 1000 }, 'integer in [1, 1000]'));
   const trialsError = computed(() => (d.random.length === 0 ? null : (trials.value.error ?? (trials.value.value === 0 ? 'integer in [1, 1000]' : null))));
-  const evalEpisodes = computed(() => parseCount(d.evalEpisodes, { max: 10_000 }, 'integer in [0, 10000]'));
   const objectiveError = computed(() => (d.objective === 'eval-mean' && evalEpisodes.value.value === 0 ? 'eval-mean needs evaluation episodes' : null));
 
   const grid = computed(() => Object.fromEntries(gridRows.value.map((r) => [r.key, r.values])));
@@ -156,32 +146,22 @@ export function useSweepForm() {
   const runCount = computed(() => countSweepRuns({ grid: grid.value, random: random.value, trials: trials.value.value ?? undefined, seeds: seeds.value }));
   const countError = computed(() => (runCount.value > MAX_SWEEP_RUNS ? `${runCount.value} runs: at most ${MAX_SWEEP_RUNS}` : null));
 
-  const canStart = computed(
+  const canStart = checks.canStart(
     () =>
-      lab.ready &&
-      !!d.env &&
-      !!d.algo &&
-      seeds.value.length > 0 &&
-      !seedError.value &&
-      !stepsError.value &&
       !trialsError.value &&
-      !evalEpisodes.value.error &&
       !objectiveError.value &&
       !countError.value &&
       gridRows.value.every((r) => !r.error) &&
       randomRows.value.every((r) => !r.error) &&
-      runCount.value > 0 &&
-      !store.starting,
+      runCount.value > 0,
   );
 
   function request(): SweepRequest {
-    const typed = d.steps.trim();
     return {
       env: d.env as SweepRequest['env'],
       algo: d.algo as SweepRequest['algo'],
-      // "algorithm defaults" must say so: without a preset name the lab picks the env's tuned preset.
-      preset: d.preset || 'none',
-      steps: typed ? toCount(typed) : preset.value?.steps,
+      preset: presetToSend.value,
+      steps: steps.value,
       seeds: seeds.value,
       grid: grid.value,
       random: random.value,

@@ -8,12 +8,10 @@ import { computed, watch } from 'vue';
 import type { Hyperparameters } from '../../../../main/lab/domain/hyperparameters.ts';
 import { envOptionsToSend, optionErrorCount, optionRows, presetEnvOptions } from '../../forms/env-options.ts';
 import { parseCount } from '../../forms/hyperparams.ts';
+import { useRunChecks } from '../../forms/run-checks.ts';
 import { useLabStore } from '../../stores/lab.ts';
-import { parseSeeds, useRunsStore } from '../../stores/runs.ts';
+import { useRunsStore } from '../../stores/runs.ts';
 import { hyperRows, presetExtras } from './hyper-rows.ts';
-
-/** "1_000" and "1,000" are a thousand. */
-const toCount = (text: string) => Number(text.replace(/[_,]/g, ''));
 
 export function useRunForm() {
   const lab = useLabStore();
@@ -88,9 +86,8 @@ export function useRunForm() {
   }
 
   // ---------- the other fields ----------
-  const seedParse = computed(() => parseSeeds(d.seed));
-  const seeds = computed(() => ('seeds' in seedParse.value ? seedParse.value.seeds : []));
-  const seedError = computed(() => ('error' in seedParse.value ? seedParse.value.error : null));
+  const checks = useRunChecks(d, { seeds: () => d.seed, preset: () => preset.value, ready: () => lab.ready, starting: () => runs.starting });
+  const { seeds, seedError, stepsError, steps, presetToSend, evalEpisodes } = checks;
   const maxEpisodes = computed(() => parseCount(d.maxEpisodes, { max: 10_000_000, optional: true, grouped: true }, 'integer in [0, 1e7]'));
   const tagList = computed(() => [
     ...new Set(
@@ -104,38 +101,22 @@ export function useRunForm() {
     if (tagList.value.length > 20) return 'at most 20 tags';
     return tagList.value.some((t) => t.length > 40) ? 'tags are at most 40 characters' : null;
   });
-  const stepsError = computed(() => {
-    const t = d.steps.trim();
-    if (t === '') return preset.value || !lab.ready ? null : 'set a step budget (no preset selected)';
-    const n = toCount(t);
-    return Number.isInteger(n) && n >= 1 && n <= 1e9 ? null : 'integer in [1, 1e9]';
-  });
-  const evalEpisodes = computed(() => parseCount(d.evalEpisodes, { max: 10_000 }, 'integer in [0, 10000]'));
   const evalEvery = computed(() => parseCount(d.evalEvery, { max: 1e9, optional: true, grouped: true }, 'blank, 0 or a step count'));
   const recordEvery = computed(() => parseCount(d.recordEvery, { max: 1_000_000, optional: true, grouped: true }, 'blank, 0 or an episode count ≤ 1e6'));
-  const canStart = computed(
+  const canStart = checks.canStart(
     () =>
-      lab.ready &&
-      !!d.env &&
-      !!d.algo &&
-      seeds.value.length > 0 &&
-      !seedError.value &&
-      !stepsError.value &&
       !maxEpisodes.value.error &&
       !tagsError.value &&
-      !evalEpisodes.value.error &&
       !evalEvery.value.error &&
       !recordEvery.value.error &&
       rows.value.every((r) => r.parsed.ok) &&
-      optionErrors.value === 0 &&
-      !runs.starting,
+      optionErrors.value === 0,
   );
 
   async function start(): Promise<void> {
     if (!canStart.value || !d.env || !d.algo) return;
     const overrides: Hyperparameters = {};
     for (const r of rows.value) if (r.edited && r.parsed.ok) overrides[r.spec.key] = r.parsed.value;
-    const typed = d.steps.trim();
     const every = evalEvery.value.value;
     const record = recordEvery.value.value;
     await runs.startRuns(
@@ -143,9 +124,8 @@ export function useRunForm() {
         env: d.env,
         envOptions: envOptionsToSend(optionRowsNow.value),
         algo: d.algo,
-        steps: typed ? toCount(typed) : preset.value?.steps,
-        // "algorithm defaults" must say so: without a preset name the lab picks the env's tuned preset.
-        preset: d.preset || 'none',
+        steps: steps.value,
+        preset: presetToSend.value,
         hyperparameters: overrides,
         stopWhenSolved: d.stopWhenSolved,
         evalEpisodes: evalEpisodes.value.value ?? 0,
@@ -177,6 +157,8 @@ export function useRunForm() {
     seeds,
     seedError,
     stepsError,
+    /** The step budget Start sends (blank: the preset's). */
+    steps,
     /** The errors of the fields in the settings row, by field. */
     settingErrors: computed(() => ({
       maxEpisodes: maxEpisodes.value.error,
