@@ -13,7 +13,8 @@ import { cmdEval, cmdGif, cmdRollout } from './cli/play.ts';
 import { cmdTrain } from './cli/train.ts';
 import { cmdSweep, SWEEP_USAGE } from './cli/sweep.ts';
 import { cmdEnvInfo } from './cli/env-info.ts';
-import { QUEUE_OPTION, cmdWorker, launcherFor, queueUrl } from './cli/queue.ts';
+import { QUEUE_OPTION, cmdWorker, queueUrl } from './cli/queue.ts';
+import { runsFolderSettings } from './lab/queue/queue-choice.ts';
 import { requestFlagsUsage } from './cli/request-flags.ts';
 
 /** Breaks a usage line before a flag so it fits 100 columns, continuing under the command. */
@@ -64,9 +65,25 @@ async function cmdServe(args: string[]): Promise<number> {
     );
   }
   const runsDir = values['runs-dir'] ?? defaultRunsDir();
-  // Runs train here, or as jobs on a queue (--queue, POLICY_LAB_QUEUE).
-  const queue = await launcherFor(queueUrl(values.queue));
-  const service = new LabService({ runsDir, launcher: queue.launcher, mode: 'browser', resourcesDir: resourcesDir() });
+  // Runs train here, or as jobs on a queue: --queue or POLICY_LAB_QUEUE (fixed), else the page's Settings (kept in the runs folder).
+  const pinnedUrl = queueUrl(values.queue);
+  const pinned = pinnedUrl ? { url: pinnedUrl, by: values.queue !== undefined ? ('--queue' as const) : ('POLICY_LAB_QUEUE' as const) } : null;
+  const service = new LabService({
+    runsDir,
+    launcher: new ForkLauncher(),
+    mode: 'browser',
+    resourcesDir: resourcesDir(),
+    queue: { ...runsFolderSettings(runsDir), pinned, log: (line) => process.stderr.write(`policy-lab: ${line}\n`) },
+  });
+  // A queue named on the command line must answer before the lab serves (as train and sweep do); a saved one may come later.
+  if (pinned) {
+    try {
+      await service.queueReady();
+    } catch (err) {
+      await service.close();
+      throw err;
+    }
+  }
   const server = await startServer({ host, port, runsDir, resourcesDir: resourcesDir(), service });
   out(
     !!values.json,
@@ -79,7 +96,6 @@ async function cmdServe(args: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   await server.close();
-  await queue.close();
   return 0;
 }
 

@@ -38,6 +38,9 @@ const handlers: Handlers = {
   listSweeps: (lab) => lab.listSweeps(),
   getSweep: (lab, p) => lab.getSweep(p.sweepId),
   stopSweep: (lab, p) => lab.stopSweep(p.sweepId),
+  queueSettings: (lab) => lab.queueSettings(),
+  testQueue: (lab, p) => lab.testQueue(p.url),
+  saveQueue: (lab, p) => lab.saveQueue(p.url),
 };
 
 export type DispatchReply = { ok: true; result: unknown } | { ok: false; error: BridgeError };

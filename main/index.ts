@@ -21,8 +21,7 @@ import { IPC_EVENT, IPC_INVOKE, type EventName } from '../preload/contract.ts';
 import { dispatch, type DispatchReply } from './dispatch.ts';
 import { LabService } from './lab/service.ts';
 import { UtilityProcessLauncher } from './electron/utility-launcher.ts';
-import { queueSetting } from './electron/queue-setting.ts';
-import { QueueLauncher } from './lab/queue/queue-launcher.ts';
+import { appQueueOptions } from './electron/queue-setting.ts';
 import { rendererReply } from './renderer-files.ts';
 import {
   APP_HOST,
@@ -113,19 +112,18 @@ function start(): void {
     });
   });
 
-  // Runs train here, or on the workers of a job queue when the app's setting names one.
-  const queue = queueSetting(app.getPath('userData'));
-  if (queue.problem) console.error(`policy-lab: ${queue.problem}; runs train on this machine`);
-  const queueLauncher = queue.url ? new QueueLauncher(queue.url) : null;
-  void queueLauncher?.ready().catch((err: Error) => console.error(`policy-lab: ${err.message}; runs wait in the queue until it answers`));
+  // Runs train here, or on the workers of a job queue when the app's setting (Settings, settings.json) or POLICY_LAB_QUEUE names one.
+  const queue = appQueueOptions(app.getPath('userData'));
   service = new LabService({
     runsDir: join(app.getPath('userData'), 'runs'),
-    launcher: queueLauncher ?? new UtilityProcessLauncher(paths.worker),
+    launcher: new UtilityProcessLauncher(paths.worker),
+    queue: { ...queue, log: (line) => console.error(`policy-lab: ${line}`) },
     mode: 'electron',
     resourcesDir: app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'resources'),
     // The runs library's "Reveal folder": only run folders reach here (LabService resolves the id).
     reveal: async (path) => shell.showItemInFolder(path),
   });
+  void service.queueSettings().then((q) => q.problem && console.error(`policy-lab: ${q.problem}; runs train on this machine`));
   service.on((event, payload) => forwardEvent(event, payload));
   ipcMain.handle(IPC_INVOKE, handleInvoke);
 

@@ -11,6 +11,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { LabService } from './lab/service.ts';
 import { dispatch } from './dispatch.ts';
 import { ForkLauncher } from './lab/runs/fork-launcher.ts';
+import { runsFolderSettings } from './lab/queue/queue-choice.ts';
 import { projectRoot } from './lab/paths.ts';
 import { rendererReply } from './renderer-files.ts';
 import type { WsClientMessage, WsServerMessage } from '../preload/contract.ts';
@@ -54,7 +55,15 @@ export interface RunningServer {
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const rendererDir = resolve(opts.rendererDir ?? join(projectRoot(), 'out', 'renderer'));
-  const service = opts.service ?? new LabService({ runsDir: opts.runsDir, launcher: new ForkLauncher(), mode: 'browser', resourcesDir: opts.resourcesDir });
+  const service =
+    opts.service ??
+    new LabService({
+      runsDir: opts.runsDir,
+      launcher: new ForkLauncher(),
+      mode: 'browser',
+      resourcesDir: opts.resourcesDir,
+      queue: runsFolderSettings(opts.runsDir),
+    });
   if (!existsSync(join(rendererDir, 'index.html'))) {
     process.stderr.write(`policy-lab: the renderer is not built (${rendererDir}/index.html missing): run \`npm run build\` first\n`);
   }

@@ -31,6 +31,7 @@ import {
   type RunSummary,
 } from '../main/lab/domain/runs.ts';
 import type { SystemInfo } from '../main/lab/domain/system.ts';
+import { QueueUrlField, type QueueProbe, type QueueSettings } from '../main/lab/domain/queue.ts';
 import { SweepId, SweepRequest, type SweepEvents, type SweepSummary } from '../main/lab/domain/sweeps.ts';
 
 // ---------- requests: name → payload schema and result type ----------
@@ -76,6 +77,12 @@ export const requestSchemas = {
   listSweeps: z.object({}),
   getSweep: z.object({ sweepId: SweepId }),
   stopSweep: z.object({ sweepId: SweepId }),
+  /** Where new runs train (this machine or a job queue) and the queue's state now; never its password. */
+  queueSettings: z.object({}),
+  /** Looks at a queue address ("***" for the saved password): reachable, workers online, or why not. */
+  testQueue: z.object({ url: QueueUrlField.refine((t) => t.trim() !== '', 'enter a queue address to test') }),
+  /** New runs go to this queue, or to this machine when empty; kept for the next start. */
+  saveQueue: z.object({ url: QueueUrlField }),
 } as const;
 
 export type RequestName = keyof typeof requestSchemas;
@@ -109,6 +116,9 @@ export interface ResultTypes {
   listSweeps: SweepSummary[];
   getSweep: SweepSummary;
   stopSweep: SweepSummary;
+  queueSettings: QueueSettings;
+  testQueue: QueueProbe;
+  saveQueue: QueueSettings;
 }
 
 // ---------- events: lab → renderer ----------

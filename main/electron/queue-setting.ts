@@ -1,14 +1,20 @@
 /**
  * The app's queue setting: runs go to a Redis job queue (lab/queue/) instead of this machine's cores
- * when `queue` in <userData>/settings.json, or POLICY_LAB_QUEUE (which wins), names one. Read once at
- * start and checked here; a setting that is not a queue address is reported and runs stay local.
+ * when `queue` in <userData>/settings.json (set from the app's Settings) or POLICY_LAB_QUEUE (which
+ * wins, and makes the setting read-only) names one. The lab's QueueChoice reads, checks and changes it.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import { readQueueSetting, type QueueChoiceOptions } from '../lab/queue/queue-choice.ts';
 import { parseQueueUrl } from '../lab/queue/queue-url.ts';
 
-const ShellSettings = z.object({ queue: z.string().max(2000).nullable().optional() }).passthrough();
+/** Where the app keeps the setting, and POLICY_LAB_QUEUE when set. */
+export function appQueueOptions(userDataDir: string, env: NodeJS.ProcessEnv = process.env): Omit<QueueChoiceOptions, 'log'> {
+  return {
+    settingsFile: join(userDataDir, 'settings.json'),
+    savedIn: "the app's settings.json",
+    pinned: env.POLICY_LAB_QUEUE ? { url: env.POLICY_LAB_QUEUE, by: 'POLICY_LAB_QUEUE' } : null,
+  };
+}
 
 export interface QueueSetting {
   /** The queue to submit runs to; null: this machine trains them. */
@@ -17,31 +23,14 @@ export interface QueueSetting {
   problem: string | null;
 }
 
+/** The queue the app starts with (POLICY_LAB_QUEUE, else settings.json), checked. */
 export function queueSetting(userDataDir: string, env: NodeJS.ProcessEnv = process.env): QueueSetting {
-  let url: string | null = env.POLICY_LAB_QUEUE || null;
-  let where = 'POLICY_LAB_QUEUE';
-  if (url === null) {
-    let text: string;
-    try {
-      text = readFileSync(join(userDataDir, 'settings.json'), 'utf8');
-    } catch {
-      return { url: null, problem: null }; // no settings yet
-    }
-    let parsed: ReturnType<typeof ShellSettings.safeParse>;
-    try {
-      parsed = ShellSettings.safeParse(JSON.parse(text));
-    } catch {
-      return { url: null, problem: 'settings.json is not JSON' };
-    }
-    if (!parsed.success) return { url: null, problem: `settings.json: queue must be a redis:// or rediss:// address` };
-    url = parsed.data.queue ?? null;
-    where = 'settings.json queue';
-  }
-  if (url === null || url.trim() === '') return { url: null, problem: null };
+  const url = env.POLICY_LAB_QUEUE || null;
+  if (url === null) return readQueueSetting(join(userDataDir, 'settings.json'));
   try {
     parseQueueUrl(url);
   } catch (err) {
-    return { url: null, problem: `${where}: ${(err as Error).message}` };
+    return { url: null, problem: `POLICY_LAB_QUEUE: ${(err as Error).message}` };
   }
   return { url, problem: null };
 }

@@ -17,6 +17,7 @@ import { readRecordedEpisode } from './runs/run-media.ts';
 import type { SystemInfo } from './domain/system.ts';
 import { RunStore } from './runs/run-store.ts';
 import type { RunLauncher } from './runs/launcher.ts';
+import { QueueLauncher } from './queue/queue-launcher.ts';
 import { RunScheduler } from './runs/scheduler.ts';
 import { PolicyLibrary } from './runs/policy-library.ts';
 import { Playback } from './playback.ts';
@@ -25,6 +26,8 @@ import { ENV_IDS, ensureEnvReady, envOptionDefs, makeEnv } from './envs/registry
 import { initBackend } from './nn/backend.ts';
 import { resolveEngine } from './nn/fused/engine-choice.ts';
 import { LAB_VERSION } from './version.ts';
+import type { QueueProbe, QueueSettings } from './domain/queue.ts';
+import { QueueChoice, type QueueChoiceOptions } from './queue/queue-choice.ts';
 
 /** Everything the lab tells listeners: the runs' events and the sweeps'. */
 interface LabEvents extends RunEvents, SweepEvents {}
@@ -42,6 +45,8 @@ export interface LabServiceOptions {
   allowAnyPolicyPath?: boolean;
   /** Opens a file manager at a path (Electron's shell.showItemInFolder); absent elsewhere. */
   reveal?: (path: string) => Promise<void>;
+  /** Where new runs train can be changed while the lab runs (the app's Settings): `launcher` trains them here, a queue elsewhere. */
+  queue?: QueueChoiceOptions;
 }
 
 export class LabService {
@@ -53,14 +58,16 @@ export class LabService {
   private readonly policies: PolicyLibrary;
   private readonly playback: Playback;
   private backendName: Promise<string> | null = null;
+  private readonly queueChoice: QueueChoice | null;
 
   constructor(opts: LabServiceOptions) {
     this.opts = opts;
     this.store = new RunStore(opts.runsDir);
     this.importsDir = join(resolve(opts.runsDir), 'imported-policies');
+    this.queueChoice = opts.queue ? new QueueChoice(opts.launcher, opts.queue) : null;
     this.runs = new RunScheduler({
       store: this.store,
-      launcher: opts.launcher,
+      launcher: this.queueChoice?.launcher ?? opts.launcher,
       concurrency: opts.concurrency,
       emit: (event, payload) => this.emit(event, payload as LabEvents[typeof event]),
     });
@@ -315,8 +322,43 @@ export class LabService {
     };
   }
 
+  // ---------------- where runs train (this machine or a job queue) ----------------
+
+  /** Where new runs go, and the queue's state now (workers online), without its password. */
+  async queueSettings(): Promise<QueueSettings> {
+    if (this.queueChoice) return this.queueChoice.settings(this.runs.concurrency());
+    // A lab started with a fixed launcher (the CLI's train and sweep): what it was given.
+    const fixed = this.opts.launcher instanceof QueueLauncher ? this.opts.launcher.address.display : null;
+    return {
+      queue: fixed,
+      pinnedBy: fixed ? '--queue' : null,
+      savedIn: 'nowhere (this lab keeps no settings)',
+      problem: null,
+      cores: this.runs.concurrency(),
+      status: null,
+    };
+  }
+
+  /** Looks at a queue address: reachable, how many workers, or why not. */
+  testQueue(url: string): Promise<QueueProbe> {
+    if (!this.queueChoice) throw new LabError('this lab keeps no queue setting', 'invalid');
+    return this.queueChoice.test(url);
+  }
+
+  /** New runs go to this queue (empty: this machine), kept for the next start; runs already started stay where they are. */
+  saveQueue(url: string): Promise<QueueSettings> {
+    if (!this.queueChoice) throw new LabError('this lab keeps no queue setting', 'invalid');
+    return this.queueChoice.save(url, this.runs.concurrency());
+  }
+
+  /** Resolves once the queue chosen at start answers (at once without one). */
+  queueReady(): Promise<void> {
+    return this.queueChoice?.ready() ?? Promise.resolve();
+  }
+
   /** Stops every active run and waits for the processes to exit and their status files to be written. */
-  close(): Promise<void> {
-    return this.runs.close();
+  async close(): Promise<void> {
+    await this.runs.close();
+    await this.queueChoice?.close();
   }
 }
