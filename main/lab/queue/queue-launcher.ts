@@ -6,22 +6,33 @@
  * files on the worker's disk; they are written here again, so the run folder is complete on the lab's
  * side: metrics.ndjson (appended before each batch is passed on, as a local run process does),
  * checkpoints/, best/, policy/ and media/ (each file before any message that follows it).
+ *
+ * A lab that dies leaves its runs training on the workers. Each run's folder keeps queue-job.json
+ * (queue-record.ts: the queue, the job, the last stream entry applied and metrics.ndjson's length
+ * then); a lab started later on the same queue follows the run again from there (`reattach`).
  */
 import { Redis } from 'ioredis';
 import { Queue, QueueEvents } from 'bullmq';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
-import type { RunLauncher, RunProcess } from '../runs/launcher.ts';
+import type { RunProcess } from '../runs/launcher.ts';
 import type { FromWorker, ToWorker } from '../training/protocol.ts';
 import { RunStore, appendMetricsSync, metricsPath } from '../runs/run-store.ts';
 import { LabError } from '../domain/errors.ts';
 import { JobData, KEY_PREFIX, OutEnvelope, QUEUE_NAME, STREAM_TTL_SECONDS, inStream, outStream, resumeKey, type ControlMessage } from './protocol.ts';
 import { parseQueueUrl, redisOptions, type QueueAddress } from './queue-url.ts';
+import { GONE, lostReason, sameQueue, writeQueueRecord, type QueueRecord, type ReattachingLauncher } from './queue-record.ts';
 
 /** How long the reader blocks on the run streams; a run launched meanwhile joins the next read. */
 const READ_BLOCK_MS = 200;
 /** After a kill, how long to wait for the worker's word before the run is given up as ended. */
 const KILL_GRACE_MS = 15_000;
+/** How often at most a run's queue-job.json is rewritten as entries are applied (files and takeovers: at once). */
+const RECORD_EVERY_MS = 1000;
+/** A run's out stream outlives its end this long: a lab killed before it recorded the end replays it. */
+const ENDED_STREAM_SECONDS = 3600;
+/** How long close() waits for the runs' records to be written. */
+const CLOSE_FLUSH_MS = 2000;
 
 export interface QueueLauncherOptions {
   /** How long a stop/kill waits for a worker that no longer answers (tests shorten it). */
@@ -30,7 +41,7 @@ export interface QueueLauncherOptions {
   onApplied?: (runId: string, type: string, writtenAtMs: number) => void;
 }
 
-export class QueueLauncher implements RunLauncher {
+export class QueueLauncher implements ReattachingLauncher {
   readonly queue = true;
   readonly address: QueueAddress;
   private readonly conn: Redis;
@@ -41,6 +52,7 @@ export class QueueLauncher implements RunLauncher {
   private readonly opts: QueueLauncherOptions;
   private reading = false;
   private closed = false;
+  private connecting?: Promise<void>;
 
   constructor(url: string, opts: QueueLauncherOptions = {}) {
     this.address = parseQueueUrl(url);
@@ -68,8 +80,7 @@ export class QueueLauncher implements RunLauncher {
     try {
       await Promise.race([
         (async () => {
-          await this.conn.connect();
-          await this.reader.connect();
+          await this.connect();
           await this.conn.ping();
           await this.jobs.waitUntilReady();
           await this.events.waitUntilReady();
@@ -84,16 +95,56 @@ export class QueueLauncher implements RunLauncher {
     }
   }
 
+  /** Once, even when ready() and a reattach ask at the same time; after a failure ioredis retries by itself. */
+  private connect(): Promise<void> {
+    this.connecting ??= (async () => {
+      if (this.conn.status === 'wait') await this.conn.connect();
+      if (this.reader.status === 'wait') await this.reader.connect();
+    })().catch((err: unknown) => {
+      this.connecting = undefined;
+      throw err;
+    });
+    return this.connecting;
+  }
+
   launch(): RunProcess {
     return new RemoteRun(this, this.opts.killGraceMs ?? KILL_GRACE_MS, this.opts.onApplied);
+  }
+
+  /**
+   * A run a lab before this one submitted and then lost (it crashed or was killed): the RunProcess that
+   * follows it again from the stream entry after the one its record names, or why it cannot be followed.
+   * Its 'start' goes on reading; it does not submit the run again.
+   */
+  async reattach(runDir: string, record: QueueRecord): Promise<{ proc: RunProcess } | { lost: string }> {
+    if (!sameQueue(record.queue, this.address)) return { lost: lostReason(record.queue, `it was started again on another queue (${this.address.display})`) };
+    if (basename(runDir) !== record.jobId) return { lost: lostReason(record.queue, 'its record names the job of another run (a copied folder?)') };
+    let state: string;
+    let streamed: number;
+    try {
+      await this.ready();
+      [state, streamed] = await Promise.all([this.jobs.getJobState(record.jobId), this.conn.exists(outStream(record.jobId))]);
+    } catch (err) {
+      return {
+        lost: lostReason(record.queue, `the queue did not answer when the lab started again (${(err as Error).message.replace(/\S*:\/\/\S*/g, '').trim()})`),
+      };
+    }
+    if (state === 'unknown' && streamed === 0) return { lost: lostReason(record.queue, GONE) };
+    // Back to the moment of the record: what the dead lab appended after it comes again from the stream.
+    const metrics = metricsPath(runDir);
+    const size = (await stat(metrics).catch(() => null))?.size ?? 0;
+    if (size > record.metricsBytes) await truncate(metrics, record.metricsBytes);
+    return { proc: new RemoteRun(this, this.opts.killGraceMs ?? KILL_GRACE_MS, this.opts.onApplied, record) };
   }
 
   /** @internal RemoteRun's access to the queue. */
   async submit(run: RemoteRun, data: JobData): Promise<void> {
     // What an earlier attempt of this run left (a lab restored from a copy, a run resumed) must not replay into this one.
     await this.conn.del(outStream(data.runId), inStream(data.runId), resumeKey(data.runId));
+    // Recorded before the job exists: a lab that dies from here on leaves a run a later lab can follow.
+    await run.saveRecord();
     this.runs.set(data.runId, run);
-    void this.readLoop();
+    this.goLive(run);
     // The run id is the job id: adding the same run twice is a no-op, and a worker's retry is the same job.
     await this.jobs.add('train', data, { jobId: data.runId, attempts: 1, removeOnComplete: true, removeOnFail: { age: STREAM_TTL_SECONDS } });
   }
@@ -112,10 +163,39 @@ export class QueueLauncher implements RunLauncher {
     }
   }
 
+  /** @internal A reattached run, before it reads: BullMQ's word that its job failed reaches it from now on. */
+  track(run: RemoteRun): void {
+    this.runs.set(run.runId, run);
+  }
+
+  /** @internal The run's entries come from the shared XREAD from here on, after `run.lastId`. */
+  goLive(run: RemoteRun): void {
+    run.live = true;
+    void this.readLoop();
+  }
+
+  /** @internal Up to `count` entries of a run's out stream after `afterId` (not blocking). */
+  async readAfter(runId: string, afterId: string, count: number): Promise<[string, string[]][]> {
+    const res = (await this.conn.xread('COUNT', count, 'STREAMS', outStream(runId), afterId)) as [string, [string, string[]][]][] | null;
+    return res?.[0]?.[1] ?? [];
+  }
+
+  /** @internal The job's BullMQ state ('unknown' once it is gone) and, for a failed one, why. */
+  async jobState(runId: string): Promise<{ state: string; failedReason: string }> {
+    const state = await this.jobs.getJobState(runId);
+    const failedReason = state === 'failed' ? ((await this.jobs.getJob(runId))?.failedReason ?? '') : '';
+    return { state, failedReason };
+  }
+
   /** @internal */
   async forget(runId: string): Promise<void> {
     this.runs.delete(runId);
-    await this.conn.del(outStream(runId), inStream(runId), resumeKey(runId)).catch(() => undefined);
+    await this.conn
+      .multi()
+      .del(inStream(runId), resumeKey(runId))
+      .expire(outStream(runId), ENDED_STREAM_SECONDS)
+      .exec()
+      .catch(() => undefined);
   }
 
   /** One reader for every run's out stream: XREAD blocks on all of them at once. */
@@ -123,8 +203,9 @@ export class QueueLauncher implements RunLauncher {
     if (this.reading) return;
     this.reading = true;
     try {
-      while (!this.closed && this.runs.size > 0) {
-        const runs = [...this.runs.values()];
+      for (;;) {
+        const runs = [...this.runs.values()].filter((r) => r.live);
+        if (this.closed || runs.length === 0) break;
         let res: [string, [string, string[]][]][] | null;
         try {
           res = (await this.reader.xread(
@@ -146,7 +227,7 @@ export class QueueLauncher implements RunLauncher {
           if (!run) continue;
           for (const [id, fields] of entries) {
             run.lastId = id;
-            run.receive(fields[1] ?? '', Number(id.split('-')[0]));
+            run.receive(id, fields[1] ?? '', Number(id.split('-')[0]));
           }
         }
       }
@@ -157,6 +238,10 @@ export class QueueLauncher implements RunLauncher {
 
   async close(): Promise<void> {
     this.closed = true;
+    // Each run's record as far as it was applied, so a lab started later goes on from there.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.runs.values()].map((r) => r.flush())), new Promise((r) => (timer = setTimeout(r, CLOSE_FLUSH_MS)))]);
+    clearTimeout(timer);
     await Promise.allSettled([this.jobs.close(), this.events.close()]);
     this.reader.disconnect();
     await this.conn.quit().catch(() => undefined);
@@ -167,7 +252,20 @@ export class QueueLauncher implements RunLauncher {
 class RemoteRun implements RunProcess {
   runId = '';
   runDir = '';
+  /** How far the shared reader has read the run's out stream (applied or still in the chain). */
   lastId = '0';
+  /** Read by the shared XREAD (a reattached run first catches up on its own). */
+  live = false;
+  /** The last entry applied to the run folder: what queue-job.json records. */
+  private appliedId = '0';
+  private recordedAt = 0;
+  /**
+   * The run's last word (done, error, exit) has been applied. The record is no longer moved on, so a
+   * lab that dies before the scheduler has written the run's end replays that last word.
+   */
+  private final = false;
+  /** A run a lab before this one submitted: its record, to go on from. */
+  private readonly reattached: QueueRecord | null;
   private readonly launcher: QueueLauncher;
   private readonly killGraceMs: number;
   private readonly messageListeners: ((msg: FromWorker) => void)[] = [];
@@ -181,17 +279,24 @@ class RemoteRun implements RunProcess {
   private killTimer?: NodeJS.Timeout;
   private readonly onApplied?: QueueLauncherOptions['onApplied'];
 
-  constructor(launcher: QueueLauncher, killGraceMs: number, onApplied?: QueueLauncherOptions['onApplied']) {
+  constructor(launcher: QueueLauncher, killGraceMs: number, onApplied?: QueueLauncherOptions['onApplied'], reattached: QueueRecord | null = null) {
     this.launcher = launcher;
     this.killGraceMs = killGraceMs;
     this.onApplied = onApplied;
+    this.reattached = reattached;
+    if (reattached) {
+      this.runId = reattached.jobId;
+      this.lastId = this.appliedId = reattached.lastId;
+      this.takenCount = reattached.taken;
+      this.takeover = reattached.takeover;
+    }
   }
 
   send(msg: ToWorker): void {
     if (msg.type === 'start') {
       this.runDir = msg.runDir;
       this.runId = basename(msg.runDir);
-      this.chain = this.chain.then(() => this.start(msg.config, msg.resumeFrom));
+      this.chain = this.chain.then(() => (this.reattached ? this.follow() : this.start(msg.config, msg.resumeFrom)));
       return;
     }
     if (msg.type === 'threads' || this.ended) return; // a worker shares its own cores
@@ -212,6 +317,44 @@ class RemoteRun implements RunProcess {
     } catch (err) {
       this.deliver({ type: 'error', message: `the run could not be sent to the queue: ${(err as Error).message}` });
       await this.end(1, null);
+    }
+  }
+
+  /**
+   * A reattached run goes on: first what its worker sent while no lab listened (read here, in order),
+   * then live. A job that ended meanwhile ends the run as its stream says; one BullMQ gave up, as failed().
+   */
+  private async follow(): Promise<void> {
+    this.launcher.track(this);
+    try {
+      await this.catchUp();
+      if (this.ended) return;
+      const job = await this.launcher.jobState(this.runId);
+      if (job.state === 'failed') return this.failed(job.failedReason);
+      if (job.state === 'unknown' || job.state === 'completed') {
+        await this.catchUp(); // a worker writes its exit before the job completes: it is there now
+        if (this.ended) return;
+        this.deliver({
+          type: 'error',
+          message: lostReason(this.reattached!.queue, 'its job ended on the queue without the run’s end in what its worker sent'),
+        });
+        return this.end(null, null);
+      }
+    } catch {
+      /* Redis away for a moment: the shared reader goes on from the last entry applied and retries */
+    }
+    this.lastId = this.appliedId;
+    this.launcher.goLive(this);
+  }
+
+  private async catchUp(): Promise<void> {
+    for (;;) {
+      const entries = await this.launcher.readAfter(this.runId, this.appliedId, 200);
+      if (entries.length === 0) return;
+      for (const [id, fields] of entries) {
+        await this.applyEntry(id, fields[1] ?? '', Number(id.split('-')[0]));
+        if (this.ended) return;
+      }
     }
   }
 
@@ -242,13 +385,48 @@ class RemoteRun implements RunProcess {
   }
 
   /** An entry of the out stream (written at writtenAtMs, the stream id's time), applied in order. */
-  receive(raw: string, writtenAtMs: number): void {
-    this.chain = this.chain
-      .then(async () => {
-        const type = await this.apply(raw);
-        if (type) this.onApplied?.(this.runId, type, writtenAtMs);
-      })
-      .catch(() => undefined);
+  receive(id: string, raw: string, writtenAtMs: number): void {
+    this.chain = this.chain.then(() => this.applyEntry(id, raw, writtenAtMs)).catch(() => undefined);
+  }
+
+  private async applyEntry(id: string, raw: string, writtenAtMs: number): Promise<void> {
+    let type: string | null = null;
+    try {
+      type = await this.apply(raw);
+    } catch {
+      /* a file that could not be written (full disk): the run goes on, as a local one would */
+    }
+    this.appliedId = id;
+    if (type) this.onApplied?.(this.runId, type, writtenAtMs);
+    if (type === 'done' || type === 'error' || type === 'exit') this.final = true;
+    else if (type === 'file' || type === 'assigned' || Date.now() - this.recordedAt >= RECORD_EVERY_MS) await this.saveRecord();
+  }
+
+  /** @internal Writes queue-job.json: this run's queue, job, last entry applied and metrics.ndjson's size now. */
+  async saveRecord(): Promise<void> {
+    if (this.final || this.ended || !this.runDir) return;
+    this.recordedAt = Date.now();
+    const { host, port, db, tls } = this.launcher.address;
+    try {
+      const metricsBytes = (await stat(metricsPath(this.runDir)).catch(() => null))?.size ?? 0;
+      await writeQueueRecord(this.runDir, {
+        queue: { host, port, db, tls },
+        jobId: this.runId,
+        lastId: this.appliedId,
+        metricsBytes,
+        taken: this.takenCount,
+        takeover: this.takeover,
+        labPid: process.pid,
+      });
+    } catch {
+      /* a full disk: the record before stays true, only further back (what follows it is replayed) */
+    }
+  }
+
+  /** @internal The record as far as the entries so far are applied (the lab closes). */
+  flush(): Promise<void> {
+    this.chain = this.chain.then(() => this.saveRecord());
+    return this.chain;
   }
 
   /** BullMQ gave the job up (its workers stalled more often than allowed, or one failed it). */

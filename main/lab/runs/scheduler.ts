@@ -38,6 +38,7 @@ import type { TrainerConfig } from '../training/trainer-config.ts';
 import { defaultPreset, plannedRunSteps, resolveHyperparameters } from '../agents/registry.ts';
 import { resolveEnvOptions } from '../envs/registry.ts';
 import { LAB_VERSION } from '../version.ts';
+import { reattachQueueRun } from '../queue/queue-record.ts';
 
 export type Emit = <E extends RunEventName>(event: E, payload: RunEvents[E]) => void;
 
@@ -228,11 +229,12 @@ export class RunScheduler {
     }
   }
 
-  private launch(run: ActiveRun): void {
-    const proc = this.opts.launcher.launch();
+  /** Starts the run's process, or (`reattached`) goes on with one a lab before this one started. */
+  private launch(run: ActiveRun, reattached?: RunProcess): void {
+    const proc = reattached ?? this.opts.launcher.launch();
     run.proc = proc;
     let finished = false;
-    this.updateSummary(run, { status: this.opts.launcher.queue ? 'queued' : 'running' });
+    this.updateSummary(run, reattached ? {} : { status: this.opts.launcher.queue ? 'queued' : 'running' });
     proc.onMessage((msg) => {
       if (msg.type === 'done' || msg.type === 'error') finished = true;
       this.onWorkerMessage(run, msg);
@@ -311,6 +313,7 @@ export class RunScheduler {
   }
 
   async stopRun(runId: string): Promise<RunSummary> {
+    await this.recovered;
     const run = this.active.get(runId);
     if (!run) {
       const s = await this.store.readStatus(runId);
@@ -335,6 +338,7 @@ export class RunScheduler {
 
   /** Resolves when the run's process has exited (or immediately if it is not active). */
   async waitForRun(runId: string): Promise<RunSummary> {
+    await this.recovered;
     const run = this.active.get(runId);
     if (run) {
       await run.exited;
@@ -346,6 +350,7 @@ export class RunScheduler {
   }
 
   async setPaused(runId: string, paused: boolean): Promise<RunSummary> {
+    await this.recovered;
     const run = this.active.get(runId);
     if (!run) {
       const s = await this.store.readStatus(runId);
@@ -536,16 +541,22 @@ export class RunScheduler {
    * Runs a lab that died left "running" or "queued". A run whose process still trains (progress.json
    * names a live pid) is left to finish: it writes its own end into status.json. Any other is rebuilt
    * from its folder — progress from its metrics (or progress.json), the policy if one was saved — and marked crashed;
-   * its files are kept as they are, and it can be continued from its last checkpoint.
+   * its files are kept as they are, and it can be continued from its last checkpoint. A run on a job
+   * queue (also one left paused) is followed again when this lab's launcher is on the same queue.
    */
   private async recoverInterrupted(): Promise<void> {
     await this.store.sweepPartial();
     const runs = await this.store.list().catch(() => []);
     for (const s of runs) {
-      if (s.status !== 'running' && s.status !== 'queued') continue;
+      if (s.status !== 'running' && s.status !== 'queued' && s.status !== 'paused') continue;
       const progress = await readProgress(s.runDir);
       // Still training: its own process writes how it ends (writing status.json here could overwrite that).
       if (progress && processAlive(progress.pid) && progress.pid !== process.pid) continue;
+      // A worker may still train it: follow it again, or say why that cannot be (queue/queue-record.ts).
+      const remote = await reattachQueueRun(this.opts.launcher, s.runDir).catch(() => null);
+      if (remote === 'elsewhere') continue;
+      if (remote && 'proc' in remote && (await this.adopt(s, remote.proc))) continue;
+      if (s.status === 'paused' && !remote) continue; // a local run left paused: as it always was
       // Whichever record went further: the metrics normally (appended every 100 ms), else progress.json.
       const logged = progressFromMetrics(await readMetrics(s.runDir));
       const rebuilt =
@@ -559,10 +570,26 @@ export class RunScheduler {
           status: 'crashed',
           hasPolicy: existsSync(join(s.runDir, 'policy', 'policy.json')),
           error:
-            'interrupted: the lab and this run stopped while it trained; its metrics and checkpoints are kept, and it can be continued from the last checkpoint',
+            remote && 'lost' in remote
+              ? remote.lost
+              : 'interrupted: the lab and this run stopped while it trained; its metrics and checkpoints are kept, and it can be continued from the last checkpoint',
         })
         .catch(() => undefined);
     }
+  }
+
+  /** A run a lab before this one left training on a worker, active again here: false if its configuration cannot be read. */
+  private async adopt(s: RunSummary, proc: RunProcess): Promise<boolean> {
+    const config = await this.store.readRunConfig(s.runId).catch(() => null);
+    if (!config) return false;
+    let resolveExited!: () => void;
+    const exited = new Promise<void>((r) => (resolveExited = r));
+    // Progress as far as the run's metrics go; what the worker sent meanwhile moves it on.
+    const summary: RunSummary = { ...s, ...progressFromMetrics(await readMetrics(s.runDir)), runDir: this.store.runDir(s.runId), error: undefined };
+    const run: ActiveRun = { summary, config, proc: null, stopRequested: false, writes: Promise.resolve(), exited, resolveExited };
+    this.active.set(s.runId, run);
+    this.launch(run, proc);
+    return true;
   }
 
   /** Stops every active run and waits for the processes to exit and their status files to be written. */

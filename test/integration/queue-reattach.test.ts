@@ -1,0 +1,307 @@
+/**
+ * A submitting lab that dies while its runs train on a queue worker: a lab started later on the same
+ * runs folder and queue follows them again (queue-job.json) — what the worker sent meanwhile is
+ * applied once, the run ends as the worker ended it, and it stays live (progress, stop). Restarted
+ * without the queue, on another, or after the queue lost the job: crashed, saying which. A real
+ * redis-server (Debian's) on a free loopback port, one `policy-lab worker`, and the killed lab a
+ * process of its own (queue-lab.ts).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { ROOT } from '../helpers/cli.ts';
+import { LabService } from '../../main/lab/service.ts';
+import { QueueLauncher } from '../../main/lab/queue/queue-launcher.ts';
+import { ForkLauncher } from '../../main/lab/runs/fork-launcher.ts';
+import { inStream, outStream } from '../../main/lab/queue/protocol.ts';
+import { readQueueRecord, type QueueRecord } from '../../main/lab/queue/queue-record.ts';
+import type { EpisodeRecord, MetricRecord, RunSummary, UpdateRecord } from '../../main/lab/domain/runs.ts';
+
+const REDIS = '/usr/bin/redis-server';
+const CLI = fileURLToPath(new URL('../../main/cli.ts', import.meta.url));
+const LAB = fileURLToPath(new URL('./queue-lab.ts', import.meta.url));
+
+let dir = '';
+let url = '';
+let redis: ChildProcess | null = null;
+let client: Redis | null = null;
+let worker: Proc | null = null;
+const procs: ChildProcess[] = [];
+
+interface Proc {
+  child: ChildProcess;
+  lines: Record<string, unknown>[];
+  waitFor: (pred: (l: Record<string, unknown>) => boolean, timeoutMs: number, what: string) => Promise<Record<string, unknown>>;
+  exited: Promise<unknown>;
+}
+
+/** A child process whose stdout NDJSON lines are collected as they come. */
+function start(args: string[]): Proc {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  procs.push(child);
+  const lines: Record<string, unknown>[] = [];
+  const waiters: (() => void)[] = [];
+  let buf = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    const parts = (buf + d.toString()).split('\n');
+    buf = parts.pop()!;
+    for (const p of parts) {
+      try {
+        lines.push(JSON.parse(p) as Record<string, unknown>);
+      } catch {
+        /* not a JSON line */
+      }
+    }
+    for (const w of waiters.splice(0)) w();
+  });
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise((r) => child.once('exit', r));
+  const waitFor: Proc['waitFor'] = (pred, timeoutMs, what) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}\nstderr: ${err.slice(-2000)}`)), timeoutMs);
+      const check = () => {
+        const hit = lines.find(pred);
+        if (hit) {
+          clearTimeout(timer);
+          resolve(hit);
+        } else waiters.push(check);
+      };
+      check();
+    });
+  return { child, lines, waitFor, exited };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function pong(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect(port, '127.0.0.1');
+    sock.setTimeout(1000, () => sock.destroy());
+    sock.once('connect', () => sock.write('PING\r\n'));
+    sock.once('data', (d) => {
+      resolve(d.toString().startsWith('+PONG'));
+      sock.destroy();
+    });
+    sock.once('error', () => resolve(false));
+    sock.once('close', () => resolve(false));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const t0 = Date.now();
+  while (!(await cond())) {
+    assert.ok(Date.now() - t0 < timeoutMs, `timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** A lab process that sends `count` runs of `steps` steps; SIGKILLed once it has applied metrics of the first. */
+async function labKilledMidRun(runsDir: string, count: number, steps: number): Promise<string[]> {
+  const lab = start([LAB, url, runsDir, String(count), String(steps)]);
+  const { runIds } = (await lab.waitFor((l) => l.event === 'submitted', 60_000, 'the lab to submit')) as { runIds: string[] };
+  await lab.waitFor((l) => l.event === 'metrics' && l.runId === runIds[0], 120_000, 'metrics of the first run to come back');
+  lab.child.kill('SIGKILL');
+  await lab.exited;
+  // The premise: the lab died while the run trained (else there is nothing to reattach).
+  assert.equal(statusOf(runsDir, runIds[0]).status, 'running', 'the first run ended before its lab was killed');
+  return runIds;
+}
+
+function statusOf(runsDir: string, runId: string): RunSummary {
+  return JSON.parse(readFileSync(join(runsDir, runId, 'status.json'), 'utf8')) as RunSummary;
+}
+
+async function recordOf(runsDir: string, runId: string): Promise<QueueRecord> {
+  const r = await readQueueRecord(join(runsDir, runId));
+  assert.ok(r && !('problem' in r), `no readable queue-job.json for ${runId}`);
+  return r;
+}
+
+/** Entries of a run's out stream after `id`. */
+async function entriesAfter(runId: string, id: string): Promise<number> {
+  const res = (await client!.xread('COUNT', 100_000, 'STREAMS', outStream(runId), id)) as [string, unknown[]][] | null;
+  return res?.[0]?.[1].length ?? 0;
+}
+
+/** metrics.ndjson, every line of it a record, and each step of training in it once. */
+function checkMetricsOnce(runDir: string): { updates: UpdateRecord[]; episodes: EpisodeRecord[] } {
+  const lines = readFileSync(join(runDir, 'metrics.ndjson'), 'utf8').split('\n');
+  assert.equal(lines.pop(), '', 'metrics.ndjson ends in a torn line');
+  const records = lines.map((l) => JSON.parse(l) as MetricRecord);
+  const updates = records.filter((r): r is UpdateRecord => r.kind === 'update');
+  const episodes = records.filter((r): r is EpisodeRecord => r.kind === 'episode');
+  assert.ok(updates.length > 1 && episodes.length > 1);
+  // One update per rollout: numbered 1…n, steps strictly increasing — none doubled, none missing.
+  assert.deepEqual(
+    updates.map((u) => u.update),
+    updates.map((_, i) => i + 1),
+    'updates doubled or missing',
+  );
+  for (let i = 1; i < updates.length; i++) assert.ok(updates[i].step > updates[i - 1].step, `update ${i + 1} does not move the step on`);
+  const steps = new Set(updates.map((u) => u.step));
+  const perUpdate = updates[1].step - updates[0].step;
+  assert.ok(
+    updates.every((u, i) => u.step === updates[0].step + i * perUpdate),
+    'a rollout is missing between two updates',
+  );
+  assert.equal(steps.size, updates.length);
+  assert.deepEqual(
+    episodes.map((e) => e.episode),
+    episodes.map((_, i) => i + 1),
+    'episodes doubled or missing',
+  );
+  for (let i = 1; i < episodes.length; i++) assert.ok(episodes[i].step >= episodes[i - 1].step);
+  return { updates, episodes };
+}
+
+before(async () => {
+  assert.ok(existsSync(REDIS), `${REDIS} is missing (Debian package redis-server)`);
+  dir = await mkdtemp(join(tmpdir(), 'pl-reattach-'));
+  const port = await freePort();
+  redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  url = `redis://127.0.0.1:${port}`;
+  const t0 = Date.now();
+  while (!(await pong(port))) {
+    if (Date.now() - t0 > 10_000) throw new Error('redis-server did not start');
+    await sleep(100);
+  }
+  client = new Redis({ host: '127.0.0.1', port });
+  worker = start([CLI, 'worker', '--queue', url, '--concurrency', '1', '--name', 'worker-r', '--json']);
+  await worker.waitFor((l) => l.event === 'listening', 60_000, 'the worker');
+});
+
+after(async () => {
+  for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  client?.disconnect();
+  redis?.kill('SIGTERM');
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('a lab killed mid-run: the next lab on the same queue ends its runs as the worker did, every metrics line once', { timeout: 300_000 }, async () => {
+  const runsDir = join(dir, 'runs-finished');
+  // Two runs on a one-run worker: the second waits in the queue while the first trains.
+  const [first, second] = await labKilledMidRun(runsDir, 2, 6000);
+  const jobEnd = (runId: string) => (l: Record<string, unknown>) => l.event === 'job-end' && l.runId === runId;
+  // The first run ends on the worker while no lab listens.
+  await worker!.waitFor(jobEnd(first), 180_000, 'the first run to end on the worker');
+  const record = await recordOf(runsDir, first);
+  assert.ok(record.lastId !== '0', 'the lab recorded no entry applied');
+  assert.ok((await entriesAfter(first, record.lastId)) > 0, 'nothing came after the record');
+  // A lab dying mid-append leaves a torn line past the recorded length: it must be cut away.
+  await appendFile(join(runsDir, first, 'metrics.ndjson'), '{"kind":"update","step":');
+
+  const launcher = new QueueLauncher(url);
+  await launcher.ready();
+  const lab = new LabService({ runsDir, launcher, mode: 'cli' });
+  try {
+    for (const runId of [first, second]) {
+      const end = await lab.waitForRun(runId);
+      assert.equal(end.status, 'finished', `${runId}: ${end.status} ${end.error ?? ''}`);
+      assert.equal(end.worker, 'worker-r');
+      // One worker took it once: the lab going away is no takeover (which would start its record over).
+      assert.doesNotMatch(end.warning ?? '', /took it over/);
+      assert.ok(end.hasPolicy && existsSync(join(runsDir, runId, 'policy', 'policy.json')), `${runId} has no policy in the lab's folder`);
+      assert.ok(existsSync(join(runsDir, runId, 'policy', 'model.json')));
+      const { updates, episodes } = checkMetricsOnce(join(runsDir, runId));
+      assert.equal(end.steps, end.plannedSteps ?? end.totalSteps);
+      assert.equal(updates.at(-1)!.step, end.steps);
+      assert.equal(episodes.length, end.episodes);
+      assert.equal(statusOf(runsDir, runId).status, 'finished');
+    }
+  } finally {
+    await lab.close();
+    await launcher.close();
+  }
+});
+
+test('a run still training when the next lab starts goes on live there: status, progress and stop reach it', { timeout: 300_000 }, async () => {
+  const runsDir = join(dir, 'runs-live');
+  const [runId] = await labKilledMidRun(runsDir, 1, 5_000_000);
+  const record = await recordOf(runsDir, runId);
+  // The worker goes on while no lab listens.
+  await until('entries sent while the lab was down', async () => (await entriesAfter(runId, record.lastId)) > 0);
+
+  const launcher = new QueueLauncher(url);
+  await launcher.ready();
+  const lab = new LabService({ runsDir, launcher, mode: 'cli' });
+  let lastStep = 0;
+  lab.on((event, payload) => {
+    if (event === 'run:progress') lastStep = (payload as { step: number }).step;
+  });
+  try {
+    const listed = (await lab.listRuns()).find((r) => r.runId === runId)!;
+    assert.equal(listed.status, 'running', listed.error);
+    const before = checkMetricsOnce(join(runsDir, runId)).updates.at(-1)!.step;
+    await until('progress past what the first lab saw', () => lastStep > before + 2000);
+    assert.equal((await lab.setPaused(runId, true)).status, 'paused');
+    assert.equal((await lab.setPaused(runId, false)).status, 'running');
+    await lab.stopRun(runId);
+    const end = await lab.waitForRun(runId);
+    assert.equal(end.status, 'stopped', end.error);
+    assert.ok(end.steps > before && end.steps < 5_000_000);
+    assert.ok(end.hasPolicy && existsSync(join(runsDir, runId, 'policy', 'policy.json')), 'the stopped run’s policy did not come back');
+    const { updates } = checkMetricsOnce(join(runsDir, runId));
+    assert.equal(updates.at(-1)!.step, end.steps);
+  } finally {
+    await lab.close();
+    await launcher.close();
+  }
+  await worker!.waitFor((l) => l.event === 'job-end' && l.runId === runId, 60_000, 'the stopped run to end on the worker');
+});
+
+test('restarted without the queue, on another, or after the queue lost the job: crashed, saying which and where', { timeout: 300_000 }, async () => {
+  const runsDir = join(dir, 'runs-lost');
+  const [runId] = await labKilledMidRun(runsDir, 1, 5_000_000);
+  const statusFile = join(runsDir, runId, 'status.json');
+  const leftByDeadLab = await readFile(statusFile, 'utf8');
+  const errorAfterStart = async (launcher: ForkLauncher | QueueLauncher): Promise<string> => {
+    await writeFile(statusFile, leftByDeadLab); // as the killed lab left it
+    const lab = new LabService({ runsDir, launcher, mode: 'cli' });
+    const s = (await lab.listRuns()).find((r) => r.runId === runId)!;
+    await lab.close();
+    assert.equal(s.status, 'crashed');
+    assert.equal(statusOf(runsDir, runId).status, 'crashed');
+    const error = s.error ?? '';
+    assert.ok(!error.includes(dir) && !error.includes(tmpdir()), `a machine path in: ${error}`);
+    assert.match(error, /worker may still be training it or have finished it in its own runs folder/);
+    return error;
+  };
+
+  const local = await errorAfterStart(new ForkLauncher());
+  assert.match(local, /^interrupted: .*job queue at redis:\/\/127\.0\.0\.1:\d+, and it was started again without a queue/);
+
+  const elsewhere = new QueueLauncher(`${url}/1`);
+  await elsewhere.ready();
+  const other = await errorAfterStart(elsewhere);
+  await elsewhere.close();
+  assert.match(other, /started again on another queue \(redis:\/\/127\.0\.0\.1:\d+\/1\)/);
+
+  // The run ends on the worker, and its stream expires before any lab comes back.
+  await client!.xadd(inStream(runId), '*', 'm', JSON.stringify({ type: 'stop' }));
+  await worker!.waitFor((l) => l.event === 'job-end' && l.runId === runId, 60_000, 'the run to stop on the worker');
+  await client!.del(outStream(runId));
+  const same = new QueueLauncher(url);
+  await same.ready();
+  const gone = await errorAfterStart(same);
+  await same.close();
+  assert.match(gone, /the queue no longer has its job or what its worker sent/);
+});
