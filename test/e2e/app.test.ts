@@ -7,7 +7,7 @@
  * and a short PPO run whose streamed episodes draw the lander live. Fails on any console error,
  * uncaught page error or CSP violation. Needs `npm run build` first.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
@@ -15,13 +15,11 @@ import {
   Abort,
   artifact,
   expectCanvasAnimates,
-  launchBrowser,
+  labSuite,
   measureFrames,
   numAttr,
   pixelStats,
-  preparePage,
   shootCanvas,
-  startServe,
   waitUntil,
   type Problems,
   type Serve,
@@ -41,18 +39,7 @@ describe('Policy Lab in the browser (real serve)', { timeout: 150_000 }, () => {
   let problems: Problems;
   let runId = '';
 
-  before(async () => {
-    serve = await startServe();
-    browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
-    page = await context.newPage();
-    problems = await preparePage(page);
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await serve?.stop();
-  });
+  labSuite({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' }, (lab) => ({ serve, browser, page, problems } = lab));
 
   /** Where the followed run stands, for failure messages. */
   const trainState = async () =>

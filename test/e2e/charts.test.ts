@@ -4,12 +4,12 @@
  * charted for both, labelled by what differs, exported as CSV, zoomed by dragging and reset, put on
  * a log axis; on Train an update-metric panel zoomed and reset by double-click. Needs `npm run build` first.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import type { RunSummary } from '../../main/lab/domain/runs.ts';
-import { Abort, artifact, labInvoke, launchBrowser, preparePage, startServe, waitUntil, type Problems, type Serve } from './harness.ts';
+import { Abort, artifact, labInvoke, labSuite, waitUntil, type Problems, type Serve } from './harness.ts';
 
 const STEPS = 2048;
 
@@ -28,23 +28,11 @@ async function dragAcross(page: Page, canvas: Locator, from: number, to: number)
 
 describe('Chart tools (real serve)', { timeout: 120_000 }, () => {
   let serve: Serve | null = null;
-  let browser: Browser | null = null;
   let page: Page;
   let problems: Problems;
   let ids: string[] = [];
 
-  before(async () => {
-    serve = await startServe();
-    browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
-    page = await context.newPage();
-    problems = await preparePage(page);
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await serve?.stop();
-  });
+  labSuite({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' }, (lab) => ({ serve, page, problems } = lab));
 
   test('Compare: entropy of two runs, labels by seed and learning rate, CSV, zoom and reset, log axis', async (t) => {
     const t0 = Date.now();

@@ -1,14 +1,16 @@
 /**
  * Helpers for the end-to-end test: the real `policy-lab serve` as a child process, Debian's
- * Chromium driven through playwright-core, a collector for console/page/CSP problems, bounded
- * polling with useful failure messages, and pixel checks on the Pixi (WebGL) canvas.
+ * Chromium driven through playwright-core, a collector for console/page/CSP problems, the suite
+ * hooks that set these up (labSuite), bounded polling with useful failure messages, and pixel
+ * checks on the Pixi (WebGL) canvas.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import { WebSocket } from 'ws';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -23,9 +25,20 @@ export function artifact(name: string): string {
 // ---------- the server ----------
 
 export interface Serve {
+  /** The page's address with its access token; a restart changes it. */
   url: string;
   runsDir: string;
   /** Everything the server wrote so far (stdout and stderr), for failure messages. */
+  log(): string;
+  /** Stops the server and starts another on the same runs folder (a lab restarted on its runs). */
+  restart(): Promise<void>;
+  /** Stops the server and removes its runs folder. */
+  stop(): Promise<void>;
+}
+
+/** One `serve` process: its address, its output, and stopping it (its runs folder stays). */
+interface ServeProcess {
+  url: string;
   log(): string;
   stop(): Promise<void>;
 }
@@ -36,13 +49,34 @@ export function requireBuiltRenderer(): void {
 }
 
 /**
- * `node --import tsx main/cli.ts serve --port 0 --runs-dir <fresh tmp> --json`; resolves on its "listening" line.
- * With `opts.runsDir` it serves that folder instead and leaves it in place on stop (a restart test).
+ * `node --import tsx main/cli.ts serve --port 0 --runs-dir <fresh tmp> --json`; resolves on its "listening" line
+ * (within `timeoutMs`, a restart's too).
  */
-export async function startServe(timeoutMs = 30_000, opts: { runsDir?: string } = {}): Promise<Serve> {
+export async function startServe(timeoutMs = 30_000): Promise<Serve> {
   requireBuiltRenderer();
-  const ownDir = !opts.runsDir;
-  const runsDir = opts.runsDir ?? mkdtempSync(join(tmpdir(), 'policy-lab-e2e-'));
+  const runsDir = mkdtempSync(join(tmpdir(), 'policy-lab-e2e-'));
+  let proc = await spawnServe(runsDir, timeoutMs).catch((err: unknown) => {
+    rmSync(runsDir, { recursive: true, force: true });
+    throw err;
+  });
+  const serve: Serve = {
+    url: proc.url,
+    runsDir,
+    log: () => proc.log(),
+    async restart() {
+      await proc.stop();
+      proc = await spawnServe(runsDir, timeoutMs);
+      serve.url = proc.url;
+    },
+    async stop() {
+      await proc.stop();
+      rmSync(runsDir, { recursive: true, force: true });
+    },
+  };
+  return serve;
+}
+
+async function spawnServe(runsDir: string, timeoutMs: number): Promise<ServeProcess> {
   // Its own process group, so workers it forked can be cleaned up if it has to be killed.
   const child = spawn(process.execPath, ['--import', 'tsx', 'main/cli.ts', 'serve', '--port', '0', '--runs-dir', runsDir, '--json'], {
     cwd: ROOT,
@@ -55,10 +89,7 @@ export async function startServe(timeoutMs = 30_000, opts: { runsDir?: string } 
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
 
-  const cleanup = async (): Promise<void> => {
-    await stopChild(child, exited);
-    if (ownDir) rmSync(runsDir, { recursive: true, force: true });
-  };
+  const cleanup = (): Promise<void> => stopChild(child, exited);
 
   try {
     const url = await new Promise<string>((resolve, reject) => {
@@ -92,7 +123,7 @@ export async function startServe(timeoutMs = 30_000, opts: { runsDir?: string } 
         reject(err);
       });
     });
-    return { url, runsDir, log: () => output, stop: cleanup };
+    return { url, log: () => output, stop: cleanup };
   } catch (err) {
     await cleanup();
     throw new Error(`${(err as Error).message}\n--- serve output ---\n${output}`, { cause: err });
@@ -151,6 +182,37 @@ export async function labInvoke<T = unknown>(serve: Serve, name: string, payload
 }
 
 // ---------- the browser ----------
+
+/** What an e2e file drives: the server, the browser, one page in a context of its own, the page's problems. */
+export interface Lab {
+  serve: Serve;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  problems: Problems;
+}
+
+/**
+ * The setup every e2e file shares, as hooks of the suite it is called in: before, `policy-lab serve`
+ * on a fresh runs folder, Chromium and one page in a context made with `context` (its problems
+ * collected), handed to `ready`; after, the browser closes and the server stops. Call it before the
+ * file's own `after`, which then runs once the lab is down.
+ */
+export function labSuite(context: BrowserContextOptions, ready: (lab: Lab) => void, opts: { serveTimeoutMs?: number } = {}): void {
+  let serve: Serve | null = null;
+  let browser: Browser | null = null;
+  before(async () => {
+    serve = await startServe(opts.serveTimeoutMs);
+    browser = await launchBrowser();
+    const ctx = await browser.newContext(context);
+    const page = await ctx.newPage();
+    ready({ serve, browser, context: ctx, page, problems: await preparePage(page) });
+  });
+  after(async () => {
+    await browser?.close().catch(() => undefined);
+    await serve?.stop();
+  });
+}
 
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's Chromium (\`apt-get install chromium\`); .ci/run does this in CI.`);

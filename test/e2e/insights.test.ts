@@ -5,35 +5,23 @@
  * the episode plot's cursor), then maps both policies on Insights (heatmaps drawn, the value map's
  * note when no critic was saved, a slider changes the policy map). Needs `npm run build` first.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { Abort, artifact, delay, launchBrowser, numAttr, pixelStats, preparePage, startServe, waitUntil, type Problems, type Serve } from './harness.ts';
+import type { Locator, Page } from 'playwright-core';
+import { Abort, artifact, delay, labSuite, numAttr, pixelStats, waitUntil, type Problems, type Serve } from './harness.ts';
 
 const CARTPOLE_STEPS = 10_000;
 const LUNAR_STEPS = 2048;
 
 describe('Policy X-ray and Insights in the browser (real serve)', { timeout: 150_000 }, () => {
   let serve: Serve | null = null;
-  let browser: Browser | null = null;
   let page: Page;
   let problems: Problems;
   const runIds: Record<string, string> = {};
 
-  before(async () => {
-    serve = await startServe();
-    browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
-    page = await context.newPage();
-    problems = await preparePage(page);
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await serve?.stop();
-  });
+  labSuite({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' }, (lab) => ({ serve, page, problems } = lab));
 
   const trainState = async () =>
     `run-status=${await page.getByTestId('run-status').getAttribute('data-status')} ` +

@@ -6,42 +6,24 @@
  * head-to-head; finally a restart of the lab on the same runs folder keeps the library. Screenshots in
  * light and dark. Fails on any console error, page error or CSP violation. Needs `npm run build` first.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { RunSummary } from '../../main/lab/domain/runs.ts';
-import { Abort, artifact, labInvoke, launchBrowser, pixelStats, preparePage, startServe, waitUntil, type Problems, type Serve } from './harness.ts';
+import { Abort, artifact, labInvoke, labSuite, pixelStats, waitUntil, type Problems, type Serve } from './harness.ts';
 
 const STEPS = 4096;
 const SEEDS = [0, 1, 2];
 
 describe('Runs library and Compare (real serve)', { timeout: 150_000 }, () => {
-  const runsDir = mkdtempSync(join(tmpdir(), 'policy-lab-e2e-library-'));
   let serve: Serve | null = null;
-  let browser: Browser | null = null;
-  let context: BrowserContext;
   let page: Page;
   let problems: Problems;
   /** The three PPO runs by seed. */
   let ids: string[] = [];
 
-  before(async () => {
-    serve = await startServe(30_000, { runsDir });
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
-    page = await context.newPage();
-    problems = await preparePage(page);
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await serve?.stop();
-    rmSync(runsDir, { recursive: true, force: true });
-  });
+  labSuite({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' }, (lab) => ({ serve, page, problems } = lab));
 
   const row = (runId: string) => page.locator(`[data-testid=run-row][data-run-id="${runId}"]`);
   const rowStates = async () =>
@@ -347,10 +329,9 @@ describe('Runs library and Compare (real serve)', { timeout: 150_000 }, () => {
     const [a, b] = ids;
     // Leave the page first, so the closing socket is not reported as a console error.
     await page.goto('about:blank');
-    await serve!.stop();
-    serve = await startServe(30_000, { runsDir });
+    await serve!.restart();
     await page.emulateMedia({ colorScheme: 'dark' });
-    await page.goto(serve.url);
+    await page.goto(serve!.url);
     await openTab('runs');
     await waitUntil(page, 'the runs listed after the restart', async () => (await row(a).count()) === 1 && (await row(b).count()) === 1, {
       timeout: 15_000,

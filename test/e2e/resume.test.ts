@@ -4,29 +4,18 @@
  * and Runs → Resume continues a finished run as the same run, on one step axis, up to the new total
  * the dialog asks for. Needs `npm run build` first.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { MetricRecord, RunDetail, RunSummary } from '../../main/lab/domain/runs.ts';
-import { Abort, artifact, labInvoke, launchBrowser, preparePage, startServe, waitUntil, type Problems, type Serve } from './harness.ts';
+import { Abort, artifact, labInvoke, labSuite, waitUntil, type Problems, type Serve } from './harness.ts';
 
 describe('Honest budgets and resume (real serve)', { timeout: 150_000 }, () => {
   let serve: Serve | null = null;
-  let browser: Browser | null = null;
   let page: Page;
   let problems: Problems;
 
-  before(async () => {
-    serve = await startServe();
-    browser = await launchBrowser();
-    page = await (await browser.newContext({ viewport: { width: 1024, height: 700 } })).newPage();
-    problems = await preparePage(page);
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await serve?.stop();
-  });
+  labSuite({ viewport: { width: 1024, height: 700 } }, (lab) => ({ serve, page, problems } = lab));
 
   test('the Train form says what a step budget really runs before the start', async () => {
     await page.goto(serve!.url);

@@ -6,37 +6,25 @@
  * fills the Train form; a recorded training episode plays and downloads as a GIF; the filmstrip plays
  * the run's policy. Fails on any console error, page error or CSP violation. Needs `npm run build` first.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { PolicyInfo } from '../../main/lab/domain/policies.ts';
 import type { RunDetail, RunSummary } from '../../main/lab/domain/runs.ts';
 import { filmstripPolicies } from '../../renderer/src/views/runs/filmstrip.ts';
-import { Abort, artifact, expectCanvasAnimates, labInvoke, launchBrowser, preparePage, startServe, waitUntil, type Problems, type Serve } from './harness.ts';
+import { Abort, artifact, expectCanvasAnimates, labInvoke, labSuite, waitUntil, type Problems, type Serve } from './harness.ts';
 
 const STEPS = 1024;
 
 describe('a run’s page: configuration, diff, train again, notes, training media (real serve, 1024×700)', { timeout: 120_000 }, () => {
   let serve: Serve | null = null;
-  let browser: Browser | null = null;
   let page: Page;
   let problems: Problems;
   let a: RunSummary;
   let b: RunSummary;
 
-  before(async () => {
-    serve = await startServe();
-    browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1024, height: 700 }, acceptDownloads: true });
-    page = await context.newPage();
-    problems = await preparePage(page);
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await serve?.stop();
-  });
+  labSuite({ viewport: { width: 1024, height: 700 }, acceptDownloads: true }, (lab) => ({ serve, page, problems } = lab));
 
   const row = (runId: string) => page.locator(`[data-testid=run-row][data-run-id="${runId}"]`);
   const panel = () => page.getByTestId('run-detail');

@@ -6,36 +6,19 @@
  * with this" opens Train with the form filled from the best configuration. A lab restarted on the
  * same folder still lists the sweep. Fails on any console error or CSP violation. Needs `npm run build`.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { Abort, artifact, launchBrowser, preparePage, startServe, waitUntil, type Problems, type Serve } from './harness.ts';
+import type { Page } from 'playwright-core';
+import { Abort, artifact, labSuite, waitUntil, type Problems, type Serve } from './harness.ts';
 
 const STEPS = '3000';
 
 describe('Sweep (real serve)', { timeout: 240_000 }, () => {
-  const runsDir = mkdtempSync(join(tmpdir(), 'policy-lab-e2e-sweep-'));
   let serve: Serve | null = null;
-  let browser: Browser | null = null;
   let page: Page;
   let problems: Problems;
 
-  before(async () => {
-    serve = await startServe(60_000, { runsDir });
-    browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1360, height: 1000 }, colorScheme: 'light' });
-    page = await context.newPage();
-    problems = await preparePage(page);
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await serve?.stop();
-    rmSync(runsDir, { recursive: true, force: true });
-  });
+  labSuite({ viewport: { width: 1360, height: 1000 }, colorScheme: 'light' }, (lab) => ({ serve, page, problems } = lab), { serveTimeoutMs: 60_000 });
 
   const rowStates = async () =>
     (
@@ -113,9 +96,8 @@ describe('Sweep (real serve)', { timeout: 240_000 }, () => {
 
   test('a lab restarted on the same folder lists the sweep', async () => {
     const old = new URL(serve!.url).host;
-    await serve!.stop();
-    serve = await startServe(60_000, { runsDir });
-    await page.goto(serve.url);
+    await serve!.restart();
+    await page.goto(serve!.url);
     // The page's tries to reach the stopped lab are expected; nothing else may fail.
     const kept = problems.errors.filter((e) => !(e.includes('WebSocket connection to') && e.includes(old) && e.includes('ERR_CONNECTION_REFUSED')));
     problems.errors.splice(0, problems.errors.length, ...kept);

@@ -6,34 +6,26 @@
  * view screenshotted at 1024×700 and 1440×900 (test/artifacts/views-*.png) with no sideways scroll
  * in Train and Watch. Fails on any console error, page error or CSP violation. Needs `npm run build`.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { PolicyInfo } from '../../main/lab/domain/policies.ts';
 import type { RunDetail, RunExport, RunSummary } from '../../main/lab/domain/runs.ts';
-import { Abort, artifact, labInvoke, launchBrowser, pixelStats, preparePage, startServe, waitUntil, type Problems, type Serve } from './harness.ts';
+import { Abort, artifact, labInvoke, labSuite, pixelStats, waitUntil, type Problems, type Serve } from './harness.ts';
 
 describe('Train form, tab address, Watch side by side and zip import (real serve)', { timeout: 120_000 }, () => {
   let serve: Serve;
-  let browser: Browser;
   let page: Page;
   let problems: Problems;
   let runId = '';
   const scratch = mkdtempSync(join(tmpdir(), 'policy-lab-e2e-watch-'));
 
-  before(async () => {
-    serve = await startServe();
-    browser = await launchBrowser();
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
-    problems = await preparePage(page);
-  });
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await serve?.stop();
+  labSuite({ viewport: { width: 1440, height: 900 } }, (lab) => ({ serve, page, problems } = lab));
+  after(() => {
     rmSync(scratch, { recursive: true, force: true });
   });
 
