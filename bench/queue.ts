@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LabService } from '../main/lab/service.ts';
 import { QueueLauncher } from '../main/lab/queue/queue-launcher.ts';
-import { ForkLauncher } from '../main/lab/runs/fork-launcher.ts';
+import { ForkLauncher, defaultWorkerPath } from '../main/lab/runs/fork-launcher.ts';
 import type { RunSummary } from '../main/lab/domain/runs.ts';
 
 const { values } = parseArgs({ options: { steps: { type: 'string' }, runs: { type: 'string' }, json: { type: 'boolean' } } });
@@ -149,6 +149,8 @@ const redis = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', 
 while (!(await pong(port))) await new Promise((r) => setTimeout(r, 100));
 const url = `redis://127.0.0.1:${port}`;
 const load = loadavg().map((l) => l.toFixed(2));
+// Run processes start from the built worker when out/ is fresh (`npm run build`), else through tsx: ~1 s more per run.
+const runEntry = defaultWorkerPath().endsWith('.js') ? 'built worker (out/main/worker.js)' : 'main/worker.ts under tsx (out/ missing or stale)';
 const results: Record<string, unknown>[] = [];
 try {
   // One run alone on one worker: the unit of the scaling target, and the overhead/latency sample.
@@ -198,6 +200,7 @@ try {
     load,
     cores: availableParallelism(),
     steps: STEPS,
+    runEntry,
     pickupMs: { median: pct(free, 50), p95: pct(free, 95), n: free.length },
     endMs: { median: pct(ends, 50), p95: pct(ends, 95), n: ends.length },
     handoffMs: { median: pct(handoffMs, 50), p95: pct(handoffMs, 95), n: handoffMs.length },
@@ -220,7 +223,7 @@ for (const r of results) {
     };
     process.stdout.write(
       [
-        `load ${load.join(' ')} on ${availableParallelism()} cores, ${RUNS} × CartPole PPO ${STEPS} steps`,
+        `load ${load.join(' ')} on ${availableParallelism()} cores, ${RUNS} × CartPole PPO ${STEPS} steps; run processes: ${runEntry}`,
         `queue overhead per job: pickup median ${s.pickupMs.median} ms (p95 ${s.pickupMs.p95}), end median ${s.endMs.median} ms (p95 ${s.endMs.p95})`,
         `one worker: a run's exit → the next run taken: median ${s.handoffMs.median} ms (p95 ${s.handoffMs.p95})`,
         `metrics worker → lab: median ${s.metricsLatencyMs.median} ms, p95 ${s.metricsLatencyMs.p95}, max ${s.metricsLatencyMs.max} (+ ≤ 100 ms batching in the run process)`,
