@@ -240,9 +240,13 @@ test('a run still training when the next lab starts goes on live there: status, 
   // The worker goes on while no lab listens.
   await until('entries sent while the lab was down', async () => (await entriesAfter(runId, record.lastId)) > 0);
 
-  const launcher = new QueueLauncher(url);
-  await launcher.ready();
-  const lab = new LabService({ runsDir, launcher, mode: 'cli' });
+  // This lab chooses its queue as the app and `serve` do (a launcher switch), and connects while it recovers.
+  const lab = new LabService({
+    runsDir,
+    launcher: new ForkLauncher(),
+    mode: 'browser',
+    queue: { settingsFile: join(dir, 'settings.json'), savedIn: 'the test', pinned: { url, by: '--queue' } },
+  });
   let lastStep = 0;
   lab.on((event, payload) => {
     if (event === 'run:progress') lastStep = (payload as { step: number }).step;
@@ -263,7 +267,6 @@ test('a run still training when the next lab starts goes on live there: status, 
     assert.equal(updates.at(-1)!.step, end.steps);
   } finally {
     await lab.close();
-    await launcher.close();
   }
   await worker!.waitFor((l) => l.event === 'job-end' && l.runId === runId, 60_000, 'the stopped run to end on the worker');
 });

@@ -18,6 +18,7 @@ import { MASKED_PASSWORD, parseQueueUrl, type QueueProbe, type QueueSettings } f
 import type { RunLauncher, RunProcess } from '../runs/launcher.ts';
 import { QueueLauncher } from './queue-launcher.ts';
 import { probeQueue } from './queue-probe.ts';
+import { NO_QUEUE, lostReason, type QueueRecord } from './queue-record.ts';
 
 /** The queue's state is looked at no more often than this, however many pages ask. */
 const STATUS_TTL_MS = 2000;
@@ -83,15 +84,27 @@ class LauncherSwitch implements RunLauncher {
   launch(): RunProcess {
     const l = this.current;
     const proc = l.launch();
-    if (l instanceof QueueLauncher) {
-      this.live.set(l, (this.live.get(l) ?? 0) + 1);
-      proc.onExit(() => {
-        const n = (this.live.get(l) ?? 1) - 1;
-        this.live.set(l, n);
-        if (n === 0 && this.retired.has(l)) this.drop(l);
-      });
-    }
+    if (l instanceof QueueLauncher) this.hold(l, proc);
     return proc;
+  }
+
+  /** A run a lab before this one left on a queue (queue-record.ts): followed again by the queue chosen now, if any. */
+  async reattach(runDir: string, record: QueueRecord): Promise<{ proc: RunProcess } | { lost: string }> {
+    const l = this.current;
+    if (!(l instanceof QueueLauncher)) return { lost: lostReason(record.queue, NO_QUEUE) };
+    const r = await l.reattach(runDir, record);
+    if ('proc' in r) this.hold(l, r.proc);
+    return r;
+  }
+
+  /** Counts a run on a queue launcher until it ends. */
+  private hold(l: QueueLauncher, proc: RunProcess): void {
+    this.live.set(l, (this.live.get(l) ?? 0) + 1);
+    proc.onExit(() => {
+      const n = (this.live.get(l) ?? 1) - 1;
+      this.live.set(l, n);
+      if (n === 0 && this.retired.has(l)) this.drop(l);
+    });
   }
 
   /** New runs go to `next`; a queue launcher set aside closes now if idle, else after its last run. */

@@ -83,6 +83,8 @@ export function lostReason(q: QueueRef | null, what: string): string {
   );
 }
 
+export const NO_QUEUE = "it was started again without a queue (--queue, POLICY_LAB_QUEUE or the app's queue setting)";
+
 export const GONE = `the queue no longer has its job or what its worker sent (they expire ${STREAM_TTL_SECONDS / 86400} days after the run, or the Redis was emptied)`;
 
 /** A launcher that can follow a run a lab before it submitted (QueueLauncher). */
@@ -103,7 +105,6 @@ export async function reattachQueueRun(launcher: RunLauncher, runDir: string): P
   if ('problem' in record) return { lost: lostReason(null, `its record of the job (${QUEUE_RECORD_FILE}) ${record.problem}`) };
   // As for a local run process: a live pid means the run still has its lab (a reused pid would hide it, as there).
   if (record.labPid !== process.pid && processAlive(record.labPid)) return 'elsewhere';
-  if (!canReattach(launcher))
-    return { lost: lostReason(record.queue, "it was started again without a queue (--queue, POLICY_LAB_QUEUE or the app's queue setting)") };
+  if (!canReattach(launcher)) return { lost: lostReason(record.queue, NO_QUEUE) };
   return launcher.reattach(runDir, record);
 }
