@@ -1,0 +1,85 @@
+/**
+ * queue-job.json, what a lab keeps to follow a queue run again after a restart: read through its schema
+ * (it is input), and the recovery's decision — no record, a lab still following it, no queue here, or
+ * the launcher's own answer. The queue side itself is in test/integration/queue-reattach.test.ts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QUEUE_RECORD_FILE, queueDisplay, reattachQueueRun, readQueueRecord, writeQueueRecord, type QueueRecord } from '../../main/lab/queue/queue-record.ts';
+import type { RunLauncher, RunProcess } from '../../main/lab/runs/launcher.ts';
+
+const local: RunLauncher = { launch: () => assert.fail('nothing is launched while recovering') };
+
+async function withRun(fn: (runDir: string, record: QueueRecord) => Promise<void>): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'pl-queue-record-'));
+  const runDir = join(root, 'ppo-cartpole-s0-abc');
+  try {
+    await mkdir(runDir);
+    const record: QueueRecord = {
+      queue: { host: '10.0.0.5', port: 6380, db: 2, tls: true },
+      jobId: 'ppo-cartpole-s0-abc',
+      lastId: '1733550000000-3',
+      metricsBytes: 1234,
+      taken: 1,
+      takeover: null,
+      labPid: 2 ** 22 + 12345, // above Linux's pid_max: no such process
+    };
+    await fn(runDir, record);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+test('the record is read back through its schema; none, not JSON and a bad field are told apart', () =>
+  withRun(async (runDir, record) => {
+    assert.equal(await readQueueRecord(runDir), null);
+    await writeQueueRecord(runDir, record);
+    assert.deepEqual(await readQueueRecord(runDir), record);
+    await writeFile(join(runDir, QUEUE_RECORD_FILE), '{"queue":');
+    assert.deepEqual(await readQueueRecord(runDir), { problem: 'is not JSON' });
+    await writeFile(join(runDir, QUEUE_RECORD_FILE), JSON.stringify({ ...record, lastId: '$' }));
+    const bad = await readQueueRecord(runDir);
+    assert.match(bad && 'problem' in bad ? bad.problem : '', /lastId/);
+    await writeFile(join(runDir, QUEUE_RECORD_FILE), JSON.stringify({ ...record, metricsBytes: -1 }));
+    assert.ok(await readQueueRecord(runDir).then((r) => r !== null && 'problem' in r));
+  }));
+
+test('the queue as messages show it: scheme by TLS, brackets for IPv6, the db only when not 0', () => {
+  assert.equal(queueDisplay({ host: 'q.lan', port: 6379, db: 0, tls: false }), 'redis://q.lan:6379');
+  assert.equal(queueDisplay({ host: '::1', port: 6380, db: 3, tls: true }), 'rediss://[::1]:6380/3');
+});
+
+test('recovery: no record, a lab still following the run, no queue here, an unreadable record, else the launcher decides', () =>
+  withRun(async (runDir, record) => {
+    assert.equal(await reattachQueueRun(local, runDir), null);
+
+    await writeQueueRecord(runDir, { ...record, labPid: process.ppid }); // alive, and not this process
+    assert.equal(await reattachQueueRun(local, runDir), 'elsewhere');
+
+    await writeQueueRecord(runDir, record);
+    const lost = await reattachQueueRun(local, runDir);
+    assert.ok(lost && typeof lost === 'object' && 'lost' in lost);
+    assert.match(lost.lost, /^interrupted: .* job queue at rediss:\/\/10\.0\.0\.5:6380\/2, and it was started again without a queue/);
+    assert.ok(!lost.lost.includes(runDir));
+
+    const asked: [string, QueueRecord][] = [];
+    const proc = { kill() {} } as unknown as RunProcess;
+    const queue = {
+      ...local,
+      queue: true,
+      reattach: async (dir: string, r: QueueRecord) => {
+        asked.push([dir, r]);
+        return { proc };
+      },
+    };
+    assert.deepEqual(await reattachQueueRun(queue, runDir), { proc });
+    assert.deepEqual(asked, [[runDir, record]]);
+
+    await writeFile(join(runDir, QUEUE_RECORD_FILE), 'not json');
+    const bad = await reattachQueueRun(queue, runDir);
+    assert.ok(bad && typeof bad === 'object' && 'lost' in bad && /queue-job\.json\) is not JSON/.test(bad.lost));
+    assert.equal(asked.length, 1);
+  }));
