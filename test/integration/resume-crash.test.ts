@@ -80,6 +80,19 @@ test('a crashed run resumes from its last checkpoint, dropping what it logged af
       episodes.map((_, i) => i + 1),
     );
     assert.equal(done.episodes, episodes.length);
+    // Only the newest two checkpoints keep a training state (DQN's holds the replay buffer); every policy stays.
+    const folders = await readdir(cpRoot);
+    const states = folders.filter((n) => existsSync(join(cpRoot, n, 'training-state.bin'))).map((n) => Number(n.slice('step-'.length)));
+    const newest = folders.map((n) => Number(n.slice('step-'.length))).sort((a, b) => b - a);
+    assert.ok(folders.length > 2, `${folders.length} checkpoints: too few to see pruning`);
+    assert.deepEqual(
+      states.sort((a, b) => b - a),
+      newest.slice(0, 2),
+    );
+    assert.ok(
+      folders.every((n) => existsSync(join(cpRoot, n, 'policy.json'))),
+      'every checkpoint keeps its policy',
+    );
   } finally {
     await service.close();
     await rm(runsDir, { recursive: true, force: true });

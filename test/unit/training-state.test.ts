@@ -5,7 +5,8 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -19,6 +20,7 @@ import { fusedOptimizerState, setFusedOptimizerState, setTfOptimizerState, tfOpt
 import { npRandom } from '../../main/lab/envs/numpy-rng.ts';
 import { CartPoleVecEnv } from '../../main/lab/envs/cartpole-vec.ts';
 import {
+  pruneTrainingStates,
   TRAINING_STATE_FILE,
   TrainingStateError,
   decodeTrainingState,
@@ -186,4 +188,25 @@ test('CartPoleVecEnv resumes mid-episode: the restored copy steps exactly as the
   const [la, lb] = stepBoth([a, b], 300);
   assert.deepEqual(lb, la);
   assert.throws(() => new CartPoleVecEnv(2).restore(snap), /not that of 2 CartPole envs/);
+});
+
+test('pruning keeps the newest two training states by step (not by name), and every policy file', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'pl-prune-'));
+  try {
+    for (const step of [100, 300, 2000, 50]) {
+      await mkdir(join(root, `step-${step}`));
+      await writeFile(join(root, `step-${step}`, 'policy.json'), '{}');
+      if (step !== 50) await writeFile(join(root, `step-${step}`, TRAINING_STATE_FILE), 'x');
+    }
+    await writeFile(join(root, 'step-9999'), 'a file, not a checkpoint');
+    pruneTrainingStates(root);
+    const kept = [];
+    for (const n of await readdir(root)) if (existsSync(join(root, n, TRAINING_STATE_FILE))) kept.push(n);
+    assert.deepEqual(kept.sort(), ['step-2000', 'step-300']);
+    for (const step of [100, 300, 2000, 50]) assert.ok(existsSync(join(root, `step-${step}`, 'policy.json')));
+    pruneTrainingStates(root, 1);
+    assert.ok(existsSync(join(root, 'step-2000', TRAINING_STATE_FILE)) && !existsSync(join(root, 'step-300', TRAINING_STATE_FILE)));
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 });

@@ -22,7 +22,7 @@ import { Mlp } from '../nn/mlp.ts';
 import { QNetworkPolicy } from '../agents/q-network-policy.ts';
 import { QTablePolicy } from '../agents/q-learning.ts';
 import type { TrainerConfig } from './trainer-config.ts';
-import { readTrainingState, writeTrainingState, type TrainingState } from './training-state.ts';
+import { pruneTrainingStates, readTrainingState, writeTrainingState, type TrainingState } from './training-state.ts';
 
 export interface TrainHooks {
   /** Run folder for checkpoints/ and policy/; null/undefined = save nothing (benchmarks, tests). */
@@ -212,6 +212,7 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
     const dir = join(runDir!, 'checkpoints', `step-${steps}`);
     await saveTo(dir);
     writeTrainingState(dir, captureState());
+    pruneTrainingStates(join(runDir!, 'checkpoints'));
     lastCheckpointStep = steps;
   };
 

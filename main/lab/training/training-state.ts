@@ -12,7 +12,7 @@
  * reason, never half-read.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BestEval } from '../domain/runs.ts';
 import type { RenderState } from '../domain/envs.ts';
@@ -193,6 +193,25 @@ export function writeTrainingState(dir: string, state: TrainingState): void {
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, encodeTrainingState(state));
   renameSync(tmp, path);
+}
+
+/** Checkpoints that keep their training state: the newest, and the one before in case the newest is refused. */
+export const TRAINING_STATES_KEPT = 2;
+
+/**
+ * Drops the training state of every checkpoint under `checkpointsDir` but the newest `keep` (their
+ * policies stay, for the filmstrip and Watch). A resume starts from the newest state, and DQN's holds
+ * the replay buffer (MBs each), so a long run's checkpoints would otherwise fill a disk.
+ */
+export function pruneTrainingStates(checkpointsDir: string, keep = TRAINING_STATES_KEPT): void {
+  const withState: { step: number; name: string }[] = [];
+  for (const e of readdirSync(checkpointsDir, { withFileTypes: true })) {
+    const m = /^step-(\d+)$/.exec(e.name);
+    if (!e.isDirectory() || !m) continue;
+    if (existsSync(join(checkpointsDir, e.name, TRAINING_STATE_FILE))) withState.push({ step: Number(m[1]), name: e.name });
+  }
+  withState.sort((a, b) => a.step - b.step);
+  for (const c of withState.slice(0, Math.max(0, withState.length - keep))) rmSync(join(checkpointsDir, c.name, TRAINING_STATE_FILE), { force: true });
 }
 
 /** The training state of checkpoint folder `dir`; a missing, torn or altered file is a TrainingStateError. */
