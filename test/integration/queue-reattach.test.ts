@@ -21,7 +21,7 @@ import { LabService } from '../../main/lab/service.ts';
 import { QueueLauncher } from '../../main/lab/queue/queue-launcher.ts';
 import { ForkLauncher } from '../../main/lab/runs/fork-launcher.ts';
 import { inStream, outStream } from '../../main/lab/queue/protocol.ts';
-import { readQueueRecord, type QueueRecord } from '../../main/lab/queue/queue-record.ts';
+import { QUEUE_RECORD_FILE, readQueueRecord, type QueueRecord } from '../../main/lab/queue/queue-record.ts';
 import type { EpisodeRecord, MetricRecord, RunSummary, UpdateRecord } from '../../main/lab/domain/runs.ts';
 
 const REDIS = '/usr/bin/redis-server';
@@ -226,6 +226,7 @@ test('a lab killed mid-run: the next lab on the same queue ends its runs as the 
       assert.equal(updates.at(-1)!.step, end.steps);
       assert.equal(episodes.length, end.episodes);
       assert.equal(statusOf(runsDir, runId).status, 'finished');
+      assert.ok(!existsSync(join(runsDir, runId, QUEUE_RECORD_FILE)), 'an ended run keeps its queue record');
     }
   } finally {
     await lab.close();

@@ -21,7 +21,7 @@ import { RunStore, appendMetricsSync, metricsPath } from '../runs/run-store.ts';
 import { LabError } from '../domain/errors.ts';
 import { JobData, KEY_PREFIX, OutEnvelope, QUEUE_NAME, STREAM_TTL_SECONDS, inStream, outStream, resumeKey, type ControlMessage } from './protocol.ts';
 import { parseQueueUrl, redisOptions, type QueueAddress } from './queue-url.ts';
-import { GONE, lostReason, sameQueue, writeQueueRecord, type QueueRecord, type ReattachingLauncher } from './queue-record.ts';
+import { GONE, QUEUE_RECORD_FILE, lostReason, sameQueue, writeQueueRecord, type QueueRecord, type ReattachingLauncher } from './queue-record.ts';
 
 /** How long the reader blocks on the run streams; a run launched meanwhile joins the next read. */
 const READ_BLOCK_MS = 200;
@@ -29,8 +29,6 @@ const READ_BLOCK_MS = 200;
 const KILL_GRACE_MS = 15_000;
 /** How often at most a run's queue-job.json is rewritten as entries are applied (files and takeovers: at once). */
 const RECORD_EVERY_MS = 1000;
-/** A run's out stream outlives its end this long: a lab killed before it recorded the end replays it. */
-const ENDED_STREAM_SECONDS = 3600;
 /** How long close() waits for the runs' records to be written. */
 const CLOSE_FLUSH_MS = 2000;
 
@@ -190,12 +188,7 @@ export class QueueLauncher implements ReattachingLauncher {
   /** @internal */
   async forget(runId: string): Promise<void> {
     this.runs.delete(runId);
-    await this.conn
-      .multi()
-      .del(inStream(runId), resumeKey(runId))
-      .expire(outStream(runId), ENDED_STREAM_SECONDS)
-      .exec()
-      .catch(() => undefined);
+    await this.conn.del(outStream(runId), inStream(runId), resumeKey(runId)).catch(() => undefined);
   }
 
   /** One reader for every run's out stream: XREAD blocks on all of them at once. */
@@ -507,6 +500,8 @@ class RemoteRun implements RunProcess {
     this.ended = true;
     clearTimeout(this.killTimer);
     if (this.runId) await this.launcher.forget(this.runId);
+    // Over: nothing to follow again (a later local continuation of the run must not look like a queue run).
+    if (this.runDir) await rm(join(this.runDir, QUEUE_RECORD_FILE), { force: true }).catch(() => undefined);
     for (const l of this.exitListeners) l(code, signal);
   }
 }
