@@ -11,12 +11,12 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { ROOT } from '../helpers/cli.ts';
+import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { LabService } from '../../main/lab/service.ts';
 import { QueueLauncher } from '../../main/lab/queue/queue-launcher.ts';
 import { ForkLauncher } from '../../main/lab/runs/fork-launcher.ts';
@@ -24,13 +24,12 @@ import { inStream, outStream } from '../../main/lab/queue/protocol.ts';
 import { QUEUE_RECORD_FILE, readQueueRecord, type QueueRecord } from '../../main/lab/queue/queue-record.ts';
 import type { EpisodeRecord, MetricRecord, RunSummary, UpdateRecord } from '../../main/lab/domain/runs.ts';
 
-const REDIS = '/usr/bin/redis-server';
 const CLI = fileURLToPath(new URL('../../main/cli.ts', import.meta.url));
 const LAB = fileURLToPath(new URL('./queue-lab.ts', import.meta.url));
 
 let dir = '';
 let url = '';
-let redis: ChildProcess | null = null;
+let redis: TestRedis | null = null;
 let client: Redis | null = null;
 let worker: Proc | null = null;
 const procs: ChildProcess[] = [];
@@ -77,31 +76,6 @@ function start(args: string[]): Proc {
       check();
     });
   return { child, lines, waitFor, exited };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function pong(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect(port, '127.0.0.1');
-    sock.setTimeout(1000, () => sock.destroy());
-    sock.once('connect', () => sock.write('PING\r\n'));
-    sock.once('data', (d) => {
-      resolve(d.toString().startsWith('+PONG'));
-      sock.destroy();
-    });
-    sock.once('error', () => resolve(false));
-    sock.once('close', () => resolve(false));
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -174,17 +148,10 @@ function checkMetricsOnce(runDir: string): { updates: UpdateRecord[]; episodes: 
 }
 
 before(async () => {
-  assert.ok(existsSync(REDIS), `${REDIS} is missing (Debian package redis-server)`);
   dir = await mkdtemp(join(tmpdir(), 'pl-reattach-'));
-  const port = await freePort();
-  redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  url = `redis://127.0.0.1:${port}`;
-  const t0 = Date.now();
-  while (!(await pong(port))) {
-    if (Date.now() - t0 > 10_000) throw new Error('redis-server did not start');
-    await sleep(100);
-  }
-  client = new Redis({ host: '127.0.0.1', port });
+  redis = await startRedis();
+  url = redis.url;
+  client = new Redis({ host: '127.0.0.1', port: redis.port });
   worker = start([CLI, 'worker', '--queue', url, '--concurrency', '1', '--name', 'worker-r', '--json']);
   await worker.waitFor((l) => l.event === 'listening', 60_000, 'the worker');
 });
@@ -192,7 +159,7 @@ before(async () => {
 after(async () => {
   for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
   client?.disconnect();
-  redis?.kill('SIGTERM');
+  await redis?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
