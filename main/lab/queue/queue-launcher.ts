@@ -19,6 +19,7 @@ import type { RunProcess } from '../runs/launcher.ts';
 import type { FromWorker, ToWorker } from '../training/protocol.ts';
 import { RunStore, appendMetricsSync, metricsPath } from '../runs/run-store.ts';
 import { LabError } from '../domain/errors.ts';
+import { TRAINING_STATE_FILE, pruneTrainingStates } from '../training/training-state.ts';
 import { JobData, KEY_PREFIX, OutEnvelope, QUEUE_NAME, STREAM_TTL_SECONDS, inStream, outStream, resumeKey, type ControlMessage } from './protocol.ts';
 import { parseQueueUrl, redisOptions, type QueueAddress } from './queue-url.ts';
 import { GONE, QUEUE_RECORD_FILE, lostReason, sameQueue, writeQueueRecord, type QueueRecord, type ReattachingLauncher } from './queue-record.ts';
@@ -514,6 +515,8 @@ async function writeRunFile(runDir: string, path: string, base64: string): Promi
   const tmp = `${target}.${process.pid}.part`;
   await writeFile(tmp, Buffer.from(base64, 'base64'));
   await rename(tmp, target);
+  // The worker keeps only its newest checkpoints' training states; so does the run folder here.
+  if (basename(target) === TRAINING_STATE_FILE) pruneTrainingStates(dirname(dirname(target)));
 }
 
 /** A policy folder's files (two levels: the critic has its own folder) as the job carries them. */
