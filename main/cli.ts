@@ -15,6 +15,7 @@ import { cmdSweep, SWEEP_USAGE } from './cli/sweep.ts';
 import { cmdEnvInfo } from './cli/env-info.ts';
 import { QUEUE_OPTION, cmdWorker, queueUrl } from './cli/queue.ts';
 import { runsFolderSettings } from './lab/queue/queue-choice.ts';
+import { leftTrainingNote } from './lab/queue/queue-record.ts';
 import { requestFlagsUsage } from './cli/request-flags.ts';
 
 /** Breaks a usage line before a flag so it fits 100 columns, continuing under the command. */
@@ -95,7 +96,8 @@ async function cmdServe(args: string[]): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  await server.close();
+  const { leftTraining } = await server.close();
+  if (leftTraining > 0) out(!!values.json, { event: 'closed', leftTraining }, leftTrainingNote(leftTraining));
   return 0;
 }
 

@@ -22,6 +22,7 @@ import { dispatch, type DispatchReply } from './dispatch.ts';
 import { LabService } from './lab/service.ts';
 import { UtilityProcessLauncher } from './electron/utility-launcher.ts';
 import { appQueueOptions } from './electron/queue-setting.ts';
+import { leftTrainingNote } from './lab/queue/queue-record.ts';
 import { rendererReply } from './renderer-files.ts';
 import {
   APP_HOST,
@@ -75,7 +76,9 @@ if (!app.requestSingleInstanceLock()) {
     event.preventDefault();
     if (quitState === 'closing') return;
     quitState = 'closing';
-    void withTimeout(service.close(), QUIT_GRACE_MS)
+    // Runs on a job queue keep training on its workers; the app follows them again when it next starts.
+    void withTimeout(service.close({ leaveQueueRuns: true }), QUIT_GRACE_MS)
+      .then((closed) => closed?.leftTraining && console.error(`policy-lab: ${leftTrainingNote(closed.leftTraining)}`))
       .catch((err: unknown) => console.error('policy-lab: error while stopping runs:', err))
       .finally(() => {
         quitState = 'closed';

@@ -50,7 +50,8 @@ export interface RunningServer {
   token: string;
   runsDir: string;
   service: LabService;
-  close(): Promise<void>;
+  /** Closes the server and the lab; runs on a job queue are left training (how many: leftTraining) for the next lab to follow. */
+  close(): Promise<{ leftTraining: number }>;
 }
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
@@ -175,7 +176,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       for (const ws of sockets) ws.terminate();
       await new Promise<void>((r) => wss.close(() => r()));
       await new Promise<void>((r) => http.close(() => r()));
-      await service.close();
+      // Stopping the server is the lab closing, not the runs ending: queue workers go on training them.
+      return service.close({ leaveQueueRuns: true });
     },
   };
 }

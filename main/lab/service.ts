@@ -18,7 +18,7 @@ import type { SystemInfo } from './domain/system.ts';
 import { RunStore } from './runs/run-store.ts';
 import type { RunLauncher } from './runs/launcher.ts';
 import { QueueLauncher } from './queue/queue-launcher.ts';
-import { RunScheduler } from './runs/scheduler.ts';
+import { RunScheduler, type CloseOptions } from './runs/scheduler.ts';
 import { PolicyLibrary } from './runs/policy-library.ts';
 import { Playback } from './playback.ts';
 import type { TrainerConfig } from './training/trainer-config.ts';
@@ -356,9 +356,14 @@ export class LabService {
     return this.queueChoice?.ready() ?? Promise.resolve();
   }
 
-  /** Stops every active run and waits for the processes to exit and their status files to be written. */
-  async close(): Promise<void> {
-    await this.runs.close();
+  /**
+   * Stops every active run and waits for the processes to exit and their status files to be written;
+   * `leaveQueueRuns` (the app quitting, `serve` stopping) leaves runs on a job queue training instead,
+   * for the next lab on that queue to follow again. Returns how many were left training.
+   */
+  async close(opts: CloseOptions = {}): Promise<{ leftTraining: number }> {
+    const closed = await this.runs.close(opts);
     await this.queueChoice?.close();
+    return closed;
   }
 }

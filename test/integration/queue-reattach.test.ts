@@ -2,7 +2,9 @@
  * A submitting lab that dies while its runs train on a queue worker: a lab started later on the same
  * runs folder and queue follows them again (queue-job.json) — what the worker sent meanwhile is
  * applied once, the run ends as the worker ended it, and it stays live (progress, stop). Restarted
- * without the queue, on another, or after the queue lost the job: crashed, saying which. A real
+ * without the queue, on another, or after the queue lost the job: crashed, saying which. A lab that
+ * closes as the app and `serve` close leaves its queue runs training the same way; closed as the CLI
+ * closes it, it stops them. A real
  * redis-server (Debian's) on a free loopback port, one `policy-lab worker`, and the killed lab a
  * process of its own (queue-lab.ts).
  */
@@ -10,7 +12,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +20,7 @@ import { Redis } from 'ioredis';
 import { ROOT } from '../helpers/cli.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { LabService } from '../../main/lab/service.ts';
+import { startServer } from '../../main/serve.ts';
 import { QueueLauncher } from '../../main/lab/queue/queue-launcher.ts';
 import { ForkLauncher } from '../../main/lab/runs/fork-launcher.ts';
 import { inStream, outStream } from '../../main/lab/queue/protocol.ts';
@@ -275,4 +278,91 @@ test('restarted without the queue, on another, or after the queue lost the job: 
   const gone = await errorAfterStart(same);
   await same.close();
   assert.match(gone, /the queue no longer has its job or what its worker sent/);
+});
+
+/** A run as the labs of the tests below start it: CartPole PPO, a checkpoint every second. */
+const runRequest = (lab: LabService, steps: number) =>
+  lab.buildConfigRequest({ env: 'CartPole-v1', algo: 'ppo', seed: 0, steps, evalEpisodes: 2, checkpointSeconds: 1 });
+
+/** The runs whose metrics the lab has applied so far (they train on the worker). */
+function metricsApplied(lab: LabService): { seen: Set<string> } {
+  const seen = new Set<string>();
+  lab.on((event, payload) => {
+    if (event === 'run:metrics') seen.add((payload as { runId: string }).runId);
+  });
+  return { seen };
+}
+
+test(
+  'a lab closed as the app and serve close it leaves its queue run training; the next lab follows it to its end, every metrics line once',
+  { timeout: 300_000 },
+  async () => {
+    const runsDir = join(dir, 'runs-left');
+    // The lab as `serve` builds it: its queue saved in the runs folder's settings.json, chosen through the launcher switch.
+    await mkdir(runsDir, { recursive: true });
+    await writeFile(join(runsDir, 'settings.json'), JSON.stringify({ queue: url }));
+    const rendererDir = join(dir, 'renderer');
+    await mkdir(rendererDir, { recursive: true });
+    await writeFile(join(rendererDir, 'index.html'), '<!doctype html>');
+    const serve = () => startServer({ host: '127.0.0.1', port: 0, runsDir, rendererDir });
+
+    const first = await serve();
+    const applied = metricsApplied(first.service);
+    const { runId } = await first.service.startRun(runRequest(first.service, 20_000));
+    await until('metrics of the run to come back', () => applied.seen.has(runId));
+    const { leftTraining } = await first.close();
+    const closedAt = Date.now();
+    assert.equal(leftTraining, 1);
+    const left = statusOf(runsDir, runId);
+    assert.equal(left.status, 'running', `the run was not left training: ${left.status} ${left.error ?? ''}`);
+    // The lab sent the worker nothing (no stop), and its record is as far as metrics.ndjson goes.
+    assert.equal(await client!.xlen(inStream(runId)), 0, 'the closing lab sent the run a control message');
+    const record = await recordOf(runsDir, runId);
+    assert.ok(record.lastId !== '0', 'the lab recorded no entry applied');
+    assert.equal((await stat(join(runsDir, runId, 'metrics.ndjson'))).size, record.metricsBytes);
+    // The worker goes on training with no lab listening.
+    await until('the worker to send entries after the lab closed', async () => {
+      const after = (await client!.xrange(outStream(runId), String(closedAt + 1), '+')) as [string, string[]][];
+      return after.some(([, fields]) => (JSON.parse(fields[1] ?? '{}') as { type?: string }).type === 'metrics');
+    });
+
+    const second = await serve();
+    try {
+      const end = await second.service.waitForRun(runId);
+      assert.equal(end.status, 'finished', `${end.status} ${end.error ?? ''}`);
+      assert.equal(end.worker, 'worker-r');
+      assert.doesNotMatch(end.warning ?? '', /took it over/);
+      assert.ok(end.hasPolicy && existsSync(join(runsDir, runId, 'policy', 'policy.json')), 'the run’s policy did not come back');
+      const { updates, episodes } = checkMetricsOnce(join(runsDir, runId));
+      assert.equal(end.steps, end.plannedSteps ?? end.totalSteps);
+      assert.equal(updates.at(-1)!.step, end.steps);
+      assert.ok(updates.at(-1)!.step > left.steps, 'no training after the first lab closed');
+      assert.equal(episodes.length, end.episodes);
+      assert.ok(!existsSync(join(runsDir, runId, QUEUE_RECORD_FILE)), 'an ended run keeps its queue record');
+    } finally {
+      assert.equal((await second.close()).leftTraining, 0);
+    }
+  },
+);
+
+test('a lab closed as the CLI closes it (train/sweep --queue) stops its queue runs: stopped, with their policies', { timeout: 300_000 }, async () => {
+  const runsDir = join(dir, 'runs-cli-close');
+  const launcher = new QueueLauncher(url);
+  await launcher.ready();
+  const lab = new LabService({ runsDir, launcher, mode: 'cli' });
+  const applied = metricsApplied(lab);
+  let runId = '';
+  try {
+    ({ runId } = await lab.startRun(runRequest(lab, 5_000_000)));
+    await until('metrics of the run to come back', () => applied.seen.has(runId));
+  } finally {
+    assert.equal((await lab.close()).leftTraining, 0);
+    await launcher.close();
+  }
+  const end = statusOf(runsDir, runId);
+  assert.equal(end.status, 'stopped', end.error);
+  assert.ok(end.steps > 0 && end.steps < 5_000_000);
+  assert.ok(end.hasPolicy && existsSync(join(runsDir, runId, 'policy', 'policy.json')), 'the stopped run’s policy did not come back');
+  assert.ok(!existsSync(join(runsDir, runId, QUEUE_RECORD_FILE)), 'a stopped run keeps its queue record');
+  await worker!.waitFor((l) => l.event === 'job-end' && l.runId === runId, 60_000, 'the stopped run to end on the worker');
 });

@@ -9,7 +9,8 @@
  *
  * A lab that dies leaves its runs training on the workers. Each run's folder keeps queue-job.json
  * (queue-record.ts: the queue, the job, the last stream entry applied and metrics.ndjson's length
- * then); a lab started later on the same queue follows the run again from there (`reattach`).
+ * then); a lab started later on the same queue follows the run again from there (`reattach`). A lab
+ * that closes may leave its runs training the same way (`detach`: the app quits, `serve` stops).
  */
 import { Redis } from 'ioredis';
 import { Queue, QueueEvents } from 'bullmq';
@@ -167,6 +168,11 @@ export class QueueLauncher implements ReattachingLauncher {
     this.runs.set(run.runId, run);
   }
 
+  /** @internal A run left training (detached): the shared reader and BullMQ's word no longer reach it. */
+  untrack(run: RemoteRun): void {
+    if (this.runs.get(run.runId) === run) this.runs.delete(run.runId);
+  }
+
   /** @internal The run's entries come from the shared XREAD from here on, after `run.lastId`. */
   goLive(run: RemoteRun): void {
     run.live = true;
@@ -270,6 +276,8 @@ class RemoteRun implements RunProcess {
   /** Why another worker took the run over, if one did. */
   private takeover: string | null = null;
   private ended = false;
+  /** The lab closed and left the run training: nothing more is applied here (the next lab applies it). */
+  private detached = false;
   private killTimer?: NodeJS.Timeout;
   private readonly onApplied?: QueueLauncherOptions['onApplied'];
 
@@ -322,12 +330,12 @@ class RemoteRun implements RunProcess {
     this.launcher.track(this);
     try {
       await this.catchUp();
-      if (this.ended) return;
+      if (this.ended || this.detached) return;
       const job = await this.launcher.jobState(this.runId);
       if (job.state === 'failed') return this.failed(job.failedReason);
       if (job.state === 'unknown' || job.state === 'completed') {
         await this.catchUp(); // a worker writes its exit before the job completes: it is there now
-        if (this.ended) return;
+        if (this.ended || this.detached) return;
         this.deliver({
           type: 'error',
           message: lostReason(this.reattached!.queue, 'its job ended on the queue without the run’s end in what its worker sent'),
@@ -337,6 +345,7 @@ class RemoteRun implements RunProcess {
     } catch {
       /* Redis away for a moment: the shared reader goes on from the last entry applied and retries */
     }
+    if (this.detached) return;
     this.lastId = this.appliedId;
     this.launcher.goLive(this);
   }
@@ -344,10 +353,10 @@ class RemoteRun implements RunProcess {
   private async catchUp(): Promise<void> {
     for (;;) {
       const entries = await this.launcher.readAfter(this.runId, this.appliedId, 200);
-      if (entries.length === 0) return;
+      if (entries.length === 0 || this.detached) return;
       for (const [id, fields] of entries) {
         await this.applyEntry(id, fields[1] ?? '', Number(id.split('-')[0]));
-        if (this.ended) return;
+        if (this.ended || this.detached) return;
       }
     }
   }
@@ -384,6 +393,7 @@ class RemoteRun implements RunProcess {
   }
 
   private async applyEntry(id: string, raw: string, writtenAtMs: number): Promise<void> {
+    if (this.detached) return; // left to the next lab, which reads on from the record
     let type: string | null = null;
     try {
       type = await this.apply(raw);
@@ -423,10 +433,29 @@ class RemoteRun implements RunProcess {
     return this.chain;
   }
 
+  /**
+   * The lab closes and leaves the run training on its worker: entries from here on are left in the
+   * stream, and queue-job.json is written as far as they were applied (within CLOSE_FLUSH_MS; else the
+   * record before stays, true but further back). False when the run had already ended.
+   */
+  async detach(): Promise<boolean> {
+    if (this.ended) return false;
+    this.detached = true;
+    clearTimeout(this.killTimer);
+    const written = (this.chain = this.chain.then(async () => {
+      this.launcher.untrack(this);
+      await this.saveRecord();
+    }));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([written.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, CLOSE_FLUSH_MS)))]);
+    clearTimeout(timer);
+    return !this.ended;
+  }
+
   /** BullMQ gave the job up (its workers stalled more often than allowed, or one failed it). */
   failed(reason: string): void {
     this.chain = this.chain.then(async () => {
-      if (this.ended) return;
+      if (this.ended || this.detached) return;
       const why = /stalled/i.test(reason)
         ? 'the workers training it stopped answering more often than the queue retries a run (a worker died or lost its connection)'
         : reason.slice(0, 300);

@@ -13,6 +13,12 @@ export interface RunProcess {
   kill(): void;
   /** Once the process exists: its pid (so a lab restarted meanwhile knows the run is alive). */
   onSpawn?(listener: (pid: number) => void): void;
+  /**
+   * A run that trains on another machine (a queue job) can outlive this lab: stop following it and
+   * leave it training, keeping what a later lab needs to follow it again. Absent: the run's process
+   * lives and dies with this lab's, so closing the lab stops it. False when the run had already ended.
+   */
+  detach?(): Promise<boolean>;
 }
 
 export interface RunLauncher {

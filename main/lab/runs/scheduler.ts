@@ -64,6 +64,16 @@ interface ActiveRun {
   threads?: number;
   /** A resumed run: the checkpoint folder its process goes on from. */
   resumeFrom?: string;
+  /** Left training elsewhere when this lab closed (RunProcess.detach): it has not ended. */
+  detached?: boolean;
+}
+
+export interface CloseOptions {
+  /**
+   * Runs training on another machine (a job queue) are left training instead of stopped, for the next
+   * lab on that queue to follow again: the app quitting, `serve` stopping. Runs of this machine stop.
+   */
+  leaveQueueRuns?: boolean;
 }
 
 export class RunScheduler {
@@ -343,6 +353,7 @@ export class RunScheduler {
     if (run) {
       await run.exited;
       await run.writes;
+      if (run.detached) throw new LabError(`run ${runId} was left training on the job queue when the lab closed`, 'failed');
     }
     const s = await this.store.readStatus(runId);
     if (!s) throw new LabError(`no run "${runId}"`, 'not-found');
@@ -592,15 +603,35 @@ export class RunScheduler {
     return true;
   }
 
-  /** Stops every active run and waits for the processes to exit and their status files to be written. */
-  async close(): Promise<void> {
+  /**
+   * Stops every active run (with `leaveQueueRuns`, leaves those on a job queue training) and waits for
+   * the processes to exit and their status files to be written. Returns how many runs were left training.
+   */
+  async close(opts: CloseOptions = {}): Promise<{ leftTraining: number }> {
     this.queue.length = 0;
     const waits: Promise<void>[] = [];
+    let leftTraining = 0;
     for (const [id, run] of this.active) {
+      const proc = run.proc;
+      if (opts.leaveQueueRuns && proc?.detach) {
+        waits.push(
+          proc.detach().then((left) => {
+            if (!left) return run.exited; // it ended meanwhile, as the scheduler records
+            leftTraining++;
+            clearTimeout(run.killTimer);
+            run.detached = true;
+            this.updateSummary(run, {}); // status.json with its progress so far, still running
+            this.active.delete(id);
+            run.resolveExited();
+          }),
+        );
+        continue;
+      }
       waits.push(run.exited);
       void this.stopRun(id);
     }
     await Promise.all(waits);
     await Promise.all([...this.unsettled]);
+    return { leftTraining };
   }
 }
