@@ -116,6 +116,7 @@ describe('Settings: the job queue (real serve, redis-server and worker)', { time
     const run = await labInvoke<{ runId: string }>(serve!, 'startRun', { env: 'CartPole-v1', algo: 'reinforce', steps: 300, evalEpisodes: 1, seed: 0 });
     const chip = page.locator(`[data-testid=queue] [data-run-id="${run.runId}"] .chip`);
     await waitUntil(page, 'the run waiting for a worker', async () => (await chip.textContent())?.trim() === 'waiting for a worker');
+    await page.screenshot({ path: join(SHOTS, 'train-waiting-for-a-worker-1024x700.png') });
 
     worker = spawn(process.execPath, ['--import', 'tsx', 'main/cli.ts', 'worker', '--queue', r.url, '--concurrency', '1', '--name', 'e2e-worker', '--json'], {
       cwd: ROOT,

@@ -22,6 +22,13 @@ import { NO_QUEUE, lostReason, type QueueRecord } from './queue-record.ts';
 
 /** The queue's state is looked at no more often than this, however many pages ask. */
 const STATUS_TTL_MS = 2000;
+/** How long closing waits for a queue launcher: one whose Redis never answered does not finish closing. */
+const CLOSE_WAIT_MS = 3000;
+
+function closeWithin(l: QueueLauncher, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([l.close(), new Promise<void>((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
+}
 
 export interface QueueChoiceOptions {
   /** The settings.json that keeps the choice. */
@@ -126,7 +133,7 @@ class LauncherSwitch implements RunLauncher {
   async close(): Promise<void> {
     const all = new Set<QueueLauncher>([...this.retired, ...this.live.keys()]);
     if (this.current instanceof QueueLauncher) all.add(this.current);
-    await Promise.allSettled([...all].map((l) => l.close()));
+    await Promise.allSettled([...all].map((l) => closeWithin(l, CLOSE_WAIT_MS)));
   }
 }
 
@@ -221,7 +228,7 @@ export class QueueChoice {
         try {
           await q.ready(this.opts.probeTimeoutMs);
         } catch (err) {
-          await q.close().catch(() => undefined);
+          await closeWithin(q, CLOSE_WAIT_MS).catch(() => undefined);
           throw err;
         }
         next = q;
@@ -230,7 +237,7 @@ export class QueueChoice {
     try {
       await this.persist(url);
     } catch (err) {
-      if (next instanceof QueueLauncher) await next.close().catch(() => undefined);
+      if (next instanceof QueueLauncher) await closeWithin(next, CLOSE_WAIT_MS).catch(() => undefined);
       throw err;
     }
     if (next) {
