@@ -10,8 +10,8 @@ import type { ExportGifParams, GifExport, InsightGrid, InsightsParams, PolicyInf
 import type { RecordedEpisodeFrames, RecordedGifParams, RunDetail, RunEvents, RunExport, RunRequest, RunSummary, StartRunRequest } from './domain/runs.ts';
 import { LabError } from './domain/errors.ts';
 import type { SweepEvents, SweepParams, SweepSummary } from './domain/sweeps.ts';
-import { startSweep, type RunningSweep } from './sweeps/sweep-runner.ts';
-import { getSweepRecord, listSweepRecords, type SweepRecords } from './sweeps/sweep-records.ts';
+import { followSweep, startSweep, type RunningSweep, type SweepHost } from './sweeps/sweep-runner.ts';
+import { getSweepRecord, listSweepRecords, sweepsToFollow, type SweepRecords } from './sweeps/sweep-records.ts';
 import { algorithmDef } from './agents/registry.ts';
 import { readRecordedEpisode } from './runs/run-media.ts';
 import type { SystemInfo } from './domain/system.ts';
@@ -81,6 +81,7 @@ export class LabService {
       ensureBackend: () => this.backend(),
     });
     this.playback = new Playback(this.policies);
+    this.sweepsFollowed = this.followLeftSweeps().catch(() => undefined);
   }
 
   on(listener: Listener): () => void {
@@ -240,34 +241,49 @@ export class LabService {
   private readonly liveSweeps = new Map<string, SweepSummary>();
   private readonly sweepStops = new Map<string, () => Promise<void>>();
 
+  /** Sweeps an earlier lab left running whose runs this lab follows again (on a queue): going on here once it has recovered. */
+  private readonly sweepsFollowed: Promise<void>;
+
   /** Plans and checks every run of the sweep, then queues them all; `done` resolves when all have ended. */
   async startSweep(p: SweepParams): Promise<RunningSweep> {
-    const running = await startSweep(
-      {
-        rules: (algo) => algorithmDef(algo).rules,
-        envOptions: (env) => envOptionDefs(env),
-        checkRun: (req) => this.buildConfig(req),
-        startRun: (req) => this.startRun(req),
-        stopRun: (id) => this.stopRun(id),
-        updateRun: (id, u) => this.updateRun(id, u),
-        waitForRun: (id) => this.waitForRun(id),
-        onMetrics: (listener) =>
-          this.on((event, payload) => {
-            if (event === 'run:metrics') listener((payload as RunEvents['run:metrics']).runId, (payload as RunEvents['run:metrics']).records);
-          }),
-        onStatus: (listener) =>
-          this.on((event, payload) => {
-            if (event === 'run:status') listener(payload as RunSummary);
-          }),
-        changed: (summary) => {
-          this.liveSweeps.set(summary.sweepId, summary);
-          this.emit('sweep:updated', summary);
-        },
-        sweepsDir: this.sweepsDir,
+    return this.track(await startSweep(this.sweepHost(), p));
+  }
+
+  /** A sweep the lab left running when it closed or died, its runs training on a job queue: not interrupted, it goes on here. */
+  private async followLeftSweeps(): Promise<void> {
+    const active = await this.runs.activeRuns();
+    for (const record of await sweepsToFollow(this.sweepRecords, (runId) => active.has(runId))) this.track(followSweep(this.sweepHost(), record));
+  }
+
+  private sweepHost(): SweepHost {
+    return {
+      rules: (algo) => algorithmDef(algo).rules,
+      envOptions: (env) => envOptionDefs(env),
+      checkRun: (req) => this.buildConfig(req),
+      startRun: (req) => this.startRun(req),
+      stopRun: (id) => this.stopRun(id),
+      updateRun: (id, u) => this.updateRun(id, u),
+      waitForRun: (id) => this.waitForRun(id),
+      onMetrics: (listener) =>
+        this.on((event, payload) => {
+          if (event === 'run:metrics') listener((payload as RunEvents['run:metrics']).runId, (payload as RunEvents['run:metrics']).records);
+        }),
+      onStatus: (listener) =>
+        this.on((event, payload) => {
+          if (event === 'run:status') listener(payload as RunSummary);
+        }),
+      changed: (summary) => {
+        this.liveSweeps.set(summary.sweepId, summary);
+        this.emit('sweep:updated', summary);
       },
-      p,
-    );
+      sweepsDir: this.sweepsDir,
+    };
+  }
+
+  /** A sweep this lab runs: listed live, stoppable, until it ends. */
+  private track(running: RunningSweep): RunningSweep {
     const id = running.summary.sweepId;
+    if (!this.liveSweeps.has(id)) this.liveSweeps.set(id, running.summary); // a followed sweep, before its record changes
     this.sweepStops.set(id, running.stop);
     void running.done
       .catch(() => undefined)
@@ -283,16 +299,19 @@ export class LabService {
   }
 
   /** Every sweep in the runs folder, newest first; one an earlier lab left unfinished shows its runs' real statuses. */
-  listSweeps(): Promise<SweepSummary[]> {
+  async listSweeps(): Promise<SweepSummary[]> {
+    await this.sweepsFollowed;
     return listSweepRecords(this.sweepRecords);
   }
 
-  getSweep(sweepId: string): Promise<SweepSummary> {
+  async getSweep(sweepId: string): Promise<SweepSummary> {
+    await this.sweepsFollowed;
     return getSweepRecord(this.sweepRecords, sweepId);
   }
 
   /** Stops a sweep this lab is running: its queued runs never start, its running ones stop (saving their policies). */
   async stopSweep(sweepId: string): Promise<SweepSummary> {
+    await this.sweepsFollowed;
     const stop = this.sweepStops.get(sweepId);
     if (stop) await stop();
     return this.getSweep(sweepId);

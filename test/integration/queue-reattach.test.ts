@@ -21,6 +21,8 @@ import { ROOT } from '../helpers/cli.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { LabService } from '../../main/lab/service.ts';
 import { startServer } from '../../main/serve.ts';
+import { dispatch } from '../../main/dispatch.ts';
+import type { SweepSummary } from '../../main/lab/domain/sweeps.ts';
 import { QueueLauncher } from '../../main/lab/queue/queue-launcher.ts';
 import { ForkLauncher } from '../../main/lab/runs/fork-launcher.ts';
 import { inStream, outStream } from '../../main/lab/queue/protocol.ts';
@@ -225,6 +227,8 @@ test('a run still training when the next lab starts goes on live there: status, 
   try {
     const listed = (await lab.listRuns()).find((r) => r.runId === runId)!;
     assert.equal(listed.status, 'running', listed.error);
+    // What the worker sent while no lab listened is applied as this lab catches up (listRuns does not wait for it): metrics, then progress.
+    await until('the lab to catch up on what the worker sent meanwhile', () => lastStep > 0);
     const before = checkMetricsOnce(join(runsDir, runId)).updates.at(-1)!.step;
     await until('progress past what the first lab saw', () => lastStep > before + 2000);
     assert.equal((await lab.setPaused(runId, true)).status, 'paused');
@@ -293,18 +297,22 @@ function metricsApplied(lab: LabService): { seen: Set<string> } {
   return { seen };
 }
 
+/** Labs as `serve` builds them on runsDir: the queue saved in the runs folder's settings.json, chosen through the launcher switch. */
+async function serveLabs(runsDir: string): Promise<() => ReturnType<typeof startServer>> {
+  await mkdir(runsDir, { recursive: true });
+  await writeFile(join(runsDir, 'settings.json'), JSON.stringify({ queue: url }));
+  const rendererDir = join(dir, 'renderer');
+  await mkdir(rendererDir, { recursive: true });
+  await writeFile(join(rendererDir, 'index.html'), '<!doctype html>');
+  return () => startServer({ host: '127.0.0.1', port: 0, runsDir, rendererDir });
+}
+
 test(
   'a lab closed as the app and serve close it leaves its queue run training; the next lab follows it to its end, every metrics line once',
   { timeout: 300_000 },
   async () => {
     const runsDir = join(dir, 'runs-left');
-    // The lab as `serve` builds it: its queue saved in the runs folder's settings.json, chosen through the launcher switch.
-    await mkdir(runsDir, { recursive: true });
-    await writeFile(join(runsDir, 'settings.json'), JSON.stringify({ queue: url }));
-    const rendererDir = join(dir, 'renderer');
-    await mkdir(rendererDir, { recursive: true });
-    await writeFile(join(rendererDir, 'index.html'), '<!doctype html>');
-    const serve = () => startServer({ host: '127.0.0.1', port: 0, runsDir, rendererDir });
+    const serve = await serveLabs(runsDir);
 
     const first = await serve();
     const applied = metricsApplied(first.service);
@@ -366,3 +374,50 @@ test('a lab closed as the CLI closes it (train/sweep --queue) stops its queue ru
   assert.ok(!existsSync(join(runsDir, runId, QUEUE_RECORD_FILE)), 'a stopped run keeps its queue record');
   await worker!.waitFor((l) => l.event === 'job-end' && l.runId === runId, 60_000, 'the stopped run to end on the worker');
 });
+
+test(
+  'a sweep whose lab closed as the app and serve close it goes on in the next lab: running, not interrupted, then finished',
+  { timeout: 300_000 },
+  async () => {
+    const runsDir = join(dir, 'runs-sweep');
+    const serve = await serveLabs(runsDir);
+    const first = await serve();
+    const applied = metricsApplied(first.service);
+    // Two runs on a one-run worker: one trains while the other waits in the queue when the lab closes.
+    const started = await dispatch(first.service, 'startSweep', {
+      env: 'CartPole-v1',
+      algo: 'ppo',
+      steps: 20_000,
+      seeds: [0, 1],
+      evalEpisodes: 2,
+      checkpointSeconds: 1,
+    });
+    assert.ok(started.ok, JSON.stringify(started));
+    const { sweepId, runs } = started.result as SweepSummary;
+    await until('metrics of a run to come back', () => runs.some((r) => applied.seen.has(r.runId)));
+    assert.equal((await first.close()).leftTraining, 2);
+    const recordFile = join(runsDir, 'sweeps', `${sweepId}.json`);
+    assert.equal((JSON.parse(await readFile(recordFile, 'utf8')) as SweepSummary).status, 'running');
+
+    const second = await serve();
+    try {
+      const going = await second.service.getSweep(sweepId);
+      assert.equal(going.status, 'running', `the sweep shows ${going.status} while its runs are followed again`);
+      assert.equal((await second.service.listSweeps()).find((s) => s.sweepId === sweepId)?.status, 'running');
+      let end: SweepSummary | null = null;
+      await until('the sweep to end in the next lab', async () => (end = await second.service.getSweep(sweepId)).status !== 'running', 240_000);
+      assert.equal(end!.status, 'finished');
+      assert.deepEqual(
+        end!.runs.map((r) => r.status),
+        ['finished', 'finished'],
+      );
+      assert.ok(end!.runs.every((r) => r.objective !== null) && end!.best, 'the ended runs’ objectives are not in the record');
+      // Its record is written to the end, as its own lab would have.
+      const onDisk = JSON.parse(await readFile(recordFile, 'utf8')) as SweepSummary;
+      assert.equal(onDisk.status, 'finished');
+      assert.deepEqual(onDisk.runs, end!.runs);
+    } finally {
+      assert.equal((await second.close()).leftTraining, 0);
+    }
+  },
+);

@@ -529,6 +529,12 @@ export class RunScheduler {
     return { fileName: `${runId}-policy.zip`, mime: 'application/zip', dataBase64: Buffer.from(await zipFolder(dir)).toString('base64') };
   }
 
+  /** The runs active in this lab once its recovery is done (runs a lab before it left on a queue included). */
+  async activeRuns(): Promise<ReadonlySet<string>> {
+    await this.recovered;
+    return new Set(this.active.keys());
+  }
+
   async listRuns(): Promise<RunSummary[]> {
     await this.recovered;
     const onDisk = await this.store.list();

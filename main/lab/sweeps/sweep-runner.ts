@@ -1,7 +1,9 @@
 /**
  * Runs a sweep through the lab's own queue: plans every run, validates them all before any starts,
  * starts them tagged with the sweep (the queue trains as many at once as it has slots), prunes by the
- * median rule when asked, and keeps the sweep's record in <runs>/sweeps/<id>.json as runs end.
+ * median rule when asked, and keeps the sweep's record in <runs>/sweeps/<id>.json as runs end. A
+ * sweep an earlier lab left running, whose runs this lab follows again (on a job queue), goes on here
+ * (followSweep).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
@@ -99,16 +101,8 @@ export async function startSweep(host: SweepHost, p: SweepParams): Promise<Runni
     ranking: [],
     best: null,
   };
-  const path = join(host.sweepsDir, `${sweepId}.json`);
   await mkdir(host.sweepsDir, { recursive: true });
-  // Chained: runs end concurrently, and each write must land whole and in order.
-  let saving: Promise<void> = Promise.resolve();
-  const save = () => {
-    Object.assign(summary, rank(summary.runs, p.objective));
-    const snapshot = structuredClone(summary);
-    host.changed(snapshot);
-    return (saving = saving.then(() => writeJsonAtomic(path, snapshot)));
-  };
+  const save = recorder(host, summary);
 
   const returns = new Map<string, number[]>();
   const nextRung = new Map<string, number>();
@@ -147,10 +141,7 @@ export async function startSweep(host: SweepHost, p: SweepParams): Promise<Runni
   const offStatus = host.onStatus((s) => {
     const rec = byId.get(s.runId);
     if (!rec && !ENDED.has(s.status)) early.set(s.runId, s.status);
-    // An ending is recorded with its objective, once the run's last status is written (below).
-    if (!rec || rec.status === s.status || ENDED.has(rec.status) || ENDED.has(s.status)) return;
-    rec.status = s.status;
-    void save();
+    if (noteStatus(rec, s)) void save();
   });
   const started: RunSummary[] = [];
   try {
@@ -169,26 +160,82 @@ export async function startSweep(host: SweepHost, p: SweepParams): Promise<Runni
     throw err;
   }
   await save();
+  return {
+    summary: structuredClone(summary),
+    ...untilEnded(host, summary, save, () => {
+      off();
+      offStatus();
+    }),
+  };
+}
 
+/**
+ * A sweep an earlier lab left running (it closed or died while the sweep's runs trained on a job
+ * queue), whose open runs this lab follows again: its record goes on here as they end, and it can be
+ * stopped. Its pruning does not resume (the rungs' returns were the earlier lab's).
+ */
+export function followSweep(host: SweepHost, record: SweepSummary): RunningSweep {
+  const summary = structuredClone(record);
+  const save = recorder(host, summary);
+  const offStatus = host.onStatus((s) => {
+    if (
+      noteStatus(
+        summary.runs.find((r) => r.runId === s.runId),
+        s,
+      )
+    )
+      void save();
+  });
+  return { summary: structuredClone(summary), ...untilEnded(host, summary, save, offStatus) };
+}
+
+/** Writes the sweep's record, ranked, whole and in order (runs end concurrently), and tells the lab. */
+function recorder(host: SweepHost, summary: SweepSummary): () => Promise<void> {
+  const path = join(host.sweepsDir, `${summary.sweepId}.json`);
+  let saving: Promise<void> = Promise.resolve();
+  return () => {
+    Object.assign(summary, rank(summary.runs, summary.objective));
+    const snapshot = structuredClone(summary);
+    host.changed(snapshot);
+    return (saving = saving.then(() => writeJsonAtomic(path, snapshot)));
+  };
+}
+
+/** A run's new status into its record (an ending is recorded with its objective once written: untilEnded); true if it changed. */
+function noteStatus(rec: SweepRunRecord | undefined, s: RunSummary): boolean {
+  if (!rec || rec.status === s.status || ENDED.has(rec.status) || ENDED.has(s.status)) return false;
+  rec.status = s.status;
+  return true;
+}
+
+/**
+ * Records each run's end as it comes, then the sweep's (stopped or finished). A run the lab left
+ * training when it closed (its wait fails) leaves the record as it is, still running, for the next lab.
+ */
+function untilEnded(host: SweepHost, summary: SweepSummary, save: () => Promise<void>, release: () => void): Omit<RunningSweep, 'summary'> {
   let stopping = false;
   const done = (async () => {
-    await Promise.all(
-      summary.runs.map(async (rec) => {
-        const s = await host.waitForRun(rec.runId);
-        rec.status = s.status;
-        rec.objective = runObjective(s, p.objective);
-        await save();
-      }),
-    );
-    off();
-    offStatus();
+    try {
+      await Promise.all(
+        summary.runs.map(async (rec) => {
+          const s = await host.waitForRun(rec.runId).catch((err: unknown) => {
+            if (err instanceof LabError && err.code === 'not-found') return null; // deleted from the library after it ended
+            throw err;
+          });
+          if (!s) return;
+          rec.status = s.status;
+          rec.objective = runObjective(s, summary.objective);
+          await save();
+        }),
+      );
+    } finally {
+      release();
+    }
     summary.status = stopping && summary.runs.some((r) => r.status === 'stopped' && !r.pruned) ? 'stopped' : 'finished';
     await save();
-    await saving;
     return structuredClone(summary);
   })();
   return {
-    summary: structuredClone(summary),
     done,
     async stop() {
       stopping = true;
