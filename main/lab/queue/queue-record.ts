@@ -85,7 +85,7 @@ export function lostReason(q: QueueRef | null, what: string): string {
 
 /** What a lab that closed says of the runs it left training on queue workers (LabService.close's leftTraining). */
 export function leftTrainingNote(n: number): string {
-  return `${n} run${n === 1 ? '' : 's'} keep${n === 1 ? 's' : ''} training on queue workers; they are followed again when the lab next starts with this queue`;
+  return `${n} run${n === 1 ? '' : 's'} keep${n === 1 ? 's' : ''} training on queue workers; ${n === 1 ? 'it is' : 'they are'} followed again when the lab next starts with this queue`;
 }
 
 export const NO_QUEUE = "it was started again without a queue (--queue, POLICY_LAB_QUEUE or the app's queue setting)";
