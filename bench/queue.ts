@@ -9,7 +9,9 @@
  *              processes (one run each at a time) against 8 / W × one run's time
  *   local      the same 8 runs on this lab's own process queue with W at once: what the machine gives
  *              (other load included) without the queue
- *   node --import tsx bench/queue.ts [--steps 20000] [--runs 8] [--json]
+ *   Wall times here drift ±20 % with other load, so every measurement is repeated in alternating
+ *   rounds (one run alone, W = 1…cores on the queue, the same locally) and the medians compared.
+ *   node --import tsx bench/queue.ts [--steps 20000] [--runs 8] [--rounds 3] [--json]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -23,9 +25,11 @@ import { QueueLauncher } from '../main/lab/queue/queue-launcher.ts';
 import { ForkLauncher, defaultWorkerPath } from '../main/lab/runs/fork-launcher.ts';
 import type { RunSummary } from '../main/lab/domain/runs.ts';
 
-const { values } = parseArgs({ options: { steps: { type: 'string' }, runs: { type: 'string' }, json: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { steps: { type: 'string' }, runs: { type: 'string' }, rounds: { type: 'string' }, json: { type: 'boolean' } } });
 const STEPS = Number(values.steps ?? 20000);
 const RUNS = Number(values.runs ?? 8);
+/** Rounds of (one run alone, then W = 1…cores, queue and local), alternated so drifting load hits every setting alike; medians reported. */
+const ROUNDS = Number(values.rounds ?? 3);
 const CLI = fileURLToPath(new URL('../main/cli.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -153,42 +157,68 @@ const load = loadavg().map((l) => l.toFixed(2));
 const runEntry = defaultWorkerPath().endsWith('.js') ? 'built worker (out/main/worker.js)' : 'main/worker.ts under tsx (out/ missing or stale)';
 const results: Record<string, unknown>[] = [];
 try {
-  // One run alone on one worker: the unit of the scaling target, and the overhead/latency sample.
   let ws = await startWorkers(url, 1);
-  await trial(url, join(dir, 'warm-up'), 1); // the first run pays tsx's compile and the disk cache: not "one run's time"
-  const one = await trial(url, join(dir, 'one'), 1);
-  const overhead = [...one.pickupMs];
-  const ends = [...one.endMs];
-  const metrics = [...one.metricsMs];
-  const rows: { workers: number; seconds: number; target: number; localSeconds: number }[] = [];
+  await trial(url, join(dir, 'warm-up'), 1); // the first run fills the disk cache: not "one run's time"
+  const overhead: number[] = [];
+  const ends: number[] = [];
+  const metrics: number[] = [];
+  const oneRun: number[] = [];
+  const byW = new Map<number, { queue: number[]; local: number[]; perWorker: Map<string, number> }>();
   let handoffMs: number[] = [];
-  for (let w = 1; w <= availableParallelism(); w++) {
-    if (w > 1) {
+  for (let round = 0; round < ROUNDS; round++) {
+    if (ws.length !== 1) {
       await stopWorkers(ws);
-      ws = await startWorkers(url, w);
+      ws = await startWorkers(url, 1);
     }
-    const t = await trial(url, join(dir, `w${w}`), RUNS);
-    overhead.push(...[...t.pickupMs].sort((a, b) => a - b).slice(0, w)); // the runs a free worker took at once
-    ends.push(...t.endMs);
-    metrics.push(...t.metricsMs);
-    if (w === 1) {
-      // One worker: from a run's exit to the next run taken, the queue's part of the gap between runs.
-      const a = [...t.assignedAt].sort((x, y) => x - y);
-      const e = [...t.exitAt].sort((x, y) => x - y);
-      handoffMs = e.slice(0, -1).map((x, i) => a[i + 1] - x);
+    // One run alone on one worker: the unit of the scaling target, and the overhead/latency sample.
+    const one = await trial(url, join(dir, `one-${round}`), 1);
+    oneRun.push(one.wallSeconds);
+    overhead.push(...one.pickupMs);
+    ends.push(...one.endMs);
+    metrics.push(...one.metricsMs);
+    for (let w = 1; w <= availableParallelism(); w++) {
+      if (ws.length !== w) {
+        await stopWorkers(ws);
+        ws = await startWorkers(url, w);
+      }
+      const t = await trial(url, join(dir, `w${w}-${round}`), RUNS);
+      overhead.push(...[...t.pickupMs].sort((a, b) => a - b).slice(0, w)); // the runs a free worker took at once
+      ends.push(...t.endMs);
+      metrics.push(...t.metricsMs);
+      if (w === 1 && round === 0) {
+        // One worker: from a run's exit to the next run taken, the queue's part of the gap between runs.
+        const a = [...t.assignedAt].sort((x, y) => x - y);
+        const e = [...t.exitAt].sort((x, y) => x - y);
+        handoffMs = e.slice(0, -1).map((x, i) => a[i + 1] - x);
+      }
+      const local = await localTrial(join(dir, `local${w}-${round}`), RUNS, w);
+      const row = byW.get(w) ?? { queue: [], local: [], perWorker: new Map<string, number>() };
+      row.queue.push(t.wallSeconds);
+      row.local.push(local);
+      for (const r of t.runs) row.perWorker.set(r.worker ?? '?', (row.perWorker.get(r.worker ?? '?') ?? 0) + 1);
+      byW.set(w, row);
     }
-    const local = await localTrial(join(dir, `local${w}`), RUNS, w);
-    rows.push({ workers: w, seconds: t.wallSeconds, target: 1.15 * (RUNS / w) * one.wallSeconds, localSeconds: local });
-    const perWorker = new Map<string, number>();
-    for (const r of t.runs) perWorker.set(r.worker ?? '?', (perWorker.get(r.worker ?? '?') ?? 0) + 1);
+  }
+  const oneRunSeconds = pct(oneRun, 50);
+  const rows: { workers: number; seconds: number; target: number; localSeconds: number; all: number[]; allLocal: number[] }[] = [];
+  for (const [w, row] of byW) {
+    rows.push({
+      workers: w,
+      seconds: pct(row.queue, 50),
+      target: 1.15 * (RUNS / w) * oneRunSeconds,
+      localSeconds: pct(row.local, 50),
+      all: row.queue,
+      allLocal: row.local,
+    });
     results.push({
       event: 'scaling',
       workers: w,
       runs: RUNS,
-      seconds: t.wallSeconds,
-      oneRunSeconds: one.wallSeconds,
+      seconds: row.queue,
+      localSeconds: row.local,
+      oneRunSeconds: oneRun,
       target: rows.at(-1)!.target,
-      perWorker: Object.fromEntries(perWorker),
+      perWorker: Object.fromEntries(row.perWorker),
     });
   }
   await stopWorkers(ws);
@@ -204,6 +234,8 @@ try {
     pickupMs: { median: pct(free, 50), p95: pct(free, 95), n: free.length },
     endMs: { median: pct(ends, 50), p95: pct(ends, 95), n: ends.length },
     handoffMs: { median: pct(handoffMs, 50), p95: pct(handoffMs, 95), n: handoffMs.length },
+    rounds: ROUNDS,
+    oneRunSeconds: oneRun,
     metricsLatencyMs: { median: pct(metrics, 50), p95: pct(metrics, 95), max: Math.max(...metrics), n: metrics.length },
     scaling: rows,
   });
@@ -219,18 +251,24 @@ for (const r of results) {
       pickupMs: { median: number; p95: number };
       endMs: { median: number; p95: number };
       metricsLatencyMs: { median: number; p95: number; max: number };
-      scaling: { workers: number; seconds: number; target: number; localSeconds: number }[];
+      scaling: { workers: number; seconds: number; target: number; localSeconds: number; all: number[]; allLocal: number[] }[];
+      oneRunSeconds: number[];
     };
+    const list = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(' / ');
     process.stdout.write(
       [
         `load ${load.join(' ')} on ${availableParallelism()} cores, ${RUNS} × CartPole PPO ${STEPS} steps; run processes: ${runEntry}`,
         `queue overhead per job: pickup median ${s.pickupMs.median} ms (p95 ${s.pickupMs.p95}), end median ${s.endMs.median} ms (p95 ${s.endMs.p95})`,
         `one worker: a run's exit → the next run taken: median ${s.handoffMs.median} ms (p95 ${s.handoffMs.p95})`,
         `metrics worker → lab: median ${s.metricsLatencyMs.median} ms, p95 ${s.metricsLatencyMs.p95}, max ${s.metricsLatencyMs.max} (+ ≤ 100 ms batching in the run process)`,
+        `one run alone (${ROUNDS} rounds): ${list(s.oneRunSeconds)} s`,
         ...s.scaling.map(
           (x) =>
-            `W=${x.workers}: ${x.seconds.toFixed(1)} s (target ≤ ${x.target.toFixed(1)} s; local processes, ${x.workers} at once: ${x.localSeconds.toFixed(1)} s)`,
+            `W=${x.workers}: median ${x.seconds.toFixed(1)} s (${list(x.all)}; target ≤ ${x.target.toFixed(1)} s = 1.15 × ${RUNS}/${x.workers} × the median run alone; local processes, ${x.workers} at once: ${x.localSeconds.toFixed(1)} s (${list(x.allLocal)}))`,
         ),
+        `load at the end: ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')}`,
       ].join('\n') + '\n',
     );
   }
