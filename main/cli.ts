@@ -17,6 +17,7 @@ import { QUEUE_OPTION, cmdWorker, queueUrl } from './cli/queue.ts';
 import { runsFolderSettings } from './lab/queue/queue-choice.ts';
 import { leftTrainingNote } from './lab/queue/queue-record.ts';
 import { requestFlagsUsage } from './cli/request-flags.ts';
+import { remoteNote } from './lab/domain/runs.ts';
 
 /** Breaks a usage line before a flag so it fits 100 columns, continuing under the command. */
 function wrap(line: string): string {
@@ -112,7 +113,7 @@ async function cmdRuns(args: string[]): Promise<number> {
     process.stdout.write(`${runs.length} run(s) in ${service.store.root}\n`);
     for (const r of runs)
       process.stdout.write(
-        `  ${r.runId}  ${r.status.padEnd(8)} ${r.steps.toLocaleString('en-US').padStart(9)} steps  mean100 ${r.mean100?.toFixed(1) ?? '–'}  eval ${r.evalMean?.toFixed(1) ?? '–'}\n`,
+        `  ${r.runId}  ${r.status.padEnd(8)} ${r.steps.toLocaleString('en-US').padStart(9)} steps  mean100 ${r.mean100?.toFixed(1) ?? '–'}  eval ${r.evalMean?.toFixed(1) ?? '–'}\n${r.remote ? `    ${remoteNote(r.remote)}\n` : ''}`,
       );
   }
   return 0;

@@ -2,9 +2,10 @@
  * A submitting lab that dies while its runs train on a queue worker: a lab started later on the same
  * runs folder and queue follows them again (queue-job.json) — what the worker sent meanwhile is
  * applied once, the run ends as the worker ended it, and it stays live (progress, stop). Restarted
- * without the queue, on another, or after the queue lost the job: crashed, saying which. A lab that
- * closes as the app and `serve` close leaves its queue runs training the same way; closed as the CLI
- * closes it, it stops them. A real
+ * without the queue or on another: left as it is, shown on its queue and not followed; after the queue
+ * lost the job: crashed, saying so. A lab that closes as the app and `serve` close leaves its queue runs
+ * training the same way; closed as the CLI closes it, it stops the runs it started and leaves those it
+ * adopted. A real
  * redis-server (Debian's) on a free loopback port, one `policy-lab worker`, and the killed lab a
  * process of its own (queue-lab.ts).
  */
@@ -246,43 +247,138 @@ test('a run still training when the next lab starts goes on live there: status, 
   await worker!.waitFor((l) => l.event === 'job-end' && l.runId === runId, 60_000, 'the stopped run to end on the worker');
 });
 
-test('restarted without the queue, on another, or after the queue lost the job: crashed, saying which and where', { timeout: 300_000 }, async () => {
+test(
+  'restarted without the queue or on another: left running, shown on its queue and not followed, stop/pause/continue say so; a lab on the queue then follows it to its end',
+  { timeout: 300_000 },
+  async () => {
+    const runsDir = join(dir, 'runs-elsewhere');
+    const [runId] = await labKilledMidRun(runsDir, 1, 20_000);
+    const recordLeft = await readFile(join(runsDir, runId, QUEUE_RECORD_FILE), 'utf8');
+    const notFollowed = async (lab: LabService): Promise<void> => {
+      try {
+        const s = (await lab.listRuns()).find((r) => r.runId === runId)!;
+        assert.equal(s.status, 'running', s.error);
+        assert.equal(s.error, undefined);
+        assert.deepEqual(s.remote, { queue: url, followed: false });
+        assert.deepEqual((await lab.getRun(runId)).summary.remote, s.remote);
+        const why = new RegExp(`on queue ${url.replace(/[/.]/g, '\\$&')} · not followed here — start the lab with that queue to follow it`);
+        await assert.rejects(lab.stopRun(runId), (e: Error) => /^cannot stop run /.test(e.message) && why.test(e.message));
+        await assert.rejects(lab.setPaused(runId, true), (e: Error) => /^cannot pause run /.test(e.message) && why.test(e.message));
+        await assert.rejects(lab.continueRun(runId), (e: Error) => /^cannot continue run /.test(e.message) && why.test(e.message));
+        // A rename goes through and keeps both the status and the note.
+        const renamed = await lab.updateRun(runId, { name: 'left on the queue' });
+        assert.equal(renamed.status, 'running');
+        assert.deepEqual(renamed.remote, s.remote);
+      } finally {
+        await lab.close();
+      }
+      const onDisk = statusOf(runsDir, runId);
+      assert.equal(onDisk.status, 'running');
+      assert.equal(onDisk.remote, undefined, 'the note is written into status.json');
+      assert.equal(await client!.xlen(inStream(runId)), 0, 'a lab not on the queue sent the run a control message');
+      assert.deepEqual(await recordOf(runsDir, runId), JSON.parse(recordLeft) as QueueRecord, 'a lab not on the queue changed the run’s record');
+    };
+
+    await notFollowed(new LabService({ runsDir, launcher: new ForkLauncher(), mode: 'cli' }));
+    // The app with its queue setting cleared: a launcher switch on this machine.
+    await notFollowed(
+      new LabService({
+        runsDir,
+        launcher: new ForkLauncher(),
+        mode: 'browser',
+        queue: { settingsFile: join(runsDir, 'no-settings.json'), savedIn: 'the test' },
+      }),
+    );
+    const elsewhere = new QueueLauncher(`${url}/1`);
+    await elsewhere.ready();
+    await notFollowed(new LabService({ runsDir, launcher: elsewhere, mode: 'cli' }));
+    await elsewhere.close();
+    // `policy-lab runs` says the same.
+    const listed = await new Promise<string>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'runs', '--runs-dir', runsDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      child.once('exit', () => resolve(text));
+    });
+    assert.match(listed, new RegExp(`${runId}\\s+running[^\\n]*\\n\\s+on queue redis://127\\.0\\.0\\.1:\\d+ · not followed here`));
+
+    const same = new QueueLauncher(url);
+    await same.ready();
+    const lab = new LabService({ runsDir, launcher: same, mode: 'cli' });
+    try {
+      assert.equal((await lab.listRuns()).find((r) => r.runId === runId)?.remote, undefined);
+      const end = await lab.waitForRun(runId);
+      assert.equal(end.status, 'finished', `${end.status} ${end.error ?? ''}`);
+      assert.equal(end.name, 'left on the queue');
+      assert.equal(end.remote, undefined);
+      const { updates } = checkMetricsOnce(join(runsDir, runId));
+      assert.equal(updates.at(-1)!.step, end.steps);
+    } finally {
+      await lab.close();
+      await same.close();
+    }
+  },
+);
+
+test('after the queue lost the job, the lab on that queue marks the run crashed, saying why and where', { timeout: 300_000 }, async () => {
   const runsDir = join(dir, 'runs-lost');
   const [runId] = await labKilledMidRun(runsDir, 1, 5_000_000);
-  const statusFile = join(runsDir, runId, 'status.json');
-  const leftByDeadLab = await readFile(statusFile, 'utf8');
-  const errorAfterStart = async (launcher: ForkLauncher | QueueLauncher): Promise<string> => {
-    await writeFile(statusFile, leftByDeadLab); // as the killed lab left it
-    const lab = new LabService({ runsDir, launcher, mode: 'cli' });
-    const s = (await lab.listRuns()).find((r) => r.runId === runId)!;
-    await lab.close();
-    assert.equal(s.status, 'crashed');
-    assert.equal(statusOf(runsDir, runId).status, 'crashed');
-    const error = s.error ?? '';
-    assert.ok(!error.includes(dir) && !error.includes(tmpdir()), `a machine path in: ${error}`);
-    assert.match(error, /worker may still be training it or have finished it in its own runs folder/);
-    return error;
-  };
-
-  const local = await errorAfterStart(new ForkLauncher());
-  assert.match(local, /^interrupted: .*job queue at redis:\/\/127\.0\.0\.1:\d+, and it was started again without a queue/);
-
-  const elsewhere = new QueueLauncher(`${url}/1`);
-  await elsewhere.ready();
-  const other = await errorAfterStart(elsewhere);
-  await elsewhere.close();
-  assert.match(other, /started again on another queue \(redis:\/\/127\.0\.0\.1:\d+\/1\)/);
-
   // The run ends on the worker, and its stream expires before any lab comes back.
   await client!.xadd(inStream(runId), '*', 'm', JSON.stringify({ type: 'stop' }));
   await worker!.waitFor((l) => l.event === 'job-end' && l.runId === runId, 60_000, 'the run to stop on the worker');
   await client!.del(outStream(runId));
   const same = new QueueLauncher(url);
   await same.ready();
-  const gone = await errorAfterStart(same);
+  const lab = new LabService({ runsDir, launcher: same, mode: 'cli' });
+  const s = (await lab.listRuns()).find((r) => r.runId === runId)!;
+  await lab.close();
   await same.close();
-  assert.match(gone, /the queue no longer has its job or what its worker sent/);
+  assert.equal(s.status, 'crashed');
+  assert.equal(s.remote, undefined);
+  assert.equal(statusOf(runsDir, runId).status, 'crashed');
+  const error = s.error ?? '';
+  assert.ok(!error.includes(dir) && !error.includes(tmpdir()), `a machine path in: ${error}`);
+  assert.match(error, /^interrupted: .*job queue at redis:\/\/127\.0\.0\.1:\d+, and the queue no longer has its job or what its worker sent/);
+  assert.match(error, /worker may still be training it or have finished it in its own runs folder/);
 });
+
+test(
+  'a lab closed as the CLI closes it leaves the runs it adopted training (it did not start them); the next lab follows them to their end',
+  { timeout: 300_000 },
+  async () => {
+    const runsDir = join(dir, 'runs-adopted');
+    const [runId] = await labKilledMidRun(runsDir, 1, 60_000);
+    const launcher = new QueueLauncher(url);
+    await launcher.ready();
+    const adopting = new LabService({ runsDir, launcher, mode: 'cli' });
+    const applied = metricsApplied(adopting);
+    try {
+      assert.equal((await adopting.listRuns()).find((r) => r.runId === runId)?.status, 'running');
+      await until('the adopting lab to apply metrics of the run', () => applied.seen.has(runId));
+    } finally {
+      assert.equal((await adopting.close()).leftTraining, 1);
+      await launcher.close();
+    }
+    const left = statusOf(runsDir, runId);
+    assert.equal(left.status, 'running', `the adopted run was not left training: ${left.status} ${left.error ?? ''}`);
+    assert.equal(await client!.xlen(inStream(runId)), 0, 'the closing lab sent the adopted run a control message');
+
+    const next = new QueueLauncher(url);
+    await next.ready();
+    const lab = new LabService({ runsDir, launcher: next, mode: 'cli' });
+    try {
+      const end = await lab.waitForRun(runId);
+      assert.equal(end.status, 'finished', `${end.status} ${end.error ?? ''}`);
+      assert.doesNotMatch(end.warning ?? '', /took it over/);
+      const { updates } = checkMetricsOnce(join(runsDir, runId));
+      assert.equal(updates.at(-1)!.step, end.steps);
+      assert.ok(!existsSync(join(runsDir, runId, QUEUE_RECORD_FILE)), 'an ended run keeps its queue record');
+    } finally {
+      await lab.close();
+      await next.close();
+    }
+  },
+);
 
 /** A run as the labs of the tests below start it: CartPole PPO, a checkpoint every second. */
 const runRequest = (lab: LabService, steps: number) =>

@@ -1,14 +1,23 @@
 /**
  * queue-job.json, what a lab keeps to follow a queue run again after a restart: read through its schema
- * (it is input), and the recovery's decision — no record, a lab still following it, no queue here, or
- * the launcher's own answer. The queue side itself is in test/integration/queue-reattach.test.ts.
+ * (it is input), and the recovery's decision — no record, a lab still following it, a lab not on its
+ * queue (which leaves it alone), or the launcher's own answer. The queue side itself is in test/integration/queue-reattach.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QUEUE_RECORD_FILE, queueDisplay, reattachQueueRun, readQueueRecord, writeQueueRecord, type QueueRecord } from '../../main/lab/queue/queue-record.ts';
+import {
+  QUEUE_RECORD_FILE,
+  queueDisplay,
+  reattachQueueRun,
+  readQueueRecord,
+  writeQueueRecord,
+  type QueueRecord,
+  type QueueRef,
+} from '../../main/lab/queue/queue-record.ts';
+import { remoteNote } from '../../main/lab/domain/runs.ts';
 import type { RunLauncher, RunProcess } from '../../main/lab/runs/launcher.ts';
 
 const local: RunLauncher = { launch: () => assert.fail('nothing is launched while recovering') };
@@ -52,34 +61,54 @@ test('the queue as messages show it: scheme by TLS, brackets for IPv6, the db on
   assert.equal(queueDisplay({ host: '::1', port: 6380, db: 3, tls: true }), 'rediss://[::1]:6380/3');
 });
 
-test('recovery: no record, a lab still following the run, no queue here, an unreadable record, else the launcher decides', () =>
+test('recovery: no record, a lab still following the run, no queue or another here (left, not followed), an unreadable record, else the launcher decides', () =>
   withRun(async (runDir, record) => {
     assert.equal(await reattachQueueRun(local, runDir), null);
 
     await writeQueueRecord(runDir, { ...record, labPid: process.ppid }); // alive, and not this process
     assert.equal(await reattachQueueRun(local, runDir), 'elsewhere');
 
-    await writeQueueRecord(runDir, record);
-    const lost = await reattachQueueRun(local, runDir);
-    assert.ok(lost && typeof lost === 'object' && 'lost' in lost);
-    assert.match(lost.lost, /^interrupted: .* job queue at rediss:\/\/10\.0\.0\.5:6380\/2, and it was started again without a queue/);
-    assert.ok(!lost.lost.includes(runDir));
-
     const asked: [string, QueueRecord][] = [];
     const proc = { kill() {} } as unknown as RunProcess;
-    const queue = {
+    const on = (q: QueueRef | null) => ({
       ...local,
-      queue: true,
+      queue: q !== null,
+      followsQueue: () => q,
       reattach: async (dir: string, r: QueueRecord) => {
         asked.push([dir, r]);
         return { proc };
       },
-    };
-    assert.deepEqual(await reattachQueueRun(queue, runDir), { proc });
+    });
+
+    // Only a lab on the run's own queue may follow it or conclude it is lost; any other leaves it as it is.
+    await writeQueueRecord(runDir, record);
+    const remote = { remote: { queue: 'rediss://10.0.0.5:6380/2', followed: false } };
+    assert.deepEqual(await reattachQueueRun(local, runDir), remote);
+    assert.deepEqual(await reattachQueueRun(on(null), runDir), remote); // the app with its queue setting cleared
+    for (const other of [
+      { ...record.queue, db: 0 },
+      { ...record.queue, port: 6379 },
+      { ...record.queue, host: '10.0.0.6' },
+      { ...record.queue, tls: false },
+    ])
+      assert.deepEqual(await reattachQueueRun(on(other), runDir), remote);
+    assert.equal(asked.length, 0);
+
+    assert.deepEqual(await reattachQueueRun(on({ ...record.queue }), runDir), { proc });
     assert.deepEqual(asked, [[runDir, record]]);
 
     await writeFile(join(runDir, QUEUE_RECORD_FILE), 'not json');
-    const bad = await reattachQueueRun(queue, runDir);
-    assert.ok(bad && typeof bad === 'object' && 'lost' in bad && /queue-job\.json\) is not JSON/.test(bad.lost));
+    for (const l of [local, on(record.queue)]) {
+      const bad = await reattachQueueRun(l, runDir);
+      assert.ok(bad && typeof bad === 'object' && 'lost' in bad && /queue-job\.json\) is not JSON/.test(bad.lost));
+      assert.ok(!bad.lost.includes(runDir));
+    }
     assert.equal(asked.length, 1);
   }));
+
+test('the note of a run not followed here names its queue and how to follow it', () => {
+  assert.equal(
+    remoteNote({ queue: 'redis://q.lan:6379', followed: false }),
+    'on queue redis://q.lan:6379 · not followed here — start the lab with that queue to follow it',
+  );
+});

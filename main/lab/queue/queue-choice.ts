@@ -14,7 +14,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { LabError } from '../domain/errors.ts';
-import { MASKED_PASSWORD, parseQueueUrl, type QueueProbe, type QueueSettings } from '../domain/queue.ts';
+import { MASKED_PASSWORD, parseQueueUrl, type QueueAddress, type QueueProbe, type QueueSettings } from '../domain/queue.ts';
 import type { RunLauncher, RunProcess } from '../runs/launcher.ts';
 import { QueueLauncher } from './queue-launcher.ts';
 import { probeQueue } from './queue-probe.ts';
@@ -93,6 +93,10 @@ class LauncherSwitch implements RunLauncher {
     const proc = l.launch();
     if (l instanceof QueueLauncher) this.hold(l, proc);
     return proc;
+  }
+
+  followsQueue(): QueueAddress | null {
+    return this.current instanceof QueueLauncher ? this.current.followsQueue() : null;
   }
 
   /** A run a lab before this one left on a queue (queue-record.ts): followed again by the queue chosen now, if any. */

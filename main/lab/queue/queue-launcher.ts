@@ -107,6 +107,10 @@ export class QueueLauncher implements ReattachingLauncher {
     return this.connecting;
   }
 
+  followsQueue(): QueueAddress {
+    return this.address;
+  }
+
   launch(): RunProcess {
     return new RemoteRun(this, this.opts.killGraceMs ?? KILL_GRACE_MS, this.opts.onApplied);
   }

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RunId } from '../domain/runs.ts';
+import { RunId, type RunRemote } from '../domain/runs.ts';
 import { processAlive, writeJsonAtomic } from '../runs/run-store.ts';
 import type { RunLauncher, RunProcess } from '../runs/launcher.ts';
 import { STREAM_TTL_SECONDS } from './protocol.ts';
@@ -94,22 +94,30 @@ export const GONE = `the queue no longer has its job or what its worker sent (th
 
 /** A launcher that can follow a run a lab before it submitted (QueueLauncher). */
 export interface ReattachingLauncher extends RunLauncher {
+  /** The queue it sends runs to now; null while runs train on this machine (the app's setting cleared). */
+  followsQueue(): QueueRef | null;
   reattach(runDir: string, record: QueueRecord): Promise<{ proc: RunProcess } | { lost: string }>;
 }
 
 const canReattach = (l: RunLauncher): l is ReattachingLauncher => typeof (l as Partial<ReattachingLauncher>).reattach === 'function';
 
 /**
- * For the scheduler's recovery of a run a lab that died left active: null for a run that never went to
- * a queue; 'elsewhere' while the lab that follows it still lives; else the run's process followed again
- * by `launcher`, or why it cannot be.
+ * For the scheduler's recovery of a run a lab that died (or quit) left active: null for a run that never
+ * went to a queue; 'elsewhere' while the lab that follows it still lives; `remote` when this lab is not on
+ * the run's queue (no queue, or another): it cannot know whether the worker still trains the run, so it
+ * leaves the run as it is for a lab on that queue; else the run's process followed again by `launcher`,
+ * or why it cannot be (only a lab on the queue can tell the job is gone). An unreadable record is lost.
  */
-export async function reattachQueueRun(launcher: RunLauncher, runDir: string): Promise<{ proc: RunProcess } | { lost: string } | 'elsewhere' | null> {
+export async function reattachQueueRun(
+  launcher: RunLauncher,
+  runDir: string,
+): Promise<{ proc: RunProcess } | { lost: string } | { remote: RunRemote } | 'elsewhere' | null> {
   const record = await readQueueRecord(runDir);
   if (record === null) return null;
   if ('problem' in record) return { lost: lostReason(null, `its record of the job (${QUEUE_RECORD_FILE}) ${record.problem}`) };
   // As for a local run process: a live pid means the run still has its lab (a reused pid would hide it, as there).
   if (record.labPid !== process.pid && processAlive(record.labPid)) return 'elsewhere';
-  if (!canReattach(launcher)) return { lost: lostReason(record.queue, NO_QUEUE) };
+  const here = canReattach(launcher) ? launcher.followsQueue() : null;
+  if (!canReattach(launcher) || !here || !sameQueue(here, record.queue)) return { remote: { queue: queueDisplay(record.queue), followed: false } };
   return launcher.reattach(runDir, record);
 }

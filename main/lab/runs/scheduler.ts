@@ -15,8 +15,10 @@ import {
   type RunEventName,
   type RunEvents,
   type RunExport,
+  type RunRemote,
   type RunRequest,
   type RunSummary,
+  remoteNote,
 } from '../domain/runs.ts';
 import {
   RunStore,
@@ -66,6 +68,8 @@ interface ActiveRun {
   resumeFrom?: string;
   /** Left training elsewhere when this lab closed (RunProcess.detach): it has not ended. */
   detached?: boolean;
+  /** Started by a lab before this one (followed again on its queue): closing leaves it training, never stops it. */
+  adopted?: boolean;
 }
 
 export interface CloseOptions {
@@ -85,6 +89,8 @@ export class RunScheduler {
   private readonly unsettled = new Set<Promise<void>>();
   private readonly queue: string[] = [];
   private readonly recovered: Promise<void>;
+  /** Runs an earlier lab left on a job queue this lab is not on: left as they are, shown with where they train. */
+  private readonly remote = new Map<string, RunRemote>();
 
   constructor(opts: SchedulerOptions) {
     this.opts = opts;
@@ -328,6 +334,7 @@ export class RunScheduler {
     if (!run) {
       const s = await this.store.readStatus(runId);
       if (!s) throw new LabError(`no run "${runId}"`, 'not-found');
+      this.refuseRemote(s, 'stop');
       return s; // already over: stopping is a no-op
     }
     run.stopRequested = true;
@@ -366,6 +373,7 @@ export class RunScheduler {
     if (!run) {
       const s = await this.store.readStatus(runId);
       if (!s) throw new LabError(`no run "${runId}"`, 'not-found');
+      this.refuseRemote(s, paused ? 'pause' : 'resume');
       throw new LabError(
         `run ${runId} is ${s.status}; only a running run can be paused or resumed (a stopped one can be continued from its last checkpoint)`,
         'invalid',
@@ -391,6 +399,7 @@ export class RunScheduler {
     if (this.active.has(runId)) throw new LabError(`run ${runId} is still active; stop it first`, 'invalid');
     const s = await this.store.readStatus(runId);
     if (!s) throw new LabError(`no run "${runId}"`, 'not-found');
+    this.refuseRemote(s, 'continue');
     // The newest checkpoint with a training state (a crash between a checkpoint's policy and its state leaves one without).
     const cp = (await this.store.checkpoints(runId)).filter((c) => existsSync(join(c.dir, TRAINING_STATE_FILE))).at(-1);
     if (!cp) return this.continueFromPolicy(runId, s, steps);
@@ -503,8 +512,8 @@ export class RunScheduler {
     if (!s) throw new LabError(`no run "${runId}"`, 'not-found');
     const next = { ...s, ...patch };
     await this.store.writeStatus(next);
-    this.emit('run:status', next);
-    return next;
+    this.emit('run:status', this.withRemote(next));
+    return this.withRemote(next);
   }
 
   async deleteRun(runId: string): Promise<{ runId: string; deleted: true }> {
@@ -513,6 +522,7 @@ export class RunScheduler {
     if (!existsSync(dir)) throw new LabError(`no run "${runId}"`, 'not-found');
     const { rm } = await import('node:fs/promises');
     await rm(dir, { recursive: true, force: true });
+    this.remote.delete(runId);
     this.emit('run:deleted', { runId });
     return { runId, deleted: true };
   }
@@ -538,13 +548,31 @@ export class RunScheduler {
   async listRuns(): Promise<RunSummary[]> {
     await this.recovered;
     const onDisk = await this.store.list();
-    return onDisk.map((s) => (this.active.has(s.runId) ? { ...this.active.get(s.runId)!.summary } : s));
+    return onDisk.map((s) => (this.active.has(s.runId) ? { ...this.active.get(s.runId)!.summary } : this.withRemote(s)));
+  }
+
+  /** A run on a queue this lab is not on, as long as it has not ended (a lab on that queue may have ended it since). */
+  private remoteOf(s: RunSummary): RunRemote | null {
+    const r = this.remote.get(s.runId);
+    return r && (s.status === 'running' || s.status === 'queued' || s.status === 'paused') ? r : null;
+  }
+
+  private withRemote(s: RunSummary): RunSummary {
+    const r = this.remoteOf(s);
+    return r ? { ...s, remote: r } : s;
+  }
+
+  /** Stop, pause and continue reach a run only through its queue: a lab not on it says so instead of acting. */
+  private refuseRemote(s: RunSummary, what: string): void {
+    const r = this.remoteOf(s);
+    if (r) throw new LabError(`cannot ${what} run ${s.runId} here: it is ${remoteNote(r)}`, 'invalid');
   }
 
   async getRun(runId: string): Promise<RunDetail> {
     const active = this.active.get(runId);
-    const summary = active ? { ...active.summary } : await this.store.readStatus(runId);
-    if (!summary) throw new LabError(`no run "${runId}"`, 'not-found');
+    const stored = active ? { ...active.summary } : await this.store.readStatus(runId);
+    if (!stored) throw new LabError(`no run "${runId}"`, 'not-found');
+    const summary = active ? stored : this.withRemote(stored);
     const dir = this.store.runDir(runId);
     const config = await this.store.readConfig(runId);
     const parsed = RunConfig.safeParse(config);
@@ -559,7 +587,8 @@ export class RunScheduler {
    * names a live pid) is left to finish: it writes its own end into status.json. Any other is rebuilt
    * from its folder — progress from its metrics (or progress.json), the policy if one was saved — and marked crashed;
    * its files are kept as they are, and it can be continued from its last checkpoint. A run on a job
-   * queue (also one left paused) is followed again when this lab's launcher is on the same queue.
+   * queue (also one left paused) is followed again when this lab's launcher is on the same queue; a lab
+   * not on it (none, or another) leaves it as it is — the worker may still train it — and lists where it trains.
    */
   private async recoverInterrupted(): Promise<void> {
     await this.store.sweepPartial();
@@ -572,6 +601,10 @@ export class RunScheduler {
       // A worker may still train it: follow it again, or say why that cannot be (queue/queue-record.ts).
       const remote = await reattachQueueRun(this.opts.launcher, s.runDir).catch(() => null);
       if (remote === 'elsewhere') continue;
+      if (remote && 'remote' in remote) {
+        this.remote.set(s.runId, remote.remote);
+        continue;
+      }
       if (remote && 'proc' in remote && (await this.adopt(s, remote.proc))) continue;
       if (s.status === 'paused' && !remote) continue; // a local run left paused: as it always was
       // Whichever record went further: the metrics normally (appended every 100 ms), else progress.json.
@@ -603,15 +636,17 @@ export class RunScheduler {
     const exited = new Promise<void>((r) => (resolveExited = r));
     // Progress as far as the run's metrics go; what the worker sent meanwhile moves it on.
     const summary: RunSummary = { ...s, ...progressFromMetrics(await readMetrics(s.runDir)), runDir: this.store.runDir(s.runId), error: undefined };
-    const run: ActiveRun = { summary, config, proc: null, stopRequested: false, writes: Promise.resolve(), exited, resolveExited };
+    const run: ActiveRun = { summary, config, proc: null, stopRequested: false, writes: Promise.resolve(), exited, resolveExited, adopted: true };
     this.active.set(s.runId, run);
     this.launch(run, proc);
     return true;
   }
 
   /**
-   * Stops every active run (with `leaveQueueRuns`, leaves those on a job queue training) and waits for
-   * the processes to exit and their status files to be written. Returns how many runs were left training.
+   * Stops every run this lab started (with `leaveQueueRuns`, leaves those on a job queue training) and
+   * waits for the processes to exit and their status files to be written. Runs it adopted from a lab
+   * before it are always left training: it did not start them, and the next lab on the queue follows
+   * them. Returns how many runs were left training.
    */
   async close(opts: CloseOptions = {}): Promise<{ leftTraining: number }> {
     this.queue.length = 0;
@@ -619,7 +654,7 @@ export class RunScheduler {
     let leftTraining = 0;
     for (const [id, run] of this.active) {
       const proc = run.proc;
-      if (opts.leaveQueueRuns && proc?.detach) {
+      if ((opts.leaveQueueRuns || run.adopted) && proc?.detach) {
         waits.push(
           proc.detach().then((left) => {
             if (!left) return run.exited; // it ended meanwhile, as the scheduler records
