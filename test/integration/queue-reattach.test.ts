@@ -291,8 +291,11 @@ test(
     );
     const elsewhere = new QueueLauncher(`${url}/1`);
     await elsewhere.ready();
-    await notFollowed(new LabService({ runsDir, launcher: elsewhere, mode: 'cli' }));
-    await elsewhere.close();
+    try {
+      await notFollowed(new LabService({ runsDir, launcher: elsewhere, mode: 'cli' }));
+    } finally {
+      await elsewhere.close();
+    }
     // `policy-lab runs` says the same.
     const listed = await new Promise<string>((resolve) => {
       const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'runs', '--runs-dir', runsDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -356,8 +359,10 @@ test(
       assert.equal((await adopting.listRuns()).find((r) => r.runId === runId)?.status, 'running');
       await until('the adopting lab to apply metrics of the run', () => applied.seen.has(runId));
     } finally {
-      assert.equal((await adopting.close()).leftTraining, 1);
+      // Closed before asserting: a launcher left open keeps the test process alive once it fails.
+      const closed = await adopting.close();
       await launcher.close();
+      assert.equal(closed.leftTraining, 1);
     }
     const left = statusOf(runsDir, runId);
     assert.equal(left.status, 'running', `the adopted run was not left training: ${left.status} ${left.error ?? ''}`);
