@@ -17,7 +17,7 @@ import { QUEUE_OPTION, cmdWorker, queueUrl } from './cli/queue.ts';
 import { runsFolderSettings } from './lab/queue/queue-choice.ts';
 import { leftTrainingNote } from './lab/queue/queue-record.ts';
 import { requestFlagsUsage } from './cli/request-flags.ts';
-import { remoteNote } from './lab/domain/runs.ts';
+import { remoteNote } from './lab/domain/run-remote.ts';
 
 /** Breaks a usage line before a flag so it fits 100 columns, continuing under the command. */
 function wrap(line: string): string {

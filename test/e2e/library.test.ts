@@ -3,14 +3,17 @@
  * three short PPO CartPole runs (queued over the lab's WebSocket, as the page would), then on the
  * Runs tab search, rename, tag, CSV export and a confirmed delete; on Compare the smoothing slider,
  * x axis, grouping with a mean ± std band, the summary table, PNG and CSV export and the one-click
- * head-to-head; finally a restart of the lab on the same runs folder keeps the library. Screenshots in
+ * head-to-head; a restart of the lab on the same runs folder keeps the library, and a run left training
+ * on a queue this lab is not on is listed running, not followed. Screenshots in
  * light and dark. Fails on any console error, page error or CSP violation. Needs `npm run build` first.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { RunSummary } from '../../main/lab/domain/runs.ts';
+import { QUEUE_RECORD_FILE } from '../../main/lab/queue/queue-record.ts';
 import { Abort, artifact, labInvoke, labSuite, pixelStats, waitUntil, type Problems, type Serve } from './harness.ts';
 
 const STEPS = 4096;
@@ -346,6 +349,45 @@ describe('Runs library and Compare (real serve)', { timeout: 150_000 }, () => {
     await waitUntil(page, 'two curves after the restart', async () => (await page.getByTestId('compare-chart').getAttribute('data-series')) === '2');
     await page.screenshot({ path: artifact('compare-dark.png'), fullPage: true });
     t.diagnostic(`restart phase ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  });
+
+  test('a run an earlier lab left training on a job queue this lab is not on: running, its queue named, not followed; Stop off, Delete warns', async (t) => {
+    const t0 = Date.now();
+    // A copy of a finished run, as a lab on a queue leaves one when it quits: running, with its record of the job.
+    const left = `${ids[1]}-left`;
+    const dir = join(serve!.runsDir, left);
+    await cp(join(serve!.runsDir, ids[1]), dir, { recursive: true });
+    await rm(join(dir, 'progress.json'), { force: true });
+    const status = JSON.parse(await readFile(join(dir, 'status.json'), 'utf8')) as RunSummary;
+    await writeFile(join(dir, 'status.json'), JSON.stringify({ ...status, runId: left, runDir: dir, status: 'running', name: null }));
+    const record = {
+      queue: { host: '10.9.8.7', port: 6390, db: 0, tls: false },
+      jobId: left,
+      lastId: '0',
+      metricsBytes: 0,
+      taken: 1,
+      takeover: null,
+      labPid: 2 ** 22 + 7,
+    };
+    await writeFile(join(dir, QUEUE_RECORD_FILE), JSON.stringify(record));
+    await page.goto('about:blank');
+    await serve!.restart();
+    await page.goto(serve!.url);
+    await openTab('runs');
+    const note = 'on queue redis://10.9.8.7:6390 · not followed here — start the lab with that queue to follow it';
+    await waitUntil(page, 'the left run listed as running', async () => (await row(left).getAttribute('data-status')) === 'running', {
+      timeout: 15_000,
+      describe: rowStates,
+    });
+    assert.equal(((await row(left).getByTestId('run-remote').textContent()) ?? '').trim(), note);
+    assert.ok(await row(left).getByTestId('run-stop').isDisabled(), 'Stop is offered for a run this lab does not follow');
+    assert.equal(await row(ids[0]).getByTestId('run-remote').count(), 0);
+    await row(left).getByTestId('run-delete').click();
+    assert.match((await page.getByTestId('delete-remote').textContent()) ?? '', /worker may still be training it/);
+    await page.screenshot({ path: artifact('runs-not-followed.png'), fullPage: true });
+    await page.getByTestId('confirm-delete').click();
+    await waitUntil(page, 'the left run deleted', async () => (await row(left).count()) === 0);
+    t.diagnostic(`not-followed phase ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 
   test('no console errors, page errors or CSP violations', (t) => {

@@ -17,7 +17,7 @@ import {
   type QueueRecord,
   type QueueRef,
 } from '../../main/lab/queue/queue-record.ts';
-import { remoteNote } from '../../main/lab/domain/runs.ts';
+import { remoteNote } from '../../main/lab/domain/run-remote.ts';
 import type { RunLauncher, RunProcess } from '../../main/lab/runs/launcher.ts';
 
 const local: RunLauncher = { launch: () => assert.fail('nothing is launched while recovering') };

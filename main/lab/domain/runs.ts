@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { AlgoId, BackendName, EngineRequest } from './algorithms.ts';
 import { EnvId, EnvOptions, type RenderState } from './envs.ts';
 import { Hyperparameters } from './hyperparameters.ts';
+import type { RunRemote } from './run-remote.ts';
+
+export type { RunRemote } from './run-remote.ts';
 
 export const RunId = z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'invalid run id');
 export const Seed = z
@@ -182,22 +185,6 @@ export interface RunSummary {
   worker?: string | null;
   /** A run an earlier lab left training on a job queue that this lab is not on (so it does not follow it). */
   remote?: RunRemote;
-}
-
-/**
- * A run left training on a queue worker by a lab that quit or died, seen by a lab without that queue:
- * its status stays as it was (the worker may still train it) and only a lab on that queue follows it.
- * Never written to status.json: each lab works it out when it starts.
- */
-export interface RunRemote {
-  /** The queue's address without its password (redis://host:port[/db]). */
-  queue: string;
-  followed: false;
-}
-
-/** What the Runs list, the Train page and `policy-lab runs` say of such a run, and stop/pause answer. */
-export function remoteNote(r: RunRemote): string {
-  return `on queue ${r.queue} · not followed here — start the lab with that queue to follow it`;
 }
 
 /** A periodic evaluation: deterministic episodes on unseen seeds at a training step. */

@@ -18,8 +18,8 @@ import {
   type RunRemote,
   type RunRequest,
   type RunSummary,
-  remoteNote,
 } from '../domain/runs.ts';
+import { remoteNote } from '../domain/run-remote.ts';
 import {
   RunStore,
   processAlive,
