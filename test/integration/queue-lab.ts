@@ -5,15 +5,10 @@
  * then {"event":"metrics","runId","step"} for each batch of metrics it applies, then a summary.
  *   node --import tsx test/integration/queue-lab.ts URL RUNS_DIR COUNT STEPS
  */
-import { LabService } from '../../main/lab/service.ts';
-import { QueueLauncher } from '../../main/lab/queue/queue-launcher.ts';
 import type { MetricRecord } from '../../main/lab/domain/runs.ts';
+import { openQueueLab } from '../helpers/queue-lab-process.ts';
 
-const [url, runsDir, count, steps] = process.argv.slice(2);
-const launcher = new QueueLauncher(url);
-await launcher.ready();
-const lab = new LabService({ runsDir, launcher, mode: 'cli' });
-const print = (e: Record<string, unknown>) => process.stdout.write(JSON.stringify(e) + '\n');
+const { lab, count, steps, print, finish } = await openQueueLab();
 lab.on((event, payload) => {
   if (event === 'run:metrics') {
     const { runId, records } = payload as { runId: string; records: MetricRecord[] };
@@ -21,12 +16,10 @@ lab.on((event, payload) => {
   }
 });
 const runs = [];
-for (let seed = 0; seed < Number(count); seed++) {
-  runs.push(await lab.startRun(lab.buildConfigRequest({ env: 'CartPole-v1', algo: 'ppo', seed, steps: Number(steps), evalEpisodes: 2, checkpointSeconds: 1 })));
+for (let seed = 0; seed < count; seed++) {
+  runs.push(await lab.startRun(lab.buildConfigRequest({ env: 'CartPole-v1', algo: 'ppo', seed, steps, evalEpisodes: 2, checkpointSeconds: 1 })));
 }
 print({ event: 'submitted', runIds: runs.map((r) => r.runId) });
 const ended = await Promise.all(runs.map((r) => lab.waitForRun(r.runId)));
 print({ event: 'summary', runs: ended });
-await lab.close();
-await launcher.close();
-process.exit(0);
+await finish();

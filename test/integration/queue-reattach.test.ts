@@ -11,14 +11,14 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { ROOT } from '../helpers/cli.ts';
+import { runCli } from '../helpers/cli.ts';
+import { killStartedProcesses, startNdjsonProcess, type NdjsonProcess } from '../helpers/ndjson-process.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { LabService } from '../../main/lab/service.ts';
 import { startServer } from '../../main/serve.ts';
@@ -37,52 +37,7 @@ let dir = '';
 let url = '';
 let redis: TestRedis | null = null;
 let client: Redis | null = null;
-let worker: Proc | null = null;
-const procs: ChildProcess[] = [];
-
-interface Proc {
-  child: ChildProcess;
-  lines: Record<string, unknown>[];
-  waitFor: (pred: (l: Record<string, unknown>) => boolean, timeoutMs: number, what: string) => Promise<Record<string, unknown>>;
-  exited: Promise<unknown>;
-}
-
-/** A child process whose stdout NDJSON lines are collected as they come. */
-function start(args: string[]): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  procs.push(child);
-  const lines: Record<string, unknown>[] = [];
-  const waiters: (() => void)[] = [];
-  let buf = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    const parts = (buf + d.toString()).split('\n');
-    buf = parts.pop()!;
-    for (const p of parts) {
-      try {
-        lines.push(JSON.parse(p) as Record<string, unknown>);
-      } catch {
-        /* not a JSON line */
-      }
-    }
-    for (const w of waiters.splice(0)) w();
-  });
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise((r) => child.once('exit', r));
-  const waitFor: Proc['waitFor'] = (pred, timeoutMs, what) =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}\nstderr: ${err.slice(-2000)}`)), timeoutMs);
-      const check = () => {
-        const hit = lines.find(pred);
-        if (hit) {
-          clearTimeout(timer);
-          resolve(hit);
-        } else waiters.push(check);
-      };
-      check();
-    });
-  return { child, lines, waitFor, exited };
-}
+let worker: NdjsonProcess | null = null;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -96,7 +51,7 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, timeo
 
 /** A lab process that sends `count` runs of `steps` steps; SIGKILLed once it has applied metrics of the first. */
 async function labKilledMidRun(runsDir: string, count: number, steps: number): Promise<string[]> {
-  const lab = start([LAB, url, runsDir, String(count), String(steps)]);
+  const lab = startNdjsonProcess([LAB, url, runsDir, String(count), String(steps)]);
   const { runIds } = (await lab.waitFor((l) => l.event === 'submitted', 60_000, 'the lab to submit')) as { runIds: string[] };
   await lab.waitFor((l) => l.event === 'metrics' && l.runId === runIds[0], 120_000, 'metrics of the first run to come back');
   lab.child.kill('SIGKILL');
@@ -158,12 +113,12 @@ before(async () => {
   redis = await startRedis();
   url = redis.url;
   client = new Redis({ host: '127.0.0.1', port: redis.port });
-  worker = start([CLI, 'worker', '--queue', url, '--concurrency', '1', '--name', 'worker-r', '--json']);
+  worker = startNdjsonProcess([CLI, 'worker', '--queue', url, '--concurrency', '1', '--name', 'worker-r', '--json']);
   await worker.waitFor((l) => l.event === 'listening', 60_000, 'the worker');
 });
 
 after(async () => {
-  for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  killStartedProcesses();
   client?.disconnect();
   await redis?.stop();
   await rm(dir, { recursive: true, force: true });
@@ -297,12 +252,7 @@ test(
       await elsewhere.close();
     }
     // `policy-lab runs` says the same.
-    const listed = await new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'runs', '--runs-dir', runsDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-      let text = '';
-      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-      child.once('exit', () => resolve(text));
-    });
+    const listed = (await runCli(['runs', '--runs-dir', runsDir])).stdout;
     assert.match(listed, new RegExp(`${runId}\\s+running[^\\n]*\\n\\s+on queue redis://127\\.0\\.0\\.1:\\d+ · not followed here`));
 
     const same = new QueueLauncher(url);

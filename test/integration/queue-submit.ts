@@ -5,28 +5,23 @@
  * second, so a run whose worker dies is taken over from one.
  *   node --import tsx test/integration/queue-submit.ts URL RUNS_DIR COUNT STEPS
  */
-import { LabService } from '../../main/lab/service.ts';
-import { QueueLauncher } from '../../main/lab/queue/queue-launcher.ts';
 import type { RunSummary } from '../../main/lab/domain/runs.ts';
 import { SweepRequest } from '../../main/lab/domain/sweeps.ts';
+import { openQueueLab } from '../helpers/queue-lab-process.ts';
 
-const [url, runsDir, count, steps] = process.argv.slice(2);
-const launcher = new QueueLauncher(url);
-await launcher.ready();
-const lab = new LabService({ runsDir, launcher, mode: 'cli' });
-const print = (e: Record<string, unknown>) => process.stdout.write(JSON.stringify(e) + '\n');
+const { lab, count, steps, print, finish } = await openQueueLab();
 lab.on((event, payload) => {
   if (event === 'run:status') {
     const s = payload as RunSummary;
     print({ event: 'status', runId: s.runId, status: s.status, worker: s.worker ?? null });
   }
 });
-const seeds = Array.from({ length: Math.ceil(Number(count) / 2) }, (_, i) => i);
+const seeds = Array.from({ length: Math.ceil(count / 2) }, (_, i) => i);
 const sweep = await lab.startSweep(
   SweepRequest.parse({
     env: 'CartPole-v1',
     algo: 'ppo',
-    steps: Number(steps),
+    steps,
     evalEpisodes: 5,
     checkpointSeconds: 1,
     tags: ['queue-test'],
@@ -37,6 +32,4 @@ const sweep = await lab.startSweep(
 await sweep.done;
 const runs = await Promise.all(sweep.summary.runs.map((r) => lab.waitForRun(r.runId)));
 print({ event: 'summary', runs });
-await lab.close();
-await launcher.close();
-process.exit(0);
+await finish();

@@ -6,15 +6,14 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
-import { ROOT } from '../helpers/cli.ts';
+import { killStartedProcesses, startNdjsonProcess, type NdjsonProcess } from '../helpers/ndjson-process.ts';
+import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { LabService } from '../../main/lab/service.ts';
 import { QueueLauncher } from '../../main/lab/queue/queue-launcher.ts';
 import { parseQueueUrl, redisOptions } from '../../main/lab/queue/queue-url.ts';
@@ -22,76 +21,16 @@ import { KEY_PREFIX, QUEUE_NAME } from '../../main/lab/queue/protocol.ts';
 import { queueSetting } from '../../main/electron/queue-setting.ts';
 import type { MetricRecord, RunSummary } from '../../main/lab/domain/runs.ts';
 
-const REDIS = '/usr/bin/redis-server';
 const CLI = fileURLToPath(new URL('../../main/cli.ts', import.meta.url));
 const SUBMIT = fileURLToPath(new URL('./queue-submit.ts', import.meta.url));
 
 let dir = '';
 let url = '';
-let redis: ChildProcess | null = null;
-const procs: ChildProcess[] = [];
+let redis: TestRedis | null = null;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** A child process whose stdout NDJSON lines are collected as they come. */
-interface Proc {
-  child: ChildProcess;
-  lines: Record<string, unknown>[];
-  stderr: () => string;
-  /** Resolves with the first line (already seen or still to come) that `pred` accepts. */
-  waitFor: (pred: (l: Record<string, unknown>) => boolean, timeoutMs: number, what: string) => Promise<Record<string, unknown>>;
-  exited: Promise<number | null>;
-}
-
-function start(args: string[]): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  procs.push(child);
-  const lines: Record<string, unknown>[] = [];
-  const waiters: (() => void)[] = [];
-  let buf = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    const parts = buf.split('\n');
-    buf = parts.pop()!;
-    for (const p of parts) {
-      try {
-        lines.push(JSON.parse(p) as Record<string, unknown>);
-      } catch {
-        /* not a JSON line */
-      }
-    }
-    for (const w of waiters.splice(0)) w();
-  });
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const waitFor: Proc['waitFor'] = (pred, timeoutMs, what) =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}\nstderr: ${err.slice(-2000)}`)), timeoutMs);
-      const check = () => {
-        const hit = lines.find(pred);
-        if (hit) {
-          clearTimeout(timer);
-          resolve(hit);
-        } else waiters.push(check);
-      };
-      check();
-    });
-  return { child, lines, stderr: () => err, waitFor, exited };
-}
-
-function worker(name: string): Proc {
+function worker(name: string): NdjsonProcess {
   // A 2 s lock: a dead worker's run goes back to the queue within ~3 s instead of BullMQ's default 30.
-  return start([CLI, 'worker', '--queue', url, '--concurrency', '1', '--name', name, '--lock-seconds', '2', '--retries', '2', '--json']);
+  return startNdjsonProcess([CLI, 'worker', '--queue', url, '--concurrency', '1', '--name', name, '--lock-seconds', '2', '--retries', '2', '--json']);
 }
 
 function alive(pid: number): boolean {
@@ -103,21 +42,6 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Whether a Redis answers PING on the port (a plain socket: a client library would keep retrying). */
-function pong(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect(port, '127.0.0.1');
-    sock.setTimeout(1000, () => sock.destroy());
-    sock.once('connect', () => sock.write('PING\r\n'));
-    sock.once('data', (d) => {
-      resolve(d.toString().startsWith('+PONG'));
-      sock.destroy();
-    });
-    sock.once('error', () => resolve(false));
-    sock.once('close', () => resolve(false));
-  });
-}
-
 function metricsOf(runDir: string): MetricRecord[] {
   return readFileSync(join(runDir, 'metrics.ndjson'), 'utf8')
     .split('\n')
@@ -126,21 +50,14 @@ function metricsOf(runDir: string): MetricRecord[] {
 }
 
 before(async () => {
-  assert.ok(existsSync(REDIS), `${REDIS} is missing (Debian package redis-server)`);
   dir = await mkdtemp(join(tmpdir(), 'pl-queue-'));
-  const port = await freePort();
-  redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  url = `redis://127.0.0.1:${port}`;
-  const t0 = Date.now();
-  while (!(await pong(port))) {
-    if (Date.now() - t0 > 10_000) throw new Error('redis-server did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  redis = await startRedis();
+  url = redis.url;
 });
 
 after(async () => {
-  for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-  redis?.kill('SIGTERM');
+  killStartedProcesses();
+  await redis?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -178,7 +95,7 @@ test('two workers drain a six-run sweep a third process submits; one killed mid-
   const a = worker('worker-a');
   const b = worker('worker-b');
   await Promise.all([a.waitFor((l) => l.event === 'listening', 60_000, 'worker a'), b.waitFor((l) => l.event === 'listening', 60_000, 'worker b')]);
-  const submit = start([SUBMIT, url, runsDir, '6', '30000']);
+  const submit = startNdjsonProcess([SUBMIT, url, runsDir, '6', '30000']);
   try {
     // Worker a finishes one run, takes another and trains it until a checkpoint has come back (one a
     // second here); then it dies without a word. A run that ends first is passed over for the next.
