@@ -112,3 +112,21 @@ test('the note of a run not followed here names its queue and how to follow it',
     'on queue redis://q.lan:6379 · not followed here — start the lab with that queue to follow it',
   );
 });
+
+test('a lab on the run’s queue that does not answer at start leaves the run alone, saying why', async () => {
+  const { QueueLauncher } = await import('../../main/lab/queue/queue-launcher.ts');
+  const { freePort } = await import('../helpers/redis.ts');
+  const port = await freePort(); // nothing listens there
+  const launcher = new QueueLauncher(`redis://127.0.0.1:${port}`);
+  try {
+    await withRun(async (runDir, record) => {
+      await writeQueueRecord(runDir, { ...record, jobId: 'ppo-cartpole-s0-abc', queue: { host: '127.0.0.1', port, db: 0, tls: false } });
+      const r = await reattachQueueRun(launcher, runDir);
+      assert.ok(r && typeof r === 'object' && 'remote' in r, `left alone, not ${JSON.stringify(r)}`);
+      assert.deepEqual(r.remote, { queue: `redis://127.0.0.1:${port}`, followed: false, unanswered: true });
+      assert.match(remoteNote(r.remote), /did not answer when this lab started/);
+    });
+  } finally {
+    await Promise.race([launcher.close(), new Promise((r) => setTimeout(r, 3000))]);
+  }
+});

@@ -19,6 +19,7 @@ import type { RunLauncher, RunProcess } from '../runs/launcher.ts';
 import { QueueLauncher } from './queue-launcher.ts';
 import { probeQueue } from './queue-probe.ts';
 import { NO_QUEUE, lostReason, type QueueRecord } from './queue-record.ts';
+import type { RunRemote } from '../domain/run-remote.ts';
 
 /** The queue's state is looked at no more often than this, however many pages ask. */
 const STATUS_TTL_MS = 2000;
@@ -100,7 +101,7 @@ class LauncherSwitch implements RunLauncher {
   }
 
   /** A run a lab before this one left on a queue (queue-record.ts): followed again by the queue chosen now, if any. */
-  async reattach(runDir: string, record: QueueRecord): Promise<{ proc: RunProcess } | { lost: string }> {
+  async reattach(runDir: string, record: QueueRecord): Promise<{ proc: RunProcess } | { lost: string } | { remote: RunRemote }> {
     const l = this.current;
     if (!(l instanceof QueueLauncher)) return { lost: lostReason(record.queue, NO_QUEUE) };
     const r = await l.reattach(runDir, record);

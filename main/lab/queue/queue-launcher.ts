@@ -23,7 +23,8 @@ import { LabError } from '../domain/errors.ts';
 import { TRAINING_STATE_FILE, pruneTrainingStates } from '../training/training-state.ts';
 import { JobData, KEY_PREFIX, OutEnvelope, QUEUE_NAME, STREAM_TTL_SECONDS, inStream, outStream, resumeKey, type ControlMessage } from './protocol.ts';
 import { parseQueueUrl, redisOptions, type QueueAddress } from './queue-url.ts';
-import { GONE, QUEUE_RECORD_FILE, lostReason, sameQueue, writeQueueRecord, type QueueRecord, type ReattachingLauncher } from './queue-record.ts';
+import { GONE, QUEUE_RECORD_FILE, lostReason, queueDisplay, sameQueue, writeQueueRecord, type QueueRecord, type ReattachingLauncher } from './queue-record.ts';
+import type { RunRemote } from '../domain/run-remote.ts';
 
 /** How long the reader blocks on the run streams; a run launched meanwhile joins the next read. */
 const READ_BLOCK_MS = 200;
@@ -120,7 +121,7 @@ export class QueueLauncher implements ReattachingLauncher {
    * follows it again from the stream entry after the one its record names, or why it cannot be followed.
    * Its 'start' goes on reading; it does not submit the run again.
    */
-  async reattach(runDir: string, record: QueueRecord): Promise<{ proc: RunProcess } | { lost: string }> {
+  async reattach(runDir: string, record: QueueRecord): Promise<{ proc: RunProcess } | { lost: string } | { remote: RunRemote }> {
     if (!sameQueue(record.queue, this.address)) return { lost: lostReason(record.queue, `it was started again on another queue (${this.address.display})`) };
     if (basename(runDir) !== record.jobId) return { lost: lostReason(record.queue, 'its record names the job of another run (a copied folder?)') };
     let state: string;
@@ -128,10 +129,9 @@ export class QueueLauncher implements ReattachingLauncher {
     try {
       await this.ready();
       [state, streamed] = await Promise.all([this.jobs.getJobState(record.jobId), this.conn.exists(outStream(record.jobId))]);
-    } catch (err) {
-      return {
-        lost: lostReason(record.queue, `the queue did not answer when the lab started again (${(err as Error).message.replace(/\S*:\/\/\S*/g, '').trim()})`),
-      };
+    } catch {
+      // Not an answer about the job: the worker may well be training it. Leave the run as it is, saying why.
+      return { remote: { queue: queueDisplay(record.queue), followed: false, unanswered: true } };
     }
     if (state === 'unknown' && streamed === 0) return { lost: lostReason(record.queue, GONE) };
     // Back to the moment of the record: what the dead lab appended after it comes again from the stream.

@@ -96,7 +96,7 @@ export const GONE = `the queue no longer has its job or what its worker sent (th
 export interface ReattachingLauncher extends RunLauncher {
   /** The queue it sends runs to now; null while runs train on this machine (the app's setting cleared). */
   followsQueue(): QueueRef | null;
-  reattach(runDir: string, record: QueueRecord): Promise<{ proc: RunProcess } | { lost: string }>;
+  reattach(runDir: string, record: QueueRecord): Promise<{ proc: RunProcess } | { lost: string } | { remote: RunRemote }>;
 }
 
 const canReattach = (l: RunLauncher): l is ReattachingLauncher => typeof (l as Partial<ReattachingLauncher>).reattach === 'function';
