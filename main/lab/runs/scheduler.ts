@@ -70,6 +70,8 @@ interface ActiveRun {
   detached?: boolean;
   /** Started by a lab before this one (followed again on its queue): closing leaves it training, never stops it. */
   adopted?: boolean;
+  /** Launched as a queue job: it trains on a worker, so it takes none of this machine's cores (the queue can be switched off meanwhile). */
+  onQueue?: boolean;
 }
 
 export interface CloseOptions {
@@ -216,7 +218,7 @@ export class RunScheduler {
 
   private runningCount(): number {
     let n = 0;
-    for (const r of this.active.values()) if (r.proc) n++;
+    for (const r of this.active.values()) if (r.proc && !r.onQueue) n++;
     return n;
   }
 
@@ -235,7 +237,7 @@ export class RunScheduler {
    * another runs, each gets one again. Results do not depend on it. POLICY_LAB_MAX_THREADS=1 turns it off.
    */
   private shareCores(): void {
-    const running = [...this.active.values()].filter((r) => r.proc);
+    const running = [...this.active.values()].filter((r) => r.proc && !r.onQueue);
     const cap = Number(process.env.POLICY_LAB_MAX_THREADS) || 2;
     const threads = running.length === 1 && availableParallelism() >= 2 ? Math.min(2, cap) : 1;
     for (const r of running) {
@@ -247,6 +249,7 @@ export class RunScheduler {
 
   /** Starts the run's process, or (`reattached`) goes on with one a lab before this one started. */
   private launch(run: ActiveRun, reattached?: RunProcess): void {
+    run.onQueue = reattached !== undefined || this.opts.launcher.queue === true;
     const proc = reattached ?? this.opts.launcher.launch();
     run.proc = proc;
     let finished = false;
