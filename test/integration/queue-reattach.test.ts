@@ -183,6 +183,8 @@ test('a run still training when the next lab starts goes on live there: status, 
   try {
     const listed = (await lab.listRuns()).find((r) => r.runId === runId)!;
     assert.equal(listed.status, 'running', listed.error);
+    // The record names this lab at once (before anything new arrives), so a third lab started now leaves the run to it.
+    assert.equal((await recordOf(runsDir, runId)).labPid, process.pid);
     // What the worker sent while no lab listened is applied as this lab catches up (listRuns does not wait for it): metrics, then progress.
     await until('the lab to catch up on what the worker sent meanwhile', () => lastStep > 0);
     const before = checkMetricsOnce(join(runsDir, runId)).updates.at(-1)!.step;
@@ -289,6 +291,7 @@ test('after the queue lost the job, the lab on that queue marks the run crashed,
   assert.equal(s.status, 'crashed');
   assert.equal(s.remote, undefined);
   assert.equal(statusOf(runsDir, runId).status, 'crashed');
+  assert.ok(!existsSync(join(runsDir, runId, QUEUE_RECORD_FILE)), 'a run crashed for good keeps its queue record');
   const error = s.error ?? '';
   assert.ok(!error.includes(dir) && !error.includes(tmpdir()), `a machine path in: ${error}`);
   assert.match(error, /^interrupted: .*job queue at redis:\/\/127\.0\.0\.1:\d+, and the queue no longer has its job or what its worker sent/);

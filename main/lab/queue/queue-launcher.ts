@@ -23,7 +23,7 @@ import { LabError } from '../domain/errors.ts';
 import { TRAINING_STATE_FILE, pruneTrainingStates } from '../training/training-state.ts';
 import { JobData, KEY_PREFIX, OutEnvelope, QUEUE_NAME, STREAM_TTL_SECONDS, inStream, outStream, resumeKey, type ControlMessage } from './protocol.ts';
 import { parseQueueUrl, redisOptions, type QueueAddress } from './queue-url.ts';
-import { GONE, QUEUE_RECORD_FILE, lostReason, queueDisplay, sameQueue, writeQueueRecord, type QueueRecord, type ReattachingLauncher } from './queue-record.ts';
+import { GONE, forgetQueueRecord, lostReason, queueDisplay, sameQueue, writeQueueRecord, type QueueRecord, type ReattachingLauncher } from './queue-record.ts';
 import type { RunRemote } from '../domain/run-remote.ts';
 
 /** How long the reader blocks on the run streams; a run launched meanwhile joins the next read. */
@@ -52,6 +52,7 @@ export class QueueLauncher implements ReattachingLauncher {
   private readonly runs = new Map<string, RemoteRun>();
   private readonly opts: QueueLauncherOptions;
   private reading = false;
+  private readyOnce: Promise<void> | null = null;
   private closed = false;
   private connecting?: Promise<void>;
 
@@ -127,7 +128,8 @@ export class QueueLauncher implements ReattachingLauncher {
     let state: string;
     let streamed: number;
     try {
-      await this.ready();
+      // Once for every run being followed again: a queue that does not answer costs its timeout once, not per run.
+      await (this.readyOnce ??= this.ready());
       [state, streamed] = await Promise.all([this.jobs.getJobState(record.jobId), this.conn.exists(outStream(record.jobId))]);
     } catch {
       // Not an answer about the job: the worker may well be training it. Leave the run as it is, saying why.
@@ -138,6 +140,8 @@ export class QueueLauncher implements ReattachingLauncher {
     const metrics = metricsPath(runDir);
     const size = (await stat(metrics).catch(() => null))?.size ?? 0;
     if (size > record.metricsBytes) await truncate(metrics, record.metricsBytes);
+    // This lab follows it now: another lab starting meanwhile must see a live pid, not the dead lab's, and leave it.
+    await writeQueueRecord(runDir, { ...record, labPid: process.pid });
     return { proc: new RemoteRun(this, this.opts.killGraceMs ?? KILL_GRACE_MS, this.opts.onApplied, record) };
   }
 
@@ -535,7 +539,7 @@ class RemoteRun implements RunProcess {
     clearTimeout(this.killTimer);
     if (this.runId) await this.launcher.forget(this.runId);
     // Over: nothing to follow again (a later local continuation of the run must not look like a queue run).
-    if (this.runDir) await rm(join(this.runDir, QUEUE_RECORD_FILE), { force: true }).catch(() => undefined);
+    if (this.runDir) await forgetQueueRecord(this.runDir);
     for (const l of this.exitListeners) l(code, signal);
   }
 }

@@ -7,7 +7,7 @@
  * it died. The file is input: it is read through the schema here.
  */
 import { z } from 'zod';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RunId, type RunRemote } from '../domain/runs.ts';
 import { processAlive, writeJsonAtomic } from '../runs/run-store.ts';
@@ -42,6 +42,11 @@ export type QueueRecord = z.infer<typeof QueueRecord>;
 
 export async function writeQueueRecord(runDir: string, record: QueueRecord): Promise<void> {
   await writeJsonAtomic(join(runDir, QUEUE_RECORD_FILE), record);
+}
+
+/** Removes the run's record (it ended, or it can no longer be followed). */
+export async function forgetQueueRecord(runDir: string): Promise<void> {
+  await rm(join(runDir, QUEUE_RECORD_FILE), { force: true }).catch(() => undefined);
 }
 
 /** The run's record; null when it has none (it never went to a queue), a problem when it cannot be read. */

@@ -40,7 +40,7 @@ import type { TrainerConfig } from '../training/trainer-config.ts';
 import { defaultPreset, plannedRunSteps, resolveHyperparameters } from '../agents/registry.ts';
 import { resolveEnvOptions } from '../envs/registry.ts';
 import { LAB_VERSION } from '../version.ts';
-import { reattachQueueRun } from '../queue/queue-record.ts';
+import { forgetQueueRecord, reattachQueueRun } from '../queue/queue-record.ts';
 
 export type Emit = <E extends RunEventName>(event: E, payload: RunEvents[E]) => void;
 
@@ -616,6 +616,8 @@ export class RunScheduler {
         progress && progress.steps > logged.steps
           ? { steps: progress.steps, episodes: progress.episodes, mean100: progress.mean100, best100: progress.best100, wallSeconds: progress.wallSeconds }
           : logged;
+      // Crashed here for good: a record left behind would make a later lab take a local continuation of it for a queue run.
+      if (remote) await forgetQueueRecord(s.runDir);
       await this.store
         .writeStatus({
           ...s,
@@ -652,6 +654,7 @@ export class RunScheduler {
    * them. Returns how many runs were left training.
    */
   async close(opts: CloseOptions = {}): Promise<{ leftTraining: number }> {
+    await this.recovered; // else a run followed again after this point would launch on a closed launcher
     this.queue.length = 0;
     const waits: Promise<void>[] = [];
     let leftTraining = 0;
