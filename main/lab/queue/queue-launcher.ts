@@ -30,6 +30,8 @@ import type { RunRemote } from '../domain/run-remote.ts';
 const READ_BLOCK_MS = 200;
 /** After a kill, how long to wait for the worker's word before the run is given up as ended. */
 const KILL_GRACE_MS = 15_000;
+/** How soon a run followed again asks a queue that did not answer once more. */
+const FOLLOW_RETRY_MS = 2000;
 /** How often at most a run's queue-job.json is rewritten as entries are applied (files and takeovers: at once). */
 const RECORD_EVERY_MS = 1000;
 /** How long close() waits for the runs' records to be written. */
@@ -169,6 +171,11 @@ export class QueueLauncher implements ReattachingLauncher {
     } catch {
       return false; // locked by a worker meanwhile
     }
+  }
+
+  /** @internal */
+  isClosed(): boolean {
+    return this.closed;
   }
 
   /** @internal A reattached run, before it reads: BullMQ's word that its job failed reaches it from now on. */
@@ -351,7 +358,10 @@ class RemoteRun implements RunProcess {
         return this.end(null, null);
       }
     } catch {
-      /* Redis away for a moment: the shared reader goes on from the last entry applied and retries */
+      // Redis away for a moment. Going live without the job's state could wait forever for a run whose job ended
+      // meanwhile, so ask again until it answers (or the lab closes).
+      if (!this.ended && !this.detached && !this.launcher.isClosed()) setTimeout(() => void this.follow(), FOLLOW_RETRY_MS).unref();
+      return;
     }
     if (this.detached) return;
     this.lastId = this.appliedId;
