@@ -4,8 +4,7 @@
  * wins, and makes the setting read-only) names one. The lab's QueueChoice reads, checks and changes it.
  */
 import { join } from 'node:path';
-import { readQueueSetting, type QueueChoiceOptions } from '../lab/queue/queue-choice.ts';
-import { parseQueueUrl } from '../lab/queue/queue-url.ts';
+import type { QueueChoiceOptions } from '../lab/queue/queue-choice.ts';
 
 /** Where the app keeps the setting, and POLICY_LAB_QUEUE when set. */
 export function appQueueOptions(userDataDir: string, env: NodeJS.ProcessEnv = process.env): Omit<QueueChoiceOptions, 'log'> {
@@ -14,23 +13,4 @@ export function appQueueOptions(userDataDir: string, env: NodeJS.ProcessEnv = pr
     savedIn: "the app's settings.json",
     pinned: env.POLICY_LAB_QUEUE ? { url: env.POLICY_LAB_QUEUE, by: 'POLICY_LAB_QUEUE' } : null,
   };
-}
-
-export interface QueueSetting {
-  /** The queue to submit runs to; null: this machine trains them. */
-  url: string | null;
-  /** Why a configured queue is not used (said without the password). */
-  problem: string | null;
-}
-
-/** The queue the app starts with (POLICY_LAB_QUEUE, else settings.json), checked. */
-export function queueSetting(userDataDir: string, env: NodeJS.ProcessEnv = process.env): QueueSetting {
-  const url = env.POLICY_LAB_QUEUE || null;
-  if (url === null) return readQueueSetting(join(userDataDir, 'settings.json'));
-  try {
-    parseQueueUrl(url);
-  } catch (err) {
-    return { url: null, problem: `POLICY_LAB_QUEUE: ${(err as Error).message}` };
-  }
-  return { url, problem: null };
 }

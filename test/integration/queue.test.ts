@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,7 @@ import { LabService } from '../../main/lab/service.ts';
 import { QueueLauncher } from '../../main/lab/queue/queue-launcher.ts';
 import { parseQueueUrl, redisOptions } from '../../main/lab/queue/queue-url.ts';
 import { KEY_PREFIX, QUEUE_NAME } from '../../main/lab/queue/protocol.ts';
-import { queueSetting } from '../../main/electron/queue-setting.ts';
+import { appQueueOptions } from '../../main/electron/queue-setting.ts';
 import type { MetricRecord, RunSummary } from '../../main/lab/domain/runs.ts';
 
 const CLI = fileURLToPath(new URL('../../main/cli.ts', import.meta.url));
@@ -74,20 +74,14 @@ test('the queue address: redis:// and rediss:// (TLS), with or without a passwor
   }
 });
 
-test("the app's queue setting: settings.json's queue, POLICY_LAB_QUEUE over it, a bad one reported without its password", async () => {
-  const appDir = await mkdtemp(join(dir, 'app-'));
-  assert.deepEqual(queueSetting(appDir, {}), { url: null, problem: null });
-  await writeFile(join(appDir, 'settings.json'), JSON.stringify({ queue: 'rediss://:pw1@queue.lan:6380' }));
-  assert.deepEqual(queueSetting(appDir, {}), { url: 'rediss://:pw1@queue.lan:6380', problem: null });
-  assert.equal(queueSetting(appDir, { POLICY_LAB_QUEUE: 'redis://10.1.1.1:6379' }).url, 'redis://10.1.1.1:6379');
-  await writeFile(join(appDir, 'settings.json'), JSON.stringify({ queue: 'http://:pw2@queue.lan:6380' }));
-  const bad = queueSetting(appDir, {});
-  assert.equal(bad.url, null);
-  assert.match(bad.problem ?? '', /redis:\/\//);
-  assert.ok(!bad.problem!.includes('pw2'));
-  await writeFile(join(appDir, 'settings.json'), JSON.stringify({ queue: 42 }));
-  assert.equal(queueSetting(appDir, {}).url, null);
-  assert.ok(queueSetting(appDir, {}).problem);
+test("the app's queue setting lives in its data folder's settings.json; POLICY_LAB_QUEUE pins it (read and checked by QueueChoice: test/unit/queue-choice.test.ts)", () => {
+  const o = appQueueOptions('/data/policy-lab', {});
+  assert.equal(o.settingsFile, join('/data/policy-lab', 'settings.json'));
+  assert.equal(o.pinned, null);
+  assert.deepEqual(appQueueOptions('/data/policy-lab', { POLICY_LAB_QUEUE: 'redis://10.1.1.1:6379' }).pinned, {
+    url: 'redis://10.1.1.1:6379',
+    by: 'POLICY_LAB_QUEUE',
+  });
 });
 
 test('two workers drain a six-run sweep a third process submits; one killed mid-run loses and doubles nothing', { timeout: 180_000 }, async () => {
