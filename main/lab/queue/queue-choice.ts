@@ -18,7 +18,7 @@ import { MASKED_PASSWORD, parseQueueUrl, type QueueAddress, type QueueProbe, typ
 import type { RunLauncher, RunProcess } from '../runs/launcher.ts';
 import { QueueLauncher } from './queue-launcher.ts';
 import { probeQueue } from './queue-probe.ts';
-import { NO_QUEUE, lostReason, type QueueRecord } from './queue-record.ts';
+import { queueDisplay, type QueueRecord } from './queue-record.ts';
 import type { RunRemote } from '../domain/run-remote.ts';
 
 /** The queue's state is looked at no more often than this, however many pages ask. */
@@ -103,7 +103,8 @@ class LauncherSwitch implements RunLauncher {
   /** A run a lab before this one left on a queue (queue-record.ts): followed again by the queue chosen now, if any. */
   async reattach(runDir: string, record: QueueRecord): Promise<{ proc: RunProcess } | { lost: string } | { remote: RunRemote }> {
     const l = this.current;
-    if (!(l instanceof QueueLauncher)) return { lost: lostReason(record.queue, NO_QUEUE) };
+    // (reattachQueueRun asks only a lab on the run's queue; should that change, such a run is left alone, not lost.)
+    if (!(l instanceof QueueLauncher)) return { remote: { queue: queueDisplay(record.queue), followed: false } };
     const r = await l.reattach(runDir, record);
     if ('proc' in r) this.hold(l, r.proc);
     return r;

@@ -125,7 +125,7 @@ export class QueueLauncher implements ReattachingLauncher {
    * Its 'start' goes on reading; it does not submit the run again.
    */
   async reattach(runDir: string, record: QueueRecord): Promise<{ proc: RunProcess } | { lost: string } | { remote: RunRemote }> {
-    if (!sameQueue(record.queue, this.address)) return { lost: lostReason(record.queue, `it was started again on another queue (${this.address.display})`) };
+    if (!sameQueue(record.queue, this.address)) return { remote: { queue: queueDisplay(record.queue), followed: false } }; // another queue's run: left alone
     if (basename(runDir) !== record.jobId) return { lost: lostReason(record.queue, 'its record names the job of another run (a copied folder?)') };
     let state: string;
     let streamed: number;

@@ -93,8 +93,6 @@ export function leftTrainingNote(n: number): string {
   return `${n} run${n === 1 ? '' : 's'} keep${n === 1 ? 's' : ''} training on queue workers; ${n === 1 ? 'it is' : 'they are'} followed again when the lab next starts with this queue`;
 }
 
-export const NO_QUEUE = "it was started again without a queue (--queue, POLICY_LAB_QUEUE or the app's queue setting)";
-
 export const GONE = `the queue no longer has its job or what its worker sent (they expire ${STREAM_TTL_SECONDS / 86400} days after the run, or the Redis was emptied)`;
 
 /** A launcher that can follow a run a lab before it submitted (QueueLauncher). */
