@@ -29,13 +29,14 @@ test('a crashed run resumes from its last checkpoint, dropping what it logged af
   const launcher = new RecordingLauncher();
   const service = new LabService({ runsDir, launcher, mode: 'cli' });
   try {
-    // Checkpoints on a 1 s clock; killed once one exists and updates went on after it.
+    // Checkpoints on a 1 s clock; killed once one exists and updates went on after it. The budget is long
+    // enough (~5 s from the built worker) that the run cannot end between two looks.
     const run = await service.startRun(
       service.buildConfigRequest({
         env: 'CartPole-v1',
         algo: 'ppo',
         seed: 5,
-        steps: 12_800,
+        steps: 51_200,
         evalEpisodes: 0,
         checkpointSeconds: 1,
         hyperparameters: { n_epochs: 2 },
@@ -63,10 +64,10 @@ test('a crashed run resumes from its last checkpoint, dropping what it logged af
     const resumed = await service.continueRun(run.runId);
     assert.equal(resumed.runId, run.runId);
     assert.equal(resumed.steps, at, 'it goes back to its last checkpoint');
-    assert.equal(resumed.totalSteps, 12_800, 'its own budget, not yet run');
+    assert.equal(resumed.totalSteps, 51_200, 'its own budget, not yet run');
     const done = await service.waitForRun(run.runId);
     assert.equal(done.status, 'finished', done.error);
-    assert.equal(done.steps, 12_800);
+    assert.equal(done.steps, 51_200);
     const metrics = await readMetrics(run.runDir);
     const updates = metrics.filter((m) => m.kind === 'update').map((m) => m.step);
     assert.deepEqual(
