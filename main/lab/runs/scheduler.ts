@@ -200,12 +200,18 @@ export class RunScheduler {
     return summary;
   }
 
-  /** Queues a run whose folder exists (new, or resumed with `resumeFrom`). */
-  private enqueue(summary: RunSummary, config: TrainerConfig, resumeFrom?: string): void {
+  /** A run this lab now drives (not yet launched), with the promise its end resolves. */
+  private activate(summary: RunSummary, config: TrainerConfig, extra: Pick<ActiveRun, 'resumeFrom' | 'adopted'>): ActiveRun {
     let resolveExited!: () => void;
     const exited = new Promise<void>((r) => (resolveExited = r));
-    const run: ActiveRun = { summary, config, proc: null, stopRequested: false, writes: Promise.resolve(), exited, resolveExited, resumeFrom };
+    const run: ActiveRun = { summary, config, proc: null, stopRequested: false, writes: Promise.resolve(), exited, resolveExited, ...extra };
     this.active.set(summary.runId, run);
+    return run;
+  }
+
+  /** Queues a run whose folder exists (new, or resumed with `resumeFrom`). */
+  private enqueue(summary: RunSummary, config: TrainerConfig, resumeFrom?: string): void {
+    const run = this.activate(summary, config, { resumeFrom });
     this.queue.push(summary.runId);
     if (resumeFrom) this.updateSummary(run, {});
     else this.emit('run:status', summary);
@@ -637,13 +643,9 @@ export class RunScheduler {
   private async adopt(s: RunSummary, proc: RunProcess): Promise<boolean> {
     const config = await this.store.readRunConfig(s.runId).catch(() => null);
     if (!config) return false;
-    let resolveExited!: () => void;
-    const exited = new Promise<void>((r) => (resolveExited = r));
     // Progress as far as the run's metrics go; what the worker sent meanwhile moves it on.
     const summary: RunSummary = { ...s, ...progressFromMetrics(await readMetrics(s.runDir)), runDir: this.store.runDir(s.runId), error: undefined };
-    const run: ActiveRun = { summary, config, proc: null, stopRequested: false, writes: Promise.resolve(), exited, resolveExited, adopted: true };
-    this.active.set(s.runId, run);
-    this.launch(run, proc);
+    this.launch(this.activate(summary, config, { adopted: true }), proc);
     return true;
   }
 
