@@ -159,6 +159,11 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     private readonly dir: string;
     /** The step of the newest checkpoint kept in Redis for a worker that takes over. */
     private keptStep = -1;
+    /**
+     * The newest checkpoint step keeping was tried for. While the run trains, only checkpoints up to it
+     * are sent back, so the lab never holds a checkpoint newer than the one a takeover would go on from.
+     */
+    private settledStep = -1;
     private child: ChildProcess | null = null;
     /** Stream writes in order: a file lands before any message after it. */
     private chain: Promise<unknown> = Promise.resolve();
@@ -221,7 +226,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
           const st = await stat(join(resumeFrom, rel));
           this.shipped.set(`${resume.dir}/${rel}`, `${st.size}:${st.mtimeMs}`); // the lab has it already
         }
-        this.keptStep = checkpointStep(resume.dir);
+        this.keptStep = this.settledStep = checkpointStep(resume.dir);
       }
       const config: TrainerConfig = { ...this.config };
       if (this.initPolicy) {
@@ -275,15 +280,15 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       const shipper = setInterval(
         () =>
           (this.chain = this.chain
-            .then(() => this.shipFiles())
             .then(() => this.keepCheckpoint())
+            .then(() => this.shipFiles(false))
             .catch(() => undefined)),
         SHIP_EVERY_MS,
       );
       const { code, signal } = await exited;
       clearInterval(control);
       clearInterval(shipper);
-      this.chain = this.chain.then(() => this.shipFiles());
+      this.chain = this.chain.then(() => this.shipFiles(true));
       const last = held.last;
       if (last) this.put(last);
       this.put({ type: 'exit', code, signal });
@@ -349,12 +354,21 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       } catch {
         return; // replaced meanwhile: the next look keeps the next one
       }
-      await conn.set(resumeKey(this.runId), JSON.stringify({ dir, files } satisfies CheckpointFiles), 'EX', STREAM_TTL_SECONDS);
-      this.keptStep = newest.step;
+      try {
+        await conn.set(resumeKey(this.runId), JSON.stringify({ dir, files } satisfies CheckpointFiles), 'EX', STREAM_TTL_SECONDS);
+        this.keptStep = newest.step;
+      } catch {
+        /* Redis refused it (too large, gone): a takeover goes on from an older one */
+      }
+      this.settledStep = newest.step; // kept or not, it may go back to the lab now
     }
 
-    /** Sends each file of the shipped folders that is new or changed since the last look; policy.json last in its folder (it marks a policy complete). */
-    private async shipFiles(): Promise<void> {
+    /**
+     * Sends each file of the shipped folders that is new or changed since the last look; policy.json last
+     * in its folder (it marks a policy complete). Until the run has ended (`all`), a checkpoint newer than
+     * the one kept for a takeover waits for the next look.
+     */
+    private async shipFiles(all: boolean): Promise<void> {
       const files: string[] = [];
       const walk = async (rel: string, depth: number): Promise<void> => {
         let entries;
@@ -366,6 +380,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
         for (const e of entries) {
           if (e.name.startsWith('.') || e.name.endsWith('.tmp')) continue; // being written: a later look sends it whole
           const sub = `${rel}/${e.name}`;
+          if (!all && rel === 'checkpoints' && checkpointStep(sub) > this.settledStep) continue;
           if (e.isDirectory() && depth < 3) await walk(sub, depth + 1);
           else if (e.isFile() && RunFilePath.safeParse(sub).success) files.push(sub);
         }
