@@ -70,19 +70,54 @@ export class Playback {
     }
   }
 
-  /** The same episode as rollout() (same seed, same actor), encoded as a GIF from the shared scene. */
+  /**
+   * The same episode as rollout() (same seed, same actor), encoded as a GIF from the shared scene.
+   * With `beside`, the second agent plays the same seed too and the GIF shows both, side by side.
+   */
   async exportGif(p: ExportGifParams): Promise<GifExport> {
     const ep = await this.rollout(p);
-    const { encodeGif } = await import('./media/gif.ts');
-    const gif = await encodeGif(ep.frames, { fps: p.fps, scale: p.scale });
-    const who = p.policy ? 'policy' : (p.agent ?? 'random');
+    const { encodeGif, encodeSideBySideGif } = await import('./media/gif.ts');
+    const b = p.beside;
+    if (!b) {
+      const gif = await encodeGif(ep.frames, { fps: p.fps, scale: p.scale });
+      return { fileName: `${p.env}-${who(p)}-seed${p.seed}.gif`, ...gifFields(gif, ep) };
+    }
+    const side: RolloutParams = {
+      env: b.env,
+      envOptions: b.envOptions,
+      policy: b.policy,
+      agent: b.agent,
+      seed: p.seed,
+      deterministic: p.deterministic,
+      maxSteps: p.maxSteps,
+    };
+    const epB = await this.rollout(side);
+    const gif = await encodeSideBySideGif(
+      { frames: ep.frames, label: p.label ?? defaultLabel(p) },
+      { frames: epB.frames, label: b.label ?? defaultLabel(side) },
+      { fps: p.fps, scale: p.scale },
+    );
     return {
-      fileName: `${p.env}-${who}-seed${p.seed}.gif`,
-      dataBase64: Buffer.from(gif).toString('base64'),
-      frames: ep.frames.length,
-      bytes: gif.length,
-      return: ep.return,
-      length: ep.length,
+      fileName: `${p.env}-${who(p)}-vs-${who(side)}-seed${p.seed}.gif`,
+      ...gifFields(gif, ep),
+      frames: Math.max(ep.frames.length, epB.frames.length),
+      beside: { return: epB.return, length: epB.length },
     };
   }
+}
+
+const who = (p: Pick<RolloutParams, 'policy' | 'agent'>): string => (p.policy ? 'policy' : (p.agent ?? 'random'));
+
+/** A caption naming the actor without a machine path: a policy's last two folders (e.g. run id / policy). */
+function defaultLabel(p: Pick<RolloutParams, 'policy' | 'agent'>): string {
+  if (!p.policy) return `${p.agent ?? 'random'} agent`;
+  return p.policy
+    .split(/[\\/]+/)
+    .filter(Boolean)
+    .slice(-2)
+    .join('/');
+}
+
+function gifFields(gif: Uint8Array, ep: RolloutResult): Omit<GifExport, 'fileName'> {
+  return { dataBase64: Buffer.from(gif).toString('base64'), frames: ep.frames.length, bytes: gif.length, return: ep.return, length: ep.length };
 }

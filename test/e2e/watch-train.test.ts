@@ -173,6 +173,14 @@ describe('Train form, tab address, Watch side by side and zip import (real serve
     const stats = await pixelStats(page, await readFile(await png.path()));
     assert.deepEqual([stats.width, stats.height], [600, 400], 'the PNG is 600×400 whatever the canvas size on screen');
     assert.ok(stats.colors >= 3, 'the PNG has the scene in it');
+    // Export GIF: one GIF with both agents, twice the width of one scene (plus the caption band).
+    const gifDownload = page.waitForEvent('download', { timeout: 60_000 });
+    await page.getByTestId('export-gif').click();
+    const gif = await gifDownload;
+    assert.equal(gif.suggestedFilename(), 'CartPole-v1-policy-vs-random-seed5.gif');
+    const gifBytes = await readFile(await gif.path());
+    assert.equal(gifBytes.subarray(0, 6).toString('latin1'), 'GIF89a');
+    assert.deepEqual([gifBytes.readUInt16LE(6), gifBytes.readUInt16LE(8)], [1200, 428], 'both scenes side by side under their captions');
     await page.screenshot({ path: artifact('watch-side-by-side.png') });
     t.diagnostic(`side by side seed 5: A ${lenA} steps, B ${lenB} steps, frames sampled ${[...seen].join(',')}`);
     await page.getByTestId('watch-side-by-side').uncheck();

@@ -1,6 +1,6 @@
 /**
  * GIF/PNG export (main/lab/media/gif.ts): short real CartPole and LunarLander episodes are encoded,
- * then read back with the small GIF decoder below (header, logical screen, graphic control
+ * then read back with the small GIF decoder in test/helpers/gif-reader.ts (header, logical screen, graphic control
  * extensions, image descriptors, LZW) and composited frame by frame to check sizes, frame counts,
  * delays and that the pixels are the rasterized scene's (the body colours exactly).
  */
@@ -9,182 +9,10 @@ import assert from 'node:assert/strict';
 import type { RenderState } from '../../main/lab/domain/envs.ts';
 import { ensureEnvReady, makeEnv } from '../../main/lab/envs/registry.ts';
 import { heuristicActor } from '../../main/lab/agents/baselines.ts';
-import { encodeGif, renderPng } from '../../main/lab/media/gif.ts';
-import { rasterize } from '../../main/lab/media/rasterize.ts';
+import { CAPTION_HEIGHT, encodeGif, encodeSideBySideGif, renderPng, sideBySidePicture } from '../../main/lab/media/gif.ts';
+import { drawPicture, rasterize, sceneCanvas } from '../../main/lab/media/rasterize.ts';
 import { sceneFor, type LunarLanderRenderState } from '../../main/lab/media/scene.ts';
-
-// ---------- a minimal GIF89a reader ----------
-
-interface GifFrame {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  delayCs: number;
-  dispose: number;
-  palette: number[][];
-  indices: Uint8Array;
-}
-
-interface Gif {
-  version: string;
-  width: number;
-  height: number;
-  loop: number | null;
-  frames: GifFrame[];
-}
-
-function readPalette(b: Uint8Array, at: number, sizeBits: number): number[][] {
-  const n = 1 << (sizeBits + 1);
-  const out: number[][] = [];
-  for (let i = 0; i < n; i++) out.push([b[at + 3 * i], b[at + 3 * i + 1], b[at + 3 * i + 2]]);
-  return out;
-}
-
-/** Concatenates data sub-blocks starting at `at`; returns the data and the offset after the terminator. */
-function readBlocks(b: Uint8Array, at: number): { data: Uint8Array; end: number } {
-  const parts: Uint8Array[] = [];
-  let p = at;
-  while (b[p] !== 0) {
-    parts.push(b.subarray(p + 1, p + 1 + b[p]));
-    p += 1 + b[p];
-  }
-  const data = new Uint8Array(parts.reduce((s, q) => s + q.length, 0));
-  let o = 0;
-  for (const q of parts) {
-    data.set(q, o);
-    o += q.length;
-  }
-  return { data, end: p + 1 };
-}
-
-function lzwDecode(minCodeSize: number, data: Uint8Array, count: number): Uint8Array {
-  const out = new Uint8Array(count);
-  const clear = 1 << minCodeSize;
-  const eoi = clear + 1;
-  const prefix = new Int32Array(4096);
-  const suffix = new Uint8Array(4096);
-  const length = new Int32Array(4096);
-  for (let i = 0; i < clear; i++) {
-    prefix[i] = -1;
-    suffix[i] = i;
-    length[i] = 1;
-  }
-  let size = minCodeSize + 1;
-  let next = eoi + 1;
-  let prev = -1;
-  let bit = 0;
-  let o = 0;
-  const firstOf = (code: number): number => {
-    while (prefix[code] >= 0) code = prefix[code];
-    return suffix[code];
-  };
-  const emit = (code: number): void => {
-    const len = length[code];
-    for (let i = len - 1, c = code; i >= 0; i--, c = prefix[c]) if (o + i < count) out[o + i] = suffix[c];
-    o += len;
-  };
-  while (bit + size <= data.length * 8) {
-    let code = 0;
-    for (let i = 0; i < size; i++, bit++) code |= ((data[bit >> 3] >> (bit & 7)) & 1) << i;
-    if (code === clear) {
-      size = minCodeSize + 1;
-      next = eoi + 1;
-      prev = -1;
-      continue;
-    }
-    if (code === eoi) break;
-    if (prev < 0) {
-      emit(code);
-      prev = code;
-      continue;
-    }
-    const known = code < next;
-    assert.ok(known || code === next, `LZW code ${code} beyond the table (${next})`);
-    if (next < 4096) {
-      prefix[next] = prev;
-      suffix[next] = firstOf(known ? code : prev);
-      length[next] = length[prev] + 1;
-      next++;
-      if (next === 1 << size && size < 12) size++;
-    }
-    emit(code);
-    prev = code;
-  }
-  assert.equal(o, count, 'LZW pixel count');
-  return out;
-}
-
-function decodeGif(b: Uint8Array): Gif {
-  const version = String.fromCharCode(...b.subarray(0, 6));
-  const u16 = (at: number): number => b[at] | (b[at + 1] << 8);
-  const width = u16(6);
-  const height = u16(8);
-  const flags = b[10];
-  let p = 13;
-  let global: number[][] = [];
-  if (flags & 0x80) {
-    global = readPalette(b, p, flags & 7);
-    p += 3 << ((flags & 7) + 1);
-  }
-  let loop: number | null = null;
-  let delayCs = 0;
-  let dispose = 0;
-  const frames: GifFrame[] = [];
-  for (;;) {
-    const kind = b[p];
-    if (kind === 0x3b) break;
-    if (kind === 0x21) {
-      const label = b[p + 1];
-      if (label === 0xf9) {
-        dispose = (b[p + 3] >> 2) & 7;
-        delayCs = u16(p + 4);
-      }
-      if (label === 0xff && String.fromCharCode(...b.subarray(p + 3, p + 14)) === 'NETSCAPE2.0') loop = u16(p + 16);
-      p = readBlocks(b, p + 2 + 1 + b[p + 2]).end;
-      continue;
-    }
-    assert.equal(kind, 0x2c, `block type 0x${kind.toString(16)} at ${p}`);
-    const [x, y, w, h] = [u16(p + 1), u16(p + 3), u16(p + 5), u16(p + 7)];
-    const f = b[p + 9];
-    p += 10;
-    let palette = global;
-    if (f & 0x80) {
-      palette = readPalette(b, p, f & 7);
-      p += 3 << ((f & 7) + 1);
-    }
-    assert.equal(f & 0x40, 0, 'not interlaced');
-    const minCodeSize = b[p];
-    const { data, end } = readBlocks(b, p + 1);
-    p = end;
-    frames.push({ x, y, w, h, delayCs, dispose, palette, indices: lzwDecode(minCodeSize, data, w * h) });
-  }
-  return { version, width, height, loop, frames };
-}
-
-/** RGB of the whole screen after drawing frames 0..k (disposal 0/1: frames paint over the previous). */
-function composite(gif: Gif, k: number): Uint8Array {
-  const rgb = new Uint8Array(gif.width * gif.height * 3);
-  for (let i = 0; i <= k; i++) {
-    const f = gif.frames[i];
-    assert.ok(f.dispose <= 1, 'frames are kept, not disposed');
-    for (let row = 0; row < f.h; row++) {
-      for (let col = 0; col < f.w; col++) {
-        const c = f.palette[f.indices[row * f.w + col]];
-        const o = ((f.y + row) * gif.width + f.x + col) * 3;
-        rgb[o] = c[0];
-        rgb[o + 1] = c[1];
-        rgb[o + 2] = c[2];
-      }
-    }
-  }
-  return rgb;
-}
-
-const pixel = (rgb: Uint8Array, width: number, x: number, y: number): number[] => {
-  const o = (Math.round(y) * width + Math.round(x)) * 3;
-  return [rgb[o], rgb[o + 1], rgb[o + 2]];
-};
+import { composite, decodeGif, pixel, type Gif } from '../helpers/gif-reader.ts';
 
 // ---------- episodes ----------
 
@@ -312,4 +140,37 @@ test('renderPng: a PNG of the frame at the requested scale', async () => {
   const big = await renderPng(state, { scale: 2 });
   const dv2 = new DataView(big.buffer, big.byteOffset, big.byteLength);
   assert.deepEqual([dv2.getUint32(16), dv2.getUint32(20)], [1200, 800]);
+});
+
+test('side by side: each scene is drawn exactly as alone, clipped to its half, under its caption', async () => {
+  const left = await episode('LunarLander-v3', {}, 4, 12);
+  const right = await episode('CartPole-v1', {}, 2, 12);
+  const [a, b] = [sceneFor(left[12]), sceneFor(right[12])];
+  // A shape far outside the left scene must not reach the right one.
+  const stray = { ...a, shapes: [...a.shapes, { kind: 'circle' as const, x: 700, y: 200, r: 60, fill: [255, 0, 0] as const }] };
+  const picture = sideBySidePicture([stray, b], ['left agent', 'right agent']);
+  assert.deepEqual([picture.width, picture.height], [1200, 400 + CAPTION_HEIGHT]);
+  for (const scale of [1, 0.5]) {
+    const canvas = sceneCanvas(picture, scale);
+    drawPicture(canvas.getContext('2d'), picture, scale);
+    const whole = canvas.getContext('2d');
+    const y = CAPTION_HEIGHT * scale;
+    const [w, h] = [600 * scale, 400 * scale];
+    const alone = (scene: typeof a) => rasterize(scene, scale).getContext('2d').getImageData(0, 0, w, h).data;
+    // The stray circle is clipped away, so the left half is the scene without it, pixel for pixel.
+    assert.deepEqual(whole.getImageData(0, y, w, h).data, alone(a), `left half at scale ${scale}`);
+    assert.deepEqual(whole.getImageData(w, y, w, h).data, alone(b), `right half at scale ${scale}`);
+    const band = whole.getImageData(0, 0, 2 * w, y).data;
+    // Text: pixels darker than the band's light background, in each half.
+    for (const x0 of [0, w]) {
+      let inked = 0;
+      for (let row = 0; row < y; row++) for (let col = x0; col < x0 + w; col++) if (band[(row * 2 * w + col) * 4] < 200) inked++;
+      assert.ok(inked > 10, `caption text over the half at x=${x0}, scale ${scale}: ${inked} pixels`);
+    }
+  }
+
+  // The encoder holds the shorter episode's last frame and decodes to the picture's size.
+  const gif = decodeGif(await encodeSideBySideGif({ frames: left, label: 'lander' }, { frames: right.slice(0, 5), label: 'cart' }));
+  assert.deepEqual([gif.width, gif.height, gif.frames.length], [1200, 400 + CAPTION_HEIGHT, left.length]);
+  await assert.rejects(encodeSideBySideGif({ frames: left, label: 'a' }, { frames: [], label: 'b' }), /no frames/);
 });

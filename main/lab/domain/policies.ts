@@ -27,9 +27,16 @@ export const InsightsRequest = z.object({
   actionIndex: z.number().int().min(0).max(63).default(1),
 });
 
+/** A GIF caption: a policy's name as the picker shows it. */
+const GifLabel = z.string().trim().min(1).max(200);
+
 export const ExportGifRequest = RolloutRequest.extend({
   fps: z.number().int().min(1).max(100).default(50),
   scale: z.number().min(0.25).max(2).default(1),
+  /** The first agent's caption when `beside` is set (default: its policy folder's or agent's name). */
+  label: GifLabel.optional(),
+  /** A second agent, played on the same seed, action mode and step limit: one GIF, the two side by side. */
+  beside: RolloutRequest.pick({ env: true, envOptions: true, policy: true, agent: true }).extend({ label: GifLabel.optional() }).optional(),
 });
 
 /** The play requests after their schemas have filled the defaults. */
@@ -93,4 +100,6 @@ export interface GifExport {
   bytes: number;
   return: number;
   length: number;
+  /** The second agent's episode of a side-by-side GIF. */
+  beside?: { return: number; length: number };
 }

@@ -16,7 +16,7 @@
 import * as gifencModule from 'gifenc';
 import type { RenderState } from '../domain/envs.ts';
 import { sceneFor, type RGB, type Scene } from './scene.ts';
-import { drawScene, rasterize, sceneCanvas } from './rasterize.ts';
+import { drawPicture, rasterize, sceneCanvas, type Picture } from './rasterize.ts';
 
 type Palette = number[][];
 
@@ -61,28 +61,81 @@ const MIN_DELAY_CS = 2;
 /** Hand the event loop back this often so progress can be printed and IPC served. */
 const YIELD_MS = 30;
 
+/** One episode's frames as an animated GIF of its scenes. */
 export async function encodeGif(frames: readonly RenderState[], opts: GifOptions = {}): Promise<Uint8Array> {
+  return encodePictures(frames.length, (i) => alone(sceneFor(frames[i])), opts);
+}
+
+/** One agent's episode in a side-by-side GIF, and the caption over it (its policy's name). */
+export interface GifSide {
+  frames: readonly RenderState[];
+  label: string;
+}
+
+/** Caption band over each scene of a side-by-side GIF, in scene units. */
+export const CAPTION_HEIGHT = 28;
+const CAPTION = { background: [246, 247, 249] as RGB, text: [40, 44, 52] as RGB, size: 14, maxChars: 72 };
+
+/**
+ * Two episodes in one GIF, `left` beside `right`, each under its caption: twice the width of a
+ * single-agent GIF (plus the caption band in height), each scene drawn exactly as its own GIF draws
+ * it. The shorter episode holds its last frame while the longer one plays on, as Watch shows them.
+ */
+export async function encodeSideBySideGif(left: GifSide, right: GifSide, opts: GifOptions = {}): Promise<Uint8Array> {
+  if (left.frames.length === 0 || right.frames.length === 0) throw new Error('encodeGif: no frames');
+  const count = Math.max(left.frames.length, right.frames.length);
+  const labels = [left.label, right.label];
+  const at = (side: GifSide, i: number): Scene => sceneFor(side.frames[Math.min(i, side.frames.length - 1)]);
+  return encodePictures(count, (i) => sideBySidePicture([at(left, i), at(right, i)], labels), opts);
+}
+
+const alone = (scene: Scene): Picture => ({ width: scene.width, height: scene.height, parts: [{ scene, x: 0, y: 0 }] });
+
+/** Scenes in a row, left to right, each under a caption band with its label. */
+export function sideBySidePicture(scenes: readonly Scene[], labels: readonly string[]): Picture {
+  const parts: { scene: Scene; x: number; y: number }[] = [];
+  let x = 0;
+  let height = 0;
+  scenes.forEach((scene, k) => {
+    parts.push({ scene: captionScene(labels[k] ?? '', scene.width), x, y: 0 }, { scene, x, y: CAPTION_HEIGHT });
+    x += scene.width;
+    height = Math.max(height, CAPTION_HEIGHT + scene.height);
+  });
+  return { width: x, height, parts };
+}
+
+function captionScene(label: string, width: number): Scene {
+  const text = label.length > CAPTION.maxChars ? `${label.slice(0, CAPTION.maxChars - 1)}…` : label;
+  return {
+    width,
+    height: CAPTION_HEIGHT,
+    background: CAPTION.background,
+    shapes: [{ kind: 'text', x: 10, y: CAPTION_HEIGHT / 2, text, color: CAPTION.text, size: CAPTION.size, align: 'left' }],
+  };
+}
+
+/** Encodes `count` input frames, picture i drawn by `pictureAt(i)` (all of one size). */
+async function encodePictures(count: number, pictureAt: (i: number) => Picture, opts: GifOptions): Promise<Uint8Array> {
   const fps = opts.fps ?? 50;
   const scale = opts.scale ?? 1;
   const maxFrames = opts.maxFrames ?? Infinity;
-  if (frames.length === 0) throw new Error('encodeGif: no frames');
+  if (count === 0) throw new Error('encodeGif: no frames');
   if (!(Number.isFinite(fps) && fps > 0)) throw new Error(`encodeGif: fps must be a positive number, got ${fps}`);
   if (!(Number.isFinite(scale) && scale > 0 && scale <= 8)) throw new Error(`encodeGif: scale must be in (0, 8], got ${scale}`);
   if (!(maxFrames >= 1)) throw new Error(`encodeGif: maxFrames must be at least 1, got ${maxFrames}`);
 
   // Keep every stride-th frame; frame j is shown from round(j·stride·100/fps) cs on.
-  const stride = Math.max(1, Math.ceil((fps * MIN_DELAY_CS) / 100), Math.ceil(frames.length / maxFrames));
-  const kept: RenderState[] = [];
-  for (let i = 0; i < frames.length; i += stride) kept.push(frames[i]);
-  const total = kept.length;
+  const stride = Math.max(1, Math.ceil((fps * MIN_DELAY_CS) / 100), Math.ceil(count / maxFrames));
+  const pictures: Picture[] = [];
+  for (let i = 0; i < count; i += stride) pictures.push(pictureAt(i));
+  const total = pictures.length;
   const csAt = (j: number): number => Math.round((j * stride * 100) / fps);
 
-  const scenes = kept.map(sceneFor);
-  const canvas = sceneCanvas(scenes[0], scale);
+  const canvas = sceneCanvas(pictures[0], scale);
   const ctx = canvas.getContext('2d');
   const width = canvas.width;
   const height = canvas.height;
-  const palette = scenePalette(scenes) ?? sampledPalette(scenes, scale);
+  const palette = scenePalette(pictures.flatMap((p) => p.parts.map((part) => part.scene))) ?? sampledPalette(pictures, scale);
   const toIndex = indexer(palette);
 
   const gif = gifenc.GIFEncoder({ auto: false, initialCapacity: 1 << 16 });
@@ -90,7 +143,7 @@ export async function encodeGif(frames: readonly RenderState[], opts: GifOptions
   let prev: Uint32Array | null = null;
   let lastYield = performance.now();
   for (let j = 0; j < total; j++) {
-    drawScene(ctx, scenes[j], scale);
+    drawPicture(ctx, pictures[j], scale);
     const { data } = ctx.getImageData(0, 0, width, height);
     const px = new Uint32Array(data.buffer, data.byteOffset, width * height);
     const delay = (csAt(j + 1) - csAt(j)) * 10; // gifenc takes milliseconds and rounds to cs
@@ -258,12 +311,13 @@ function scenePalette(scenes: readonly Scene[]): Palette | null {
 }
 
 /** Fallback: gifenc's quantizer over up to 8 evenly spaced frames. */
-function sampledPalette(scenes: readonly Scene[], scale: number): Palette {
-  const n = Math.min(8, scenes.length);
+function sampledPalette(pictures: readonly Picture[], scale: number): Palette {
+  const n = Math.min(8, pictures.length);
   const parts: Uint8ClampedArray[] = [];
   for (let i = 0; i < n; i++) {
-    const scene = scenes[Math.floor((i * scenes.length) / n)];
-    const c = rasterize(scene, scale);
+    const picture = pictures[Math.floor((i * pictures.length) / n)];
+    const c = sceneCanvas(picture, scale);
+    drawPicture(c.getContext('2d'), picture, scale);
     parts.push(c.getContext('2d').getImageData(0, 0, c.width, c.height).data);
   }
   const all = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));

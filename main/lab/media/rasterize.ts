@@ -13,12 +13,19 @@ const css = ([r, g, b]: RGB): string => `rgb(${r & 255}, ${g & 255}, ${b & 255})
 const FONT_FAMILY = 'system-ui, "DejaVu Sans", "Liberation Sans", Arial, sans-serif';
 
 /**
- * Paints `scene` over the whole context at `scale` × its 600×400 coordinates (the background
- * covers width·scale × height·scale). The context's transform is restored afterwards.
+ * Paints `scene` at `scale` × its 600×400 coordinates (the background covers width·scale ×
+ * height·scale). Placed (`at`, its top-left corner in scene units) it is clipped to its own
+ * rectangle, so a shape leaving its viewport cannot paint over a neighbour. The context's
+ * transform and clip are restored afterwards.
  */
-export function drawScene(ctx: SKRSContext2D, scene: Scene, scale = 1): void {
+export function drawScene(ctx: SKRSContext2D, scene: Scene, scale = 1, at?: { x: number; y: number }): void {
   ctx.save();
-  ctx.setTransform(scale, 0, 0, scale, 0, 0);
+  ctx.setTransform(scale, 0, 0, scale, (at?.x ?? 0) * scale, (at?.y ?? 0) * scale);
+  if (at) {
+    ctx.beginPath();
+    ctx.rect(0, 0, scene.width, scene.height);
+    ctx.clip();
+  }
   ctx.fillStyle = css(scene.background);
   ctx.fillRect(0, 0, scene.width, scene.height);
   ctx.lineJoin = 'miter';
@@ -70,6 +77,18 @@ function paint(ctx: SKRSContext2D, fill: RGB | undefined, stroke: RGB | undefine
     ctx.lineWidth = width ?? 1;
     ctx.stroke();
   }
+}
+
+/** Several scenes placed side by side or stacked in one picture (a GIF of two agents, each captioned). */
+export interface Picture {
+  width: number;
+  height: number;
+  parts: readonly { scene: Scene; x: number; y: number }[];
+}
+
+/** Paints every part of `picture` at `scale`, each clipped to its own rectangle. */
+export function drawPicture(ctx: SKRSContext2D, picture: Picture, scale = 1): void {
+  for (const p of picture.parts) drawScene(ctx, p.scene, scale, p);
 }
 
 /** A canvas sized for `scene` at `scale` (at least 1×1 pixel). */

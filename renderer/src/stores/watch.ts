@@ -281,15 +281,22 @@ export const useWatchStore = defineStore('watch', () => {
     void rollout();
   }
 
-  /** The current settings' episode as a GIF, encoded by the lab, saved through a download. */
+  /**
+   * The current settings' episode as a GIF, encoded by the lab, saved through a download; side by
+   * side, one GIF of both agents on the seed, each captioned with its name.
+   */
   async function exportGif(): Promise<void> {
     const req = request.value;
-    if (!req || exportStartedAt.value !== null) return;
+    const a = selectedActor.value;
+    const b = selectedActorB.value;
+    const reqB = requestB.value;
+    if (!req || !a || exportStartedAt.value !== null) return;
     exportStartedAt.value = Date.now();
     error.value = null;
     notice.value = null;
     try {
-      const gif = await client.invoke('exportGif', { ...req, fps: 50 });
+      const beside = b && reqB ? { env: reqB.env, envOptions: reqB.envOptions, policy: reqB.policy, agent: reqB.agent, label: describe(b) } : undefined;
+      const gif = await client.invoke('exportGif', { ...req, fps: 50, ...(beside ? { label: describe(a), beside } : {}) });
       downloadBlob(base64ToBlob(gif.dataBase64, 'image/gif'), gif.fileName);
       notice.value = `Saved ${gif.fileName} · ${formatBytes(gif.bytes)} · ${gif.frames} frames.`;
     } catch (err) {
