@@ -1,6 +1,6 @@
 /**
  * policy-lab CLI — the headless face of the lab and the contract other tools and tests rely on.
- *   train | sweep | eval | env info | env rollout | gif | serve | runs
+ *   train | sweep | eval | env info | env rollout | gif | serve | runs | presets
  * With --json, stdout is NDJSON and the last line is {"event":"summary", …}. Usage errors exit 2 with
  * one line on stderr; a failed run exits 1.
  */
@@ -13,6 +13,7 @@ import { cmdEval, cmdGif, cmdRollout } from './cli/play.ts';
 import { cmdTrain } from './cli/train.ts';
 import { cmdSweep, SWEEP_USAGE } from './cli/sweep.ts';
 import { cmdEnvInfo } from './cli/env-info.ts';
+import { PRESETS_USAGE, cmdPresets } from './cli/presets.ts';
 import { QUEUE_OPTION, cmdWorker, queueUrl } from './cli/queue.ts';
 import { runsFolderSettings } from './lab/queue/queue-choice.ts';
 import { leftTrainingNote } from './lab/queue/queue-record.ts';
@@ -48,6 +49,7 @@ ${wrap('  policy-lab sweep ' + requestFlagsUsage().replace(' [--seed N]', '') + 
                    --out FILE.gif [--fps 50] [--scale 1] [--max-steps N] [--stochastic] [--json]
   policy-lab serve [--host 127.0.0.1] [--port 5170] [--runs-dir DIR] [--queue URL] [--json]
   policy-lab runs [--runs-dir DIR] [--json]
+${PRESETS_USAGE}
   policy-lab worker --queue redis://[:password@]HOST:PORT [--concurrency N] [--name NAME] [--json]
                    (train … --queue URL sends the run to such workers; POLICY_LAB_QUEUE sets URL)
 
@@ -147,10 +149,12 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdServe(rest);
       case 'runs':
         return await cmdRuns(rest);
+      case 'presets':
+        return await cmdPresets(rest);
       case 'worker':
         return await cmdWorker(rest);
       default:
-        throw new UsageError(`unknown command "${cmd}" (try: train, sweep, eval, env info, env rollout, gif, serve, runs, worker; --help for usage)`);
+        throw new UsageError(`unknown command "${cmd}" (try: train, sweep, eval, env info, env rollout, gif, serve, runs, presets, worker; --help for usage)`);
     }
   } catch (err) {
     if (err instanceof UsageError) {

@@ -41,6 +41,9 @@ const handlers: Handlers = {
   queueSettings: (lab) => lab.queueSettings(),
   testQueue: (lab, p) => lab.testQueue(p.url),
   saveQueue: (lab, p) => lab.saveQueue(p.url),
+  listPresets: (lab) => lab.listPresets(),
+  savePreset: (lab, p) => lab.savePreset(p),
+  deletePreset: (lab, p) => lab.deletePreset(p.name),
 };
 
 export type DispatchReply = { ok: true; result: unknown } | { ok: false; error: BridgeError };

@@ -33,6 +33,7 @@ import {
 import type { SystemInfo } from '../main/lab/domain/system.ts';
 import { QueueUrlField, type QueueProbe, type QueueSettings } from '../main/lab/domain/queue.ts';
 import { SweepId, SweepRequest, type SweepEvents, type SweepSummary } from '../main/lab/domain/sweeps.ts';
+import { PresetName, SavePresetRequest, type PresetList } from '../main/lab/domain/presets.ts';
 
 // ---------- requests: name → payload schema and result type ----------
 
@@ -83,6 +84,11 @@ export const requestSchemas = {
   testQueue: z.object({ url: QueueUrlField.refine((t) => t.trim() !== '', 'enter a queue address to test') }),
   /** New runs go to this queue, or to this machine when empty; kept for the next start. */
   saveQueue: z.object({ url: QueueUrlField }),
+  /** Saved presets (presets.json in the runs folder, shared with the CLI). */
+  listPresets: z.object({}),
+  /** Keeps a configuration under a name, checked as a run request; an existing name only with overwrite. */
+  savePreset: SavePresetRequest,
+  deletePreset: z.object({ name: PresetName }),
 } as const;
 
 export type RequestName = keyof typeof requestSchemas;
@@ -119,6 +125,9 @@ export interface ResultTypes {
   queueSettings: QueueSettings;
   testQueue: QueueProbe;
   saveQueue: QueueSettings;
+  listPresets: PresetList;
+  savePreset: PresetList;
+  deletePreset: PresetList;
 }
 
 // ---------- events: lab → renderer ----------

@@ -39,6 +39,7 @@ export async function cmdTrain(args: string[]): Promise<number> {
   let config: TrainerConfig;
   if (req) {
     try {
+      req = await service.withSavedPreset(req); // --preset may name a saved preset (policy-lab presets)
       config = service.buildConfig(req);
     } catch (err) {
       throw new UsageError((err as Error).message);

@@ -28,6 +28,8 @@ import { resolveEngine } from './nn/fused/engine-choice.ts';
 import { LAB_VERSION } from './version.ts';
 import type { QueueProbe, QueueSettings } from './domain/queue.ts';
 import { QueueChoice, type QueueChoiceOptions } from './queue/queue-choice.ts';
+import { PresetStore, type PresetFields } from './runs/preset-store.ts';
+import type { PresetList, SavePresetParams } from './domain/presets.ts';
 
 /** Everything the lab tells listeners: the runs' events and the sweeps'. */
 interface LabEvents extends RunEvents, SweepEvents {}
@@ -59,6 +61,7 @@ export class LabService {
   private readonly playback: Playback;
   private backendName: Promise<string> | null = null;
   private readonly queueChoice: QueueChoice | null;
+  private readonly presets: PresetStore;
 
   constructor(opts: LabServiceOptions) {
     this.opts = opts;
@@ -81,6 +84,7 @@ export class LabService {
       ensureBackend: () => this.backend(),
     });
     this.playback = new Playback(this.policies);
+    this.presets = new PresetStore({ dir: this.store.root, checkRun: (req) => this.buildConfig(this.buildConfigRequest(req)) });
     this.sweepsFollowed = this.followLeftSweeps().catch(() => undefined);
   }
 
@@ -228,6 +232,25 @@ export class LabService {
 
   exportGif(p: ExportGifParams): Promise<GifExport> {
     return this.playback.exportGif(p);
+  }
+
+  // ---------------- saved presets (runs/preset-store.ts) ----------------
+
+  listPresets(): Promise<PresetList> {
+    return this.presets.list();
+  }
+
+  savePreset(p: SavePresetParams): Promise<PresetList> {
+    return this.presets.save(p);
+  }
+
+  deletePreset(name: string): Promise<PresetList> {
+    return this.presets.delete(name);
+  }
+
+  /** A run or sweep request naming a saved preset, as the request it stands for (built-in names win). */
+  withSavedPreset<R extends PresetFields>(req: R): Promise<R> {
+    return this.presets.apply(req);
   }
 
   // ---------------- sweeps ----------------
