@@ -1,0 +1,108 @@
+/** Saved presets through the real CLI: saved by `presets save`, trained with `train --preset NAME`, listed and deleted. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.ts';
+
+test('train --preset NAME trains with a saved preset: its base, overrides and env options reach config.json', async () => {
+  const runsDir = await mkdtemp(join(tmpdir(), 'pl-cli-presets-'));
+  try {
+    const saved = await runCli([
+      'presets',
+      'save',
+      'short ppo',
+      '--env',
+      'CartPole-v1',
+      '--algo',
+      'ppo',
+      '--preset',
+      'zoo',
+      '--set',
+      'learning_rate=7e-4',
+      '--set',
+      'n_steps=16',
+      '--set',
+      'net_arch=16',
+      '--env-opt',
+      'max_episode_steps=120',
+      '--note',
+      'for the test',
+      '--runs-dir',
+      runsDir,
+      '--json',
+    ]);
+    assert.equal(saved.code, 0, saved.stderr);
+    assert.equal(saved.lines[0].event, 'saved');
+
+    const listed = await runCli(['presets', '--runs-dir', runsDir, '--json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(
+      listed.lines.map((l) => [l.event, l.name ?? l.count]),
+      [
+        ['preset', 'short ppo'],
+        ['summary', 1],
+      ],
+    );
+
+    // --set on the command line wins over the preset's own value.
+    const r = await runCli(
+      [
+        'train',
+        '--env',
+        'CartPole-v1',
+        '--algo',
+        'ppo',
+        '--preset',
+        'short ppo',
+        '--set',
+        'n_epochs=2',
+        '--steps',
+        '256',
+        '--eval-episodes',
+        '1',
+        '--runs-dir',
+        runsDir,
+        '--json',
+      ],
+      { timeoutMs: 180_000 },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const summary = r.lines.at(-1)!;
+    assert.equal(summary.event, 'summary');
+    const config = JSON.parse(await readFile(join(summary.runDir as string, 'config.json'), 'utf8'));
+    assert.equal(config.preset, 'zoo');
+    assert.equal(config.hyperparameters.learning_rate, 7e-4);
+    assert.equal(config.hyperparameters.n_steps, 16);
+    assert.deepEqual(config.hyperparameters.net_arch, [16]);
+    assert.equal(config.hyperparameters.n_epochs, 2);
+    assert.equal(config.hyperparameters.n_envs, 8, "the rest is the zoo preset's");
+    assert.equal(config.envOptions.max_episode_steps, 120);
+
+    // Another algorithm, an unknown name, a built-in name: usage errors, one line each.
+    for (const [args, message] of [
+      [['--algo', 'a2c', '--preset', 'short ppo'], /saved preset "short ppo" is for ppo on CartPole-v1, not a2c on CartPole-v1/],
+      [
+        ['--algo', 'ppo', '--preset', 'nope'],
+        /preset "nope" is neither a built-in preset of ppo on CartPole-v1 \(zoo\) nor a saved one \(saved for it: short ppo\)/,
+      ],
+    ] as const) {
+      const bad = await runCli(['train', '--env', 'CartPole-v1', ...args, '--steps', '100', '--runs-dir', runsDir]);
+      assert.equal(bad.code, 2, bad.stderr);
+      assert.match(bad.stderr, message);
+      assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+    }
+    const builtIn = await runCli(['presets', 'save', 'Zoo', '--env', 'CartPole-v1', '--algo', 'ppo', '--runs-dir', runsDir]);
+    assert.equal(builtIn.code, 2);
+    assert.match(builtIn.stderr, /"Zoo" is the name of a built-in ppo preset/);
+
+    const deleted = await runCli(['presets', 'delete', 'short ppo', '--runs-dir', runsDir]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    const again = await runCli(['presets', 'delete', 'short ppo', '--runs-dir', runsDir]);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /no saved preset named "short ppo"/);
+  } finally {
+    await rm(runsDir, { recursive: true, force: true });
+  }
+});
