@@ -73,6 +73,8 @@ export class LabService {
       launcher: this.queueChoice?.launcher ?? opts.launcher,
       concurrency: opts.concurrency,
       emit: (event, payload) => this.emit(event, payload as LabEvents[typeof event]),
+      // A sweep whose runs were not followed when the lab started goes on here once they are.
+      onFollowed: () => void (this.sweepsFollowed = this.sweepsFollowed.then(() => this.followLeftSweeps()).catch(() => undefined)),
     });
     this.policies = new PolicyLibrary({
       store: this.store,
@@ -265,7 +267,7 @@ export class LabService {
   private readonly sweepStops = new Map<string, () => Promise<void>>();
 
   /** Sweeps an earlier lab left running whose runs this lab follows again (on a queue): going on here once it has recovered. */
-  private readonly sweepsFollowed: Promise<void>;
+  private sweepsFollowed: Promise<void>;
 
   /** Plans and checks every run of the sweep, then queues them all; `done` resolves when all have ended. */
   async startSweep(p: SweepParams): Promise<RunningSweep> {
@@ -388,9 +390,11 @@ export class LabService {
   }
 
   /** New runs go to this queue (empty: this machine), kept for the next start; runs already started stay where they are. */
-  saveQueue(url: string): Promise<QueueSettings> {
+  async saveQueue(url: string): Promise<QueueSettings> {
     if (!this.queueChoice) throw new LabError('this lab keeps no queue setting', 'invalid');
-    return this.queueChoice.save(url, this.runs.concurrency());
+    const settings = await this.queueChoice.save(url, this.runs.concurrency());
+    void this.runs.followAgain(); // runs an earlier lab left on this queue are followed from now on
+    return settings;
   }
 
   /** Resolves once the queue chosen at start answers (at once without one). */

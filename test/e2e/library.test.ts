@@ -374,7 +374,7 @@ describe('Runs library and Compare (real serve)', { timeout: 150_000 }, () => {
     await serve!.restart();
     await page.goto(serve!.url);
     await openTab('runs');
-    const note = 'on queue redis://10.9.8.7:6390 · not followed here — start the lab with that queue to follow it';
+    const note = 'on queue redis://10.9.8.7:6390 · not followed here — choose that queue (Settings → Job queue, or start the lab with it) to follow it';
     await waitUntil(page, 'the left run listed as running', async () => (await row(left).getAttribute('data-status')) === 'running', {
       timeout: 15_000,
       describe: rowStates,

@@ -39,6 +39,8 @@ function answers(port: number): Promise<boolean> {
 
 export interface TestRedis {
   port: number;
+  /** The redis-server process (a test may SIGSTOP it to make a queue that does not answer). */
+  pid: number;
   /** redis://[:password@]127.0.0.1:port */
   url: string;
   stop(): Promise<void>;
@@ -61,10 +63,12 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Test
   }
   return {
     port,
+    pid: child.pid!,
     url: `redis://${opts.password ? `:${encodeURIComponent(opts.password)}@` : ''}127.0.0.1:${port}`,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGCONT'); // a stopped one would not hear the SIGTERM
         child.kill('SIGTERM');
         await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -28,6 +28,7 @@ import { QueueLauncher } from '../../main/lab/queue/queue-launcher.ts';
 import { ForkLauncher } from '../../main/lab/runs/fork-launcher.ts';
 import { inStream, outStream } from '../../main/lab/queue/protocol.ts';
 import { QUEUE_RECORD_FILE, readQueueRecord, type QueueRecord } from '../../main/lab/queue/queue-record.ts';
+import { remoteNote } from '../../main/lab/domain/run-remote.ts';
 import type { EpisodeRecord, MetricRecord, RunSummary, UpdateRecord } from '../../main/lab/domain/runs.ts';
 
 const CLI = fileURLToPath(new URL('../../main/cli.ts', import.meta.url));
@@ -218,7 +219,9 @@ test(
         assert.equal(s.error, undefined);
         assert.deepEqual(s.remote, { queue: url, followed: false });
         assert.deepEqual((await lab.getRun(runId)).summary.remote, s.remote);
-        const why = new RegExp(`on queue ${url.replace(/[/.]/g, '\\$&')} · not followed here — start the lab with that queue to follow it`);
+        const why = new RegExp(
+          `on queue ${url.replace(/[/.]/g, '\\$&')} · not followed here — choose that queue \\(Settings → Job queue, or start the lab with it\\) to follow it`,
+        );
         await assert.rejects(lab.stopRun(runId), (e: Error) => /^cannot stop run /.test(e.message) && why.test(e.message));
         await assert.rejects(lab.setPaused(runId, true), (e: Error) => /^cannot pause run /.test(e.message) && why.test(e.message));
         await assert.rejects(lab.continueRun(runId), (e: Error) => /^cannot continue run /.test(e.message) && why.test(e.message));
@@ -274,6 +277,79 @@ test(
     }
   },
 );
+
+test(
+  'a run left not followed is followed once that queue is chosen in Settings (as localhost: the same Redis), live: stop reaches it',
+  { timeout: 300_000 },
+  async () => {
+    const runsDir = join(dir, 'runs-chosen');
+    const [runId] = await labKilledMidRun(runsDir, 1, 5_000_000);
+    const lab = new LabService({
+      runsDir,
+      launcher: new ForkLauncher(),
+      mode: 'browser',
+      queue: { settingsFile: join(runsDir, 'settings.json'), savedIn: 'the test' },
+    });
+    const statuses: RunSummary[] = [];
+    lab.on((event, payload) => {
+      if (event === 'run:status' && (payload as RunSummary).runId === runId) statuses.push(payload as RunSummary);
+    });
+    try {
+      assert.deepEqual((await lab.listRuns()).find((r) => r.runId === runId)?.remote, { queue: url, followed: false });
+      // The run was sent to 127.0.0.1; the queue is chosen as localhost.
+      await lab.saveQueue(url.replace('127.0.0.1', 'localhost'));
+      await until('the run to be followed', () => statuses.some((s) => s.status === 'running' && s.remote === undefined), 30_000);
+      const listed = (await lab.listRuns()).find((r) => r.runId === runId)!;
+      assert.equal(listed.remote, undefined);
+      assert.equal((await recordOf(runsDir, runId)).labPid, process.pid);
+      await lab.stopRun(runId);
+      const end = await lab.waitForRun(runId);
+      assert.equal(end.status, 'stopped', end.error);
+      assert.ok(end.hasPolicy, 'the stopped run’s policy did not come back');
+      checkMetricsOnce(join(runsDir, runId));
+    } finally {
+      await lab.close();
+    }
+    await worker!.waitFor((l) => l.event === 'job-end' && l.runId === runId, 60_000, 'the stopped run to end on the worker');
+  },
+);
+
+test('a queue that does not answer when the lab starts: its runs are shown so, then followed as soon as it answers', { timeout: 300_000 }, async () => {
+  const runsDir = join(dir, 'runs-late');
+  const [runId] = await labKilledMidRun(runsDir, 1, 100_000);
+  // Stopped, the Redis still accepts connections but answers nothing: what a stalled or unreachable queue looks like.
+  process.kill(redis!.pid, 'SIGSTOP');
+  let lab: LabService | null = null;
+  try {
+    lab = new LabService({
+      runsDir,
+      launcher: new ForkLauncher(),
+      mode: 'browser',
+      queue: { settingsFile: join(dir, 'settings.json'), savedIn: 'the test', pinned: { url, by: '--queue' } },
+    });
+    const waiting = (await lab.listRuns()).find((r) => r.runId === runId)!;
+    assert.equal(waiting.status, 'running', waiting.error);
+    assert.deepEqual(waiting.remote, { queue: url, followed: false, unanswered: true });
+    assert.match(remoteNote(waiting.remote!), /not followed yet: the queue does not answer — followed here as soon as it does/);
+  } finally {
+    process.kill(redis!.pid, 'SIGCONT');
+  }
+  try {
+    await until(
+      'the run to be followed once the queue answers',
+      async () => (await lab.listRuns()).find((r) => r.runId === runId)?.remote === undefined,
+      60_000,
+    );
+    const end = await lab.waitForRun(runId);
+    // CartPole PPO may solve 100,000 steps early (it stops when solved): either is the worker's own end.
+    assert.ok(end.status === 'finished' || end.status === 'solved', `${end.status} ${end.error ?? ''}`);
+    assert.equal(end.worker, 'worker-r');
+    const { updates } = checkMetricsOnce(join(runsDir, runId));
+    assert.equal(updates.at(-1)!.step, end.steps);
+  } finally {
+    await lab.close();
+  }
+});
 
 test('after the queue lost the job, the lab on that queue marks the run crashed, saying why and where', { timeout: 300_000 }, async () => {
   const runsDir = join(dir, 'runs-lost');

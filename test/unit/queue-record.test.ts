@@ -13,6 +13,7 @@ import {
   queueDisplay,
   reattachQueueRun,
   readQueueRecord,
+  sameQueue,
   writeQueueRecord,
   type QueueRecord,
   type QueueRef,
@@ -110,8 +111,19 @@ test('recovery: no record, a lab still following the run, no queue or another he
 test('the note of a run not followed here names its queue and how to follow it', () => {
   assert.equal(
     remoteNote({ queue: 'redis://q.lan:6379', followed: false }),
-    'on queue redis://q.lan:6379 · not followed here — start the lab with that queue to follow it',
+    'on queue redis://q.lan:6379 · not followed here — choose that queue (Settings → Job queue, or start the lab with it) to follow it',
   );
+});
+
+test('the same queue by another name of this machine: localhost, 127.0.0.1 and ::1 are one; other hosts, ports, dbs or TLS are not', () => {
+  const q = (host: string, over: Partial<QueueRef> = {}): QueueRef => ({ host, port: 6379, db: 0, tls: false, ...over });
+  assert.ok(sameQueue(q('localhost'), q('127.0.0.1')));
+  assert.ok(sameQueue(q('::1'), q('LocalHost')));
+  assert.ok(sameQueue(q('Queue.Lan'), q('queue.lan')));
+  assert.ok(!sameQueue(q('localhost'), q('queue.lan')));
+  assert.ok(!sameQueue(q('localhost'), q('127.0.0.1', { port: 6380 })));
+  assert.ok(!sameQueue(q('localhost'), q('127.0.0.1', { db: 1 })));
+  assert.ok(!sameQueue(q('localhost'), q('127.0.0.1', { tls: true })));
 });
 
 test('a lab on the run’s queue that does not answer at start leaves the run alone, saying why', async () => {
@@ -131,6 +143,6 @@ test('a lab on the run’s queue that does not answer at start leaves the run al
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
     const r = JSON.parse(out) as { remote?: RunRemote };
     assert.deepEqual(r.remote, { queue: `redis://127.0.0.1:${port}`, followed: false, unanswered: true }, out);
-    assert.match(remoteNote(r.remote), /did not answer when this lab started/);
+    assert.match(remoteNote(r.remote), /not followed yet: the queue does not answer — followed here as soon as it does/);
   });
 });

@@ -10,12 +10,12 @@ export interface RunRemote {
   /** The queue's address without its password (redis://host:port[/db]). */
   queue: string;
   followed: false;
-  /** This lab is on that queue, but it did not answer when the lab started. */
+  /** This lab is on that queue, but it did not answer (looked at again every few seconds). */
   unanswered?: true;
 }
 
 /** What the Runs list, the Train page and `policy-lab runs` say of such a run, and stop/pause answer. */
 export function remoteNote(r: RunRemote): string {
-  if (r.unanswered) return `on queue ${r.queue} · not followed: the queue did not answer when this lab started — start the lab again once it answers`;
-  return `on queue ${r.queue} · not followed here — start the lab with that queue to follow it`;
+  if (r.unanswered) return `on queue ${r.queue} · not followed yet: the queue does not answer — followed here as soon as it does`;
+  return `on queue ${r.queue} · not followed here — choose that queue (Settings → Job queue, or start the lab with it) to follow it`;
 }

@@ -36,6 +36,8 @@ const FOLLOW_RETRY_MS = 2000;
 const RECORD_EVERY_MS = 1000;
 /** How long close() waits for the runs' records to be written. */
 const CLOSE_FLUSH_MS = 2000;
+/** How long a failed ready() answers for every run a look follows again (the scheduler looks every 5 s). */
+const READY_MEMO_MS = 4000;
 
 export interface QueueLauncherOptions {
   /** How long a stop/kill waits for a worker that no longer answers (tests shorten it). */
@@ -54,7 +56,7 @@ export class QueueLauncher implements ReattachingLauncher {
   private readonly runs = new Map<string, RemoteRun>();
   private readonly opts: QueueLauncherOptions;
   private reading = false;
-  private readyOnce: Promise<void> | null = null;
+  private readyMemo: { p: Promise<void>; failedAt: number | null } | null = null;
   private closed = false;
   private connecting?: Promise<void>;
 
@@ -99,6 +101,19 @@ export class QueueLauncher implements ReattachingLauncher {
     }
   }
 
+  /**
+   * ready() for following runs again: one answer serves every run looked at within READY_MEMO_MS (a
+   * queue that does not answer costs its timeout once per look, not once per run); a later look asks again.
+   */
+  private readyOnce(): Promise<void> {
+    if (!this.readyMemo || (this.readyMemo.failedAt !== null && Date.now() - this.readyMemo.failedAt > READY_MEMO_MS)) {
+      const memo: { p: Promise<void>; failedAt: number | null } = { p: this.ready(), failedAt: null };
+      memo.p.catch(() => (memo.failedAt = Date.now()));
+      this.readyMemo = memo;
+    }
+    return this.readyMemo.p;
+  }
+
   /** Once, even when ready() and a reattach ask at the same time; after a failure ioredis retries by itself. */
   private connect(): Promise<void> {
     this.connecting ??= (async () => {
@@ -131,7 +146,7 @@ export class QueueLauncher implements ReattachingLauncher {
     let streamed: number;
     try {
       // Once for every run being followed again: a queue that does not answer costs its timeout once, not per run.
-      await (this.readyOnce ??= this.ready());
+      await this.readyOnce();
       [state, streamed] = await Promise.all([this.jobs.getJobState(record.jobId), this.conn.exists(outStream(record.jobId))]);
     } catch {
       // Not an answer about the job: the worker may well be training it. Leave the run as it is, saying why.

@@ -75,8 +75,12 @@ export function queueDisplay(q: QueueRef): string {
   return `${q.tls ? 'rediss' : 'redis'}://${host}:${q.port}${q.db ? `/${q.db}` : ''}`;
 }
 
+/** Names of this machine's own Redis: a run sent to redis://localhost is on the queue redis://127.0.0.1 names too. */
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+const hostKey = (h: string): string => (LOOPBACK.has(h.toLowerCase()) ? 'loopback' : h.toLowerCase());
+
 export function sameQueue(a: QueueRef, b: QueueRef): boolean {
-  return a.host === b.host && a.port === b.port && a.db === b.db && a.tls === b.tls;
+  return hostKey(a.host) === hostKey(b.host) && a.port === b.port && a.db === b.db && a.tls === b.tls;
 }
 
 /** Why a restarted lab could not follow a run on a queue: what happened, then what is left of it and where. */

@@ -40,7 +40,7 @@ import type { TrainerConfig } from '../training/trainer-config.ts';
 import { defaultPreset, plannedRunSteps, resolveHyperparameters } from '../agents/registry.ts';
 import { resolveEnvOptions } from '../envs/registry.ts';
 import { LAB_VERSION } from '../version.ts';
-import { forgetQueueRecord, reattachQueueRun } from '../queue/queue-record.ts';
+import { forgetQueueRecord, lostReason, reattachQueueRun } from '../queue/queue-record.ts';
 
 export type Emit = <E extends RunEventName>(event: E, payload: RunEvents[E]) => void;
 
@@ -50,7 +50,12 @@ export interface SchedulerOptions {
   /** Max runs training at once; more are queued. Default: CPU cores. */
   concurrency?: number;
   emit: Emit;
+  /** Runs left not followed when the lab started are followed here now (followAgain). */
+  onFollowed?: () => void;
 }
+
+/** How often runs whose queue did not answer are looked at again. */
+const FOLLOW_AGAIN_MS = 5000;
 
 interface ActiveRun {
   summary: RunSummary;
@@ -93,6 +98,10 @@ export class RunScheduler {
   private readonly recovered: Promise<void>;
   /** Runs an earlier lab left on a job queue this lab is not on: left as they are, shown with where they train. */
   private readonly remote = new Map<string, RunRemote>();
+  private followTimer?: NodeJS.Timeout;
+  /** followAgain's looks, one after another. */
+  private following: Promise<number> = Promise.resolve(0);
+  private closing = false;
 
   constructor(opts: SchedulerOptions) {
     this.opts = opts;
@@ -607,36 +616,83 @@ export class RunScheduler {
       const progress = await readProgress(s.runDir);
       // Still training: its own process writes how it ends (writing status.json here could overwrite that).
       if (progress && processAlive(progress.pid) && progress.pid !== process.pid) continue;
-      // A worker may still train it: follow it again, or say why that cannot be (queue/queue-record.ts).
-      const remote = await reattachQueueRun(this.opts.launcher, s.runDir).catch(() => null);
-      if (remote === 'elsewhere') continue;
-      if (remote && 'remote' in remote) {
-        this.remote.set(s.runId, remote.remote);
-        continue;
-      }
-      if (remote && 'proc' in remote && (await this.adopt(s, remote.proc))) continue;
-      if (s.status === 'paused' && !remote) continue; // a local run left paused: as it always was
-      // Whichever record went further: the metrics normally (appended every 100 ms), else progress.json.
-      const logged = progressFromMetrics(await readMetrics(s.runDir));
-      const rebuilt =
-        progress && progress.steps > logged.steps
-          ? { steps: progress.steps, episodes: progress.episodes, mean100: progress.mean100, best100: progress.best100, wallSeconds: progress.wallSeconds }
-          : logged;
-      // Crashed here for good: a record left behind would make a later lab take a local continuation of it for a queue run.
-      if (remote) await forgetQueueRecord(s.runDir);
-      await this.store
-        .writeStatus({
-          ...s,
-          ...rebuilt,
-          status: 'crashed',
-          hasPolicy: existsSync(join(s.runDir, 'policy', 'policy.json')),
-          error:
-            remote && 'lost' in remote
-              ? remote.lost
-              : 'interrupted: the lab and this run stopped while it trained; its metrics and checkpoints are kept, and it can be continued from the last checkpoint',
-        })
-        .catch(() => undefined);
+      if (await this.followQueueRun(s)) continue;
+      if (s.status === 'paused') continue; // a local run left paused: as it always was
+      await this.markInterrupted(
+        s,
+        'interrupted: the lab and this run stopped while it trained; its metrics and checkpoints are kept, and it can be continued from the last checkpoint',
+      );
     }
+    this.followAgainLater();
+  }
+
+  /**
+   * A run an earlier lab left on a job queue (queue/queue-record.ts): followed again here, left as it is
+   * (another lab follows it; or this lab is not on its queue, or the queue did not answer: then listed
+   * with where it trains), or marked crashed saying why it cannot be followed. False: it never went to a queue.
+   */
+  private async followQueueRun(s: RunSummary): Promise<boolean> {
+    const remote = await reattachQueueRun(this.opts.launcher, s.runDir).catch(() => null);
+    if (remote === null) return false;
+    this.remote.delete(s.runId);
+    if (remote === 'elsewhere') return true;
+    if ('remote' in remote) {
+      this.remote.set(s.runId, remote.remote);
+      this.emit('run:status', this.withRemote(s)); // where it trains, and why it is not followed, may have changed
+    } else if (!('proc' in remote && (await this.adopt(s, remote.proc)))) {
+      // Crashed here for good: a record left behind would make a later lab take a local continuation of it for a queue run.
+      await forgetQueueRecord(s.runDir);
+      await this.markInterrupted(s, 'lost' in remote ? remote.lost : lostReason(null, 'its configuration cannot be read'));
+    }
+    return true;
+  }
+
+  /** Rebuilds a run that can no longer go on from its folder and marks it crashed, saying why. */
+  private async markInterrupted(s: RunSummary, why: string): Promise<void> {
+    const progress = await readProgress(s.runDir);
+    // Whichever record went further: the metrics normally (appended every 100 ms), else progress.json.
+    const logged = progressFromMetrics(await readMetrics(s.runDir));
+    const rebuilt =
+      progress && progress.steps > logged.steps
+        ? { steps: progress.steps, episodes: progress.episodes, mean100: progress.mean100, best100: progress.best100, wallSeconds: progress.wallSeconds }
+        : logged;
+    const summary: RunSummary = { ...s, ...rebuilt, status: 'crashed', hasPolicy: existsSync(join(s.runDir, 'policy', 'policy.json')), error: why };
+    await this.store.writeStatus(summary).catch(() => undefined);
+    this.emit('run:status', summary);
+  }
+
+  /**
+   * Runs left not followed are looked at again: every FOLLOW_AGAIN_MS while one waits for its queue to
+   * answer, and at once when the queue setting changes (followAgain). `onFollowed` hears of each run
+   * this lab follows from then on (a sweep of them goes on here).
+   */
+  private followAgainLater(): void {
+    clearTimeout(this.followTimer);
+    if (this.closing || ![...this.remote.values()].some((r) => r.unanswered)) return;
+    this.followTimer = setTimeout(() => void this.followAgain(), FOLLOW_AGAIN_MS);
+    this.followTimer.unref();
+  }
+
+  /** Looks again at the runs left not followed (one look at a time); resolves with how many this lab follows now. */
+  followAgain(): Promise<number> {
+    this.following = this.following.then(async () => {
+      await this.recovered;
+      let followed = 0;
+      for (const runId of [...this.remote.keys()]) {
+        if (this.closing) break;
+        const s = await this.store.readStatus(runId).catch(() => null);
+        if (!s || (s.status !== 'running' && s.status !== 'queued' && s.status !== 'paused')) {
+          this.remote.delete(runId); // ended meanwhile, by a lab on its queue
+          continue;
+        }
+        await this.followQueueRun(s);
+        if (this.active.has(runId)) followed++;
+      }
+      this.followAgainLater();
+      if (followed > 0) this.opts.onFollowed?.();
+      return followed;
+    });
+    return this.following;
   }
 
   /** A run a lab before this one left training on a worker, active again here: false if its configuration cannot be read. */
@@ -657,6 +713,9 @@ export class RunScheduler {
    */
   async close(opts: CloseOptions = {}): Promise<{ leftTraining: number }> {
     await this.recovered; // else a run followed again after this point would launch on a closed launcher
+    this.closing = true;
+    clearTimeout(this.followTimer);
+    await this.following;
     this.queue.length = 0;
     const waits: Promise<void>[] = [];
     let leftTraining = 0;
