@@ -59,6 +59,20 @@ describe('Chart tools (real serve)', { timeout: 120_000 }, () => {
     await waitUntil(page, 'the compare tab', async () => (await page.getByTestId('compare-view').count()) === 1);
     for (const id of ids) await page.locator(`[data-testid=compare-run][data-run-id="${id}"]`).check();
 
+    // At a 1024×700 window the toolbar (smoothing, x axis, group) still fits on one row.
+    await page.setViewportSize({ width: 1024, height: 700 });
+    const bar = await page.getByTestId('compare-toolbar').evaluate((el) => {
+      const boxes = Array.from(el.children, (c) => c.getBoundingClientRect());
+      // One row: every control's top is above every control's bottom.
+      return {
+        controls: boxes.length,
+        oneRow: Math.max(...boxes.map((b) => b.top)) < Math.min(...boxes.map((b) => b.bottom)),
+        height: el.getBoundingClientRect().height,
+      };
+    });
+    assert.deepEqual([bar.controls, bar.oneRow], [3, true], `the toolbar's controls on one row at 1024 px (${bar.height} px high)`);
+    await page.setViewportSize({ width: 1360, height: 900 });
+
     // Entropy joins the charts as its own panel, with both runs on it.
     const entropyBox = page.locator('[data-testid=compare-metric][data-metric=entropy]');
     await waitUntil(page, 'entropy among the metrics', async () => (await entropyBox.count()) === 1);
