@@ -12,8 +12,8 @@
  * then); a lab started later on the same queue follows the run again from there (`reattach`). A lab
  * that closes may leave its runs training the same way (`detach`: the app quits, `serve` stops).
  */
-import { Redis } from 'ioredis';
-import { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Queue, QueueEvents } from 'bullmq';
 import { mkdir, readFile, readdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import type { RunProcess } from '../runs/launcher.ts';
@@ -25,6 +25,7 @@ import { JobData, KEY_PREFIX, OutEnvelope, QUEUE_NAME, STREAM_TTL_SECONDS, inStr
 import { parseQueueUrl, redisOptions, type QueueAddress } from './queue-url.ts';
 import { GONE, forgetQueueRecord, lostReason, queueDisplay, sameQueue, writeQueueRecord, type QueueRecord, type ReattachingLauncher } from './queue-record.ts';
 import type { RunRemote } from '../domain/run-remote.ts';
+import { redisLibs } from './redis-libs.ts';
 
 /** How long the reader blocks on the run streams; a run launched meanwhile joins the next read. */
 const READ_BLOCK_MS = 200;
@@ -46,13 +47,20 @@ export interface QueueLauncherOptions {
   onApplied?: (runId: string, type: string, writtenAtMs: number) => void;
 }
 
+interface Clients {
+  /** Commands (one at a time is enough for them). */
+  conn: Redis;
+  /** The blocking XREAD of every followed run's out stream. */
+  reader: Redis;
+  jobs: Queue;
+  events: QueueEvents;
+}
+
 export class QueueLauncher implements ReattachingLauncher {
   readonly queue = true;
   readonly address: QueueAddress;
-  private readonly conn: Redis;
-  private readonly reader: Redis;
-  private readonly jobs: Queue;
-  private readonly events: QueueEvents;
+  /** Its Redis clients, made once bullmq and ioredis have loaded (redis-libs.ts). */
+  private readonly clients: Promise<Clients>;
   private readonly runs = new Map<string, RemoteRun>();
   private readonly opts: QueueLauncherOptions;
   private reading = false;
@@ -64,18 +72,22 @@ export class QueueLauncher implements ReattachingLauncher {
     this.address = parseQueueUrl(url);
     this.opts = opts;
     const o = redisOptions(this.address);
-    // Without these handlers ioredis reports a lost connection as an unhandled 'error' event (a crash);
-    // it reconnects by itself, and ready() says why when it cannot.
-    this.conn = new Redis({ ...o, lazyConnect: true });
-    this.conn.on('error', () => undefined);
-    this.reader = new Redis({ ...o, lazyConnect: true });
-    this.reader.on('error', () => undefined);
-    const connection = { ...o, maxRetriesPerRequest: null };
-    this.jobs = new Queue(QUEUE_NAME, { connection, prefix: KEY_PREFIX });
-    this.jobs.on('error', () => undefined);
-    this.events = new QueueEvents(QUEUE_NAME, { connection, prefix: KEY_PREFIX });
-    this.events.on('error', () => undefined);
-    this.events.on('failed', ({ jobId, failedReason }) => this.runs.get(jobId)?.failed(failedReason));
+    this.clients = redisLibs().then(({ Redis, Queue, QueueEvents }) => {
+      // Without these handlers ioredis reports a lost connection as an unhandled 'error' event (a crash);
+      // it reconnects by itself, and ready() says why when it cannot.
+      const conn = new Redis({ ...o, lazyConnect: true });
+      conn.on('error', () => undefined);
+      const reader = new Redis({ ...o, lazyConnect: true });
+      reader.on('error', () => undefined);
+      const connection = { ...o, maxRetriesPerRequest: null };
+      const jobs = new Queue(QUEUE_NAME, { connection, prefix: KEY_PREFIX });
+      jobs.on('error', () => undefined);
+      const events = new QueueEvents(QUEUE_NAME, { connection, prefix: KEY_PREFIX });
+      events.on('error', () => undefined);
+      events.on('failed', ({ jobId, failedReason }) => this.runs.get(jobId)?.failed(failedReason));
+      return { conn, reader, jobs, events };
+    });
+    this.clients.catch(() => undefined); // said by whichever call needs them
   }
 
   /** Connects, or says why it cannot (within timeoutMs). Call before the first launch. */
@@ -87,9 +99,10 @@ export class QueueLauncher implements ReattachingLauncher {
       await Promise.race([
         (async () => {
           await this.connect();
-          await this.conn.ping();
-          await this.jobs.waitUntilReady();
-          await this.events.waitUntilReady();
+          const { conn, jobs, events } = await this.clients;
+          await conn.ping();
+          await jobs.waitUntilReady();
+          await events.waitUntilReady();
         })(),
         timeout,
       ]);
@@ -117,8 +130,9 @@ export class QueueLauncher implements ReattachingLauncher {
   /** Once, even when ready() and a reattach ask at the same time; after a failure ioredis retries by itself. */
   private connect(): Promise<void> {
     this.connecting ??= (async () => {
-      if (this.conn.status === 'wait') await this.conn.connect();
-      if (this.reader.status === 'wait') await this.reader.connect();
+      const { conn, reader } = await this.clients;
+      if (conn.status === 'wait') await conn.connect();
+      if (reader.status === 'wait') await reader.connect();
     })().catch((err: unknown) => {
       this.connecting = undefined;
       throw err;
@@ -147,7 +161,8 @@ export class QueueLauncher implements ReattachingLauncher {
     try {
       // Once for every run being followed again: a queue that does not answer costs its timeout once, not per run.
       await this.readyOnce();
-      [state, streamed] = await Promise.all([this.jobs.getJobState(record.jobId), this.conn.exists(outStream(record.jobId))]);
+      const { conn, jobs } = await this.clients;
+      [state, streamed] = await Promise.all([jobs.getJobState(record.jobId), conn.exists(outStream(record.jobId))]);
     } catch {
       // Not an answer about the job: the worker may well be training it. Leave the run as it is, saying why.
       return { remote: { queue: queueDisplay(record.queue), followed: false, unanswered: true } };
@@ -165,24 +180,26 @@ export class QueueLauncher implements ReattachingLauncher {
   /** @internal RemoteRun's access to the queue. */
   async submit(run: RemoteRun, data: JobData): Promise<void> {
     // What an earlier attempt of this run left (a lab restored from a copy, a run resumed) must not replay into this one.
-    await this.conn.del(outStream(data.runId), inStream(data.runId), resumeKey(data.runId));
+    const { conn, jobs } = await this.clients;
+    await conn.del(outStream(data.runId), inStream(data.runId), resumeKey(data.runId));
     // Recorded before the job exists: a lab that dies from here on leaves a run a later lab can follow.
     await run.saveRecord();
     this.runs.set(data.runId, run);
     this.goLive(run);
     // The run id is the job id: adding the same run twice is a no-op, and a worker's retry is the same job.
-    await this.jobs.add('train', data, { jobId: data.runId, attempts: 1, removeOnComplete: true, removeOnFail: { age: STREAM_TTL_SECONDS } });
+    await jobs.add('train', data, { jobId: data.runId, attempts: 1, removeOnComplete: true, removeOnFail: { age: STREAM_TTL_SECONDS } });
   }
 
   /** @internal */
   async control(runId: string, msg: ControlMessage): Promise<void> {
-    await this.conn.multi().xadd(inStream(runId), '*', 'm', JSON.stringify(msg)).expire(inStream(runId), STREAM_TTL_SECONDS).exec();
+    const { conn } = await this.clients;
+    await conn.multi().xadd(inStream(runId), '*', 'm', JSON.stringify(msg)).expire(inStream(runId), STREAM_TTL_SECONDS).exec();
   }
 
   /** @internal Removes a job no worker has taken yet; false once one has (then the control stream reaches it). */
   async withdraw(runId: string): Promise<boolean> {
     try {
-      return (await this.jobs.remove(runId)) === 1;
+      return (await (await this.clients).jobs.remove(runId)) === 1;
     } catch {
       return false; // locked by a worker meanwhile
     }
@@ -211,21 +228,23 @@ export class QueueLauncher implements ReattachingLauncher {
 
   /** @internal Up to `count` entries of a run's out stream after `afterId` (not blocking). */
   async readAfter(runId: string, afterId: string, count: number): Promise<[string, string[]][]> {
-    const res = (await this.conn.xread('COUNT', count, 'STREAMS', outStream(runId), afterId)) as [string, [string, string[]][]][] | null;
+    const { conn } = await this.clients;
+    const res = (await conn.xread('COUNT', count, 'STREAMS', outStream(runId), afterId)) as [string, [string, string[]][]][] | null;
     return res?.[0]?.[1] ?? [];
   }
 
   /** @internal The job's BullMQ state ('unknown' once it is gone) and, for a failed one, why. */
   async jobState(runId: string): Promise<{ state: string; failedReason: string }> {
-    const state = await this.jobs.getJobState(runId);
-    const failedReason = state === 'failed' ? ((await this.jobs.getJob(runId))?.failedReason ?? '') : '';
+    const { jobs } = await this.clients;
+    const state = await jobs.getJobState(runId);
+    const failedReason = state === 'failed' ? ((await jobs.getJob(runId))?.failedReason ?? '') : '';
     return { state, failedReason };
   }
 
   /** @internal */
   async forget(runId: string): Promise<void> {
     this.runs.delete(runId);
-    await this.conn.del(outStream(runId), inStream(runId), resumeKey(runId)).catch(() => undefined);
+    await this.clients.then(({ conn }) => conn.del(outStream(runId), inStream(runId), resumeKey(runId))).catch(() => undefined);
   }
 
   /** One reader for every run's out stream: XREAD blocks on all of them at once. */
@@ -233,20 +252,16 @@ export class QueueLauncher implements ReattachingLauncher {
     if (this.reading) return;
     this.reading = true;
     try {
+      const clients = await this.clients.catch(() => null);
+      if (!clients) return; // the libraries did not load: ready() and submit say so
+      const { reader } = clients;
       for (;;) {
         const runs = [...this.runs.values()].filter((r) => r.live);
         if (this.closed || runs.length === 0) break;
         let res: [string, [string, string[]][]][] | null;
         try {
-          res = (await this.reader.xread(
-            'COUNT',
-            200,
-            'BLOCK',
-            READ_BLOCK_MS,
-            'STREAMS',
-            ...runs.map((r) => outStream(r.runId)),
-            ...runs.map((r) => r.lastId),
-          )) as [string, [string, string[]][]][] | null;
+          res = (await reader.xread('COUNT', 200, 'BLOCK', READ_BLOCK_MS, 'STREAMS', ...runs.map((r) => outStream(r.runId)), ...runs.map((r) => r.lastId))) as
+            [string, [string, string[]][]][] | null;
         } catch {
           if (this.closed) break;
           await new Promise((r) => setTimeout(r, 500)); // Redis away: ioredis reconnects, the run waits
@@ -272,9 +287,11 @@ export class QueueLauncher implements ReattachingLauncher {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled([...this.runs.values()].map((r) => r.flush())), new Promise((r) => (timer = setTimeout(r, CLOSE_FLUSH_MS)))]);
     clearTimeout(timer);
-    await Promise.allSettled([this.jobs.close(), this.events.close()]);
-    this.reader.disconnect();
-    await this.conn.quit().catch(() => undefined);
+    const clients = await this.clients.catch(() => null);
+    if (!clients) return;
+    await Promise.allSettled([clients.jobs.close(), clients.events.close()]);
+    clients.reader.disconnect();
+    await clients.conn.quit().catch(() => undefined);
   }
 }
 

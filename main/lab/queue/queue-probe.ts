@@ -4,11 +4,11 @@
  * On its own short-lived connection that gives up at once, so a dead address is said specifically
  * (refused, wrong password, timeout, …) instead of being retried. Nothing it returns holds the password.
  */
-import { Redis } from 'ioredis';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { QueueProbe, QueueProblem } from '../domain/queue.ts';
 import { KEY_PREFIX, QUEUE_NAME } from './protocol.ts';
 import { parseQueueUrl, redisOptions, type QueueAddress } from './queue-url.ts';
+import { redisLibs } from './redis-libs.ts';
 
 const MAX_NAMES = 20;
 
@@ -16,6 +16,7 @@ export async function probeQueue(url: string, timeoutMs = 4000): Promise<QueuePr
   const a = parseQueueUrl(url);
   const checkedAt = new Date().toISOString();
   const seen: { error: Error | null } = { error: null };
+  const { Redis, Queue } = await redisLibs();
   const redis = new Redis({
     ...redisOptions(a),
     lazyConnect: true,

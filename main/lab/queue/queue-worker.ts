@@ -13,8 +13,7 @@
  * run process notices its parent is gone and exits (POLICY_LAB_RUN_OWNER), and a worker that loses a
  * lock kills that run at once, so the run never trains in two places.
  */
-import { Redis } from 'ioredis';
-import { Worker, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -41,6 +40,7 @@ import {
   type OutMessage,
 } from './protocol.ts';
 import { parseQueueUrl, redisOptions } from './queue-url.ts';
+import { redisLibs } from './redis-libs.ts';
 
 export interface QueueWorkerOptions {
   url: string;
@@ -87,6 +87,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   const log = opts.log ?? (() => undefined);
   const workDir = opts.workDir ?? join(tmpdir(), `policy-lab-worker-${process.pid}`);
   const lockDuration = Math.round((opts.lockSeconds ?? 30) * 1000);
+  const { Redis, Worker } = await redisLibs();
   const conn = new Redis({ ...redisOptions(address), lazyConnect: true });
   conn.on('error', () => undefined); // ioredis reconnects; a job in hand waits for it
   await conn.connect().catch((err: Error) => {
