@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   QUEUE_RECORD_FILE,
-  queueDisplay,
   reattachQueueRun,
   readQueueRecord,
   sameQueue,
@@ -19,6 +18,7 @@ import {
   type QueueRef,
 } from '../../main/lab/queue/queue-record.ts';
 import { remoteNote, type RunRemote } from '../../main/lab/domain/run-remote.ts';
+import { queueDisplay } from '../../main/lab/domain/queue.ts';
 import { execFileSync } from 'node:child_process';
 import type { RunLauncher, RunProcess } from '../../main/lab/runs/launcher.ts';
 
@@ -61,6 +61,9 @@ test('the record is read back through its schema; none, not JSON and a bad field
 test('the queue as messages show it: scheme by TLS, brackets for IPv6, the db only when not 0', () => {
   assert.equal(queueDisplay({ host: 'q.lan', port: 6379, db: 0, tls: false }), 'redis://q.lan:6379');
   assert.equal(queueDisplay({ host: '::1', port: 6380, db: 3, tls: true }), 'rediss://[::1]:6380/3');
+  // An address with a user and password shows the user, never the password (the same function shows a parsed URL).
+  assert.equal(queueDisplay({ host: 'q.lan', port: 6379, db: 2, tls: true, username: 'lab', password: 'p@ss' }), 'rediss://lab:***@q.lan:6379/2');
+  assert.equal(queueDisplay({ host: 'q.lan', port: 6379, db: 0, tls: false, password: 'x' }), 'redis://:***@q.lan:6379');
 });
 
 test('recovery: no record, a lab still following the run, no queue or another here (left, not followed), an unreadable record, else the launcher decides', () =>

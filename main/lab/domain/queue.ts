@@ -43,16 +43,15 @@ export function parseQueueUrl(text: string): QueueAddress {
   const username = url.username ? decodeURIComponent(url.username) : undefined;
   const password = url.password ? decodeURIComponent(url.password) : undefined;
   const db = path === '' ? 0 : Number(path);
-  const auth = password ? `${username ?? ''}:${MASKED_PASSWORD}@` : username ? `${username}@` : '';
-  return {
-    host,
-    port,
-    ...(username ? { username } : {}),
-    ...(password ? { password } : {}),
-    db,
-    tls,
-    display: `${url.protocol}//${auth}${url.host}${db ? `/${db}` : ''}`,
-  };
+  const a = { host, port, ...(username ? { username } : {}), ...(password ? { password } : {}), db, tls };
+  return { ...a, display: queueDisplay(a) };
+}
+
+/** A queue's address as messages show it: scheme by TLS, the user if any, the password masked, the db unless 0. */
+export function queueDisplay(q: Pick<QueueAddress, 'host' | 'port' | 'db' | 'tls' | 'username' | 'password'>): string {
+  const auth = q.password ? `${q.username ?? ''}:${MASKED_PASSWORD}@` : q.username ? `${q.username}@` : '';
+  const host = q.host.includes(':') ? `[${q.host}]` : q.host;
+  return `${q.tls ? 'rediss' : 'redis'}://${auth}${host}:${q.port}${q.db ? `/${q.db}` : ''}`;
 }
 
 /** The queue field as the bridge receives it: empty = this machine, else a queue address. */

@@ -14,11 +14,11 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { LabError } from '../domain/errors.ts';
-import { MASKED_PASSWORD, parseQueueUrl, type QueueAddress, type QueueProbe, type QueueSettings } from '../domain/queue.ts';
+import { MASKED_PASSWORD, parseQueueUrl, queueDisplay, type QueueAddress, type QueueProbe, type QueueSettings } from '../domain/queue.ts';
 import type { RunLauncher, RunProcess } from '../runs/launcher.ts';
 import { QueueLauncher } from './queue-launcher.ts';
 import { probeQueue } from './queue-probe.ts';
-import { queueDisplay, type QueueRecord } from './queue-record.ts';
+import type { QueueRecord } from './queue-record.ts';
 import type { RunRemote } from '../domain/run-remote.ts';
 
 /** The queue's state is looked at no more often than this, however many pages ask. */

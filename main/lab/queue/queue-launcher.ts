@@ -23,9 +23,10 @@ import { LabError } from '../domain/errors.ts';
 import { TRAINING_STATE_FILE, pruneTrainingStates } from '../training/training-state.ts';
 import { JobData, KEY_PREFIX, OutEnvelope, QUEUE_NAME, STREAM_TTL_SECONDS, inStream, outStream, resumeKey, type ControlMessage } from './protocol.ts';
 import { parseQueueUrl, redisOptions, type QueueAddress } from './queue-url.ts';
-import { GONE, forgetQueueRecord, lostReason, queueDisplay, sameQueue, writeQueueRecord, type QueueRecord, type ReattachingLauncher } from './queue-record.ts';
+import { GONE, forgetQueueRecord, lostReason, sameQueue, writeQueueRecord, type QueueRecord, type ReattachingLauncher } from './queue-record.ts';
 import type { RunRemote } from '../domain/run-remote.ts';
 import { redisLibs } from './redis-libs.ts';
+import { queueDisplay } from '../domain/queue.ts';
 
 /** How long the reader blocks on the run streams; a run launched meanwhile joins the next read. */
 const READ_BLOCK_MS = 200;

@@ -13,6 +13,7 @@ import { RunId, type RunRemote } from '../domain/runs.ts';
 import { processAlive, writeJsonAtomic } from '../runs/run-store.ts';
 import type { RunLauncher, RunProcess } from '../runs/launcher.ts';
 import { STREAM_TTL_SECONDS } from './protocol.ts';
+import { queueDisplay } from '../domain/queue.ts';
 
 export const QUEUE_RECORD_FILE = 'queue-job.json';
 
@@ -67,12 +68,6 @@ export async function readQueueRecord(runDir: string): Promise<QueueRecord | { p
   const parsed = QueueRecord.safeParse(raw);
   if (!parsed.success) return { problem: `is not a queue record (${parsed.error.issues[0]?.path.join('.') || 'top'}: ${parsed.error.issues[0]?.message})` };
   return parsed.data;
-}
-
-/** The queue's address as messages show it: no user, no password. */
-export function queueDisplay(q: QueueRef): string {
-  const host = q.host.includes(':') ? `[${q.host}]` : q.host;
-  return `${q.tls ? 'rediss' : 'redis'}://${host}:${q.port}${q.db ? `/${q.db}` : ''}`;
 }
 
 /** Names of this machine's own Redis: a run sent to redis://localhost is on the queue redis://127.0.0.1 names too. */
