@@ -6,10 +6,10 @@
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowRef } from 'vue';
 import type { SweepObjective, SweepPoint, SweepRequest, SweepSummary } from '../../../main/lab/domain/sweeps.ts';
-import { formatHyper } from '../forms/hyperparams.ts';
 import { errorMessage, getLabClient } from '../lab-client.ts';
 import { useLabStore } from './lab.ts';
 import { useRunsStore } from './runs.ts';
+import { draftValues, usePresetsStore } from './presets.ts';
 
 export interface GridRowDraft {
   key: string;
@@ -113,25 +113,18 @@ export const useSweepsStore = defineStore('sweeps', () => {
   function trainWith(sweep: SweepSummary, point: SweepPoint): void {
     const d = useRunsStore().draft;
     const req = sweep.request;
-    const env = lab.env(sweep.env as never);
-    const optionKeys = new Set(env?.options.map((o) => o.key) ?? []);
-    const presets = lab.algo(sweep.algo as never)?.presets.filter((p) => p.env === sweep.env) ?? [];
+    const presets = usePresetsStore();
+    const config = presets.sweepConfig(sweep, point);
     d.env = sweep.env as typeof d.env;
     d.algo = sweep.algo as typeof d.algo;
-    // No preset asked: the lab used the env's first one; "none": the algorithm's defaults.
-    d.preset = req.preset === undefined ? (presets[0]?.name ?? '') : req.preset === 'none' ? '' : req.preset;
+    d.preset = config.basePreset ?? '';
     d.steps = req.steps !== undefined ? String(req.steps) : '';
     d.seed = String(req.seeds[0] ?? 0);
     d.evalEpisodes = String(req.evalEpisodes);
-    const fields: Record<string, string> = {};
-    const options: Record<string, boolean | string> = {};
-    for (const [k, v] of Object.entries(req.envOptions ?? {})) options[k] = typeof v === 'boolean' ? v : String(v);
-    for (const [k, v] of Object.entries({ ...req.hyperparameters, ...point })) {
-      if (optionKeys.has(k)) options[k] = typeof v === 'boolean' ? v : formatHyper(v);
-      else fields[k] = formatHyper(v);
-    }
-    d.fields = fields;
-    d.envOptions = options;
+    const values = draftValues(config);
+    d.fields = values.fields;
+    d.envOptions = values.envOptions;
+    presets.applied = null;
   }
 
   let started = false;

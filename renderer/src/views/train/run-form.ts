@@ -11,7 +11,11 @@ import { parseCount } from '../../forms/hyperparams.ts';
 import { useRunChecks } from '../../forms/run-checks.ts';
 import { useLabStore } from '../../stores/lab.ts';
 import { useRunsStore } from '../../stores/runs.ts';
+import { usePresetsStore, type PresetConfig } from '../../stores/presets.ts';
 import { hyperRows, presetExtras } from './hyper-rows.ts';
+
+/** The preset select's values for saved presets (built-in names are the select's other values). */
+const SAVED = 'saved:';
 
 export function useRunForm() {
   const lab = useLabStore();
@@ -22,6 +26,31 @@ export function useRunForm() {
   const presets = computed(() => algo.value?.presets.filter((p) => p.env === d.env) ?? []);
   const preset = computed(() => presets.value.find((p) => p.name === d.preset) ?? null);
   const presetValid = computed(() => d.preset === '' || presets.value.some((p) => p.name === d.preset));
+
+  // ---------- saved presets (stores/presets.ts) ----------
+  const savedStore = usePresetsStore();
+  savedStore.start();
+  const savedPresets = computed(() => savedStore.savedFor(d.env, d.algo));
+  /** The preset select's value: "saved:<name>" while the form starts from a saved preset, else the built-in's name ('' = defaults). */
+  const presetChoice = computed(() => {
+    const a = savedStore.applied;
+    const current = a && a.env === d.env && a.algo === d.algo && a.basePreset === d.preset && savedPresets.value.some((p) => p.name === a.name);
+    return current ? `${SAVED}${a.name}` : d.preset;
+  });
+  function choosePreset(value: string): void {
+    const saved = value.startsWith(SAVED) ? savedPresets.value.find((p) => p.name === value.slice(SAVED.length)) : undefined;
+    if (saved) {
+      void savedStore.applyToDraft(saved);
+      return;
+    }
+    savedStore.applied = null;
+    if (d.preset === value) {
+      // The same base again (leaving a saved preset for its base): start over from it as a switch would.
+      d.fields = {};
+      d.steps = '';
+      d.envOptions = {};
+    } else d.preset = value;
+  }
 
   // Pick sensible defaults as soon as the catalogue arrives (and if it changes under us).
   watch(
@@ -113,10 +142,20 @@ export function useRunForm() {
       optionErrors.value === 0,
   );
 
+  /** The hyperparameters Start sends: the edited fields' values (the rest are the preset's). */
+  const overrides = computed(() => {
+    const out: Hyperparameters = {};
+    for (const r of rows.value) if (r.edited && r.parsed.ok) out[r.spec.key] = r.parsed.value;
+    return out;
+  });
+  /** What "Save as preset…" keeps: what Start would send of the configuration; null while a field is in error. */
+  const presetConfig = computed((): PresetConfig | null => {
+    if (!d.env || !d.algo || !presetValid.value || !rows.value.every((r) => r.parsed.ok) || optionErrors.value > 0) return null;
+    return { env: d.env, algo: d.algo, basePreset: d.preset || null, hyperparameters: overrides.value, envOptions: envOptionsToSend(optionRowsNow.value) };
+  });
+
   async function start(): Promise<void> {
     if (!canStart.value || !d.env || !d.algo) return;
-    const overrides: Hyperparameters = {};
-    for (const r of rows.value) if (r.edited && r.parsed.ok) overrides[r.spec.key] = r.parsed.value;
     const every = evalEvery.value.value;
     const record = recordEvery.value.value;
     await runs.startRuns(
@@ -126,7 +165,7 @@ export function useRunForm() {
         algo: d.algo,
         steps: steps.value,
         preset: presetToSend.value,
-        hyperparameters: overrides,
+        hyperparameters: overrides.value,
         stopWhenSolved: d.stopWhenSolved,
         evalEpisodes: evalEpisodes.value.value ?? 0,
         ...(every !== null ? { evalEvery: every } : {}),
@@ -169,5 +208,9 @@ export function useRunForm() {
     })),
     canStart,
     start,
+    savedPresets,
+    presetChoice,
+    choosePreset,
+    presetConfig,
   };
 }
