@@ -12,8 +12,8 @@ import { REQUEST_FLAGS, requestFlagOptions, requestFromFlags } from './request-f
 
 export const PRESETS_USAGE = [
   '  policy-lab presets [--runs-dir DIR] [--json]',
-  '  policy-lab presets save NAME --env ID --algo ALGO [--preset BUILT_IN] [--set key=value]... [--env-opt key=value]...',
-  '                   [--note TEXT] [--overwrite] [--runs-dir DIR] [--json]',
+  '  policy-lab presets save NAME --env ID --algo ALGO [--preset BUILT_IN] [--set key=value]...',
+  '                   [--env-opt key=value]... [--note TEXT] [--overwrite] [--runs-dir DIR] [--json]',
   '  policy-lab presets delete NAME [--runs-dir DIR] [--json]',
 ].join('\n');
 
