@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.ts';
 
-test('train --preset NAME trains with a saved preset: its base, overrides and env options reach config.json', async () => {
+test('train/sweep --preset NAME train with a saved preset: its base, overrides and env options reach config.json', async () => {
   const runsDir = await mkdtemp(join(tmpdir(), 'pl-cli-presets-'));
   try {
     const saved = await runCli([
@@ -79,6 +79,35 @@ test('train --preset NAME trains with a saved preset: its base, overrides and en
     assert.equal(config.hyperparameters.n_epochs, 2);
     assert.equal(config.hyperparameters.n_envs, 8, "the rest is the zoo preset's");
     assert.equal(config.envOptions.max_episode_steps, 120);
+
+    // A sweep from the saved preset: its runs start from it, the grid over it.
+    const sw = await runCli(
+      [
+        'sweep',
+        '--env',
+        'CartPole-v1',
+        '--algo',
+        'ppo',
+        '--preset',
+        'short ppo',
+        '--grid',
+        'n_epochs=1',
+        '--steps',
+        '128',
+        '--eval-episodes',
+        '0',
+        '--runs-dir',
+        runsDir,
+        '--json',
+      ],
+      { timeoutMs: 180_000 },
+    );
+    assert.equal(sw.code, 0, sw.stderr);
+    const [swept] = sw.lines.at(-1)!.runs as { runId: string }[];
+    const sweptConfig = JSON.parse(await readFile(join(runsDir, swept.runId, 'config.json'), 'utf8'));
+    assert.equal(sweptConfig.hyperparameters.learning_rate, 7e-4);
+    assert.equal(sweptConfig.hyperparameters.n_epochs, 1);
+    assert.equal(sweptConfig.envOptions.max_episode_steps, 120);
 
     // Another algorithm, an unknown name, a built-in name: usage errors, one line each.
     for (const [args, message] of [
