@@ -7,6 +7,7 @@ import { ForkLauncher } from '../lab/runs/fork-launcher.ts';
 import { defaultRunsDir } from '../lab/paths.ts';
 import { LabError } from '../lab/domain/errors.ts';
 import { SavePresetRequest, type PresetList, type UserPreset } from '../lab/domain/presets.ts';
+import { algorithmDef } from '../lab/agents/registry.ts';
 import { UsageError, out, parse } from './args.ts';
 import { REQUEST_FLAGS, requestFlagOptions, requestFromFlags } from './request-flags.ts';
 
@@ -38,10 +39,13 @@ function printList(json: boolean, list: PresetList, runsDir: string): void {
     return;
   }
   process.stdout.write(`${list.presets.length} saved preset(s) in ${runsDir}\n`);
-  for (const p of list.presets)
+  for (const p of list.presets) {
+    // Saving refuses built-in names, but a later version may add a built-in of that name: it wins.
+    const hidden = algorithmDef(p.algo).presets.some((b) => b.name === p.name) ? `\n    hidden by the built-in ${p.algo} preset of this name` : '';
     process.stdout.write(
-      `  ${p.name}  ${p.algo} on ${p.env} · from ${p.basePreset ?? 'algorithm defaults'} · ${valuesText(p)}${p.note ? `\n    ${p.note}` : ''}\n`,
+      `  ${p.name}  ${p.algo} on ${p.env} · from ${p.basePreset ?? 'algorithm defaults'} · ${valuesText(p)}${p.note ? `\n    ${p.note}` : ''}${hidden}\n`,
     );
+  }
 }
 
 /** A command-line mistake the lab found (a bad value, a taken name) exits 2 as any usage error does. */
