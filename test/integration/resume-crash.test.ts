@@ -6,13 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LabService } from '../../main/lab/service.ts';
 import { ForkLauncher } from '../../main/lab/runs/fork-launcher.ts';
 import type { RunLauncher, RunProcess } from '../../main/lab/runs/launcher.ts';
 import { readMetrics } from '../../main/lab/runs/run-store.ts';
+import { readFolderFiles, readTrainingState, TRAINING_STATE_FILE } from '../../main/lab/training/training-state.ts';
 
 class RecordingLauncher implements RunLauncher {
   readonly procs: RunProcess[] = [];
@@ -94,6 +95,81 @@ test('a crashed run resumes from its last checkpoint, dropping what it logged af
       folders.every((n) => existsSync(join(cpRoot, n, 'policy.json'))),
       'every checkpoint keeps its policy',
     );
+  } finally {
+    await service.close();
+    await rm(runsDir, { recursive: true, force: true });
+  }
+});
+
+test('a resumed run puts best/ back to its checkpoint’s: a best policy from the dropped steps does not stay', async () => {
+  const runsDir = await mkdtemp(join(tmpdir(), 'pl-resume-best-'));
+  const launcher = new RecordingLauncher();
+  const service = new LabService({ runsDir, launcher, mode: 'cli' });
+  const bestMeta = async (runDir: string): Promise<{ steps: number; evalMean: number } | null> => {
+    const file = join(runDir, 'best', 'policy.json');
+    return existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as { steps: number; evalMean: number }) : null;
+  };
+  try {
+    // Checkpoints every 20,000 steps (a tenth of the budget), evaluations every 1,536 (6 updates of 256 steps):
+    // best/ moves on between two checkpoints.
+    const run = await service.startRun(
+      service.buildConfigRequest({
+        env: 'CartPole-v1',
+        algo: 'ppo',
+        seed: 3,
+        steps: 200_000,
+        evalEpisodes: 0,
+        evalEvery: 1536,
+        hyperparameters: { n_epochs: 2 },
+      }),
+    );
+    const cpRoot = join(run.runDir, 'checkpoints');
+    /** The newest checkpoint with a training state, and its state. */
+    const newest = async () => {
+      const names = existsSync(cpRoot) ? (await readdir(cpRoot)).filter((n) => existsSync(join(cpRoot, n, TRAINING_STATE_FILE))) : [];
+      const step = Math.max(0, ...names.map((n) => Number(n.slice('step-'.length))));
+      return step > 0 ? { step, state: readTrainingState(join(cpRoot, `step-${step}`)) } : null;
+    };
+    // Killed once best/ holds a policy more than one update past the newest checkpoint, which had a best of its own.
+    // A checkpoint may land between the look and the kill: then the run resumes and is killed again.
+    let cp: NonNullable<Awaited<ReturnType<typeof newest>>> | null = null;
+    let dropped: { steps: number; evalMean: number } | null = null;
+    for (let attempt = 0; attempt < 3 && !cp; attempt++) {
+      for (const t0 = Date.now(); ;) {
+        assert.ok(Date.now() - t0 < 120_000, 'no best policy after a checkpoint');
+        const c = await newest();
+        const best = await bestMeta(run.runDir);
+        if (c?.state.bestEval && best && best.steps > c.step + 256) break;
+        const s = (await service.listRuns()).find((r) => r.runId === run.runId);
+        assert.ok(s && (s.status === 'running' || s.status === 'queued'), `the run ended first (${s?.status})`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      launcher.procs.at(-1)!.kill();
+      assert.equal((await service.waitForRun(run.runId)).status, 'crashed');
+      const c = (await newest())!;
+      const best = (await bestMeta(run.runDir))!;
+      if (c.state.bestEval && best.steps > c.step + 256) [cp, dropped] = [c, best];
+      else await service.continueRun(run.runId);
+    }
+    assert.ok(cp && dropped, 'a crash with best/ past the checkpoint');
+    const kept = cp.state.bestEval!;
+    assert.ok(kept.step <= cp.step && kept.mean < dropped.evalMean);
+
+    // Resumed for one update past the checkpoint, with no evaluation in it: best/ is the checkpoint's again.
+    const resumed = await service.continueRun(run.runId, cp.step + 1);
+    assert.deepEqual(resumed.bestEval, kept, 'the summary goes back to the checkpoint’s best evaluation');
+    assert.equal(Math.floor((cp.step + 256) / 1536), Math.floor(cp.step / 1536), 'no evaluation in the resumed update');
+    const done = await service.waitForRun(run.runId);
+    assert.equal(done.status, 'finished', done.error);
+    assert.equal(done.steps, cp.step + 256);
+    assert.deepEqual(done.bestEval, kept);
+    const best = await bestMeta(run.runDir);
+    assert.deepEqual(
+      [best?.steps, best?.evalMean],
+      [kept.step, kept.mean],
+      `best/ is the policy the best evaluation describes, not the one from step ${dropped.steps} (${dropped.evalMean})`,
+    );
+    assert.deepEqual(readFolderFiles(join(run.runDir, 'best')), cp.state.bestPolicy, 'best/ is the checkpoint’s copy, byte for byte');
   } finally {
     await service.close();
     await rm(runsDir, { recursive: true, force: true });

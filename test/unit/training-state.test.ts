@@ -25,7 +25,9 @@ import {
   TrainingStateError,
   decodeTrainingState,
   encodeTrainingState,
+  readFolderFiles,
   readTrainingState,
+  restoreFolder,
   writeTrainingState,
   type TrainingState,
 } from '../../main/lab/training/training-state.ts';
@@ -206,6 +208,49 @@ test('pruning keeps the newest two training states by step (not by name), and ev
     for (const step of [100, 300, 2000, 50]) assert.ok(existsSync(join(root, `step-${step}`, 'policy.json')));
     pruneTrainingStates(root, 1);
     assert.ok(existsSync(join(root, 'step-2000', TRAINING_STATE_FILE)) && !existsSync(join(root, 'step-300', TRAINING_STATE_FILE)));
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('best/ travels in the training state and is put back exactly: kept when unchanged, replaced, or removed', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'pl-best-'));
+  try {
+    const best = join(root, 'best');
+    await mkdir(join(best, 'critic'), { recursive: true });
+    await writeFile(join(best, 'policy.json'), '{"steps":2048,"evalMean":120.4}');
+    await writeFile(join(best, 'weights.bin'), Buffer.from([0, 1, 2, 255]));
+    await writeFile(join(best, 'critic', 'model.json'), '{}');
+    await writeFile(join(best, '.DS_Store'), 'not the policy’s');
+    const saved = readFolderFiles(best);
+    assert.deepEqual(
+      saved?.files.map((f) => f.name),
+      ['critic/model.json', 'policy.json', 'weights.bin'],
+      'the policy files, hidden ones left out',
+    );
+    assert.equal(readFolderFiles(join(root, 'none')), null);
+
+    // Through the file's bytes, as a resume reads it.
+    const back = decodeTrainingState(encodeTrainingState({ ...stateWith({}), bestPolicy: saved }));
+    assert.deepEqual(back.bestPolicy, saved);
+    assert.equal(decodeTrainingState(encodeTrainingState(stateWith({}))).bestPolicy, undefined, 'absent in older states');
+
+    assert.equal(restoreFolder(best, back.bestPolicy!), false, 'unchanged: left alone');
+    // A later best replaced it (as savePolicy does: a new folder), with a file the old one lacks.
+    await rm(best, { recursive: true });
+    await mkdir(best);
+    await writeFile(join(best, 'policy.json'), '{"steps":21504,"evalMean":143.1}');
+    await writeFile(join(best, 'extra.bin'), 'x');
+    assert.equal(restoreFolder(best, back.bestPolicy!), true);
+    assert.deepEqual(readFolderFiles(best), saved, 'the checkpoint’s files, and only those');
+    assert.deepEqual((await readdir(root)).sort(), ['best'], 'no temporary folder left');
+    assert.equal(restoreFolder(best, null), true, 'no best at the checkpoint: best/ goes');
+    assert.equal(existsSync(best), false);
+    assert.equal(restoreFolder(best, null), false);
+
+    // A state naming a file outside its folder is refused, not written.
+    const evil = { ...stateWith({}), bestPolicy: { files: [{ name: '../escape.json', data: new Uint8Array([1]) }] } };
+    assert.throws(() => decodeTrainingState(encodeTrainingState(evil)), TrainingStateError);
   } finally {
     await rm(root, { recursive: true, force: true });
   }

@@ -22,7 +22,7 @@ import { Mlp } from '../nn/mlp.ts';
 import { QNetworkPolicy } from '../agents/q-network-policy.ts';
 import { QTablePolicy } from '../agents/q-learning.ts';
 import type { TrainerConfig } from './trainer-config.ts';
-import { pruneTrainingStates, readTrainingState, writeTrainingState, type TrainingState } from './training-state.ts';
+import { pruneTrainingStates, readFolderFiles, readTrainingState, restoreFolder, writeTrainingState, type TrainingState } from './training-state.ts';
 
 export interface TrainHooks {
   /** Run folder for checkpoints/ and policy/; null/undefined = save nothing (benchmarks, tests). */
@@ -206,6 +206,8 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
       rng: rng.getState(),
       vecEnv: envSnap,
       algorithm: algo!.trainingState?.() ?? null,
+      // best/ with the state: a resume from here puts it back as it is now (bestEval describes it).
+      ...(runDir ? { bestPolicy: readFolderFiles(join(runDir, 'best')) } : {}),
     };
   };
   const saveCheckpoint = async () => {
@@ -240,6 +242,9 @@ export async function train(config: TrainerConfig, hooks: TrainHooks = {}, contr
       } catch (err) {
         throw new Error(`cannot resume from checkpoint ${basename(hooks.resumeFrom!)}: ${(err as Error).message}`);
       }
+      // A best policy found after the checkpoint came from training this resume drops: best/ goes back
+      // to the checkpoint's, which bestEval (restored above) describes, and later evaluations must beat that.
+      if (runDir && r.bestPolicy !== undefined) restoreFolder(join(runDir, 'best'), r.bestPolicy);
       if (wantFrames) frames = envRestored && r.env0Frames ? [...r.env0Frames] : [vecEnv.renderState(0)];
       if (config.checkpointEvery > 0) nextCheckpoint = (Math.floor(steps / config.checkpointEvery) + 1) * config.checkpointEvery;
       if (evalEvery > 0) nextEval = (Math.floor(steps / evalEvery) + 1) * evalEvery;

@@ -12,8 +12,8 @@
  * reason, never half-read.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { BestEval } from '../domain/runs.ts';
 import type { RenderState } from '../domain/envs.ts';
 import type { VecEnvSnapshot } from '../envs/env.ts';
@@ -51,6 +51,17 @@ export interface TrainingState {
   rng: PCG64State;
   vecEnv: VecEnvSnapshot | null;
   algorithm: AlgorithmState | null;
+  /**
+   * best/ as it was at this checkpoint (null: there was none), so that a resume can put it back: a
+   * best policy found after the checkpoint belongs to training the resume drops. Absent in states
+   * written before it was kept (a resume then leaves best/ as it is).
+   */
+  bestPolicy?: FolderFiles | null;
+}
+
+/** A small folder's files as bytes, by path relative to it ('/'-separated, at most one subfolder deep). */
+export interface FolderFiles {
+  files: { name: string; data: Uint8Array }[];
 }
 
 /** A training state that cannot be used, with the reason in words (no path). */
@@ -183,8 +194,59 @@ function checkTrainerPart(s: unknown): asserts s is TrainingState {
     typeof rng?.state === 'bigint' &&
     typeof rng.inc === 'bigint' &&
     (o.vecEnv === null || (typeof o.vecEnv === 'object' && typeof (o.vecEnv as { kind?: unknown }).kind === 'string')) &&
-    (o.algorithm === null || typeof o.algorithm === 'object');
+    (o.algorithm === null || typeof o.algorithm === 'object') &&
+    (o.bestPolicy === undefined || o.bestPolicy === null || isFolderFiles(o.bestPolicy));
   if (!ok) throw new TrainingStateError('it does not hold a training state');
+}
+
+/** A file name a restore may write: inside the folder, at most one subfolder deep (a policy's critic/). */
+const FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}(\/[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?$/;
+
+function isFolderFiles(v: unknown): v is FolderFiles {
+  const files = (v as FolderFiles | null)?.files;
+  return Array.isArray(files) && files.every((f) => typeof f?.name === 'string' && FILE_NAME.test(f.name) && f.data instanceof Uint8Array);
+}
+
+/** The files of folder `dir` (and of its subfolders, one level down, hidden ones left out); null when it does not exist. */
+export function readFolderFiles(dir: string): FolderFiles | null {
+  if (!existsSync(dir)) return null;
+  const files: FolderFiles['files'] = [];
+  const walk = (sub: string, depth: number): void => {
+    for (const e of readdirSync(join(dir, sub), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const name = sub ? `${sub}/${e.name}` : e.name;
+      if (!FILE_NAME.test(name)) continue; // hidden or stray names are not the policy's
+      if (e.isDirectory() && depth === 0) walk(name, 1);
+      else if (e.isFile()) files.push({ name, data: new Uint8Array(readFileSync(join(dir, name))) });
+    }
+  };
+  walk('', 0);
+  return { files };
+}
+
+const sameFiles = (a: FolderFiles | null, b: FolderFiles | null): boolean =>
+  a === null || b === null
+    ? a === b
+    : a.files.length === b.files.length && a.files.every((f, i) => f.name === b.files[i].name && Buffer.from(f.data).equals(b.files[i].data));
+
+/**
+ * Puts folder `dir` back to `saved` (null: no folder), unless it already is; true when it changed
+ * it. The files are written beside it under a temporary name, then swapped in.
+ */
+export function restoreFolder(dir: string, saved: FolderFiles | null): boolean {
+  if (sameFiles(readFolderFiles(dir), saved)) return false;
+  if (saved === null) {
+    rmSync(dir, { recursive: true, force: true });
+    return true;
+  }
+  const tmp = `${dir}.restore-${process.pid}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  for (const f of saved.files) {
+    mkdirSync(dirname(join(tmp, f.name)), { recursive: true });
+    writeFileSync(join(tmp, f.name), f.data);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  return true;
 }
 
 /** Written beside the policy files of `dir` (a checkpoint folder), atomically. */
