@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import type { Locator, Page } from 'playwright-core';
 import type { RunSummary } from '../../main/lab/domain/runs.ts';
-import { Abort, artifact, labInvoke, labSuite, waitUntil, type Problems, type Serve } from './harness.ts';
+import { Abort, SUITE_TIMEOUT_MS, artifact, labInvoke, labSuite, waitUntil, type Problems, type Serve } from './harness.ts';
 
 const STEPS = 2048;
 
@@ -26,7 +26,7 @@ async function dragAcross(page: Page, canvas: Locator, from: number, to: number)
   await page.mouse.up();
 }
 
-describe('Chart tools (real serve)', { timeout: 120_000 }, () => {
+describe('Chart tools (real serve)', { timeout: SUITE_TIMEOUT_MS }, () => {
   let serve: Serve | null = null;
   let page: Page;
   let problems: Problems;

@@ -181,6 +181,13 @@ export async function labInvoke<T = unknown>(serve: Serve, name: string, payload
   }
 }
 
+/**
+ * Every e2e file's describe() budget. On Node 20 a suite's timeout bounds the sum of its tests and
+ * hooks, which a slow, loaded CI machine stretches far past a fast one's (app.test.ts took 140 s);
+ * each wait inside keeps its own bound, so this one only ends a hang.
+ */
+export const SUITE_TIMEOUT_MS = 900_000;
+
 // ---------- the browser ----------
 
 /** What an e2e file drives: the server, the browser, one page in a context of its own, the page's problems. */
@@ -400,7 +407,8 @@ export async function expectCanvasAnimates(
       return s.changed > 0 ? s.changed : null;
     },
     {
-      timeout: opts.timeout ?? 5000,
+      // Screenshots of a software-rendered WebGL canvas are slow on a loaded machine.
+      timeout: opts.timeout ?? 20_000,
       interval: 0,
       describe: async () => `data-frame ${await stage.getAttribute('data-frame')} of ${await stage.getAttribute('data-frames')}`,
     },

@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { Abort, artifact, labInvoke, labSuite, waitUntil, type Problems, type Serve } from './harness.ts';
+import { Abort, SUITE_TIMEOUT_MS, artifact, labInvoke, labSuite, waitUntil, type Problems, type Serve } from './harness.ts';
 
-describe('Saved presets (real serve)', { timeout: 180_000 }, () => {
+describe('Saved presets (real serve)', { timeout: SUITE_TIMEOUT_MS }, () => {
   let serve: Serve | null = null;
   let page: Page;
   let problems: Problems;

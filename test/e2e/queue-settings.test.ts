@@ -13,13 +13,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { Abort, ROOT, labInvoke, launchBrowser, preparePage, startServe, waitUntil, type Problems, type Serve } from './harness.ts';
+import { Abort, ROOT, SUITE_TIMEOUT_MS, labInvoke, launchBrowser, preparePage, startServe, waitUntil, type Problems, type Serve } from './harness.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 
 const SHOTS = '/tmp/shots-queue';
 const PASSWORD = 'e2e-Pw-71x';
 
-describe('Settings: the job queue (real serve, redis-server and worker)', { timeout: 240_000 }, () => {
+describe('Settings: the job queue (real serve, redis-server and worker)', { timeout: SUITE_TIMEOUT_MS }, () => {
   let serve: Serve | null = null;
   let redis: TestRedis | null = null;
   let worker: ChildProcess | null = null;

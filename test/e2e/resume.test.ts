@@ -8,9 +8,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import type { MetricRecord, RunDetail, RunSummary } from '../../main/lab/domain/runs.ts';
-import { Abort, artifact, labInvoke, labSuite, waitUntil, type Problems, type Serve } from './harness.ts';
+import { Abort, SUITE_TIMEOUT_MS, artifact, labInvoke, labSuite, waitUntil, type Problems, type Serve } from './harness.ts';
 
-describe('Honest budgets and resume (real serve)', { timeout: 150_000 }, () => {
+describe('Honest budgets and resume (real serve)', { timeout: SUITE_TIMEOUT_MS }, () => {
   let serve: Serve | null = null;
   let page: Page;
   let problems: Problems;

@@ -13,11 +13,11 @@ import type { Page } from 'playwright-core';
 import type { PolicyInfo } from '../../main/lab/domain/policies.ts';
 import type { RunDetail, RunSummary } from '../../main/lab/domain/runs.ts';
 import { filmstripPolicies } from '../../renderer/src/views/runs/filmstrip.ts';
-import { Abort, artifact, expectCanvasAnimates, labInvoke, labSuite, waitUntil, type Problems, type Serve } from './harness.ts';
+import { Abort, SUITE_TIMEOUT_MS, artifact, expectCanvasAnimates, labInvoke, labSuite, waitUntil, type Problems, type Serve } from './harness.ts';
 
 const STEPS = 1024;
 
-describe('a run’s page: configuration, diff, train again, notes, training media (real serve, 1024×700)', { timeout: 120_000 }, () => {
+describe('a run’s page: configuration, diff, train again, notes, training media (real serve, 1024×700)', { timeout: SUITE_TIMEOUT_MS }, () => {
   let serve: Serve | null = null;
   let page: Page;
   let problems: Problems;

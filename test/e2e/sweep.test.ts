@@ -9,11 +9,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { Abort, artifact, labSuite, waitUntil, type Problems, type Serve } from './harness.ts';
+import { Abort, SUITE_TIMEOUT_MS, artifact, labSuite, waitUntil, type Problems, type Serve } from './harness.ts';
 
 const STEPS = '3000';
 
-describe('Sweep (real serve)', { timeout: 240_000 }, () => {
+describe('Sweep (real serve)', { timeout: SUITE_TIMEOUT_MS }, () => {
   let serve: Serve | null = null;
   let page: Page;
   let problems: Problems;
