@@ -10,12 +10,12 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { Abort, artifact, delay, labSuite, numAttr, pixelStats, waitUntil, type Problems, type Serve } from './harness.ts';
+import { Abort, SUITE_TIMEOUT_MS, artifact, labSuite, numAttr, pixelStats, waitUntil, type Problems, type Serve } from './harness.ts';
 
 const CARTPOLE_STEPS = 10_000;
 const LUNAR_STEPS = 2048;
 
-describe('Policy X-ray and Insights in the browser (real serve)', { timeout: 150_000 }, () => {
+describe('Policy X-ray and Insights in the browser (real serve)', { timeout: SUITE_TIMEOUT_MS }, () => {
   let serve: Serve | null = null;
   let page: Page;
   let problems: Problems;
@@ -153,10 +153,10 @@ describe('Policy X-ray and Insights in the browser (real serve)', { timeout: 150
     const play = page.getByTestId('watch-play');
     const before = await play.getAttribute('aria-pressed');
     await page.keyboard.press('Space');
-    await waitUntil(page, 'Space to toggle playback', async () => (await play.getAttribute('aria-pressed')) !== before, { timeout: 3000 });
+    await waitUntil(page, 'Space to toggle playback', async () => (await play.getAttribute('aria-pressed')) !== before);
     if ((await play.getAttribute('aria-pressed')) === 'true') {
       await page.keyboard.press('Space');
-      await waitUntil(page, 'Space to pause', async () => (await play.getAttribute('aria-pressed')) === 'false', { timeout: 3000 });
+      await waitUntil(page, 'Space to pause', async () => (await play.getAttribute('aria-pressed')) === 'false');
     }
     t.diagnostic(`Space: playing ${before} → toggled`);
 
@@ -223,9 +223,11 @@ describe('Policy X-ray and Insights in the browser (real serve)', { timeout: 150
       },
       { timeout: 20_000 },
     );
-    await delay(200); // one animation frame for the canvas
-    const before = await canvasColours(policyMap);
-    assert.ok(before.colors >= 8, `the policy map is not blank (${before.colors} colours)`);
+    // The canvas is painted on a later animation frame (slow under load): look until it is.
+    let before = await canvasColours(policyMap);
+    await waitUntil(page, 'the policy map not to be blank (at least 8 colours)', async () => (before = await canvasColours(policyMap)).colors >= 8, {
+      describe: async () => `${before.colors} colours`,
+    });
     const min = Number(await policyMap.getAttribute('data-min'));
     const max = Number(await policyMap.getAttribute('data-max'));
     assert.ok(min >= 0 && max <= 1 && max > min, `P(push right) spans part of [0, 1] (min ${min}, max ${max})`);
@@ -235,9 +237,11 @@ describe('Policy X-ray and Insights in the browser (real serve)', { timeout: 150
       assert.match((await page.getByTestId('insights-value-note').textContent()) ?? '', /no saved value function/i);
       t.diagnostic('value map: the policy has no saved value function (note shown)');
     } else {
-      const v = await canvasColours(valueMap);
-      assert.ok(v.colors >= 8, `the value map is not blank (${v.colors} colours)`);
-      t.diagnostic(`value map drawn: ${v.colors} colours`);
+      let colors = 0;
+      await waitUntil(page, 'the value map not to be blank (at least 8 colours)', async () => (colors = (await canvasColours(valueMap)).colors) >= 8, {
+        describe: async () => `${colors} colours`,
+      });
+      t.diagnostic(`value map drawn: ${colors} colours`);
     }
 
     await page.screenshot({ path: artifact('insights.png'), fullPage: true });
@@ -249,18 +253,24 @@ describe('Policy X-ray and Insights in the browser (real serve)', { timeout: 150
     const tSlide = Date.now();
     await page.getByTestId('insights-slider-angular-velocity').fill('1.5');
     await waitUntil(page, 'a new policy map after moving the slider', async () => Number(await page.locator('.maps').getAttribute('data-served')) > served, {
-      timeout: 10_000,
       interval: 25,
     });
     const mapMs = Date.now() - tSlide;
-    await delay(200);
-    const meanAfter = Number(await policyMap.getAttribute('data-mean'));
-    const after = await canvasColours(policyMap);
-    const diff = await pixelStats(page, after.png, before.png);
-    assert.notEqual(meanAfter, meanBefore, 'the policy map values change with the angular velocity');
-    assert.ok(diff.changed > 0, 'the policy map picture changes');
+    // Its values and then its picture (painted on a later animation frame) change with the angular velocity.
+    let meanAfter = meanBefore;
+    let changed = 0;
+    await waitUntil(
+      page,
+      'the policy map values and picture to change with the angular velocity',
+      async () => {
+        meanAfter = Number(await policyMap.getAttribute('data-mean'));
+        changed = (await pixelStats(page, (await canvasColours(policyMap)).png, before.png)).changed;
+        return !Object.is(meanAfter, meanBefore) && changed > 0;
+      },
+      { describe: async () => `mean P(push right) ${meanBefore} → ${meanAfter}, ${changed} px changed` },
+    );
     t.diagnostic(
-      `slider → new map in ${mapMs} ms (150 ms of it debounce); mean P(push right) ${meanBefore.toFixed(3)} → ${meanAfter.toFixed(3)}, ${diff.changed} px changed`,
+      `slider → new map in ${mapMs} ms (150 ms of it debounce); mean P(push right) ${meanBefore.toFixed(3)} → ${meanAfter.toFixed(3)}, ${changed} px changed`,
     );
     await page.screenshot({ path: artifact('insights-slider.png'), fullPage: true });
   });
@@ -277,10 +287,14 @@ describe('Policy X-ray and Insights in the browser (real serve)', { timeout: 150
     await waitUntil(page, 'the LunarLander map', async () => Number(await page.locator('.maps').getAttribute('data-served')) > served, { timeout: 20_000 });
     for (const name of ['vx', 'vy', 'angle']) assert.equal(await page.getByTestId(`insights-slider-${name}`).count(), 1, `slider ${name}`);
     assert.equal(await page.getByTestId('insights-colour-by').inputValue(), 'greedy', 'LunarLander shows the greedy action by default');
-    await delay(200);
-    const map = await canvasColours(page.getByTestId('insights-policy-map'));
-    assert.ok(map.colors >= 4, `the greedy-action map is drawn (${map.colors} colours)`);
-    t.diagnostic(`lunar greedy map: ${map.colors} colours`);
+    let colors = 0;
+    await waitUntil(
+      page,
+      'the greedy-action map to be drawn (at least 4 colours)',
+      async () => (colors = (await canvasColours(page.getByTestId('insights-policy-map'))).colors) >= 4,
+      { describe: async () => `${colors} colours` },
+    );
+    t.diagnostic(`lunar greedy map: ${colors} colours`);
     await page.screenshot({ path: artifact('insights-lunar.png'), fullPage: true });
   });
 
