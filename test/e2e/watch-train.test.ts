@@ -15,9 +15,20 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { PolicyInfo } from '../../main/lab/domain/policies.ts';
 import type { RunDetail, RunExport, RunSummary } from '../../main/lab/domain/runs.ts';
-import { Abort, artifact, labInvoke, labSuite, pixelStats, waitUntil, type Problems, type Serve } from './harness.ts';
+import { Abort, SUITE_TIMEOUT_MS, artifact, labInvoke, labSuite, pixelStats, waitUntil, type Problems, type Serve } from './harness.ts';
 
-describe('Train form, tab address, Watch side by side and zip import (real serve)', { timeout: 120_000 }, () => {
+/** What the page saw of a run's "starting…" state, recorded by a MutationObserver (see the Train test). */
+interface StartingSeen {
+  /** The followed run's chip said "starting…" while the run was running. */
+  starting: boolean;
+  /** ...and at that moment its queue line was marked starting and the booting hint showed. */
+  withQueueAndHint: boolean;
+  /** The chip's text when steps were first reported, if that came before "starting…" was seen. */
+  stepsFirst: string;
+}
+type StartingProbe = { __starting: { seen: StartingSeen; observer: MutationObserver } };
+
+describe('Train form, tab address, Watch side by side and zip import (real serve)', { timeout: SUITE_TIMEOUT_MS }, () => {
   let serve: Serve;
   let page: Page;
   let problems: Problems;
@@ -45,33 +56,47 @@ describe('Train form, tab address, Watch side by side and zip import (real serve
     assert.equal(await page.getByTestId('start-button').isEnabled(), false, 'an invalid Record every blocks Start');
     await page.getByTestId('record-every-input').fill('3');
     await waitUntil(page, 'Start to be enabled', () => page.getByTestId('start-button').isEnabled());
-    await page.getByTestId('start-button').click();
 
-    // While the run's process boots, the followed run and its queue line say so.
-    const sawStarting = await waitUntil(
-      page,
-      'the run to show as starting…',
-      async () => {
-        const status = await page.getByTestId('run-status').getAttribute('data-status');
-        if (status !== 'running') return null;
-        const text = (await page.getByTestId('run-status').textContent())?.trim();
-        if (text === 'starting…')
-          return (await page.locator('.queue-item .chip[data-starting]').count()) === 1 && (await page.getByTestId('run-starting').count()) === 1;
-        // Already past it: the first progress came before we looked.
-        if (Number(await page.getByTestId('progress').getAttribute('data-step')) > 0)
-          throw new Abort(`the run reported steps without showing "starting…" (chip "${text}")`);
-        return null;
-      },
-      { timeout: 20_000, interval: 50 },
-    );
-    assert.ok(sawStarting, 'the queue line shows starting… too');
+    // While the run's process boots, the followed run and its queue line say so. That state can be
+    // short on a fast machine and polling can miss it, so the page records every state it shows from
+    // before Start is clicked: each DOM change is checked by a MutationObserver.
+    await page.evaluate(() => {
+      const seen: StartingSeen = { starting: false, withQueueAndHint: false, stepsFirst: '' };
+      const look = () => {
+        const chip = document.querySelector('[data-testid=run-status]');
+        const text = chip?.textContent?.trim();
+        if (chip?.getAttribute('data-status') === 'running' && text === 'starting…') {
+          seen.starting = true;
+          if (
+            document.querySelectorAll('.queue-item .chip[data-starting]').length === 1 &&
+            document.querySelectorAll('[data-testid=run-starting]').length === 1
+          )
+            seen.withQueueAndHint = true;
+        } else if (!seen.starting && !seen.stepsFirst && Number(document.querySelector('[data-testid=progress]')?.getAttribute('data-step')) > 0) {
+          seen.stepsFirst = text ?? '(no status)';
+        }
+      };
+      const observer = new MutationObserver(look);
+      observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+      (window as unknown as StartingProbe).__starting = { seen, observer };
+      look();
+    });
+    await page.getByTestId('start-button').click();
     await waitUntil(
       page,
       'the first progress to end "starting…"',
       async () => Number(await page.getByTestId('progress').getAttribute('data-step')) > 0 && (await page.getByTestId('run-starting').count()) === 0,
-      { timeout: 30_000 },
+      { timeout: 60_000 },
     );
     assert.notEqual((await page.getByTestId('run-status').textContent())?.trim(), 'starting…');
+    const seen = await page.evaluate(() => {
+      const probe = (window as unknown as StartingProbe).__starting;
+      probe.observer.disconnect();
+      return probe.seen;
+    });
+    assert.equal(seen.stepsFirst, '', `the run reported steps without showing "starting…" (chip "${seen.stepsFirst}")`);
+    assert.ok(seen.starting, 'the followed run showed starting… while its process booted');
+    assert.ok(seen.withQueueAndHint, 'the queue line and the booting hint show starting… too');
 
     const runs = await labInvoke<RunSummary[]>(serve, 'listRuns', {});
     assert.equal(runs.length, 1);
@@ -223,11 +248,21 @@ describe('Train form, tab address, Watch side by side and zip import (real serve
       for (const view of ['train', 'watch', 'compare', 'runs', 'insights']) {
         await page.getByTestId(`tab-${view}`).click();
         await waitUntil(page, `${view} selected`, () => tabSelected(view));
-        await new Promise((r) => setTimeout(r, 400));
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        // The view has laid out once its width reads the same twice, two animation frames and a poll apart.
+        let last: number | null = null;
+        const overflow = await waitUntil(page, `${view}'s layout to settle at ${w}×${h}`, async () => {
+          const now = await page.evaluate(async () => {
+            await document.fonts.ready;
+            await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+            return document.documentElement.scrollWidth - document.documentElement.clientWidth;
+          });
+          const settled = now === last;
+          last = now;
+          return settled ? { px: now } : null;
+        });
         await page.screenshot({ path: artifact(`views-${view}-${w}x${h}.png`), fullPage: true });
-        t.diagnostic(`${view} at ${w}×${h}: ${overflow} px of sideways scroll`);
-        if (view === 'train' || view === 'watch') assert.ok(overflow <= 0, `${view} at ${w}×${h} scrolls sideways by ${overflow} px`);
+        t.diagnostic(`${view} at ${w}×${h}: ${overflow.px} px of sideways scroll`);
+        if (view === 'train' || view === 'watch') assert.ok(overflow.px <= 0, `${view} at ${w}×${h} scrolls sideways by ${overflow.px} px`);
       }
     }
   });
