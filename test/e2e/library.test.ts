@@ -1,7 +1,8 @@
 /**
  * End to end, the runs library and Compare against the real `policy-lab serve` in Debian's Chromium:
- * three short PPO CartPole runs (queued over the lab's WebSocket, as the page would), then on the
- * Runs tab search, rename, tag, CSV export and a confirmed delete; on Compare the smoothing slider,
+ * three PPO CartPole runs (queued over the lab's WebSocket, as the page would; two short, one long
+ * that is refused deletion while active, then stopped), then on the Runs tab search, rename, tag,
+ * CSV export and a confirmed delete; on Compare the smoothing slider,
  * x axis, grouping with a mean ± std band, the summary table, PNG and CSV export and the one-click
  * head-to-head; a restart of the lab on the same runs folder keeps the library, and a run left training
  * on a queue this lab is not on is listed running, not followed. Screenshots in
@@ -14,16 +15,17 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { RunSummary } from '../../main/lab/domain/runs.ts';
 import { QUEUE_RECORD_FILE } from '../../main/lab/queue/queue-record.ts';
-import { Abort, artifact, labInvoke, labSuite, pixelStats, waitUntil, type Problems, type Serve } from './harness.ts';
+import { Abort, SUITE_TIMEOUT_MS, artifact, labInvoke, labSuite, pixelStats, waitUntil, type Problems, type Serve } from './harness.ts';
 
 const STEPS = 4096;
-const SEEDS = [0, 1, 2];
+/** The third seed's budget: long enough that it is still active whenever the test tries to delete it. */
+const LONG_STEPS = 5_000_000;
 
-describe('Runs library and Compare (real serve)', { timeout: 150_000 }, () => {
+describe('Runs library and Compare (real serve)', { timeout: SUITE_TIMEOUT_MS }, () => {
   let serve: Serve | null = null;
   let page: Page;
   let problems: Problems;
-  /** The three PPO runs by seed. */
+  /** The three PPO runs by seed (seeds 0 and 1 short, seed 2 long and stopped). */
   let ids: string[] = [];
 
   labSuite({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' }, (lab) => ({ serve, page, problems } = lab));
@@ -48,23 +50,17 @@ describe('Runs library and Compare (real serve)', { timeout: 150_000 }, () => {
     await openTab('runs');
     await waitUntil(page, 'the empty state on a fresh runs folder', async () => (await page.getByTestId('runs-empty').count()) === 1);
 
-    const started = await labInvoke<RunSummary[]>(serve!, 'startRuns', {
-      env: 'CartPole-v1',
-      algo: 'ppo',
-      preset: 'zoo',
-      seeds: SEEDS,
-      steps: STEPS,
-      evalEpisodes: 0,
-      tags: ['e2e'],
-    });
-    ids = started.map((s) => s.runId);
+    const request = { env: 'CartPole-v1', algo: 'ppo', preset: 'zoo', evalEpisodes: 0, tags: ['e2e'] };
+    const short = await labInvoke<RunSummary[]>(serve!, 'startRuns', { ...request, seeds: [0, 1], steps: STEPS });
+    const long = await labInvoke<RunSummary[]>(serve!, 'startRuns', { ...request, seeds: [2], steps: LONG_STEPS });
+    ids = [...short, ...long].map((s) => s.runId);
     assert.equal(ids.length, 3);
 
-    // They appear at once (run:status events), then finish.
+    // They appear at once (run:status events); the short ones finish.
     await waitUntil(page, 'three run rows', async () => (await page.getByTestId('run-row').count()) === 3, { timeout: 10_000, describe: rowStates });
 
     // While they train: Stop instead of Continue, and the lab refuses to delete an active run (the
-    // third seed waits in the queue behind the first two on a 2-core machine, or is running).
+    // long third seed waits in the queue behind the first two on a 2-core machine, or is running).
     const running = await waitUntil(
       page,
       'a running run',
@@ -90,18 +86,21 @@ describe('Runs library and Compare (real serve)', { timeout: 150_000 }, () => {
     t.diagnostic(`delete refused while ${activeStatus}: "${refusal}"`);
     await page.getByTestId('delete-dialog').getByRole('button', { name: 'Cancel' }).click();
     await page.screenshot({ path: artifact('runs-running.png'), fullPage: true });
+    // Then Stop it from its row: it ends "stopped", long before its budget.
+    await row(activeId).getByTestId('run-stop').click();
 
     await waitUntil(
       page,
-      'all three runs to finish',
+      'seeds 0 and 1 to finish and seed 2 to stop',
       async () => {
-        const states = await page.getByTestId('run-row').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-status')));
+        const states = await Promise.all(ids.map((id) => row(id).getAttribute('data-status')));
         if (states.includes('crashed')) throw new Abort(`a run crashed: ${await rowStates()}\n${serve!.log().slice(-2000)}`);
-        return states.length === 3 && states.every((s) => s === 'finished' || s === 'solved');
+        if (states[2] === 'finished' || states[2] === 'solved') throw new Abort(`seed 2 ended ${states[2]} before it was stopped`);
+        return states.slice(0, 2).every((s) => s === 'finished' || s === 'solved') && states[2] === 'stopped';
       },
-      { timeout: 90_000, interval: 500, describe: rowStates },
+      { timeout: 180_000, interval: 500, describe: rowStates },
     );
-    t.diagnostic(`3 × ${STEPS} PPO steps finished after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    t.diagnostic(`2 × ${STEPS} PPO steps finished and seed 2 stopped after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const [a, b, c] = ids;
     assert.match((await row(a).locator('td').nth(2).textContent()) ?? '', /CartPole-v1/);
     assert.match((await row(a).locator('td').nth(4).textContent()) ?? '', /4\.1k|4,096/);
