@@ -11,7 +11,7 @@ import { EnvId } from '../lab/domain/envs.ts';
 import { LabError } from '../lab/domain/errors.ts';
 import { parseSeeds } from '../lab/domain/seeds.ts';
 import type { HyperValue } from '../lab/domain/hyperparameters.ts';
-import type { ProgressEvent } from '../lab/domain/runs.ts';
+import { ENDED_STATUSES, type ProgressEvent } from '../lab/domain/runs.ts';
 import { OBJECTIVES, splitGridValues, SweepObjective, SweepRequest, type SweepPoint, type SweepRunRecord, type SweepSummary } from '../lab/domain/sweeps.ts';
 import { formatDuration } from '../lab/progress.ts';
 import { UsageError, intArg, out, parse, parseSetting } from './args.ts';
@@ -69,7 +69,6 @@ const pointText = (p: SweepPoint) =>
     .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(',')}]` : typeof v === 'number' ? Number(v.toPrecision(4)) : v}`)
     .join(' ') || '(base)';
 const fmt = (v: number | null) => (v === null ? '–' : Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(1));
-const ENDED = new Set(['finished', 'solved', 'stopped', 'crashed']);
 
 export async function cmdSweep(args: string[]): Promise<number> {
   const { seed: _seed, ...runFlags } = requestFlagOptions();
@@ -158,9 +157,9 @@ export async function cmdSweep(args: string[]): Promise<number> {
   const steps = new Map<string, number>();
   const known = new Map<string, string>();
   let latest: SweepSummary = first;
-  const ended = () => latest.runs.filter((r) => ENDED.has(r.status)).length;
+  const ended = () => latest.runs.filter((r) => ENDED_STATUSES.has(r.status)).length;
   const etaSeconds = (): number | null => {
-    const done = latest.runs.reduce((n, r) => n + (ENDED.has(r.status) ? first.totalSteps : (steps.get(r.runId) ?? 0)), 0);
+    const done = latest.runs.reduce((n, r) => n + (ENDED_STATUSES.has(r.status) ? first.totalSteps : (steps.get(r.runId) ?? 0)), 0);
     const elapsed = (Date.now() - started) / 1000;
     // The first seconds are process starts and backend loading: no rate to speak of yet.
     if (done <= 0 || elapsed < 5) return null;
@@ -201,8 +200,8 @@ export async function cmdSweep(args: string[]): Promise<number> {
         objective: r.objective,
         ...(r.pruned ? { pruned: r.pruned } : {}),
       });
-    else if (r.pruned && !ENDED.has(r.status)) say(`  ${r.runId} ${r.pruned}`);
-    else if (ENDED.has(r.status))
+    else if (r.pruned && !ENDED_STATUSES.has(r.status)) say(`  ${r.runId} ${r.pruned}`);
+    else if (ENDED_STATUSES.has(r.status))
       say(`  ${ended()}/${total} ${r.runId} ${r.status} · ${pointText(r.point)} seed ${r.seed} · ${first.objective} ${fmt(r.objective)}`);
   };
   for (const r of first.runs) onRun(r);

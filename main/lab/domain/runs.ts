@@ -117,6 +117,9 @@ export interface RecordedEpisode {
 
 export type RunStatus = 'queued' | 'running' | 'paused' | 'finished' | 'solved' | 'stopped' | 'crashed';
 
+/** The statuses a run ends with: it trains no more (it can be continued). */
+export const ENDED_STATUSES: ReadonlySet<RunStatus> = new Set<RunStatus>(['finished', 'solved', 'stopped', 'crashed']);
+
 export interface EpisodeRecord {
   kind: 'episode';
   step: number;

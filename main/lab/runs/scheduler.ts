@@ -9,6 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LabError } from '../domain/errors.ts';
 import {
+  ENDED_STATUSES,
   RunConfig,
   StartRunRequest,
   type RunDetail,
@@ -414,6 +415,9 @@ export class RunScheduler {
    */
   async continueRun(runId: string, steps?: number): Promise<RunSummary> {
     await this.recovered;
+    const ending = this.active.get(runId);
+    // A run that has said how it ended (stopped, finished…) may still be exiting: a moment's wait, not a refusal.
+    if (ending && ENDED_STATUSES.has(ending.summary.status)) await ending.exited;
     if (this.active.has(runId)) throw new LabError(`run ${runId} is still active; stop it first`, 'invalid');
     const s = await this.store.readStatus(runId);
     if (!s) throw new LabError(`no run "${runId}"`, 'not-found');

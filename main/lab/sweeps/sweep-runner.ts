@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { LabError } from '../domain/errors.ts';
 import type { EnvOptionDef } from '../domain/env-def.ts';
 import type { HyperparameterSpec, HyperValue } from '../domain/hyperparameters.ts';
-import type { EpisodeRecord, MetricRecord, RunRequest, RunSummary } from '../domain/runs.ts';
+import { ENDED_STATUSES, type EpisodeRecord, type MetricRecord, type RunRequest, type RunSummary } from '../domain/runs.ts';
 import { sweepTag, type SweepParams, type SweepPoint, type SweepRunRecord, type SweepSummary } from '../domain/sweeps.ts';
 import { writeJsonAtomic } from '../runs/run-store.ts';
 import { MedianPruner } from './median-pruner.ts';
@@ -52,7 +52,6 @@ export interface RunningSweep {
 }
 
 /** Ended: the run's status will not change again in this lab. */
-const ENDED = new Set(['finished', 'solved', 'stopped', 'crashed']);
 
 export async function startSweep(host: SweepHost, p: SweepParams): Promise<RunningSweep> {
   let plan;
@@ -140,7 +139,7 @@ export async function startSweep(host: SweepHost, p: SweepParams): Promise<Runni
   const early = new Map<string, RunSummary['status']>();
   const offStatus = host.onStatus((s) => {
     const rec = byId.get(s.runId);
-    if (!rec && !ENDED.has(s.status)) early.set(s.runId, s.status);
+    if (!rec && !ENDED_STATUSES.has(s.status)) early.set(s.runId, s.status);
     if (noteStatus(rec, s)) void save();
   });
   const started: RunSummary[] = [];
@@ -203,7 +202,7 @@ function recorder(host: SweepHost, summary: SweepSummary): () => Promise<void> {
 
 /** A run's new status into its record (an ending is recorded with its objective once written: untilEnded); true if it changed. */
 function noteStatus(rec: SweepRunRecord | undefined, s: RunSummary): boolean {
-  if (!rec || rec.status === s.status || ENDED.has(rec.status) || ENDED.has(s.status)) return false;
+  if (!rec || rec.status === s.status || ENDED_STATUSES.has(rec.status) || ENDED_STATUSES.has(s.status)) return false;
   rec.status = s.status;
   return true;
 }
@@ -240,7 +239,7 @@ function untilEnded(host: SweepHost, summary: SweepSummary, save: () => Promise<
     async stop() {
       stopping = true;
       // Queued runs first, so none starts in a slot a stopping run frees.
-      const open = summary.runs.filter((r) => !ENDED.has(r.status));
+      const open = summary.runs.filter((r) => !ENDED_STATUSES.has(r.status));
       const order = [...open.filter((r) => r.status === 'queued'), ...open.filter((r) => r.status !== 'queued')];
       for (const r of order) await host.stopRun(r.runId).catch(() => undefined);
     },
