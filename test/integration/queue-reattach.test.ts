@@ -50,7 +50,11 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, timeo
   }
 }
 
-/** A lab process that sends `count` runs of `steps` steps; SIGKILLed once it has applied metrics of the first. */
+/**
+ * A lab process that sends `count` runs of `steps` steps; SIGKILLed once it has applied metrics of the first.
+ * (From the built worker CartPole PPO trains ~10,000 steps a second: runs meant to outlive the lab need tens of
+ * thousands; those meant to end 'finished' stay under 47,500, the fewest steps of 100 episodes averaging 475: never 'solved'.)
+ */
 async function labKilledMidRun(runsDir: string, count: number, steps: number): Promise<string[]> {
   const lab = startNdjsonProcess([LAB, url, runsDir, String(count), String(steps)]);
   const { runIds } = (await lab.waitFor((l) => l.event === 'submitted', 60_000, 'the lab to submit')) as { runIds: string[] };
@@ -128,7 +132,7 @@ after(async () => {
 test('a lab killed mid-run: the next lab on the same queue ends its runs as the worker did, every metrics line once', { timeout: 300_000 }, async () => {
   const runsDir = join(dir, 'runs-finished');
   // Two runs on a one-run worker: the second waits in the queue while the first trains.
-  const [first, second] = await labKilledMidRun(runsDir, 2, 6000);
+  const [first, second] = await labKilledMidRun(runsDir, 2, 45_000);
   const jobEnd = (runId: string) => (l: Record<string, unknown>) => l.event === 'job-end' && l.runId === runId;
   // The first run ends on the worker while no lab listens.
   await worker!.waitFor(jobEnd(first), 180_000, 'the first run to end on the worker');
@@ -210,7 +214,7 @@ test(
   { timeout: 300_000 },
   async () => {
     const runsDir = join(dir, 'runs-elsewhere');
-    const [runId] = await labKilledMidRun(runsDir, 1, 20_000);
+    const [runId] = await labKilledMidRun(runsDir, 1, 45_000);
     const recordLeft = await readFile(join(runsDir, runId, QUEUE_RECORD_FILE), 'utf8');
     const notFollowed = async (lab: LabService): Promise<void> => {
       try {
@@ -379,7 +383,7 @@ test(
   { timeout: 300_000 },
   async () => {
     const runsDir = join(dir, 'runs-adopted');
-    const [runId] = await labKilledMidRun(runsDir, 1, 60_000);
+    const [runId] = await labKilledMidRun(runsDir, 1, 45_000);
     const launcher = new QueueLauncher(url);
     await launcher.ready();
     const adopting = new LabService({ runsDir, launcher, mode: 'cli' });
@@ -446,7 +450,7 @@ test(
 
     const first = await serve();
     const applied = metricsApplied(first.service);
-    const { runId } = await first.service.startRun(runRequest(first.service, 20_000));
+    const { runId } = await first.service.startRun(runRequest(first.service, 45_000));
     await until('metrics of the run to come back', () => applied.seen.has(runId));
     const { leftTraining } = await first.close();
     const closedAt = Date.now();
@@ -517,7 +521,7 @@ test(
     const started = await dispatch(first.service, 'startSweep', {
       env: 'CartPole-v1',
       algo: 'ppo',
-      steps: 20_000,
+      steps: 45_000,
       seeds: [0, 1],
       evalEpisodes: 2,
       checkpointSeconds: 1,

@@ -89,10 +89,11 @@ test('two workers drain a six-run sweep a third process submits; one killed mid-
   const a = worker('worker-a');
   const b = worker('worker-b');
   await Promise.all([a.waitFor((l) => l.event === 'listening', 60_000, 'worker a'), b.waitFor((l) => l.event === 'listening', 60_000, 'worker b')]);
-  const submit = startNdjsonProcess([SUBMIT, url, runsDir, '6', '30000']);
+  const submit = startNdjsonProcess([SUBMIT, url, runsDir, '6', '45000']);
   try {
     // Worker a finishes one run, takes another and trains it until a checkpoint has come back (one a
-    // second here); then it dies without a word. A run that ends first is passed over for the next.
+    // second here); then it dies without a word. A run that ends first, or is half done, is passed over for the next.
+    // (45,000 steps: fewer than 100 episodes averaging 475 need, so every run ends 'finished', never 'solved'.)
     await a.waitFor((l) => l.event === 'job-end', 150_000, 'worker a to finish a run');
     const endedOnA = (runId: unknown) => a.lines.some((e) => e.event === 'job-end' && e.runId === runId);
     const hasCheckpoint = (runId: string) =>
@@ -100,14 +101,18 @@ test('two workers drain a six-run sweep a third process submits; one killed mid-
       readdirSync(join(runsDir, runId, 'checkpoints')).some((n) => existsSync(join(runsDir, runId, 'checkpoints', n, 'policy.json')));
     let killedRun = '';
     let runProcess = 0;
+    const passed = new Set<unknown>();
     while (!killedRun) {
-      const next = await a.waitFor((l) => l.event === 'job-start' && !endedOnA(l.runId), 60_000, 'another run on a');
+      const next = await a.waitFor((l) => l.event === 'job-start' && !endedOnA(l.runId) && !passed.has(l.runId), 60_000, 'another run on a');
+      passed.add(next.runId);
       const t0 = Date.now();
       while (!hasCheckpoint(next.runId as string) && !endedOnA(next.runId)) {
         assert.ok(Date.now() - t0 < 60_000, 'no checkpoint of the run on worker a came back');
         await new Promise((r) => setTimeout(r, 50));
       }
-      if (!endedOnA(next.runId)) [killedRun, runProcess] = [next.runId as string, next.pid as number];
+      // Killed only with most of its training ahead, so it cannot end on a before the kill lands.
+      const stepNow = Math.max(0, ...metricsOf(join(runsDir, next.runId as string)).map((m) => m.step));
+      if (!endedOnA(next.runId) && stepNow < 22_000) [killedRun, runProcess] = [next.runId as string, next.pid as number];
     }
     a.child.kill('SIGKILL');
     // Its run process notices and exits: the run does not go on training where nobody hears it.
