@@ -102,11 +102,13 @@ test('median pruning stops the runs below the median at a rung and records why',
   const dir = tmp();
   try {
     // 1e-7 barely moves the policy: after the two 1e-3 runs (trained first, two at a time) have
-    // reported, the 1e-7 runs sit below their median at the first rung.
-    const r = await runCli([...BASE, '--grid', 'learning_rate=1e-3,1e-7', '--prune', '--runs-dir', dir], { timeoutMs: 230_000 });
+    // reported, the 1e-7 runs sit below their median at the first rung. 40,000 steps: the stop that
+    // follows a pruning decision has 30,000 steps to land before the run could end by itself.
+    const base = BASE.map((a) => (a === '8000' ? '40000' : a));
+    const r = await runCli([...base, '--grid', 'learning_rate=1e-3,1e-7', '--prune', '--runs-dir', dir], { timeoutMs: 230_000 });
     assert.equal(r.code, 0, r.stderr);
     const start = r.lines.find((l) => l.event === 'sweep') as { rungs: number[] };
-    assert.deepEqual(start.rungs, [2000, 4000, 6000]);
+    assert.deepEqual(start.rungs, [10000, 20000, 30000]);
     const summary = r.lines.at(-1) as unknown as Summary;
     const pruned = summary.runs.filter((x) => x.pruned);
     const kept = summary.runs.filter((x) => !x.pruned);
@@ -128,11 +130,11 @@ test('median pruning stops the runs below the median at a rung and records why',
       assert.ok(Number(m[4]) < Number(m[5]), 'below the median it names');
       const s = status(dir, run.runId);
       assert.equal(s.status, 'stopped');
-      assert.ok(s.steps < 8000, `stopped early (${s.steps} steps)`);
+      assert.ok(s.steps < 40000, `stopped early (${s.steps} steps)`);
       assert.equal(s.notes, run.pruned, 'the run itself records why');
       assert.ok(s.tags?.includes('pruned') && s.tags.includes(`sweep:${summary.sweepId}`));
     }
-    for (const run of kept) assert.equal(status(dir, run.runId).steps >= 8000, true);
+    for (const run of kept) assert.equal(status(dir, run.runId).steps >= 40000, true);
     assert.equal(summary.best?.config.learning_rate, 0.001, 'a pruned configuration is never best');
   } finally {
     rmSync(dir, { recursive: true, force: true });
