@@ -179,7 +179,7 @@ test('the engine a run asks for is recorded, reported once resolved, and kept by
   }
 });
 
-test('continue as soon as a run says it stopped (its process still exiting) waits for the exit instead of refusing', async () => {
+test('continue and delete as soon as a run says it stopped (its process still exiting) wait for the exit instead of refusing', async () => {
   const runsDir = await mkdtemp(join(tmpdir(), 'pl-svc-continue-'));
   const service = new LabService({ runsDir, launcher: new ForkLauncher(), mode: 'browser' });
   try {
@@ -198,9 +198,18 @@ test('continue as soon as a run says it stopped (its process still exiting) wait
     const again = await await continued;
     assert.ok(again.status === 'queued' || again.status === 'running', again.status);
     await waitForEvent(service, 'run:progress', (p) => (p as { runId: string }).runId === run.runId);
+    // Delete, too, the moment it says it stopped again.
+    const deleted = new Promise<Promise<{ deleted: true }>>((resolve) => {
+      const off = service.on((e, p) => {
+        if (e === 'run:status' && (p as { runId: string; status: string }).runId === run.runId && (p as { status: string }).status === 'stopped') {
+          off();
+          resolve(service.deleteRun(run.runId));
+        }
+      });
+    });
     await service.stopRun(run.runId);
-    const end = await service.waitForRun(run.runId);
-    assert.equal(end.status, 'stopped', end.error);
+    assert.equal((await await deleted).deleted, true);
+    assert.ok(!existsSync(join(runsDir, run.runId)), 'the run folder is still there');
   } finally {
     await service.close();
     await rm(runsDir, { recursive: true, force: true });

@@ -405,6 +405,12 @@ export class RunScheduler {
     return { ...run.summary };
   }
 
+  /** A run that has said how it ended (stopped, finished…) may still be exiting: a moment's wait, not a refusal. */
+  private async untilExited(runId: string): Promise<void> {
+    const run = this.active.get(runId);
+    if (run && ENDED_STATUSES.has(run.summary.status)) await run.exited;
+  }
+
   /**
    * Resume: the same run goes on from its newest checkpoint — steps, episodes, optimizer, random
    * streams and (CartPole) the envs mid-episode, as saved in the checkpoint's training state — up to
@@ -415,9 +421,7 @@ export class RunScheduler {
    */
   async continueRun(runId: string, steps?: number): Promise<RunSummary> {
     await this.recovered;
-    const ending = this.active.get(runId);
-    // A run that has said how it ended (stopped, finished…) may still be exiting: a moment's wait, not a refusal.
-    if (ending && ENDED_STATUSES.has(ending.summary.status)) await ending.exited;
+    await this.untilExited(runId);
     if (this.active.has(runId)) throw new LabError(`run ${runId} is still active; stop it first`, 'invalid');
     const s = await this.store.readStatus(runId);
     if (!s) throw new LabError(`no run "${runId}"`, 'not-found');
@@ -539,6 +543,7 @@ export class RunScheduler {
   }
 
   async deleteRun(runId: string): Promise<{ runId: string; deleted: true }> {
+    await this.untilExited(runId);
     if (this.active.has(runId)) throw new LabError(`run ${runId} is active; stop it before deleting it`, 'invalid');
     const dir = this.store.runDir(runId);
     if (!existsSync(dir)) throw new LabError(`no run "${runId}"`, 'not-found');
