@@ -20,13 +20,18 @@ export function runCli(args: string[], opts: { timeoutMs?: number; env?: NodeJS.
       cwd: ROOT,
       env: { ...process.env, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // a group of its own: a timeout kills its run processes too, not only the CLI
     });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
       reject(new Error(`CLI ${args.join(' ')} timed out\nstderr: ${stderr}`));
     }, opts.timeoutMs ?? 120_000);
     child.on('exit', (code) => {

@@ -49,17 +49,26 @@ export interface TestRedis {
 export async function startRedis(opts: { password?: string } = {}): Promise<TestRedis> {
   if (!existsSync(REDIS_SERVER)) throw new Error(`${REDIS_SERVER} is missing (Debian package redis-server)`);
   const dir = await mkdtemp(join(tmpdir(), 'pl-redis-'));
-  const port = await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'];
-  if (opts.password) args.push('--requirepass', opts.password);
-  const child: ChildProcess = spawn(REDIS_SERVER, args, { stdio: 'ignore' });
-  const t0 = Date.now();
-  while (!(await answers(port))) {
-    if (Date.now() - t0 > 10_000) {
-      child.kill('SIGKILL');
-      throw new Error('redis-server did not start within 10 s');
+  let port = 0;
+  let child: ChildProcess | null = null;
+  // The free port can be taken between the look and redis-server's bind (another job on the machine):
+  // then ours exits, and what answers there is someone else's. A new port, up to three times.
+  for (let attempt = 1; !child; attempt++) {
+    port = await freePort();
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'];
+    if (opts.password) args.push('--requirepass', opts.password);
+    const c: ChildProcess = spawn(REDIS_SERVER, args, { stdio: 'ignore' });
+    const t0 = Date.now();
+    while (c.exitCode === null && !(await answers(port))) {
+      if (Date.now() - t0 > 10_000) {
+        c.kill('SIGKILL');
+        throw new Error('redis-server did not start within 10 s');
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 50)); // an exit for a taken port comes right after the bind fails
+    if (c.exitCode === null && c.signalCode === null) child = c;
+    else if (attempt >= 3) throw new Error(`redis-server exited at start (code ${c.exitCode}) three times`);
   }
   return {
     port,

@@ -88,7 +88,7 @@ test('Test, Save, a run on the worker, clear, a run here — through the bridge,
 
   worker = spawn(process.execPath, ['--import', 'tsx', CLI, 'worker', '--queue', redis.url, '--concurrency', '1', '--name', 'lab-w1', '--json'], {
     cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: 'ignore', // never read: a full pipe would stall it
   });
   let probe: QueueProbe = empty;
   const t0 = Date.now();
