@@ -47,6 +47,7 @@ ${wrap('  policy-lab sweep ' + requestFlagsUsage().replace(' [--seed N]', '') + 
                    [--max-steps N] [--json]
   policy-lab gif --env ID [--env-opt key=value]... (--policy DIR | --agent heuristic|random) --seed N
                    --out FILE.gif [--fps 50] [--scale 1] [--max-steps N] [--stochastic] [--json]
+                   [--beside-policy DIR | --beside-agent heuristic|random]
   policy-lab serve [--host 127.0.0.1] [--port 5170] [--runs-dir DIR] [--queue URL] [--json]
   policy-lab runs [--runs-dir DIR] [--json]
 ${PRESETS_USAGE}

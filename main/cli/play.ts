@@ -2,7 +2,7 @@
 import { basename } from 'node:path';
 import { ENV_IDS, ensureEnvReady, envSpec, makeEnv } from '../lab/envs/registry.ts';
 import type { Actor } from '../lab/agents/baselines.ts';
-import { makeActor, runEpisode, type ActorSource } from '../lab/rollout.ts';
+import { actorLabel, makeActor, runEpisode, type ActorSource } from '../lab/rollout.ts';
 import type { Env } from '../lab/envs/env.ts';
 import { loadPolicy } from '../lab/runs/policy-file.ts';
 import { initBackend } from '../lab/nn/backend.ts';
@@ -166,11 +166,18 @@ export async function cmdGif(args: string[]): Promise<number> {
     scale: { type: 'string' },
     'max-steps': { type: 'string' },
     stochastic: { type: 'boolean' },
+    'beside-policy': { type: 'string' },
+    'beside-agent': { type: 'string' },
   });
   const json = !!values.json;
   const envId = envArg(values.env);
   const seed = intArg('seed', values.seed, 0, 2 ** 32 - 1) ?? 0;
   if (!values.out) throw new UsageError('--out FILE.gif is required');
+  const beside = values['beside-policy'] !== undefined || values['beside-agent'] !== undefined;
+  if (values['beside-policy'] !== undefined && values['beside-agent'] !== undefined)
+    throw new UsageError('give at most one of --beside-policy DIR or --beside-agent heuristic|random');
+  if (values['beside-agent'] !== undefined && values['beside-agent'] !== 'random' && values['beside-agent'] !== 'heuristic')
+    throw new UsageError(`--beside-agent must be heuristic or random, got "${values['beside-agent']}"`);
   if (!!values.policy === !!values.agent) throw new UsageError('give exactly one of --policy DIR or --agent heuristic|random');
   if (values.agent && values.agent !== 'random' && values.agent !== 'heuristic')
     throw new UsageError(`--agent must be heuristic or random, got "${values.agent}" (use --policy DIR for a saved policy)`);
@@ -183,20 +190,35 @@ export async function cmdGif(args: string[]): Promise<number> {
   const maxSteps = intArg('max-steps', values['max-steps'], 1) ?? envSpec(envId).maxEpisodeSteps;
   const ep = runEpisode(env, actor, { seed, maxSteps });
   env.close();
-  const { encodeGif } = await import('../lab/media/gif.ts');
+  // A second agent on the same seed, drawn beside the first (as Watch's side-by-side export).
+  let epB: ReturnType<typeof runEpisode> | null = null;
+  if (beside) {
+    const envB = await makeEnvArg(envId, envOptions);
+    const actorB = await actorArg(values['beside-agent'], values['beside-policy'], !values.stochastic, envB, envId, envOptions, seed);
+    epB = runEpisode(envB, actorB, { seed, maxSteps });
+    envB.close();
+  }
+  const { encodeGif, encodeSideBySideGif } = await import('../lab/media/gif.ts');
   const bar = !json && process.stderr.isTTY === true;
   let lastJson = 0;
-  const gif = await encodeGif(ep.frames, {
+  const gifOptions = {
     fps,
     scale,
-    onProgress: (done, total) => {
+    onProgress: (done: number, total: number) => {
       if (bar) process.stderr.write(`\r\x1b[2Kencoding GIF ${done}/${total} frames (${Math.round((100 * done) / total)}%)`);
       else if (json && Date.now() - lastJson > 500) {
         lastJson = Date.now();
         out(true, { event: 'progress', frames: done, totalFrames: total });
       }
     },
-  });
+  };
+  const gif = epB
+    ? await encodeSideBySideGif(
+        { frames: ep.frames, label: actorLabel({ policy: values.policy, agent: values.agent }) },
+        { frames: epB.frames, label: actorLabel({ policy: values['beside-policy'], agent: values['beside-agent'] }) },
+        gifOptions,
+      )
+    : await encodeGif(ep.frames, gifOptions);
   if (bar) process.stderr.write('\n');
   const { writeFile, rename } = await import('node:fs/promises');
   const { resolve } = await import('node:path');
@@ -215,13 +237,14 @@ export async function cmdGif(args: string[]): Promise<number> {
       out: outPath,
       env: envId,
       seed,
-      frames: ep.frames.length,
+      frames: Math.max(ep.frames.length, epB?.frames.length ?? 0),
       fps,
       bytes: gif.length,
       return: ep.return,
       length: ep.length,
       terminated: ep.terminated,
       truncated: ep.truncated,
+      ...(epB ? { beside: { return: epB.return, length: epB.length } } : {}),
     },
     `wrote ${outPath}: ${ep.frames.length} frames at ${fps} fps (${(gif.length / 1024).toFixed(0)} KiB) · return ${ep.return.toFixed(2)} · length ${ep.length}`,
   );

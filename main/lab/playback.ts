@@ -7,7 +7,7 @@ import type { ExportGifParams, GifExport, InsightGrid, InsightsParams, RolloutPa
 import type { Actor } from './agents/baselines.ts';
 import { ensureEnvReady, envSpec, makeEnv } from './envs/registry.ts';
 import { flatDim } from './envs/spaces.ts';
-import { makeActor, runEpisode, type ActorSource } from './rollout.ts';
+import { actorLabel, makeActor, runEpisode, type ActorSource } from './rollout.ts';
 import type { PolicyLibrary } from './runs/policy-library.ts';
 import { actionLabels, OBS_NAMES } from './domain/env-labels.ts';
 import { insightGrid, xray, type XrayPolicy } from './xray.ts';
@@ -93,8 +93,8 @@ export class Playback {
     };
     const epB = await this.rollout(side);
     const gif = await encodeSideBySideGif(
-      { frames: ep.frames, label: p.label ?? defaultLabel(p) },
-      { frames: epB.frames, label: b.label ?? defaultLabel(side) },
+      { frames: ep.frames, label: p.label ?? actorLabel(p) },
+      { frames: epB.frames, label: b.label ?? actorLabel(side) },
       { fps: p.fps, scale: p.scale },
     );
     return {
@@ -107,16 +107,6 @@ export class Playback {
 }
 
 const who = (p: Pick<RolloutParams, 'policy' | 'agent'>): string => (p.policy ? 'policy' : (p.agent ?? 'random'));
-
-/** A caption naming the actor without a machine path: a policy's last two folders (e.g. run id / policy). */
-function defaultLabel(p: Pick<RolloutParams, 'policy' | 'agent'>): string {
-  if (!p.policy) return `${p.agent ?? 'random'} agent`;
-  return p.policy
-    .split(/[\\/]+/)
-    .filter(Boolean)
-    .slice(-2)
-    .join('/');
-}
 
 function gifFields(gif: Uint8Array, ep: RolloutResult): Omit<GifExport, 'fileName'> {
   return { dataBase64: Buffer.from(gif).toString('base64'), frames: ep.frames.length, bytes: gif.length, return: ep.return, length: ep.length };

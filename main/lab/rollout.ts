@@ -88,3 +88,13 @@ export function runEpisode(env: Env, actor: Actor, opts: RolloutOptions): Episod
   }
   return { seed: opts.seed, resetObs: Array.from(first), steps, frames, return: ret, length: steps.length, terminated, truncated };
 }
+
+/** A caption naming an actor without a machine path: a policy's last two folders (e.g. run id / policy), or the agent. */
+export function actorLabel(p: { policy?: string; agent?: string }): string {
+  if (!p.policy) return `${p.agent ?? 'random'} agent`;
+  return p.policy
+    .split(/[\\/]+/)
+    .filter(Boolean)
+    .slice(-2)
+    .join('/');
+}

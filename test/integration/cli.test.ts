@@ -253,11 +253,23 @@ test('gif writes a GIF of an episode, with usage errors for bad arguments', asyn
     assert.equal(gif.readUInt16LE(6), 600);
     assert.equal(gif.readUInt16LE(8), 400);
     assert.equal(s.bytes, gif.length);
+    // A second agent beside the first on the same seed: one GIF twice as wide (plus a caption band), as long as the longer episode.
+    const pair = join(dir, 'pair.gif');
+    const both = await runCli(['gif', '--env', 'CartPole-v1', '--agent', 'heuristic', '--beside-agent', 'random', '--seed', '3', '--out', pair, '--json']);
+    assert.equal(both.code, 0, both.stderr);
+    const ps = both.lines.at(-1)! as { frames: number; length: number; beside: { length: number } };
+    assert.equal(ps.frames, Math.max(ps.length, ps.beside.length) + 1);
+    assert.ok(ps.length > ps.beside.length, 'the heuristic balances longer than random');
+    const pg = await readFile(pair);
+    assert.equal(pg.readUInt16LE(6), 1200);
+    assert.ok(pg.readUInt16LE(8) > 400, 'no caption band');
     for (const args of [
       ['gif', '--env', 'CartPole-v1', '--agent', 'heuristic', '--seed', '0'],
       ['gif', '--env', 'CartPole-v1', '--agent', 'genius', '--seed', '0', '--out', out],
       ['gif', '--env', 'CartPole-v1', '--policy', join(dir, 'nothing-here'), '--seed', '0', '--out', out],
       ['gif', '--env', 'LunarLander-v3', '--env-opt', 'gravity=-20', '--agent', 'random', '--out', out],
+      ['gif', '--env', 'CartPole-v1', '--agent', 'random', '--beside-agent', 'genius', '--out', out],
+      ['gif', '--env', 'CartPole-v1', '--agent', 'random', '--beside-agent', 'random', '--beside-policy', dir, '--out', out],
     ]) {
       const bad = await runCli(args);
       assert.equal(bad.code, 2, `${args.join(' ')}: ${bad.stderr}`);
