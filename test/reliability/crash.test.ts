@@ -27,7 +27,8 @@ async function until<T>(what: string, f: () => Promise<T | null | false>, timeou
 }
 
 const runDirOf = async (runsDir: string) => {
-  const names = existsSync(runsDir) ? await readdir(runsDir) : [];
+  // Not the hidden folder a run is made in before it is renamed into place (CI once followed that one).
+  const names = existsSync(runsDir) ? (await readdir(runsDir)).filter((n) => !n.startsWith('.')) : [];
   return names.length === 1 ? join(runsDir, names[0]) : null;
 };
 const statusOf = async (runDir: string) => JSON.parse(await readFile(join(runDir, 'status.json'), 'utf8')) as Record<string, unknown>;
