@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { ForkLauncher } from '../lab/runs/fork-launcher.ts';
 import type { RunLauncher } from '../lab/runs/launcher.ts';
 import { parseQueueUrl } from '../lab/queue/queue-url.ts';
-import { QueueLauncher } from '../lab/queue/queue-launcher.ts';
+import { QueueLauncher, closeWithin } from '../lab/queue/queue-launcher.ts';
 import { startQueueWorker, type WorkerEvent } from '../lab/queue/queue-worker.ts';
 import { UsageError, intArg, out, parse } from './args.ts';
 
@@ -29,7 +29,7 @@ export async function launcherFor(url: string | undefined): Promise<{ launcher: 
   try {
     await q.ready();
   } catch (err) {
-    await q.close();
+    await closeWithin(q, 1000); // a queue that never answered never finishes closing
     throw err;
   }
   return { launcher: q, close: () => q.close() };

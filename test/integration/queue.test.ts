@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { killStartedProcesses, startNdjsonProcess, type NdjsonProcess } from '../helpers/ndjson-process.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
+import { runCli } from '../helpers/cli.ts';
 import { LabService } from '../../main/lab/service.ts';
 import { QueueLauncher } from '../../main/lab/queue/queue-launcher.ts';
 import { parseQueueUrl, redisOptions } from '../../main/lab/queue/queue-url.ts';
@@ -72,6 +73,27 @@ test('the queue address: redis:// and rediss:// (TLS), with or without a passwor
       (e: Error) => !e.message.includes('pw'),
     );
   }
+});
+
+test('a queue that cannot be reached: train, sweep and worker say why in one line and exit, never hang', { timeout: 180_000 }, async () => {
+  const { freePort } = await import('../helpers/redis.ts');
+  const dead = `redis://127.0.0.1:${await freePort()}`; // nothing listens there
+  const runsDir = join(dir, 'unreachable');
+  for (const args of [
+    ['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--steps', '3000', '--queue', dead, '--runs-dir', runsDir],
+    ['sweep', '--env', 'CartPole-v1', '--algo', 'ppo', '--seeds', '0-1', '--steps', '3000', '--queue', 'redis://nohost.invalid:6379', '--runs-dir', runsDir],
+    ['worker', '--queue', dead],
+  ]) {
+    const r = await runCli(args, { timeoutMs: 60_000 });
+    assert.equal(r.code, 1, `${args[0]}: ${r.stderr}`);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(
+      lines[0],
+      /^policy-lab: cannot reach the queue at redis:\/\/\S+: (nothing listens at 127\.0\.0\.1:\d+ \(connection refused\)|the host name nohost\.invalid does not resolve)/,
+    );
+  }
+  assert.ok(!existsSync(runsDir) || readdirSync(runsDir).filter((n) => !n.startsWith('.')).length === 0, 'a run was made for a queue that never answered');
 });
 
 test("the app's queue setting lives in its data folder's settings.json; POLICY_LAB_QUEUE pins it (read and checked by QueueChoice: test/unit/queue-choice.test.ts)", () => {

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { LabError } from '../domain/errors.ts';
 import { MASKED_PASSWORD, parseQueueUrl, queueDisplay, type QueueAddress, type QueueProbe, type QueueSettings } from '../domain/queue.ts';
 import type { RunLauncher, RunProcess } from '../runs/launcher.ts';
-import { QueueLauncher } from './queue-launcher.ts';
+import { QueueLauncher, closeWithin } from './queue-launcher.ts';
 import { probeQueue } from './queue-probe.ts';
 import type { QueueRecord } from './queue-record.ts';
 import type { RunRemote } from '../domain/run-remote.ts';
@@ -25,11 +25,6 @@ import type { RunRemote } from '../domain/run-remote.ts';
 const STATUS_TTL_MS = 2000;
 /** How long closing waits for a queue launcher: one whose Redis never answered does not finish closing. */
 const CLOSE_WAIT_MS = 3000;
-
-function closeWithin(l: QueueLauncher, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([l.close(), new Promise<void>((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
-}
 
 export interface QueueChoiceOptions {
   /** The settings.json that keeps the choice. */

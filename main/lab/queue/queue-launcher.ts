@@ -26,6 +26,7 @@ import { parseQueueUrl, redisOptions, type QueueAddress } from './queue-url.ts';
 import { GONE, forgetQueueRecord, lostReason, sameQueue, writeQueueRecord, type QueueRecord, type ReattachingLauncher } from './queue-record.ts';
 import type { RunRemote } from '../domain/run-remote.ts';
 import { redisLibs } from './redis-libs.ts';
+import { probeQueue } from './queue-probe.ts';
 import { queueDisplay } from '../domain/queue.ts';
 
 /** How long the reader blocks on the run streams; a run launched meanwhile joins the next read. */
@@ -60,6 +61,8 @@ interface Clients {
 export class QueueLauncher implements ReattachingLauncher {
   readonly queue = true;
   readonly address: QueueAddress;
+  /** The address with its password (for probeQueue); never shown. */
+  private readonly url: string;
   /** Its Redis clients, made once bullmq and ioredis have loaded (redis-libs.ts). */
   private readonly clients: Promise<Clients>;
   private readonly runs = new Map<string, RemoteRun>();
@@ -71,6 +74,7 @@ export class QueueLauncher implements ReattachingLauncher {
 
   constructor(url: string, opts: QueueLauncherOptions = {}) {
     this.address = parseQueueUrl(url);
+    this.url = url;
     this.opts = opts;
     const o = redisOptions(this.address);
     this.clients = redisLibs().then(({ Redis, Queue, QueueEvents }) => {
@@ -108,6 +112,10 @@ export class QueueLauncher implements ReattachingLauncher {
         timeout,
       ]);
     } catch (err) {
+      // Why, in words: a fresh one-attempt look says refused / no such host / wrong password / timeout
+      // where the reconnecting clients only say "Connection is closed" or nothing at all.
+      const probe = await probeQueue(this.url, Math.min(3000, timeoutMs)).catch(() => null);
+      if (probe && !probe.reachable && probe.error) throw fail(probe.error);
       if (err instanceof LabError) throw err;
       throw fail((err as Error).message.replace(/\S*:\/\/\S*/g, '').trim() || 'connection refused');
     } finally {
@@ -612,4 +620,13 @@ async function readPolicyFiles(dir: string): Promise<Record<string, string>> {
   };
   await walk('', 0);
   return out;
+}
+
+/**
+ * Closes a queue launcher, waiting at most `ms`: BullMQ's clients of a Redis that never answered never
+ * finish closing, and a lab or CLI must not hang on them.
+ */
+export function closeWithin(l: QueueLauncher, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([l.close(), new Promise<void>((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
 }

@@ -41,6 +41,7 @@ import {
 } from './protocol.ts';
 import { parseQueueUrl, redisOptions } from './queue-url.ts';
 import { redisLibs } from './redis-libs.ts';
+import { describeFailure } from './queue-probe.ts';
 
 export interface QueueWorkerOptions {
   url: string;
@@ -89,9 +90,12 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   const lockDuration = Math.round((opts.lockSeconds ?? 30) * 1000);
   const { Redis, Worker } = await redisLibs();
   const conn = new Redis({ ...redisOptions(address), lazyConnect: true });
-  conn.on('error', () => undefined); // ioredis reconnects; a job in hand waits for it
+  // ioredis reconnects by itself (a job in hand waits for it); its first error says best why it cannot connect.
+  let firstError: Error | null = null;
+  conn.on('error', (err: Error) => (firstError ??= err));
   await conn.connect().catch((err: Error) => {
-    throw new Error(`cannot reach the queue at ${address.display}: ${err.message.replace(/\S*:\/\/\S*/g, '').trim() || 'connection refused'}`);
+    conn.disconnect();
+    throw new Error(`cannot reach the queue at ${address.display}: ${describeFailure(firstError ?? err, address, 10_000).error}`);
   });
   const jobs = new Map<string, RunningJob>();
 
