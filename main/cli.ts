@@ -122,8 +122,17 @@ async function cmdRuns(args: string[]): Promise<number> {
   return 0;
 }
 
+/** Output piped into a reader that stopped (`policy-lab runs | head`): done, quietly, as Unix tools are. */
+function quietOnClosedPipe(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  quietOnClosedPipe();
   try {
     if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
       process.stdout.write(HELP + '\n');
