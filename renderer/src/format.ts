@@ -76,20 +76,20 @@ export function formatClockTick(seconds: number, step: number): string {
 
 /**
  * A value axis tick or read-out: compact for large numbers (12.3k), scientific for tiny ones
- * (learning rates, KLs: 3e-4), otherwise three significant digits.
+ * (learning rates, KLs: 3e-4), otherwise `digits` (3) significant digits.
  */
-export function axisNumber(v: number): string {
+export function axisNumber(v: number, digits = 3): string {
   if (!Number.isFinite(v)) return '–';
   const a = Math.abs(v);
   if (a === 0) return '0';
-  if (a >= 1e6) return `${+(v / 1e6).toPrecision(3)}M`;
-  if (a >= 1e4) return `${+(v / 1e3).toPrecision(3)}k`;
-  if (a < 1e-3) return shortExp(v);
-  return String(+v.toPrecision(3));
+  if (a >= 1e6) return `${+(v / 1e6).toPrecision(digits)}M`;
+  if (a >= 1e4) return `${+(v / 1e3).toPrecision(digits)}k`;
+  if (a < 1e-3) return shortExp(v, digits - 1);
+  return String(+v.toPrecision(digits));
 }
 
-/** 0.0003 → "3e-4", 0.000125 → "1.25e-4". */
-export function shortExp(v: number): string {
-  const [mant, exp] = v.toExponential(2).split('e');
+/** 0.0003 → "3e-4", 0.000125 → "1.25e-4" (`fractionDigits` of the mantissa at most). */
+export function shortExp(v: number, fractionDigits = 2): string {
+  const [mant, exp] = v.toExponential(fractionDigits).split('e');
   return `${+mant}e${Number(exp)}`;
 }

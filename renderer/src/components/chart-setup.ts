@@ -1,5 +1,5 @@
 /** Chart.js, registered piecemeal (only what our line charts use, so the rest tree-shakes away). */
-import { Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip, type ChartOptions, type Scale } from 'chart.js';
+import { Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip, type ChartOptions, type Scale, type Tick } from 'chart.js';
 import { axisNumber } from '../format.ts';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip);
@@ -81,30 +81,73 @@ type ScaleOptions = NonNullable<ChartOptions<'line'>['scales']>[string];
 type LegendOptions = NonNullable<NonNullable<ChartOptions<'line'>['plugins']>['legend']>;
 type LegendLabels = NonNullable<LegendOptions['labels']>;
 
+/** The most significant digits a tick label gets: beyond this the differences are float noise. */
+const MAX_TICK_DIGITS = 12;
+
 /**
- * A value axis tick label: axisNumber, and on a log axis only the 1-2-5 ticks (Chart.js puts one
+ * Labels for an axis' tick values: axisNumber with the fewest significant digits (3 or more) at
+ * which no two ticks read the same, so a narrow range (0.30001 to 0.30003) is not labelled
+ * "0.3" all the way up.
+ */
+export function tickLabels(values: readonly number[]): string[] {
+  for (let digits = 3; ; digits++) {
+    const labels = values.map((v) => axisNumber(v, digits));
+    if (new Set(labels).size === labels.length || digits >= MAX_TICK_DIGITS) return labels;
+  }
+}
+
+// One computation per set of ticks: Chart.js asks for each tick's label with the same array.
+const labelsOf = new WeakMap<Tick[], string[]>();
+
+/**
+ * A value axis tick label: tickLabels, and on a log axis only the 1-2-5 ticks (Chart.js puts one
  * at every integer multiple of each power of ten, too many to label).
  */
-export function valueTick(this: Scale, value: number | string): string {
+export function valueTick(this: Scale, value: number | string, index: number, ticks: Tick[]): string {
   const v = Number(value);
   // Within one decade every tick is worth a label.
   if (this.type === 'logarithmic' && v !== 0 && this.max / this.min >= 10) {
     const mantissa = Math.round(Math.abs(v) / 10 ** Math.floor(Math.log10(Math.abs(v))));
     if (![1, 2, 5, 10].includes(mantissa)) return '';
   }
-  return axisNumber(v);
+  let labels = labelsOf.get(ticks);
+  if (!labels) {
+    labels = tickLabels(ticks.map((t) => t.value));
+    labelsOf.set(ticks, labels);
+  }
+  return labels[index] ?? axisNumber(v);
 }
 
+/** A spread this small relative to the values' size is a flat series (a constant learning rate, maybe with float noise). */
+const FLAT_SPREAD = 1e-6;
+
 /**
- * 5% of headroom above and below the data, so returns at the cap (500 on CartPole) and lines at the
- * edge are not clipped; never below 0 for data that is not negative (Chart.js's `grace` would
- * turn returns of 10–500 into an axis from −100).
+ * The value axis' range for data from `min` to `max`: 5% of headroom above and below, so returns
+ * at the cap (500 on CartPole) and lines at the edge are not clipped; a flat series ±10% around
+ * its value (0 to 1 when it is 0), so it draws as the straight line it is rather than its float
+ * noise blown up to the whole height; never below 0 for data that is not negative (Chart.js's
+ * `grace` would turn returns of 10–500 into an axis from −100).
  */
+export function axisRange(min: number, max: number): { min: number; max: number } {
+  const size = Math.max(Math.abs(min), Math.abs(max));
+  let lo: number;
+  let hi: number;
+  if (max - min <= size * FLAT_SPREAD) {
+    const mid = (min + max) / 2;
+    const half = Math.abs(mid) * 0.1 || 1;
+    [lo, hi] = [mid - half, mid + half];
+  } else {
+    const pad = (max - min) * 0.05;
+    [lo, hi] = [min - pad, max + pad];
+  }
+  return { min: min >= 0 ? Math.max(0, lo) : lo, max: hi };
+}
+
 function padRange(scale: Scale): void {
   if (scale.type === 'logarithmic' || !Number.isFinite(scale.min) || !Number.isFinite(scale.max)) return;
-  const pad = (scale.max - scale.min) * 0.05 || Math.abs(scale.max) * 0.05 || 1;
-  scale.max += pad;
-  scale.min = scale.min >= 0 ? Math.max(0, scale.min - pad) : scale.min - pad;
+  const r = axisRange(scale.min, scale.max);
+  scale.min = r.min;
+  scale.max = r.max;
 }
 
 /** A titled value axis (linear until the person asks for log) with compact tick labels and headroom, as the Train and Compare charts draw it. */
