@@ -74,6 +74,12 @@ test('the config rows hold every hyperparameter and env option, the seed, and wh
   assert.equal(byKey.get('labVersion')?.value, '0.1.0');
   assert.equal(byKey.get('algo')?.value, 'PPO');
   assert.equal(new Set(entries.map((e) => e.key)).size, entries.length, 'keys are unique');
+  assert.ok(!byKey.has('worker'), 'no worker row for a run trained here');
+  const onQueue = configEntries({ config: c, labVersion: '0.1.0' }, { backend: 'wasm', engine: 'fused', worker: 'walker-1' }, name);
+  assert.deepEqual(
+    onQueue.filter((e) => e.key === 'worker').map((e) => [e.section, e.label, e.value]),
+    [['Run', 'Trained on worker', 'walker-1']],
+  );
 });
 
 test('the diff marks exactly the values that differ, a value only one run has included', () => {
@@ -93,6 +99,12 @@ test('the diff marks exactly the values that differ, a value only one run has in
   assert.equal(seedsOnly([a, b], rows), null, 'more than the seed differs');
   const c = lunarConfig(4);
   assert.deepEqual(seedsOnly([a, c], diffRows([a, c].map((config) => configEntries({ config, labVersion: '0.1.0' }, null, name)))), [0, 4]);
+  // Seeds trained on different queue workers are still one experiment over seeds.
+  const onWorkers = diffRows(
+    [a, c].map((config, i) => configEntries({ config, labVersion: '0.1.0' }, { backend: 'wasm', engine: 'fused', worker: `walker-${i}` }, name)),
+  );
+  assert.ok(onWorkers.find((r) => r.key === 'worker')?.differs);
+  assert.deepEqual(seedsOnly([a, c], onWorkers), [0, 4]);
   // One run alone, or identical runs: nothing differs.
   const same = diffRows([a, a].map((config) => configEntries({ config, labVersion: null }, null, name)));
   assert.equal(same.filter((r) => r.differs).length, 0);

@@ -14,6 +14,9 @@ import { formatHyper, formatNumber } from '../../forms/hyperparams.ts';
 export const CONFIG_SECTIONS = ['Run', 'Hyperparameters', 'Env options', 'Evaluation and saving'] as const;
 export type ConfigSection = (typeof CONFIG_SECTIONS)[number];
 
+/** The row of the queue worker that trained a run: where it ran, not how, so runs on different workers are still alike. */
+const WORKER_KEY = 'worker';
+
 export interface ConfigEntry {
   section: ConfigSection;
   /** Unique across sections ("hp.learning_rate"), so rows of different runs line up. */
@@ -49,9 +52,14 @@ function resolved(requested: string, got: string | undefined): string {
 /**
  * Every value the run was trained with, in sections: what it is (env, algorithm, preset, seed,
  * budgets, backend, engine, lab version), its hyperparameters, its env options, and how it was
- * evaluated, checkpointed and recorded. `summary` adds what the run process resolved (backend, engine).
+ * evaluated, checkpointed and recorded. `summary` adds what the run process resolved (backend, engine)
+ * and the queue worker that trained it, if one did.
  */
-export function configEntries(stored: StoredConfig, summary: Pick<RunSummary, 'backend' | 'engine'> | null, algoName: (id: string) => string): ConfigEntry[] {
+export function configEntries(
+  stored: StoredConfig,
+  summary: Pick<RunSummary, 'backend' | 'engine' | 'worker'> | null,
+  algoName: (id: string) => string,
+): ConfigEntry[] {
   const c = stored.config;
   const out: ConfigEntry[] = [];
   const add = (section: ConfigSection, key: string, label: string, value: string) => out.push({ section, key, label, value });
@@ -65,6 +73,7 @@ export function configEntries(stored: StoredConfig, summary: Pick<RunSummary, 'b
   add('Run', 'backend', 'Backend', resolved(c.backend, summary?.backend));
   add('Run', 'engine', 'Engine', resolved(c.engine ?? 'auto', summary?.engine));
   add('Run', 'labVersion', 'Lab version', stored.labVersion ?? '–');
+  if (summary?.worker) add('Run', WORKER_KEY, 'Trained on worker', summary.worker);
   if (c.initPolicy) add('Run', 'initPolicy', 'Started from', 'another run’s saved policy');
 
   for (const [k, v] of Object.entries(c.hyperparameters)) add('Hyperparameters', `hp.${k}`, k, show(v));
@@ -119,7 +128,7 @@ export function diffRows(runs: readonly ConfigEntry[][]): DiffRow[] {
  */
 export function seedsOnly(configs: readonly RunConfig[], rows: readonly DiffRow[]): number[] | null {
   const seeds = configs.map((c) => c.seed);
-  const alike = rows.every((r) => !r.differs || r.key === 'seed');
+  const alike = rows.every((r) => !r.differs || r.key === 'seed' || r.key === WORKER_KEY);
   return configs.length > 1 && alike && new Set(seeds).size === seeds.length ? seeds : null;
 }
 
