@@ -43,6 +43,8 @@ describe('Sweep (real serve)', { timeout: SUITE_TIMEOUT_MS }, () => {
     await page.getByTestId('sweep-seeds').fill('0');
     await page.getByTestId('sweep-eval-episodes').fill('5');
     await page.getByTestId('grid-key-0').selectOption('learning_rate');
+    // A fresh row is not in error before it is filled in: it says what to type.
+    assert.equal(await page.getByTestId('grid-error-0').count(), 0, 'no error before the row is filled in');
     // A value the lab's rule refuses is flagged at the field and Start stays off.
     await page.getByTestId('grid-values-0').fill('1e-3, -1');
     await waitUntil(page, 'the bad value flagged', async () => /-1: must be/.test((await page.getByTestId('grid-error-0').textContent()) ?? ''));
@@ -55,14 +57,35 @@ describe('Sweep (real serve)', { timeout: SUITE_TIMEOUT_MS }, () => {
     await page.getByTestId('sweep-seeds').fill('0');
     await waitUntil(page, 'Start enabled', async () => !(await page.getByTestId('sweep-start').isDisabled()));
     assert.match((await page.getByTestId('sweep-start').textContent()) ?? '', /Start 2 runs/);
+    // The ETA shows from a run's first speed report to the sweep's end, which can be short: the page
+    // records every text it shows from before Start.
+    await page.evaluate(() => {
+      const w = window as unknown as { __etas: string[] };
+      w.__etas = [];
+      new MutationObserver(() => {
+        const text = document.querySelector('[data-testid=sweep-eta]')?.textContent?.trim();
+        if (text && w.__etas.at(-1) !== text) w.__etas.push(text);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
     await page.getByTestId('sweep-start').click();
 
     await waitUntil(page, 'the sweep page with its 2 runs', async () => (await page.getByTestId('sweep-run-row').count()) === 2, { timeout: 30_000 });
+    // The budget as each run really trains it (whole PPO rollouts), and an ETA while the sweep runs.
+    assert.match(
+      (await page.getByTestId('sweep-budget').textContent()) ?? '',
+      /^each run runs [\d,]+ steps: [\d,]+ whole iterations of [\d,]+ \(3,000 rounded up\)$/,
+    );
     await waitUntil(page, 'both runs to finish', async () => (await page.getByTestId('sweep-page').getAttribute('data-status')) === 'finished', {
       timeout: 180_000,
       interval: 500,
       describe: rowStates,
     });
+    const etas = await page.evaluate(() => (window as unknown as { __etas: string[] }).__etas);
+    assert.ok(etas.includes('ETA: estimating…'), `before any speed report: ${etas.join(' | ')}`);
+    assert.ok(
+      etas.some((t) => /^ETA (\d+ ?[hms] ?)+$/.test(t)),
+      `an ETA from the runs' speed: ${etas.join(' | ')}`,
+    );
     const rows = await page.getByTestId('sweep-run-row').evaluateAll((rs) =>
       rs.map((r) => ({
         best: r.getAttribute('data-best') === 'true',

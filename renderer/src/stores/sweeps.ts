@@ -39,6 +39,12 @@ export interface SweepDraft {
   evalEpisodes: string;
 }
 
+/**
+ * The Sweep form's evaluation episodes: fewer than a Train run's (the lab's default, 100), since a
+ * sweep evaluates every run and only ranks them; "Train with this" keeps Train's own unless changed.
+ */
+export const SWEEP_EVAL_EPISODES = 20;
+
 export const useSweepsStore = defineStore('sweeps', () => {
   const client = getLabClient();
   const lab = useLabStore();
@@ -48,6 +54,8 @@ export const useSweepsStore = defineStore('sweeps', () => {
   const starting = ref(false);
   const actionError = ref<string | null>(null);
   const selected = computed(() => sweeps.value.find((s) => s.sweepId === selectedId.value) ?? null);
+  /** Each run's speed in its last progress report (env steps per second), for a sweep's ETA. */
+  const sps = shallowRef(new Map<string, number>());
 
   const draft = reactive<SweepDraft>({
     env: '',
@@ -60,7 +68,7 @@ export const useSweepsStore = defineStore('sweeps', () => {
     trials: '10',
     objective: 'final-mean100',
     prune: false,
-    evalEpisodes: '20',
+    evalEpisodes: String(SWEEP_EVAL_EPISODES),
   });
 
   function upsert(s: SweepSummary): void {
@@ -120,7 +128,8 @@ export const useSweepsStore = defineStore('sweeps', () => {
     d.preset = config.basePreset ?? '';
     d.steps = req.steps !== undefined ? String(req.steps) : '';
     d.seed = String(req.seeds[0] ?? 0);
-    d.evalEpisodes = String(req.evalEpisodes);
+    // The sweep's short evaluation was for ranking; a run to keep evaluates as Train does unless the user chose otherwise.
+    if (req.evalEpisodes !== SWEEP_EVAL_EPISODES) d.evalEpisodes = String(req.evalEpisodes);
     const values = draftValues(config);
     d.fields = values.fields;
     d.envOptions = values.envOptions;
@@ -132,8 +141,12 @@ export const useSweepsStore = defineStore('sweeps', () => {
     if (started) return;
     started = true;
     client.on('sweep:updated', (s) => upsert(s));
+    client.on('run:progress', (p) => {
+      if (sps.value.get(p.runId) === p.sps) return;
+      sps.value = new Map(sps.value).set(p.runId, p.sps);
+    });
     lab.onConnected(() => void refresh());
   }
 
-  return { sweeps, selectedId, selected, starting, actionError, draft, refresh, startSweep, stopSweep, trainWith, start };
+  return { sweeps, selectedId, selected, sps, starting, actionError, draft, refresh, startSweep, stopSweep, trainWith, start };
 });

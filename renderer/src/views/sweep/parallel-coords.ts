@@ -24,8 +24,28 @@ export interface Line {
   pruned: boolean;
 }
 
-/** The plot's box; values sit `pad` inside each axis's ends, so a line at an extreme stays visible. */
-export const PLOT = { width: 720, height: 280, top: 24, bottom: 36, left: 56, right: 56, pad: 10 };
+/**
+ * The plot's box; values sit `pad` inside each axis's ends, so a line at an extreme (the worst run,
+ * often at the bottom of every axis) does not run along the axes' ends where it reads as a frame.
+ */
+export const PLOT = { width: 720, height: 280, top: 24, bottom: 36, left: 56, right: 56, pad: 24 };
+
+/**
+ * How much of the accent the palest line (the worst run) keeps, mixed with the background: 75 %
+ * keeps it at 3:1 contrast or more on both themes (WCAG's minimum for graphics), so every run shows.
+ */
+export const MIN_MIX = 75;
+
+/** A line's stroke: better runs darker and wider, the best bold; every run at least MIN_MIX of the accent. */
+export function lineStyle(l: Pick<Line, 'shade' | 'best'>): { mix: number | null; width: number } {
+  if (l.shade === null) return { mix: null, width: 1.5 };
+  return { mix: Math.round(MIN_MIX + (100 - MIN_MIX) * l.shade), width: l.best ? 3 : 1.5 + l.shade };
+}
+
+/** The lines in drawing order: runs without a value first, then worst to best, so the best is on top. */
+export function drawOrder(lines: Line[]): Line[] {
+  return [...lines].sort((a, b) => (a.shade ?? -1) - (b.shade ?? -1) || Number(a.best) - Number(b.best));
+}
 
 const textOf = (v: HyperValue) => (Array.isArray(v) ? `[${v.join(',')}]` : formatHyper(v));
 

@@ -3,16 +3,18 @@
  * algorithm's hyperparameters and the env's options), each value checked by the lab's own rule as
  * the Train form checks it, the number of runs the sweep will start, and the request Start sends.
  */
-import { computed, watch } from 'vue';
+import { computed, reactive, ref, toRaw, watch } from 'vue';
 import type { HyperparameterSpec, HyperValue } from '../../../../main/lab/domain/hyperparameters.ts';
 import type { EnvOptionInfo } from '../../../../main/lab/domain/envs.ts';
 import { optionBoundsError } from '../../../../main/lab/domain/env-def.ts';
-import { countSweepRuns, MAX_SWEEP_RUNS, splitGridValues } from '../../../../main/lab/domain/sweep-space.ts';
+import { MAX_SEEDS } from '../../../../main/lab/domain/seeds.ts';
+import { countSweepRuns, splitGridValues } from '../../../../main/lab/domain/sweep-space.ts';
 import type { SweepRequest } from '../../../../main/lab/domain/sweeps.ts';
 import { parseCount, parseHyper, parseNumber, rangeText } from '../../forms/hyperparams.ts';
 import { useRunChecks } from '../../forms/run-checks.ts';
 import { useLabStore } from '../../stores/lab.ts';
-import { useSweepsStore } from '../../stores/sweeps.ts';
+import { useSweepsStore, type GridRowDraft, type RandomRowDraft } from '../../stores/sweeps.ts';
+import { tooManyText, typedSeedCount } from './sweep-text.ts';
 
 /** A key a row may sweep: a hyperparameter (checked by its rule) or an env option (by its bounds). */
 export interface SweepKey {
@@ -143,8 +145,27 @@ export function useSweepForm() {
 
   const grid = computed(() => Object.fromEntries(gridRows.value.map((r) => [r.key, r.values])));
   const random = computed(() => Object.fromEntries(randomRows.value.flatMap((r) => (r.range ? [[r.key, r.range]] : []))));
-  const runCount = computed(() => countSweepRuns({ grid: grid.value, random: random.value, trials: trials.value.value ?? undefined, seeds: seeds.value }));
-  const countError = computed(() => (runCount.value > MAX_SWEEP_RUNS ? `${runCount.value} runs: at most ${MAX_SWEEP_RUNS}` : null));
+  /** Configurations: grid points × random draws (runs per seed). */
+  const configCount = computed(() => countSweepRuns({ grid: grid.value, random: random.value, trials: trials.value.value ?? undefined, seeds: [0] }));
+  /** The seeds typed, counted past the cap too, so the form can say how many runs that would be. */
+  const seedCount = computed(() => {
+    const typed = seeds.value.length ? null : typedSeedCount(d.seeds);
+    return typed !== null && typed > MAX_SEEDS ? typed : seeds.value.length;
+  });
+  const runCount = computed(() => configCount.value * seedCount.value);
+  const countError = computed(() => (configCount.value > 0 ? tooManyText(configCount.value, seedCount.value) : null));
+
+  // A row's error shows once the user has been at the row or pressed Start: a fresh form is not red.
+  const touchedRows = reactive(new WeakSet<GridRowDraft | RandomRowDraft>());
+  const tried = ref(false);
+  const touch = (row: GridRowDraft | RandomRowDraft) => touchedRows.add(toRaw(row));
+  const shown = (row: GridRowDraft | RandomRowDraft | undefined, error: string | null | undefined) =>
+    row && error && (tried.value || touchedRows.has(toRaw(row))) ? error : null;
+  const gridError = (i: number) => shown(d.grid[i], gridRows.value[i]?.error);
+  const randomError = (i: number) => shown(d.random[i], randomRows.value[i]?.error);
+  const hiddenErrors = computed(
+    () => d.grid.some((_, i) => gridRows.value[i]?.error && !gridError(i)) || d.random.some((_, i) => randomRows.value[i]?.error && !randomError(i)),
+  );
 
   const canStart = checks.canStart(
     () =>
@@ -172,7 +193,11 @@ export function useSweepForm() {
     };
   }
 
+  /** Start is pressable while the only problems are rows not yet shown in error: pressing it shows them. */
+  const startEnabled = computed(() => canStart.value || (hiddenErrors.value && !countError.value && lab.ready && !store.starting));
+
   async function start(): Promise<void> {
+    tried.value = true;
     if (canStart.value) await store.startSweep(request());
   }
 
@@ -192,7 +217,11 @@ export function useSweepForm() {
     runCount,
     countError,
     canStart,
+    startEnabled,
     start,
+    touch,
+    gridError,
+    randomError,
     addGrid: () => d.grid.push({ key: '', values: '' }),
     addRandom: () => d.random.push({ key: '', lo: '', hi: '', log: false }),
     removeGrid: (i: number) => d.grid.splice(i, 1),
