@@ -11,7 +11,7 @@ import { algorithmDefs } from './lab/agents/registry.ts';
 import { UsageError, intArg, out, parse } from './cli/args.ts';
 import { cmdEval, cmdGif, cmdRollout } from './cli/play.ts';
 import { cmdTrain } from './cli/train.ts';
-import { cmdSweep, SWEEP_USAGE } from './cli/sweep.ts';
+import { cmdSweep, SWEEP_LIMITS, SWEEP_USAGE } from './cli/sweep.ts';
 import { cmdEnvInfo } from './cli/env-info.ts';
 import { PRESETS_USAGE, cmdPresets } from './cli/presets.ts';
 import { QUEUE_OPTION, cmdWorker, queueUrl } from './cli/queue.ts';
@@ -19,6 +19,7 @@ import { runsFolderSettings } from './lab/queue/queue-choice.ts';
 import { leftTrainingNote } from './lab/queue/queue-record.ts';
 import { requestFlagsUsage } from './cli/request-flags.ts';
 import { remoteNote } from './lab/domain/run-remote.ts';
+import { ENDED_STATUSES } from './lab/domain/runs.ts';
 
 /** Breaks a usage line before a flag so it fits 100 columns, continuing under the command. */
 function wrap(line: string): string {
@@ -38,9 +39,10 @@ export { parseSetting } from './cli/args.ts';
 const HELP = `policy-lab — train, evaluate and watch RL agents (CartPole-v1, LunarLander-v3)
 
 Usage:
-${wrap('  policy-lab train ' + requestFlagsUsage() + ' [--runs-dir DIR] [--json]')}
+${wrap('  policy-lab train ' + requestFlagsUsage() + ' [--runs-dir DIR] [--queue URL] [--json]')}
   policy-lab train --resume RUN_ID_OR_DIR [--steps TOTAL] [--runs-dir DIR] [--json]
 ${wrap('  policy-lab sweep ' + requestFlagsUsage().replace(' [--seed N]', '') + ' ' + SWEEP_USAGE)}
+                   (${SWEEP_LIMITS})
   policy-lab eval --policy DIR [--episodes N] [--seed N] [--stochastic] [--json]
   policy-lab env info --env ID [--env-opt key=value]... [--json]
   policy-lab env rollout --env ID [--env-opt key=value]... --seed N (--actions 1,0,... | --agent random|heuristic|DIR)
@@ -51,7 +53,8 @@ ${wrap('  policy-lab sweep ' + requestFlagsUsage().replace(' [--seed N]', '') + 
   policy-lab serve [--host 127.0.0.1] [--port 5170] [--runs-dir DIR] [--queue URL] [--json]
   policy-lab runs [--runs-dir DIR] [--json]
 ${PRESETS_USAGE}
-  policy-lab worker --queue redis://[:password@]HOST:PORT [--concurrency N] [--name NAME] [--json]
+  policy-lab worker --queue redis://[:password@]HOST:PORT [--concurrency N] [--name NAME]
+                   [--lock-seconds S] [--retries N] [--json]
                    (train … --queue URL sends the run to such workers; POLICY_LAB_QUEUE sets URL)
 
 In a checkout, run it as: npm run cli -- <command> ...
@@ -114,10 +117,18 @@ async function cmdRuns(args: string[]): Promise<number> {
     out(true, { event: 'summary', count: runs.length, runsDir: service.store.root });
   } else {
     process.stdout.write(`${runs.length} run(s) in ${service.store.root}\n`);
-    for (const r of runs)
+    for (const r of runs) {
+      // Under the run's line, what tells it apart: its name (a sweep's runs are named for their values), where it trained, what the lab knows of it.
+      const notes = [
+        r.name,
+        r.worker ? `${ENDED_STATUSES.has(r.status) ? 'trained' : 'training'} on worker ${r.worker}` : null,
+        r.remote ? remoteNote(r.remote) : null,
+      ].filter(Boolean);
       process.stdout.write(
-        `  ${r.runId}  ${r.status.padEnd(8)} ${r.steps.toLocaleString('en-US').padStart(9)} steps  mean100 ${r.mean100?.toFixed(1) ?? '–'}  eval ${r.evalMean?.toFixed(1) ?? '–'}\n${r.remote ? `    ${remoteNote(r.remote)}\n` : ''}`,
+        `  ${r.runId}  ${r.status.padEnd(8)} ${r.steps.toLocaleString('en-US').padStart(9)} steps  mean100 ${r.mean100?.toFixed(1) ?? '–'}  eval ${r.evalMean?.toFixed(1) ?? '–'}\n` +
+          notes.map((n) => `    ${n}\n`).join(''),
       );
+    }
   }
   return 0;
 }

@@ -9,18 +9,31 @@ import { defaultRunsDir } from '../lab/paths.ts';
 import { AlgoId } from '../lab/domain/algorithms.ts';
 import { EnvId } from '../lab/domain/envs.ts';
 import { LabError } from '../lab/domain/errors.ts';
-import { parseSeeds } from '../lab/domain/seeds.ts';
+import { MAX_SEEDS, parseSeeds } from '../lab/domain/seeds.ts';
 import type { HyperValue } from '../lab/domain/hyperparameters.ts';
 import { ENDED_STATUSES, type ProgressEvent } from '../lab/domain/runs.ts';
-import { OBJECTIVES, splitGridValues, SweepObjective, SweepRequest, type SweepPoint, type SweepRunRecord, type SweepSummary } from '../lab/domain/sweeps.ts';
+import {
+  MAX_SWEEP_RUNS,
+  OBJECTIVES,
+  splitGridValues,
+  sweepPointText,
+  SweepObjective,
+  SweepRequest,
+  type SweepPoint,
+  type SweepRunRecord,
+  type SweepSummary,
+} from '../lab/domain/sweeps.ts';
 import { formatDuration } from '../lab/progress.ts';
 import { UsageError, intArg, out, parse, parseSetting } from './args.ts';
 import { REQUEST_FLAGS, requestFlagOptions, requestFromFlags } from './request-flags.ts';
 
 /** The usage line's sweep-only part (the run request's flags come from request-flags.ts). */
 export const SWEEP_USAGE =
-  '--grid key=v1,v2... [--random key=lo:hi[:log]]... [--trials N] [--sample-seed N] [--seeds 0-4] ' +
+  '[--grid key=v1,v2...]... [--random key=lo:hi[:log]]... [--trials N] [--sample-seed N] [--seeds 0-4] ' +
   `[--objective ${SweepObjective.options.join('|')}] [--prune] [--parallel N] [--runs-dir DIR] [--queue URL] [--json]`;
+
+/** What a sweep must vary, and its caps, for the help text. */
+export const SWEEP_LIMITS = `varies at least one of --grid, --random, --seeds; at most ${MAX_SEEDS} seeds and ${MAX_SWEEP_RUNS.toLocaleString('en-US')} runs`;
 
 /** Sweep fields whose flag is not the field's name. */
 const SWEEP_FLAGS: Record<string, string> = {
@@ -64,10 +77,7 @@ export function randomArg(list: readonly string[]): Record<string, { lo: number;
   return out;
 }
 
-const pointText = (p: SweepPoint) =>
-  Object.entries(p)
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(',')}]` : typeof v === 'number' ? Number(v.toPrecision(4)) : v}`)
-    .join(' ') || '(base)';
+const pointText = (p: SweepPoint) => sweepPointText(p) || '(base)';
 const fmt = (v: number | null) => (v === null ? '–' : Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(1));
 
 export async function cmdSweep(args: string[]): Promise<number> {

@@ -245,6 +245,12 @@ test('over the bridge: startSweep, sweep:updated as runs change, getSweep, listS
       s.runs.map((r) => r.point.learning_rate),
       [0.001, 0.0003],
     );
+    // Each run is named for its point and seed, so it tells apart in Runs, Compare and Watch.
+    const names = new Map((await lab.listRuns()).map((r) => [r.runId, r.name]));
+    assert.deepEqual(
+      s.runs.map((r) => names.get(r.runId)),
+      ['learning_rate=0.001 · seed 0', 'learning_rate=3e-4 · seed 0'],
+    );
     const deadline = Date.now() + 120_000;
     while (!updates.some((u) => u.runs[0].status === 'running') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     assert.ok(

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { MedianPruner, median } from '../../main/lab/sweeps/median-pruner.ts';
 import { planSweep } from '../../main/lab/sweeps/sweep-plan.ts';
 import { pointObjective, rank } from '../../main/lab/sweeps/objective.ts';
-import { countSweepRuns, SweepRequest, type SweepRunRecord } from '../../main/lab/domain/sweeps.ts';
+import { countSweepRuns, sweepRunName, SweepRequest, type SweepRunRecord } from '../../main/lab/domain/sweeps.ts';
 import { algorithmDef } from '../../main/lab/agents/registry.ts';
 import { envOptionDefs } from '../../main/lab/envs/registry.ts';
 
@@ -96,12 +96,16 @@ test('plan: refuses unknown keys, a key on both grid and random, ranges over non
   const s = space('ppo', 'CartPole-v1');
   const plan = (req: object) => planSweep(SweepRequest.parse({ env: 'CartPole-v1', algo: 'ppo', ...req }), s);
   assert.throws(() => plan({ grid: { learnin_rate: [1] } }), /"learnin_rate" is neither a hyperparameter of this algorithm nor an option of this env/);
+  assert.throws(() => plan({ grid: { seed: [0, 1] } }), /"seed" is not a hyperparameter: list the seeds in the sweep's seeds/);
   assert.throws(() => plan({ grid: { gamma: [0.9] }, random: { gamma: { lo: 0.9, hi: 0.99 } } }), /both on the grid and drawn at random/);
   assert.throws(() => plan({ random: { normalize_advantage: { lo: 0, hi: 1 } } }), /not a number/);
   assert.throws(() => plan({ trials: 3 }), /give at least one random range/);
   const big = Array.from({ length: 64 }, (_, i) => i + 1);
   // 64⁴ points would be 16.7M objects; the count refuses it first.
-  assert.throws(() => plan({ grid: { n_epochs: big, n_steps: big, batch_size: big, max_grad_norm: big } }), /would start 16,777,216 runs; at most 1000/);
+  assert.throws(
+    () => plan({ grid: { n_epochs: big, n_steps: big, batch_size: big, max_grad_norm: big } }),
+    /would start 16,777,216 runs; a sweep starts at most 1,000 in all/,
+  );
 });
 
 test('objective: a point averages its seeds; steps-to-solve takes the median with unsolved as never; pruned points are never best', () => {
@@ -172,4 +176,16 @@ test('parallel coordinates: log axis over two decades or more, categories for li
   const fewer = parallelCoords({ ...base, objective: 'steps-to-solve', request: {} as never, runs, ...rank(runs, 'steps-to-solve') });
   assert.equal(fewer.lines[0].points[2].y, top);
   assert.equal(fewer.lines[0].shade, 1);
+});
+
+test('a sweep run’s name: its swept values in three significant digits, lists in brackets, the seed, after the sweep’s name', () => {
+  assert.equal(sweepRunName({ learning_rate: 0.0003, net_arch: [64, 64] }, 1), 'learning_rate=3e-4 · net_arch=[64,64] · seed 1');
+  assert.equal(
+    sweepRunName({ learning_rate: 0.000312345678, gamma: 0.98765, n_steps: 1024, normalize: true }, 0, 'lr scan'),
+    'lr scan · learning_rate=3.12e-4 · gamma=0.988 · n_steps=1024 · normalize=true · seed 0',
+  );
+  assert.equal(sweepRunName({}, 3), 'seed 3', 'a sweep over seeds only');
+  const long = sweepRunName({ a: 'x'.repeat(300) }, 0);
+  assert.equal(long.length, 200);
+  assert.ok(long.endsWith('…'));
 });

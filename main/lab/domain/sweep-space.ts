@@ -41,3 +41,34 @@ export function splitGridValues(text: string): string[] {
   parts.push(cur);
   return parts.map((p) => p.trim());
 }
+
+/** A swept value as names and tables show it: three significant digits ("3.12e-4"), lists in brackets. */
+export function sweepValueText(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(sweepValueText).join(',')}]`;
+  if (typeof v !== 'number' || Number.isInteger(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) {
+    const [mant, exp] = v.toExponential(2).split('e');
+    return `${+mant}e${Number(exp)}`;
+  }
+  return String(+v.toPrecision(3));
+}
+
+/** A point's values, "learning_rate=3e-4 gamma=0.99" (empty for a sweep over seeds only). */
+export function sweepPointText(point: Record<string, unknown>, separator = ' '): string {
+  return Object.entries(point)
+    .map(([k, v]) => `${k}=${sweepValueText(v)}`)
+    .join(separator);
+}
+
+/** Run names are at most this long (the run request's limit). */
+const MAX_NAME = 200;
+
+/**
+ * The name a sweep gives each run: its swept values and seed ("learning_rate=3e-4 · seed 1"), after
+ * the sweep's name if it has one, so its runs tell apart in Runs, Compare and Watch.
+ */
+export function sweepRunName(point: Record<string, unknown>, seed: number, sweepName?: string | null): string {
+  const name = [sweepName, sweepPointText(point, ' · '), `seed ${seed}`].filter(Boolean).join(' · ');
+  return name.length <= MAX_NAME ? name : `${name.slice(0, MAX_NAME - 1)}…`;
+}

@@ -30,6 +30,9 @@ function cartesian(grid: Record<string, HyperValue[]>): SweepPoint[] {
 }
 
 function checkKey(key: string, space: SweepSpace): void {
+  // Seeds multiply every point rather than being one of its values.
+  if (key === 'seed' || key === 'seeds')
+    throw new Error(`"${key}" is not a hyperparameter: list the seeds in the sweep's seeds (--seeds 0-4 on the command line)`);
   if (!(key in space.rules) && !(key in space.envOptions))
     throw new Error(
       `"${key}" is neither a hyperparameter of this algorithm nor an option of this env (hyperparameters: ${Object.keys(space.rules).join(', ')})`,
@@ -65,7 +68,8 @@ export function planSweep(p: SweepParams, space: SweepSpace): PlannedRun[] {
   // Counted before anything is expanded: a mistyped grid must fail here, not exhaust memory.
   const trials = randomKeys.length ? (p.trials ?? DEFAULT_TRIALS) : 1;
   const total = countSweepRuns(p);
-  if (total > MAX_SWEEP_RUNS) throw new Error(`the sweep would start ${total.toLocaleString('en-US')} runs; at most ${MAX_SWEEP_RUNS} at once`);
+  if (total > MAX_SWEEP_RUNS)
+    throw new Error(`the sweep would start ${total.toLocaleString('en-US')} runs; a sweep starts at most ${MAX_SWEEP_RUNS.toLocaleString('en-US')} in all`);
   const rng = npRandom(p.sampleSeed);
   const draws: SweepPoint[] = [];
   for (let t = 0; t < trials; t++) {

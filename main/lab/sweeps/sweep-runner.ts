@@ -12,7 +12,7 @@ import { LabError } from '../domain/errors.ts';
 import type { EnvOptionDef } from '../domain/env-def.ts';
 import type { HyperparameterSpec, HyperValue } from '../domain/hyperparameters.ts';
 import { ENDED_STATUSES, type EpisodeRecord, type MetricRecord, type RunRequest, type RunSummary } from '../domain/runs.ts';
-import { sweepTag, type SweepParams, type SweepPoint, type SweepRunRecord, type SweepSummary } from '../domain/sweeps.ts';
+import { sweepRunName, sweepTag, type SweepParams, type SweepPoint, type SweepRunRecord, type SweepSummary } from '../domain/sweeps.ts';
 import { writeJsonAtomic } from '../runs/run-store.ts';
 import { MedianPruner } from './median-pruner.ts';
 import { rank, runObjective } from './objective.ts';
@@ -145,7 +145,8 @@ export async function startSweep(host: SweepHost, p: SweepParams): Promise<Runni
   const started: RunSummary[] = [];
   try {
     for (const run of plan) {
-      const s = await host.startRun({ ...run.request, tags: [...new Set([...(run.request.tags ?? []), tag])] });
+      const name = sweepRunName(run.point, run.seed, p.name);
+      const s = await host.startRun({ ...run.request, name, tags: [...new Set([...(run.request.tags ?? []), tag])] });
       started.push(s);
       tagsOf.set(s.runId, s.tags ?? [tag]);
       const rec: SweepRunRecord = { runId: s.runId, point: run.point, seed: run.seed, status: early.get(s.runId) ?? s.status, objective: null };
