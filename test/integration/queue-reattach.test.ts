@@ -260,9 +260,14 @@ test(
     } finally {
       await elsewhere.close();
     }
-    // `policy-lab runs` says the same.
+    // `policy-lab runs` says the same, under the run's name and the worker training it.
     const listed = (await runCli(['runs', '--runs-dir', runsDir])).stdout;
-    assert.match(listed, new RegExp(`${runId}\\s+running[^\\n]*\\n\\s+on queue redis://127\\.0\\.0\\.1:\\d+ · not followed here`));
+    assert.match(
+      listed,
+      new RegExp(
+        `${runId}\\s+running[^\\n]*\\n\\s+left on the queue\\n\\s+training on worker worker-r\\n\\s+on queue redis://127\\.0\\.0\\.1:\\d+ · not followed here`,
+      ),
+    );
 
     const same = new QueueLauncher(url);
     await same.ready();
