@@ -1,10 +1,18 @@
-/** Saved presets through the real CLI: saved by `presets save`, trained with `train --preset NAME`, listed and deleted. */
+/**
+ * Saved presets through the real CLI (saved by `presets save`, trained with `train --preset NAME`,
+ * listed and deleted) and through the bridge (startRun, startRuns and startSweep take a saved name).
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.ts';
+import { dispatch } from '../../main/dispatch.ts';
+import { LabService } from '../../main/lab/service.ts';
+import { ForkLauncher } from '../../main/lab/runs/fork-launcher.ts';
+import type { RunSummary } from '../../main/lab/domain/runs.ts';
+import type { SweepSummary } from '../../main/lab/domain/sweeps.ts';
 
 test('train/sweep --preset NAME train with a saved preset: its base, overrides and env options reach config.json', async () => {
   const runsDir = await mkdtemp(join(tmpdir(), 'pl-cli-presets-'));
@@ -132,6 +140,60 @@ test('train/sweep --preset NAME train with a saved preset: its base, overrides a
     assert.equal(again.code, 2);
     assert.match(again.stderr, /no saved preset named "short ppo"/);
   } finally {
+    await rm(runsDir, { recursive: true, force: true });
+  }
+});
+
+test('over the bridge, startRun, startRuns and startSweep take a saved preset by name; an unknown name starts nothing', { timeout: 120_000 }, async () => {
+  const runsDir = await mkdtemp(join(tmpdir(), 'pl-bridge-presets-'));
+  const lab = new LabService({ runsDir, launcher: new ForkLauncher(), mode: 'browser', concurrency: 1 });
+  const configOf = async (runId: string) => JSON.parse(await readFile(join(runsDir, runId, 'config.json'), 'utf8'));
+  try {
+    const saved = await dispatch(lab, 'savePreset', {
+      name: 'narrow',
+      env: 'CartPole-v1',
+      algo: 'ppo',
+      basePreset: 'zoo',
+      hyperparameters: { learning_rate: 7e-4, net_arch: [16] },
+      envOptions: { max_episode_steps: 120 },
+    });
+    assert.ok(saved.ok, JSON.stringify(saved));
+    // Long budgets: the runs are only started (their config written) and stopped.
+    const base = { env: 'CartPole-v1', algo: 'ppo', preset: 'narrow', steps: 5_000_000, evalEpisodes: 0 } as const;
+
+    const one = await dispatch(lab, 'startRun', { ...base, hyperparameters: { n_epochs: 2 } });
+    assert.ok(one.ok, JSON.stringify(one));
+    const c = await configOf((one.result as RunSummary).runId);
+    assert.equal(c.preset, 'zoo', 'the saved preset stands for its base');
+    assert.equal(c.hyperparameters.learning_rate, 7e-4);
+    assert.deepEqual(c.hyperparameters.net_arch, [16]);
+    assert.equal(c.hyperparameters.n_epochs, 2, "the request's own values win");
+    assert.equal(c.envOptions.max_episode_steps, 120);
+
+    const two = await dispatch(lab, 'startRuns', { ...base, seeds: [3, 4] });
+    assert.ok(two.ok, JSON.stringify(two));
+    for (const r of two.result as RunSummary[]) assert.equal((await configOf(r.runId)).hyperparameters.learning_rate, 7e-4);
+
+    const sweep = await dispatch(lab, 'startSweep', { ...base, grid: { gamma: [0.9, 0.99] }, seeds: [0] });
+    assert.ok(sweep.ok, JSON.stringify(sweep));
+    const swept = (sweep.result as SweepSummary).runs;
+    assert.deepEqual(
+      await Promise.all(swept.map(async (r) => [(await configOf(r.runId)).hyperparameters.learning_rate, (await configOf(r.runId)).hyperparameters.gamma])),
+      [
+        [7e-4, 0.9],
+        [7e-4, 0.99],
+      ],
+    );
+    await dispatch(lab, 'stopSweep', { sweepId: (sweep.result as SweepSummary).sweepId });
+
+    const before = (await lab.listRuns()).length;
+    const unknown = await dispatch(lab, 'startRun', { ...base, preset: 'nowhere' });
+    assert.ok(!unknown.ok);
+    assert.match(unknown.error.message, /preset "nowhere" is neither a built-in preset of ppo on CartPole-v1 \(.*\) nor a saved one \(saved for it: narrow\)/);
+    assert.equal((await lab.listRuns()).length, before, 'a refused request starts nothing');
+    for (const r of await lab.listRuns()) if (!['stopped', 'finished', 'solved', 'crashed'].includes(r.status)) await lab.stopRun(r.runId);
+  } finally {
+    await lab.close();
     await rm(runsDir, { recursive: true, force: true });
   }
 });
