@@ -4,9 +4,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { budgetText, sweepEta, tooManyText, typedSeedCount } from '../../renderer/src/views/sweep/sweep-text.ts';
+import { budgetText, sweepEta, tooManyText } from '../../renderer/src/views/sweep/sweep-text.ts';
 import { drawOrder, lineStyle, MIN_MIX, type Line } from '../../renderer/src/views/sweep/parallel-coords.ts';
-import { MAX_SEEDS } from '../../main/lab/domain/seeds.ts';
+import { countSeeds, MAX_SEEDS } from '../../main/lab/domain/seeds.ts';
 import { MAX_SWEEP_RUNS } from '../../main/lab/domain/sweep-space.ts';
 
 test('sweepEta: steps left over every unfinished run at the summed speed of the running ones', () => {
@@ -38,15 +38,15 @@ test('budgetText: the rounding to whole iterations as the Train form says it, or
   assert.equal(budgetText(3_000, []), '3,000 steps per run');
 });
 
-test('typedSeedCount: distinct seeds of lists and ranges, past the cap too; null for text that is not seeds', () => {
-  assert.equal(typedSeedCount('0'), 1);
-  assert.equal(typedSeedCount('0-4, 7'), 6);
-  assert.equal(typedSeedCount('0-9 5-14'), 15, 'overlaps count once');
-  assert.equal(typedSeedCount('3, 3; 3'), 1);
-  assert.equal(typedSeedCount('0-199'), 200);
-  assert.equal(typedSeedCount('5-2'), null);
-  assert.equal(typedSeedCount('a'), null);
-  assert.equal(typedSeedCount(''), null);
+test('countSeeds: distinct seeds of lists and ranges, past the cap too; null for text that is not seeds', () => {
+  assert.equal(countSeeds('0'), 1);
+  assert.equal(countSeeds('0-4, 7'), 6);
+  assert.equal(countSeeds('0-9 5-14'), 15, 'overlaps count once');
+  assert.equal(countSeeds('3, 3; 3'), 1);
+  assert.equal(countSeeds('0-199'), 200);
+  assert.equal(countSeeds('5-2'), null);
+  assert.equal(countSeeds('a'), null);
+  assert.equal(countSeeds(''), null);
 });
 
 test('tooManyText: null within both caps, else the real count and which cap it passes', () => {

@@ -7,14 +7,14 @@ import { computed, reactive, ref, toRaw, watch } from 'vue';
 import type { HyperparameterSpec, HyperValue } from '../../../../main/lab/domain/hyperparameters.ts';
 import type { EnvOptionInfo } from '../../../../main/lab/domain/envs.ts';
 import { optionBoundsError } from '../../../../main/lab/domain/env-def.ts';
-import { MAX_SEEDS } from '../../../../main/lab/domain/seeds.ts';
+import { countSeeds, MAX_SEEDS } from '../../../../main/lab/domain/seeds.ts';
 import { countSweepRuns, splitGridValues } from '../../../../main/lab/domain/sweep-space.ts';
 import type { SweepRequest } from '../../../../main/lab/domain/sweeps.ts';
 import { parseCount, parseHyper, parseNumber, rangeText } from '../../forms/hyperparams.ts';
 import { useRunChecks } from '../../forms/run-checks.ts';
 import { useLabStore } from '../../stores/lab.ts';
 import { useSweepsStore, type GridRowDraft, type RandomRowDraft } from '../../stores/sweeps.ts';
-import { tooManyText, typedSeedCount } from './sweep-text.ts';
+import { tooManyText } from './sweep-text.ts';
 
 /** A key a row may sweep: a hyperparameter (checked by its rule) or an env option (by its bounds). */
 export interface SweepKey {
@@ -149,7 +149,7 @@ export function useSweepForm() {
   const configCount = computed(() => countSweepRuns({ grid: grid.value, random: random.value, trials: trials.value.value ?? undefined, seeds: [0] }));
   /** The seeds typed, counted past the cap too, so the form can say how many runs that would be. */
   const seedCount = computed(() => {
-    const typed = seeds.value.length ? null : typedSeedCount(d.seeds);
+    const typed = seeds.value.length ? null : countSeeds(d.seeds);
     return typed !== null && typed > MAX_SEEDS ? typed : seeds.value.length;
   });
   const runCount = computed(() => configCount.value * seedCount.value);

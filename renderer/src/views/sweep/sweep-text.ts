@@ -45,32 +45,6 @@ export function budgetText(totalSteps: number, plans: readonly { steps: number; 
 }
 
 /**
- * How many distinct seeds the text names, past the per-request cap too (parseSeeds stops at the cap
- * with an error, but the form says how far over it is); null when the text is not seeds at all.
- */
-export function typedSeedCount(text: string): number | null {
-  const ranges: [number, number][] = [];
-  for (const part of text.split(/[\s,;]+/).filter(Boolean)) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (!m) return null;
-    const lo = Number(m[1]);
-    const hi = m[2] === undefined ? lo : Number(m[2]);
-    if (hi < lo) return null;
-    ranges.push([lo, hi]);
-  }
-  // Distinct seeds: overlapping ranges count once.
-  ranges.sort((a, b) => a[0] - b[0]);
-  let count = 0;
-  let end = -1;
-  for (const [lo, hi] of ranges) {
-    if (hi <= end) continue;
-    count += hi - Math.max(lo, end + 1) + 1;
-    end = hi;
-  }
-  return ranges.length ? count : null;
-}
-
-/**
  * Why a sweep cannot start for its size, with the real count (configurations × seeds), or null when
  * it fits: at most MAX_SEEDS seeds and MAX_SWEEP_RUNS runs.
  */
