@@ -133,7 +133,7 @@ export async function cmdSweep(args: string[]): Promise<number> {
 
   let sweep;
   try {
-    sweep = await service.startSweep(await service.withSavedPreset(parsed.data)); // --preset may name a saved preset
+    sweep = await service.startSweep(parsed.data); // --preset may name a saved preset
   } catch (err) {
     // A point the lab refuses (an unknown key, a value out of range) is a mistake in the command line.
     await queue.close();

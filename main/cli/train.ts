@@ -39,7 +39,7 @@ export async function cmdTrain(args: string[]): Promise<number> {
   let config: TrainerConfig;
   if (req) {
     try {
-      req = await service.withSavedPreset(req); // --preset may name a saved preset (policy-lab presets)
+      req = await service.withSavedPreset(req); // a saved preset expanded now, for the configuration checked (and shown) before the start
       config = service.buildConfig(req);
     } catch (err) {
       throw new UsageError((err as Error).message);

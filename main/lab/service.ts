@@ -153,12 +153,14 @@ export class LabService {
     return this.runs.buildConfigRequest(p);
   }
 
-  startRun(p: RunRequest, extra: { initPolicy?: string; continuesRunId?: string } = {}): Promise<RunSummary> {
-    return this.runs.startRun(p, extra);
+  /** `preset` may name a saved preset, here as everywhere a run or sweep is started (withSavedPreset). */
+  async startRun(p: RunRequest, extra: { initPolicy?: string; continuesRunId?: string } = {}): Promise<RunSummary> {
+    return this.runs.startRun(await this.withSavedPreset(p), extra);
   }
 
   /** One run per seed; every one is validated before any is queued, so a bad request queues nothing. */
-  async startRuns(p: RunRequest, seeds: readonly number[]): Promise<RunSummary[]> {
+  async startRuns(request: RunRequest, seeds: readonly number[]): Promise<RunSummary[]> {
+    const p = await this.withSavedPreset(request);
     for (const seed of seeds) this.runs.buildConfig({ ...p, seed });
     const out: RunSummary[] = [];
     for (const seed of seeds) out.push(await this.runs.startRun({ ...p, seed }));
@@ -271,7 +273,7 @@ export class LabService {
 
   /** Plans and checks every run of the sweep, then queues them all; `done` resolves when all have ended. */
   async startSweep(p: SweepParams): Promise<RunningSweep> {
-    return this.track(await startSweep(this.sweepHost(), p));
+    return this.track(await startSweep(this.sweepHost(), await this.withSavedPreset(p)));
   }
 
   /** A sweep the lab left running when it closed or died, its runs training on a job queue: not interrupted, it goes on here. */
@@ -285,7 +287,7 @@ export class LabService {
       rules: (algo) => algorithmDef(algo).rules,
       envOptions: (env) => envOptionDefs(env),
       checkRun: (req) => this.buildConfig(req),
-      startRun: (req) => this.startRun(req),
+      startRun: (req) => this.runs.startRun(req), // its preset is already a built-in one's (or none)
       stopRun: (id) => this.stopRun(id),
       updateRun: (id, u) => this.updateRun(id, u),
       waitForRun: (id) => this.waitForRun(id),
